@@ -1,0 +1,69 @@
+# Meridian — every routine task. The virtualenv lives in .venv, locust's in .venv-load.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LOAD_VENV := .venv-load
+BIND ?= 127.0.0.1:8050
+PYTEST_ARGS ?=
+
+.PHONY: setup run test test-fast bench lint format migrate seed seed-large clean help
+
+help:
+	@echo "make run    - set up (idempotent), then serve on http://$(BIND)"
+	@echo "make test   - set up, then run the whole test suite"
+	@echo "make bench  - set up, then run the benchmarks and print their figures"
+	@echo "make lint   - ruff lint and format check"
+
+setup: $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css
+	@$(PY) -m dashboard setup
+
+$(VENV)/.stamp-deps: requirements.txt constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $@
+
+$(LOAD_VENV)/.stamp-deps: requirements-load.txt constraints-load.txt
+	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-load.txt -c constraints-load.txt
+	@touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The Bootstrap theme is served from our own assets: nothing is fetched from a CDN.
+assets/00-bootstrap.min.css: node_modules/.stamp
+	cp node_modules/bootswatch/dist/cerulean/bootstrap.min.css $@
+
+run: setup
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(BIND) app:server
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m benchmarks
+
+lint: $(VENV)/.stamp-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.stamp-deps
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrate: $(VENV)/.stamp-deps
+	$(PY) -m dashboard migrate
+
+seed: $(VENV)/.stamp-deps
+	$(PY) -m dashboard seed
+
+seed-large: $(VENV)/.stamp-deps
+	$(PY) -m dashboard seed --large --reset
+
+clean:
+	rm -rf $(VENV) $(LOAD_VENV) node_modules assets/00-bootstrap.min.css .pytest_cache .ruff_cache

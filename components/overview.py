@@ -1,0 +1,169 @@
+"""Overview panels built from a ``HouseholdSnapshot``.
+
+Figures are plain dicts (cheap to build in a hot callback); tables are plain
+Bootstrap tables because these lists are short. Text from the database is
+passed as component children, which React escapes, never as raw HTML.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from components.formatting import money, percent
+
+ACCOUNT_TYPE_LABELS = {
+    "taxable": "Taxable",
+    "ira": "Traditional IRA",
+    "roth_ira": "Roth IRA",
+    "401k": "401(k)",
+    "checking": "Checking",
+    "savings": "Savings",
+}
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+def _stat(label: str, value: str, test_id: str | None = None) -> dbc.Col:
+    body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-4 fw-semibold")]
+    return dbc.Col(dbc.Card(dbc.CardBody(body), id=test_id or f"overview-stat-{label.lower().replace(' ', '-')}"), md=3)
+
+
+def summary_cards(snapshot) -> dbc.Row:
+    as_of = snapshot.as_of.isoformat() if snapshot.as_of else "no prices"
+    return dbc.Row(
+        [
+            _stat("Net worth", money(snapshot.net_worth), ids.OVERVIEW_NET_WORTH),
+            _stat("Invested", money(snapshot.invested)),
+            _stat("Cash", money(snapshot.cash)),
+            _stat("Valued as of", as_of),
+        ],
+        className="g-3 mb-3",
+    )
+
+
+def allocation_figure(allocation: dict[str, float], title: str) -> dict:
+    labels = list(allocation)
+    values = [round(v, 2) for v in allocation.values()]
+    return {
+        "data": [{
+            "type": "pie", "labels": labels, "values": values, "hole": 0.55, "sort": False,
+            "textinfo": "label+percent", "textposition": "inside", "insidetextorientation": "horizontal",
+            "hovertemplate": "%{label}: $%{value:,.0f} (%{percent})<extra></extra>",
+        }],
+        "layout": {
+            "title": {"text": title, "font": {"size": 15}}, "showlegend": False,
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 320,
+        },
+    }  # fmt: skip
+
+
+def cash_flow_figure(cash_flow) -> dict:
+    months = [m.month.strftime("%b %Y") for m in cash_flow]
+    return {
+        "data": [
+            {"type": "bar", "name": "Income", "x": months, "y": [round(m.income, 2) for m in cash_flow],
+             "marker": {"color": "#73a839"}},
+            {"type": "bar", "name": "Spending", "x": months, "y": [round(-m.expense, 2) for m in cash_flow],
+             "marker": {"color": "#c71c22"}},
+            {"type": "scatter", "mode": "lines+markers", "name": "Net", "x": months,
+             "y": [round(m.net, 2) for m in cash_flow], "line": {"color": "#033c73"}},
+        ],
+        "layout": {
+            "title": {"text": "Monthly cash flow (budget)", "font": {"size": 15}}, "barmode": "relative",
+            "yaxis": {"tickprefix": "$", "tickformat": ",.0f"}, "height": 320,
+            "margin": {"l": 60, "r": 10, "t": 40, "b": 40}, "legend": {"orientation": "h", "y": -0.2},
+        },
+    }  # fmt: skip
+
+
+def accounts_table(snapshot) -> dbc.Table:
+    header = html.Thead(html.Tr([html.Th(h) for h in (
+        "Account", "Type", "Institution", "Invested", "Cash", "Value", "Aggregator link")]))  # fmt: skip
+    rows = []
+    for account in snapshot.accounts:
+        if account.linked_institution:
+            synced = account.last_synced_at.strftime("%Y-%m-%d %H:%M") if account.last_synced_at else "never"
+            status = "linked" if account.link_status == "active" else account.link_status.replace("_", " ")
+            link = html.Span([dbc.Badge(status, color="success" if status == "linked" else "warning",
+                                        className="me-1"), f"last sync {synced}"])  # fmt: skip
+        else:
+            link = html.Span("—", className="text-muted")
+        rows.append(html.Tr([
+            html.Td(account.name), html.Td(ACCOUNT_TYPE_LABELS.get(account.account_type, account.account_type)),
+            html.Td(account.institution), html.Td(money(account.invested), className="text-end"),
+            html.Td(money(account.cash), className="text-end"),
+            html.Td(money(account.value), className="text-end fw-semibold"), html.Td(link),
+        ]))  # fmt: skip
+    total = html.Tr([html.Td("Total", colSpan=5, className="fw-semibold"),
+                     html.Td(money(snapshot.net_worth), className="text-end fw-bold"), html.Td()])  # fmt: skip
+    return dbc.Table([header, html.Tbody(rows + [total])], id=ids.OVERVIEW_ACCOUNTS, hover=True,
+                     responsive=True, size="sm", className="align-middle")  # fmt: skip
+
+
+def goals_table(snapshot) -> dbc.Table:
+    header = html.Thead(html.Tr([html.Th(h) for h in (
+        "Goal", "Priority", "Target", "By", "Saved", "Funded", "Monthly saving")]))  # fmt: skip
+    rows = [
+        html.Tr([
+            html.Td(g.name), html.Td(g.priority.capitalize()), html.Td(money(g.target_amount), className="text-end"),
+            html.Td(g.target_date.strftime("%b %Y")), html.Td(money(g.current_amount), className="text-end"),
+            html.Td(percent(g.current_amount / g.target_amount, 0), className="text-end"),
+            html.Td(money(g.monthly_contribution), className="text-end"),
+        ])
+        for g in snapshot.goals
+    ]  # fmt: skip
+    return dbc.Table([header, html.Tbody(rows)], id=ids.OVERVIEW_GOALS, hover=True, responsive=True,
+                     size="sm")  # fmt: skip
+
+
+def household_panel(snapshot) -> html.Div:
+    if not snapshot.accounts:
+        return dbc.Alert(f"{snapshot.name} has no accounts yet.", color="info")
+    return html.Div(
+        [
+            html.H2(snapshot.name, className="h4", id="overview-household-name"),
+            html.P(f"Risk profile: {snapshot.risk_profile}", className="text-muted"),
+            summary_cards(snapshot),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Graph(id=ids.OVERVIEW_ALLOCATION, config=GRAPH_CONFIG,
+                                      figure=allocation_figure(snapshot.allocation_by("ticker"), "Allocation by security")), lg=6),  # fmt: skip
+                    dbc.Col(dcc.Graph(id=ids.OVERVIEW_SECTORS, config=GRAPH_CONFIG,
+                                      figure=allocation_figure(snapshot.allocation_by("sector"), "Allocation by sector")), lg=6),  # fmt: skip
+                ],
+                className="g-3",
+            ),
+            html.H3("Accounts", className="h5 mt-3"),
+            accounts_table(snapshot),
+            dbc.Row(
+                [
+                    dbc.Col([html.H3("Goals", className="h5"), goals_table(snapshot)], lg=6),
+                    dbc.Col(dcc.Graph(id=ids.OVERVIEW_CASH_FLOW, config=GRAPH_CONFIG,
+                                      figure=cash_flow_figure(snapshot.cash_flow)), lg=6),  # fmt: skip
+                ],
+                className="g-3 mt-1",
+            ),
+        ]
+    )
+
+
+def households_table(rows: list[dict], selected: int | None) -> dbc.Table | dbc.Alert:
+    if not rows:
+        return dbc.Alert("No households are assigned to you yet.", color="info")
+    header = html.Thead(html.Tr([html.Th(h) for h in ("Household", "Risk profile", "Accounts", "Net worth")]))
+    body = [
+        html.Tr(
+            [
+                html.Td(dcc.Link(row["name"], href=dash.get_relative_path(f"/?household={row['id']}"))),
+                html.Td(row["risk_profile"]),
+                html.Td(row["accounts"], className="text-end"),
+                html.Td(money(row["net_worth"]), className="text-end"),
+            ],
+            className="table-active" if row["id"] == selected else None,
+        )
+        for row in rows
+    ]
+    return dbc.Table([header, html.Tbody(body)], hover=True, responsive=True, size="sm",
+                     id="overview-households-table")  # fmt: skip

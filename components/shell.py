@@ -1,0 +1,99 @@
+"""The app shell: navigation to every page, the household picker, page-wide alerts.
+
+Built by ``create_*`` functions called when a page is served, so the page
+registry is read after every page has registered.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+
+
+def create_navbar() -> dbc.Navbar:
+    pages = [p for p in dash.page_registry.values() if p.get("order") is not None]
+    links = [
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"],
+                href=page["relative_path"],
+                active="exact",
+                id=ids.nav_link(page["module"]),
+            )
+        )
+        for page in sorted(pages, key=lambda p: p["order"])
+    ]
+    picker = html.Div(
+        [
+            dbc.Label("Household", html_for=ids.SHELL_HOUSEHOLD_SELECT, className="visually-hidden"),
+            dcc.Dropdown(
+                id=ids.SHELL_HOUSEHOLD_SELECT,
+                placeholder="Choose a household",
+                clearable=False,
+                searchable=True,
+                className="shell-household-select",
+            ),
+        ],
+        className="shell-household ms-lg-3",
+    )
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("Meridian", href=dash.get_relative_path("/"), className="fw-bold"),
+                dbc.NavbarToggler(id="shell-nav-toggler"),
+                dbc.Collapse(
+                    [dbc.Nav(links, navbar=True, className="me-auto"), picker,
+                     html.Span(id=ids.SHELL_USER, className="navbar-text ms-3 small")],
+                    id=ids.SHELL_NAV,
+                    navbar=True,
+                    is_open=False,
+                ),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-3 shell-navbar",
+    )
+
+
+def create_appshell() -> html.Div:
+    """The whole page: shell around ``dash.page_container``."""
+    return html.Div(
+        [
+            # refresh=False: writing the household into the query string updates the
+            # address bar (so links reproduce the view) without re-rendering the page.
+            dcc.Location(id=ids.SHELL_URL, refresh=False),
+            dcc.Store(id=ids.SHELL_HOUSEHOLD_STORE, storage_type="session"),
+            create_navbar(),
+            dbc.Container(
+                [
+                    dbc.Alert(id=ids.SHELL_ALERT, is_open=False, dismissable=True, color="danger"),
+                    dash.page_container,
+                ],
+                fluid=True,
+                className="shell-main",
+            ),
+        ]
+    )
+
+
+def unavailable_panel(title: str, purpose: str, issue: str) -> html.Div:
+    """What a page that has not landed yet shows: its purpose, and nothing pretending to work."""
+    return html.Div(
+        [
+            html.H1(title, className="h3"),
+            dbc.Alert(
+                [
+                    html.H2("Not yet available", className="h5 alert-heading"),
+                    html.P(purpose, className="mb-1"),
+                    html.P(f"It arrives with {issue}.", className="mb-0 small"),
+                ],
+                color="secondary",
+                className="unavailable-panel",
+            ),
+        ]
+    )

@@ -1,0 +1,99 @@
+"""Operator commands: ``python -m dashboard migrate|downgrade|seed|setup|check-settings``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from dashboard import demo, migrate
+from dashboard.db import make_engine
+from dashboard.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("migrate", help="upgrade the database schema (default: to head)")
+    up.add_argument("--revision", default="head")
+    down = sub.add_parser("downgrade", help="downgrade the database schema to a revision")
+    down.add_argument("revision", help="e.g. 0001_schema, base, -1")
+    seed = sub.add_parser("seed", help="seed deterministic demo data")
+    _seed_options(seed)
+    setup = sub.add_parser("setup", help="migrate to head, then seed if the database is empty")
+    _seed_options(setup)
+    sub.add_parser("check-settings", help="validate the settings from the environment")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"meridian: {error}", file=sys.stderr)
+        return 2
+
+    if args.command == "check-settings":
+        print("settings ok")
+        return 0
+    if args.command == "migrate":
+        migrate.upgrade(settings, args.revision)
+        print(f"database at {args.revision}")
+        return 0
+    if args.command == "downgrade":
+        migrate.downgrade(settings, args.revision)
+        print(f"database at {args.revision}")
+        return 0
+    if args.command == "setup":
+        migrate.upgrade(settings)
+    return _seed(settings, args)
+
+
+def _seed_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--households", type=_positive, default=None)
+    parser.add_argument("--transactions-per-account", type=_non_negative, default=None)
+    parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    parser.add_argument("--large", action="store_true", help="benchmark scale (~2M transactions)")
+    parser.add_argument("--reset", action="store_true", help="delete all rows and seed again")
+
+
+def _seed(settings: Settings, args) -> int:
+    scale = demo.LARGE if args.large else {
+        "households": demo.DEFAULT_HOUSEHOLDS,
+        "transactions_per_account": demo.DEFAULT_TRANSACTIONS_PER_ACCOUNT,
+    }
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate.current_revision(engine) is None:
+            print("meridian: the database has no schema; run `python -m dashboard migrate` first",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        report = demo.seed(
+            engine,
+            settings.market_data_path,
+            households=args.households or scale["households"],
+            transactions_per_account=(
+                scale["transactions_per_account"]
+                if args.transactions_per_account is None
+                else args.transactions_per_account
+            ),
+            seed=args.seed,
+            reset=args.reset,
+        )
+    finally:
+        engine.dispose()
+    print(report.message)
+    return 0
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value

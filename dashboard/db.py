@@ -1,0 +1,133 @@
+"""Database engine and sessions: one unbound object, bound by ``create_app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def normalise_url(url: str) -> str:
+    """``postgres://`` (Heroku style) -> ``postgresql+psycopg2://``."""
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg2://" + url[len("postgresql://") :]
+    return url
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 5)
+        kwargs.setdefault("max_overflow", 10)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """Holds the engine and session factory of the app that bound it."""
+
+    def __init__(self) -> None:
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    def init_app(self, settings) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = make_engine(settings.database_url)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the database is not bound: call create_app() first")
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        if self._sessions is None:
+            raise RuntimeError("the database is not bound: call create_app() first")
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - health checks report, never raise
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+    def dispose(self) -> None:
+        """Close pooled connections (after a fork, so workers never share sockets)."""
+        if self._engine is not None:
+            self._engine.dispose(close=False)
+
+
+def bulk_insert(conn, table, columns, rows) -> None:
+    """Insert many rows fast: COPY on PostgreSQL, a DB-API executemany elsewhere.
+
+    ``rows`` are tuples in ``columns`` order with explicit primary keys, dates
+    as ISO strings ("2018-04-11", "2018-04-11 16:00:00.000000", the format
+    SQLAlchemy reads back on SQLite); on PostgreSQL the id sequence is moved
+    past them afterwards.
+    """
+    if not rows:
+        return
+    name = table.name
+    cols = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in rows:
+            writer.writerow(["\\N" if v is None else v for v in row])
+        buffer.seek(0)
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.copy_expert(f"COPY {name} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+        if "id" in columns:
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
+            )
+        return
+    marks = ", ".join("?" for _ in columns)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.executemany(f"INSERT INTO {name} ({cols}) VALUES ({marks})", rows)
+    cursor.close()

@@ -1,0 +1,38 @@
+"""Turning callback errors into messages in the page, never tracebacks in the browser."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import dash
+
+from components import ids
+from dashboard.access import AccessDenied, InvalidInput
+
+log = logging.getLogger("meridian.callbacks")
+
+# Errors whose message is written for the analyst and safe to show as is.
+USER_FACING: tuple[type[Exception], ...] = (AccessDenied, InvalidInput)
+
+
+def show_alert(message: str, color: str = "danger") -> None:
+    """Show ``message`` in the shell's alert, from inside any callback."""
+    dash.set_props(ids.SHELL_ALERT, {"children": message, "is_open": True, "color": color})
+
+
+def user_message(error: Exception) -> str | None:
+    return str(error) if isinstance(error, USER_FACING) else None
+
+
+def on_callback_error(error: Exception) -> None:
+    """App-wide ``on_error``: a clear alert, outputs left unchanged, details only in the log."""
+    message = user_message(error)
+    if message is not None:
+        log.info("callback refused: %s", message)
+        show_alert(message, color="warning")
+        return None
+    reference = uuid.uuid4().hex[:8]
+    log.exception("callback failed (reference %s)", reference)
+    show_alert(f"Something went wrong on the server; nothing was changed. Reference: {reference}.")
+    return None

@@ -1,0 +1,220 @@
+"""Reading a household's data: accounts, positions valued at market, goals, budget cash flow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dashboard.models import (
+    Account,
+    BudgetEntry,
+    Goal,
+    Holding,
+    Household,
+    PlaidAccount,
+    PlaidItem,
+    Price,
+    Security,
+)
+
+
+@dataclass(frozen=True)
+class Position:
+    account_id: int
+    ticker: str
+    name: str
+    sector: str
+    quantity: float
+    price: float
+
+    @property
+    def value(self) -> float:
+        return self.quantity * self.price
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    id: int
+    name: str
+    account_type: str
+    institution: str
+    cash: float
+    invested: float
+    linked_institution: str | None
+    link_status: str | None
+    last_synced_at: dt.datetime | None
+
+    @property
+    def value(self) -> float:
+        return self.cash + self.invested
+
+
+@dataclass(frozen=True)
+class GoalSummary:
+    id: int
+    name: str
+    priority: str
+    target_amount: float
+    target_date: dt.date
+    current_amount: float
+    monthly_contribution: float
+
+
+@dataclass(frozen=True)
+class CashFlowMonth:
+    month: dt.date
+    income: float
+    expense: float
+
+    @property
+    def net(self) -> float:
+        return self.income - self.expense
+
+
+@dataclass(frozen=True)
+class HouseholdSnapshot:
+    id: int
+    name: str
+    risk_profile: str
+    as_of: dt.date | None
+    accounts: list[AccountSummary]
+    positions: list[Position]
+    goals: list[GoalSummary]
+    cash_flow: list[CashFlowMonth]
+
+    @property
+    def cash(self) -> float:
+        return sum(a.cash for a in self.accounts)
+
+    @property
+    def invested(self) -> float:
+        return sum(p.value for p in self.positions)
+
+    @property
+    def net_worth(self) -> float:
+        return self.cash + self.invested
+
+    def allocation_by(self, key: str) -> dict[str, float]:
+        """Market value by ``"ticker"`` or ``"sector"`` across accounts, largest first; cash included."""
+        totals: dict[str, float] = defaultdict(float)
+        for position in self.positions:
+            totals[getattr(position, key) or "Other"] += position.value
+        if self.cash:
+            totals["Cash"] += self.cash
+        return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
+
+
+def snapshot(session: Session, household: Household) -> HouseholdSnapshot:
+    """Everything the Overview shows for one (already authorised) household."""
+    holdings = session.execute(
+        select(Holding.account_id, Holding.security_id, Holding.quantity, Security.ticker,
+               Security.name, Security.sector)
+        .join(Account, Account.id == Holding.account_id)
+        .join(Security, Security.id == Holding.security_id)
+        .where(Account.household_id == household.id, Holding.quantity > 0)
+        .order_by(Security.ticker)
+    ).all()  # fmt: skip
+    as_of, prices = latest_prices(session, sorted({h.security_id for h in holdings}))
+    positions = [
+        Position(h.account_id, h.ticker, h.name, h.sector or "Broad market (ETF)", h.quantity,
+                 prices[h.security_id])
+        for h in holdings
+        if h.security_id in prices
+    ]  # fmt: skip
+    invested: dict[int, float] = defaultdict(float)
+    for position in positions:
+        invested[position.account_id] += position.value
+    account_rows = session.execute(
+        select(Account, PlaidItem.institution_name, PlaidItem.status, PlaidItem.last_synced_at)
+        .outerjoin(PlaidAccount, PlaidAccount.id == Account.plaid_account_id)
+        .outerjoin(PlaidItem, PlaidItem.id == PlaidAccount.plaid_item_id)
+        .where(Account.household_id == household.id)
+        .order_by(Account.id)
+    ).all()
+    accounts = [
+        AccountSummary(a.id, a.name, a.account_type, a.institution, a.cash_balance,
+                       invested.get(a.id, 0.0), inst, status, synced)
+        for a, inst, status, synced in account_rows
+    ]  # fmt: skip
+    goals = [
+        GoalSummary(g.id, g.name, g.priority, g.target_amount, g.target_date, g.current_amount,
+                    g.monthly_contribution)
+        for g in session.scalars(
+            select(Goal).where(Goal.household_id == household.id).order_by(Goal.target_date, Goal.id)
+        )
+    ]  # fmt: skip
+    flows: dict[dt.date, dict[str, float]] = defaultdict(lambda: {"income": 0.0, "expense": 0.0})
+    for month, kind, total in session.execute(
+        select(BudgetEntry.month, BudgetEntry.kind, func.sum(BudgetEntry.amount))
+        .where(BudgetEntry.household_id == household.id)
+        .group_by(BudgetEntry.month, BudgetEntry.kind)
+    ):
+        flows[month][kind] = float(total)
+    cash_flow = [CashFlowMonth(m, v["income"], v["expense"]) for m, v in sorted(flows.items())]
+    return HouseholdSnapshot(household.id, household.name, household.risk_profile, as_of,
+                             accounts, positions, goals, cash_flow)  # fmt: skip
+
+
+def latest_prices(session: Session, security_ids: list[int]) -> tuple[dt.date | None, dict[int, float]]:
+    """Closes on the valuation date: the latest day on which every one of the securities has a price."""
+    if not security_ids:
+        return None, {}
+    last_days = (
+        select(Price.security_id, func.max(Price.date).label("last"))
+        .where(Price.security_id.in_(security_ids))
+        .group_by(Price.security_id)
+        .subquery()
+    )
+    as_of = session.scalar(select(func.min(last_days.c.last)))
+    on_or_before = (
+        select(Price.security_id, func.max(Price.date).label("day"))
+        .where(Price.security_id.in_(security_ids), Price.date <= as_of)
+        .group_by(Price.security_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Price.security_id, Price.close).join(
+            on_or_before,
+            (Price.security_id == on_or_before.c.security_id) & (Price.date == on_or_before.c.day),
+        )
+    ).all()
+    return as_of, {sid: float(close) for sid, close in rows}
+
+
+def household_rows(session: Session, households: list[Household]) -> list[dict]:
+    """Name, risk profile, account count and net worth of each household, in three queries."""
+    if not households:
+        return []
+    ids = [h.id for h in households]
+    accounts = {
+        hid: (count, cash)
+        for hid, count, cash in session.execute(
+            select(Account.household_id, func.count(Account.id), func.sum(Account.cash_balance))
+            .where(Account.household_id.in_(ids))
+            .group_by(Account.household_id)
+        )
+    }
+    quantities = session.execute(
+        select(Account.household_id, Holding.security_id, func.sum(Holding.quantity))
+        .join(Account, Account.id == Holding.account_id)
+        .where(Account.household_id.in_(ids))
+        .group_by(Account.household_id, Holding.security_id)
+    ).all()
+    _, prices = latest_prices(session, sorted({sid for _, sid, _ in quantities}))
+    invested: dict[int, float] = defaultdict(float)
+    for hid, sid, quantity in quantities:
+        invested[hid] += float(quantity) * prices.get(sid, 0.0)
+    return [
+        {
+            "id": h.id,
+            "name": h.name,
+            "risk_profile": h.risk_profile,
+            "accounts": accounts.get(h.id, (0, 0.0))[0],
+            "net_worth": round(float(accounts.get(h.id, (0, 0.0))[1] or 0.0) + invested[h.id], 2),
+        }
+        for h in households
+    ]

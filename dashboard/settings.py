@@ -1,0 +1,202 @@
+"""Typed settings read once from the environment.
+
+Every part of Meridian (the app, the CLI, Alembic, gunicorn's configuration and
+the tests) builds its configuration through :func:`Settings.from_env`, so they
+never disagree. An invalid value raises :class:`SettingsError` naming the
+variable; entry points turn it into one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ENVIRONMENTS = ("production", "development", "test")
+
+# Cache lifetimes in seconds (PRODUCT.md §5). Each is overridable with
+# CACHE_TTL_<NAME>, e.g. CACHE_TTL_OPTIMISATION=600.
+DEFAULT_CACHE_TTLS: dict[str, int] = {
+    "optimisation": 15 * 60,
+    "risk": 10 * 60,
+    "tax": 20 * 60,
+    "diversification": 10 * 60,
+    "monte_carlo": 24 * 60 * 60,
+    "market_data": 60 * 60,
+    "session": 10 * 60,
+    "thread": 5 * 60,
+}
+
+
+class SettingsError(ValueError):
+    """A setting has an invalid value; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str):
+        self.variable = variable
+        super().__init__(f"invalid setting {variable}: {problem}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration of one Meridian process."""
+
+    database_url: str
+    redis_url: str | None = None
+    url_prefix: str = "/"
+    secret_key: str = ""
+    log_level: str = "INFO"
+    environment: str = "production"
+    instance_path: Path = PROJECT_ROOT / "instance"
+    market_data_path: Path = PROJECT_ROOT / "data" / "market"
+    demo_user_email: str = "analyst@meridian.example"
+    cache_ttls: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CACHE_TTLS))
+    redis_socket_timeout: float = 0.25
+    metrics_token: str | None = None
+    allowed_frame_ancestors: tuple[str, ...] = ("'self'",)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def testing(self) -> bool:
+        return self.environment == "test"
+
+    def replace(self, **changes) -> Settings:
+        """A copy with some fields changed (validated again)."""
+        new = dataclasses.replace(self, **changes)
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        _check_database_url(self.database_url)
+        if self.redis_url is not None:
+            _check_redis_url(self.redis_url)
+        if not (self.url_prefix.startswith("/") and self.url_prefix.endswith("/")):
+            raise SettingsError("URL_PREFIX", "must start and end with '/', e.g. /meridian/")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+        if self.environment not in ENVIRONMENTS:
+            raise SettingsError("MERIDIAN_ENV", f"must be one of {', '.join(ENVIRONMENTS)}")
+        if len(self.secret_key) < 16:
+            raise SettingsError("SECRET_KEY", "must be at least 16 characters")
+        for name, ttl in self.cache_ttls.items():
+            if not isinstance(ttl, int) or ttl <= 0:
+                raise SettingsError(f"CACHE_TTL_{name.upper()}", "must be a positive integer")
+        if not 0 < self.redis_socket_timeout <= 30:
+            raise SettingsError("REDIS_SOCKET_TIMEOUT", "must be between 0 and 30 seconds")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate the settings from ``env`` (default: ``os.environ``)."""
+        env = os.environ if env is None else env
+        instance_path = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'meridian.db'}"
+        ttls = dict(DEFAULT_CACHE_TTLS)
+        for name in ttls:
+            variable = f"CACHE_TTL_{name.upper()}"
+            if env.get(variable):
+                ttls[name] = _parse_int(variable, env[variable])
+        environment = env.get("MERIDIAN_ENV", "production").strip().lower()
+        secret_key = env.get("SECRET_KEY") or _instance_secret(instance_path)
+        ancestors = tuple(env.get("ALLOWED_FRAME_ANCESTORS", "'self'").split())
+        settings = cls(
+            database_url=database_url,
+            redis_url=env.get("REDIS_URL") or None,
+            url_prefix=env.get("URL_PREFIX") or "/",
+            secret_key=secret_key,
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            environment=environment,
+            instance_path=instance_path,
+            market_data_path=Path(env.get("MARKET_DATA_PATH") or PROJECT_ROOT / "data" / "market"),
+            demo_user_email=env.get("DEMO_USER_EMAIL") or "analyst@meridian.example",
+            cache_ttls=ttls,
+            redis_socket_timeout=_parse_float(
+                "REDIS_SOCKET_TIMEOUT", env.get("REDIS_SOCKET_TIMEOUT", "0.25")
+            ),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            allowed_frame_ancestors=ancestors or ("'self'",),
+        )
+        settings.validate()
+        return settings
+
+    @classmethod
+    def for_tests(cls, tmp_path: Path, **overrides) -> Settings:
+        """Settings isolated in ``tmp_path``; the environment is not read."""
+        base = cls(
+            database_url=f"sqlite:///{Path(tmp_path) / 'test.db'}",
+            secret_key="test-secret-key-0123456789",
+            environment="test",
+            instance_path=Path(tmp_path),
+            log_level="WARNING",
+        )
+        return base.replace(**overrides)
+
+
+def _parse_int(variable: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(variable, f"{raw!r} is not an integer") from None
+
+
+def _parse_float(variable: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(variable, f"{raw!r} is not a number") from None
+
+
+def _check_database_url(url: str) -> None:
+    scheme = urlsplit(url).scheme.split("+")[0]
+    if scheme not in ("sqlite", "postgresql", "postgres"):
+        raise SettingsError("DATABASE_URL", "must be a sqlite:/// or postgresql:// URL")
+    if scheme == "sqlite" and not url.startswith("sqlite:///"):
+        raise SettingsError("DATABASE_URL", "SQLite URLs look like sqlite:///path/to/file.db")
+
+
+def _check_redis_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("REDIS_URL", "must be a redis://, rediss:// or unix:// URL")
+    if parts.scheme != "unix":
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            raise SettingsError("REDIS_URL", "has an invalid port") from None
+        if not parts.hostname:
+            raise SettingsError("REDIS_URL", "has no host")
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A secret kept in the instance folder, so the embedded default needs no set-up.
+
+    Every gunicorn worker reads the same file, so signed values stay valid across
+    workers and restarts. Production sets SECRET_KEY explicitly.
+    """
+    path = instance_path / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    # Write a private temporary file, then link it into place: the link is atomic
+    # and fails if another worker got there first, so nobody reads a half-written key.
+    tmp = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,32 @@
+"""Gunicorn configuration: ``gunicorn -c gunicorn.conf.py app:server``.
+
+Settings are validated here, in the master, so a bad value stops start-up with
+one line naming the variable instead of a worker boot loop.
+"""
+
+import multiprocessing
+import os
+import sys
+
+from dashboard.settings import Settings, SettingsError
+
+try:
+    _settings = Settings.from_env()
+except SettingsError as _error:
+    print(f"meridian: {_error}", file=sys.stderr)
+    sys.exit(2)
+
+bind = os.environ.get("BIND", "127.0.0.1:8050")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 20
+keepalive = 5
+# Each worker imports the app after fork (no preload): connections and pools are
+# never shared between processes.
+preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,166 @@
+"""Shared fixtures: isolated settings, seeded databases, the real services, the browser.
+
+With ``CI=true`` nothing may skip: a missing Redis, PostgreSQL or Chromium
+fails the test instead (see ``pytest_runtest_makereport``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+
+from dashboard import demo, migrate
+from dashboard.db import make_engine
+from dashboard.settings import PROJECT_ROOT, Settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+CHROMIUM = os.environ.get("DASH_TEST_CHROMEPATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# A small but complete demo world: every kind of row, fast to copy.
+TEST_HOUSEHOLDS = 8
+TEST_TRANSACTIONS_PER_ACCOUNT = 30
+
+
+def unavailable(reason: str):
+    """Skip locally, fail in CI: a test that needs a service must run there."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which must run every test: {report.longrepr}"
+
+
+# -- settings and databases ---------------------------------------------------
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings.for_tests(tmp_path, market_data_path=PROJECT_ROOT / "data" / "market")
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    """A migrated, seeded SQLite file built once per session; tests get copies."""
+    folder = tmp_path_factory.mktemp("template")
+    template = Settings.for_tests(folder, market_data_path=PROJECT_ROOT / "data" / "market")
+    migrate.upgrade(template)
+    engine = make_engine(template.database_url)
+    demo.seed(
+        engine,
+        template.market_data_path,
+        households=TEST_HOUSEHOLDS,
+        transactions_per_account=TEST_TRANSACTIONS_PER_ACCOUNT,
+    )
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return folder / "test.db"
+
+
+@pytest.fixture
+def seeded_settings(settings, seeded_template) -> Settings:
+    """Settings whose SQLite database is a private copy of the seeded template."""
+    shutil.copy(seeded_template, settings.instance_path / "test.db")
+    return settings
+
+
+@pytest.fixture
+def app(seeded_settings):
+    from dashboard import create_app
+
+    return create_app(seeded_settings)
+
+
+# -- real services ------------------------------------------------------------
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+        client.ping()
+        client.flushdb()
+    except redis.RedisError as error:
+        unavailable(f"Redis at {REDIS_URL} is not reachable: {error}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    import sqlalchemy as sa
+
+    if not _port_open("127.0.0.1", 5432):
+        unavailable("PostgreSQL is not reachable on 127.0.0.1:5432")
+    name = f"meridian_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as error:
+        unavailable(f"PostgreSQL refused to create a test database: {error}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+# -- browser ------------------------------------------------------------------
+
+
+def pytest_setup_options():
+    """Chromium options for dash.testing (headless, no network beyond localhost)."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    return options
+
+
+@pytest.fixture
+def browser_ready():
+    """Fails in CI, skips locally, when Chromium or chromedriver is missing."""
+    if not (Path(CHROMIUM).exists() and shutil.which("chromedriver")):
+        unavailable("Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

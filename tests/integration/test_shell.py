@@ -1,0 +1,63 @@
+"""The shell and every page in a real Chromium: navigation, 404, the Overview's numbers."""
+
+import pytest
+from sqlalchemy import select
+
+from dashboard.extensions import db
+from dashboard.households import snapshot
+from dashboard.models import Household, User
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
+
+PAGES = ["/", "/goals", "/optimisation", "/monte-carlo", "/risk", "/diversification",
+         "/retirement", "/tax", "/threads", "/performance"]  # fmt: skip
+
+
+def test_shell001_every_page_opens_without_console_errors(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.wait_for_element("#shell-household-select")
+    for path in PAGES:
+        dash_duo.driver.get(dash_duo.server_url + path)
+        dash_duo.wait_for_element("#_pages_content h1", timeout=10)
+        for link in ("Overview", "Goals", "Optimisation", "Monte Carlo", "Performance"):
+            assert dash_duo.find_element(f"a.nav-link[href^='/']").text  # navigation is present
+            assert link in dash_duo.find_element(".shell-navbar").text
+    assert dash_duo.get_logs() == []
+
+
+def test_shell002_unknown_path_shows_404(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + "/no-such-page")
+    dash_duo.wait_for_text_to_equal("#_pages_content h1", "Page not found")
+    assert dash_duo.get_logs() == []
+
+
+def test_shell003_overview_shows_the_households_numbers(dash_duo, app):
+    with db.session() as session:
+        analyst = session.scalar(select(User).where(User.email == "analyst@meridian.example"))
+        household = session.scalars(
+            select(Household).where(Household.analyst_id == analyst.id).order_by(Household.name)
+        ).first()
+        expected = snapshot(session, household)
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(f"{dash_duo.server_url}/?household={household.id}")
+    dash_duo.wait_for_text_to_equal("#overview-household-name", household.name, timeout=10)
+    net_worth = dash_duo.find_element("#overview-net-worth").text
+    assert f"${expected.net_worth:,.0f}" in net_worth
+    rows = dash_duo.find_elements("#overview-accounts tbody tr")
+    assert len(rows) == len(expected.accounts) + 1  # plus the total row
+    assert dash_duo.find_element("#overview-allocation .main-svg")
+    assert dash_duo.get_logs() == []
+
+
+def test_shell004_someone_elses_household_is_refused(dash_duo, app):
+    with db.session() as session:
+        other = session.scalars(
+            select(Household).join(User).where(User.email != "analyst@meridian.example")
+        ).first()
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(f"{dash_duo.server_url}/?household={other.id}")
+    dash_duo.wait_for_contains_text("#shell-alert", "is not one of your households", timeout=10)
+    assert other.name not in dash_duo.find_element("#overview-content").text
+    assert dash_duo.get_logs() == []
