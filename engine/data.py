@@ -1,0 +1,110 @@
+"""Prices to returns, with the checks every computation relies on.
+
+Conventions (stated once, used by the whole engine): daily data, 252 trading
+days a year; returns are simple unless stated; annualised figures are
+fractions (0.08 = 8 % a year). Histories may be *ragged* — a security that
+listed later has NaN before its first price; such leading NaNs are allowed and
+handled, holes after the first price are not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import InsufficientDataError, InvalidDataError, InvalidInputError
+
+TRADING_DAYS = 252
+MONTHS = 12
+
+
+def validate_prices(prices: pd.DataFrame) -> pd.DataFrame:
+    """Check a wide price frame (dates x tickers) and return it sorted by date.
+
+    Raises
+    ------
+    InvalidDataError
+        inf, non-positive prices, a column with no price, or a gap (NaN after
+        a security's first price).
+    """
+    if not isinstance(prices, pd.DataFrame) or prices.empty:
+        raise InsufficientDataError("No price data for the chosen assets and dates.")
+    if prices.columns.duplicated().any():
+        dupes = sorted(set(prices.columns[prices.columns.duplicated()]))
+        raise InvalidInputError(f"Each asset may appear only once (repeated: {', '.join(map(str, dupes))}).")
+    frame = prices.sort_index()
+    values = frame.to_numpy(dtype=float)
+    if np.isinf(values).any():
+        bad = frame.columns[np.isinf(values).any(axis=0)]
+        raise InvalidDataError(f"Prices contain infinite values for {', '.join(map(str, bad))}.")
+    finite = values[~np.isnan(values)]
+    if (finite <= 0).any():
+        bad = frame.columns[((values <= 0) & ~np.isnan(values)).any(axis=0)]
+        raise InvalidDataError(f"Prices must be positive; found zero or negative prices for {', '.join(map(str, bad))}.")
+    empty = frame.columns[frame.isna().all()]
+    if len(empty):
+        raise InsufficientDataError(f"No prices in the chosen dates for {', '.join(map(str, empty))}.")
+    for column in frame.columns:
+        series = frame[column]
+        first = series.first_valid_index()
+        if series.loc[first:].isna().any():
+            raise InvalidDataError(
+                f"Prices for {column} have gaps (missing values after its first price); fill or remove them."
+            )
+    return frame
+
+
+def returns_from_prices(prices: pd.DataFrame, log: bool = False) -> pd.DataFrame:
+    """Daily simple (or log) returns, shape (T-1, N); NaN before each asset's first return.
+
+    Ragged starts are kept: row t of an asset that had not listed yet is NaN.
+    """
+    frame = validate_prices(prices)
+    ratio = frame / frame.shift(1)
+    returns = np.log(ratio) if log else ratio - 1.0
+    return returns.iloc[1:]
+
+
+def common_history(prices: pd.DataFrame, min_observations: int | None = None) -> pd.DataFrame:
+    """Prices over the dates on which every asset has a price (ragged starts trimmed).
+
+    Parameters
+    ----------
+    prices : DataFrame, shape (T, N)
+    min_observations : int, optional
+        Minimum number of returns required (default: N + 1, so a sample
+        covariance of N assets is full rank).
+
+    Raises
+    ------
+    InsufficientDataError
+        Fewer common observations than required.
+    """
+    frame = validate_prices(prices)
+    start = max(frame[c].first_valid_index() for c in frame.columns)
+    trimmed = frame.loc[start:]
+    needed = frame.shape[1] + 1 if min_observations is None else min_observations
+    observations = len(trimmed) - 1
+    if observations < needed:
+        latest = max(frame.columns, key=lambda c: frame[c].first_valid_index())
+        raise InsufficientDataError(
+            f"Only {max(observations, 0)} common daily returns for {frame.shape[1]} assets "
+            f"(at least {needed} needed); {latest} starts on {start:%Y-%m-%d}. "
+            "Choose a longer date range or fewer assets."
+        )
+    return trimmed
+
+
+def check_finite(values, what: str) -> np.ndarray:
+    """``values`` as a float array, or InvalidDataError naming ``what``."""
+    array = np.asarray(values, dtype=float)
+    if not np.isfinite(array).all():
+        raise InvalidDataError(f"{what} contain NaN or infinite values.")
+    return array
+
+
+def monthly_returns(prices: pd.DataFrame) -> pd.DataFrame:
+    """Month-end to month-end simple returns over the common history, shape (M, N)."""
+    frame = common_history(prices, min_observations=2)
+    month_end = frame.groupby([frame.index.year, frame.index.month]).tail(1)
+    return (month_end / month_end.shift(1) - 1.0).iloc[1:]

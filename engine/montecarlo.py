@@ -1,0 +1,507 @@
+"""Monte Carlo simulation of a portfolio's wealth, vectorised over paths.
+
+Conventions
+-----------
+- Monthly steps; ``mu``/``sigma``/covariances are annual fractions and are
+  scaled to months inside (12 months a year).
+- Cash flows: ``monthly_contribution`` and ``monthly_withdrawal`` are in
+  today's money and grow with inflation; ``withdrawal_rate`` is an annual
+  fraction of current wealth taken monthly; ``annual_fee`` is charged monthly.
+  Contributions and withdrawals are applied pro rata to the holdings, so the
+  portfolio's return does not depend on them (rebalancing to the target
+  weights happens every ``rebalance_months``).
+- Within month t: ``W_t = W_{t-1} * g_t * (1 - fee)^(1/12) * (1 - rate/12) + c_t``;
+  a path whose wealth reaches zero is depleted and stays at zero.
+- Targets are in today's money: success means real ending wealth >= target
+  (or, with no target, never depleted).
+- Randomness: ``seed`` -> ``SeedSequence(seed).spawn``; paths are drawn in
+  fixed chunks of ``CHUNK_PATHS``, so the first 10,000 paths are the same
+  whatever the total (common random numbers across runs), and memory stays
+  bounded. Everything is float64.
+
+Paths are advanced month by month as vectors over paths, holding only
+per-path state, with the wealth recursion in closed form
+``W_t = H_t M_t (W_0 + sum_{s<=t} c_s / (H_s M_s))`` (``H`` cumulative returns,
+``M`` cumulative fee and percentage-withdrawal factors).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.data import MONTHS, check_finite
+from engine.errors import InsufficientDataError, InvalidInputError
+
+PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+CHUNK_PATHS = 10_000
+MAX_PATHS = 1_000_000
+MAX_MONTHS = 1_200
+# Wealth kept for percentile paths: at most this many float64 values (~200 MB);
+# beyond it the percentile paths are recorded every k-th month.
+MAX_RECORDED_VALUES = 25_000_000
+# Percentile paths are recorded at up to this many evenly spaced months (quarterly over 30 years).
+MAX_RECORDED_POINTS = 120
+HISTOGRAM_BINS = 40
+MODELS = ("gbm", "parametric", "bootstrap")
+
+
+@dataclass(frozen=True)
+class ReturnModel:
+    """How monthly portfolio returns are drawn. Build with :meth:`gbm`, :meth:`parametric`, :meth:`bootstrap`."""
+
+    kind: str
+    mu: float = 0.0
+    sigma: float = 0.0
+    weights: np.ndarray | None = None
+    asset_mu: np.ndarray | None = None
+    asset_cov: np.ndarray | None = None
+    distribution: str = "normal"
+    history: np.ndarray | None = None
+    block_months: int = 12
+    rebalance_months: int = 1
+
+    @classmethod
+    def gbm(cls, mu: float, sigma: float) -> ReturnModel:
+        """Geometric Brownian motion: annual drift ``mu`` and volatility ``sigma`` (continuous)."""
+        mu = _number(mu, "The drift", -1.0, 1.0)
+        sigma = _number(sigma, "The volatility", 0.0, 2.0)
+        return cls("gbm", mu=mu, sigma=sigma)
+
+    @classmethod
+    def parametric(cls, weights, asset_mu, asset_cov, distribution: str = "normal",
+                   rebalance_months: int = 1) -> ReturnModel:  # fmt: skip
+        """Multivariate normal (or lognormal) monthly asset returns from annual means and covariance."""
+        w = _weights(weights)
+        mu = check_finite(asset_mu, "Expected returns")
+        cov = check_finite(asset_cov, "The covariance matrix")
+        if mu.shape != w.shape or cov.shape != (len(w), len(w)):
+            raise InvalidInputError("Weights, expected returns and covariance must cover the same assets.")
+        if distribution not in ("normal", "lognormal"):
+            raise InvalidInputError("The distribution must be normal or lognormal.")
+        return cls("parametric", weights=w, asset_mu=mu, asset_cov=(cov + cov.T) / 2,
+                   distribution=distribution, rebalance_months=_rebalance(rebalance_months))  # fmt: skip
+
+    @classmethod
+    def bootstrap(cls, weights, monthly_returns, block_months: int = 12, rebalance_months: int = 1) -> ReturnModel:
+        """Historical block bootstrap of monthly asset returns, shape (M, N), circular blocks."""
+        w = _weights(weights)
+        history = check_finite(np.asarray(monthly_returns, dtype=float), "Historical returns")
+        if history.ndim != 2 or history.shape[1] != len(w):
+            raise InvalidInputError("Historical returns must be a (months x assets) table matching the weights.")
+        block = int(block_months)
+        if not 1 <= block <= 120:
+            raise InvalidInputError("The bootstrap block length must be 1 to 120 months.")
+        if history.shape[0] < max(24, block):
+            raise InsufficientDataError(
+                f"Only {history.shape[0]} months of history; the bootstrap needs at least {max(24, block)}."
+            )
+        if (history <= -1).any():
+            raise InvalidInputError("A historical monthly return of -100 % or worse cannot be resampled.")
+        return cls("bootstrap", weights=w, history=history, block_months=block,
+                   rebalance_months=_rebalance(rebalance_months))  # fmt: skip
+
+    def describe(self) -> dict:
+        out = {"model": self.kind, "rebalance_months": self.rebalance_months}
+        if self.kind == "gbm":
+            out.update(mu=self.mu, sigma=self.sigma)
+        elif self.kind == "parametric":
+            out.update(distribution=self.distribution)
+        else:
+            out.update(block_months=self.block_months)
+        return out
+
+
+@dataclass(frozen=True)
+class CashFlows:
+    initial: float
+    monthly_contribution: float = 0.0
+    monthly_withdrawal: float = 0.0
+    withdrawal_rate: float = 0.0
+    withdrawal_start_month: int = 0
+    inflation: float = 0.0
+    annual_fee: float = 0.0
+
+    def validate(self) -> CashFlows:
+        _number(self.initial, "The initial wealth", 0.0, 1e12)
+        _number(self.monthly_contribution, "The monthly contribution", 0.0, 1e10)
+        _number(self.monthly_withdrawal, "The monthly withdrawal", 0.0, 1e10)
+        _number(self.withdrawal_rate, "The withdrawal rate", 0.0, 1.0)
+        _number(self.inflation, "Inflation", -0.2, 1.0)
+        _number(self.annual_fee, "The annual fee", 0.0, 0.2)
+        if isinstance(self.withdrawal_start_month, bool) or int(self.withdrawal_start_month) < 0:
+            raise InvalidInputError("The withdrawal start must be 0 or more months.")
+        if self.initial <= 0 and self.monthly_contribution <= 0:
+            raise InvalidInputError("Start with some wealth or a monthly contribution.")
+        return self
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Summary of ``paths`` simulated wealth paths over ``months`` months."""
+
+    model: dict
+    paths: int
+    months: int
+    seed: int
+    recorded_months: np.ndarray  # (K,) months at which percentiles were recorded (0 = start)
+    percentiles: dict[int, np.ndarray]  # nominal wealth, each (K,)
+    percentiles_real: dict[int, np.ndarray]  # today's money, each (K,)
+    target: float | None
+    probability_of_success: float
+    probability_of_depletion: float
+    mean_ending_wealth: float
+    ending_wealth_percentiles: dict[int, float]
+    ending_histogram: tuple[np.ndarray, np.ndarray]  # (edges (B+1,), counts (B,)) of real ending wealth
+    drawdown: dict[str, float]
+    ending_wealth_real: np.ndarray = field(repr=False)  # (paths,)
+
+    def as_dict(self, include_paths: bool = True) -> dict:
+        out = {
+            **self.model,
+            "paths": self.paths,
+            "months": self.months,
+            "seed": self.seed,
+            "target": self.target,
+            "probability_of_success": self.probability_of_success,
+            "probability_of_depletion": self.probability_of_depletion,
+            "mean_ending_wealth": self.mean_ending_wealth,
+            "ending_wealth_percentiles": {str(k): v for k, v in self.ending_wealth_percentiles.items()},
+            "drawdown": self.drawdown,
+            "histogram": {"edges": self.ending_histogram[0].tolist(), "counts": self.ending_histogram[1].tolist()},
+        }
+        if include_paths:
+            out["recorded_months"] = self.recorded_months.tolist()
+            out["percentiles"] = {str(k): v.tolist() for k, v in self.percentiles.items()}
+            out["percentiles_real"] = {str(k): v.tolist() for k, v in self.percentiles_real.items()}
+        return out
+
+
+# -- return generation ------------------------------------------------------------------
+
+
+def chunk_generators(seed: int, paths: int) -> list[tuple[np.random.Generator, int]]:
+    """One generator per fixed-size chunk of paths, spawned from ``seed``."""
+    seed = check_seed(seed)
+    counts = [CHUNK_PATHS] * (paths // CHUNK_PATHS) + ([paths % CHUNK_PATHS] if paths % CHUNK_PATHS else [])
+    children = np.random.SeedSequence(seed).spawn(len(counts))
+    return [(np.random.Generator(np.random.SFC64(child)), n) for child, n in zip(children, counts, strict=True)]
+
+
+def month_stepper(model: ReturnModel, paths: int, rng: np.random.Generator):
+    """A function ``t -> g`` giving month t's gross portfolio returns ``1 + r``, shape (paths,).
+
+    Normal draws use antithetic pairs (path i and path i + paths/2 see opposite
+    shocks): half the random numbers, the same distribution per path, lower
+    variance of the estimated mean.
+    """
+    if model.kind == "gbm":
+        dt = 1.0 / MONTHS
+        scale, shift = model.sigma * math.sqrt(dt), (model.mu - 0.5 * model.sigma**2) * dt
+
+        def gbm(_t):
+            g = _antithetic_normals(rng, paths)
+            g *= scale
+            g += shift
+            return np.exp(g, out=g)
+
+        return gbm
+    w = model.weights
+    if model.kind == "parametric" and model.distribution == "normal" and model.rebalance_months == 1:
+        # Rebalanced monthly, the portfolio return w'R of normal asset returns is exactly normal.
+        mean = 1.0 + float(w @ model.asset_mu) / MONTHS
+        std = math.sqrt(max(float(w @ model.asset_cov @ w), 0.0) / MONTHS)
+
+        def normal(_t):
+            g = _antithetic_normals(rng, paths)
+            g *= std
+            g += mean
+            return np.maximum(g, 0.0, out=g)  # a month cannot lose more than everything
+
+        return normal
+    draw = _asset_sampler(model, paths, rng)
+    holdings = np.tile(w, (paths, 1))
+
+    def drifting(t):
+        holdings[:] *= 1.0 + draw(t)
+        value = holdings.sum(axis=1)
+        holdings[:] /= np.where(value > 0, value, 1.0)[:, None]
+        if model.rebalance_months and (t + 1) % model.rebalance_months == 0:
+            holdings[:] = w
+        return value
+
+    return drifting
+
+
+def _antithetic_normals(rng: np.random.Generator, paths: int) -> np.ndarray:
+    half = (paths + 1) // 2
+    z = np.empty(paths)
+    rng.standard_normal(half, out=z[:half])
+    np.negative(z[: paths - half], out=z[half:])
+    return z
+
+
+def _asset_sampler(model: ReturnModel, paths: int, rng: np.random.Generator):
+    """A function month -> simple asset returns (paths, N) for that month."""
+    n = len(model.weights)
+    if model.kind == "parametric":
+        a = model.asset_mu / MONTHS
+        c = model.asset_cov / MONTHS
+        if model.distribution == "lognormal":
+            # log(1 + R) ~ N(m, S), moments matched to the simple-return mean a and covariance c.
+            s = np.log1p(c / np.outer(1 + a, 1 + a))
+            m = np.log1p(a) - np.diag(s) / 2
+            factor = _factor(s)
+            return lambda _t: np.expm1(m + rng.standard_normal((paths, n)) @ factor.T)
+        factor = _factor(c)
+        return lambda _t: np.maximum(a + rng.standard_normal((paths, n)) @ factor.T, -1.0)
+    history = model.history
+    total, block = history.shape[0], model.block_months
+    start = np.empty(paths, dtype=np.int64)
+
+    def resample(t):
+        if t % block == 0:  # a new block begins: each path jumps to a random month of history
+            start[:] = rng.integers(0, total, size=paths)
+        return history[(start + t % block) % total]
+
+    return resample
+
+
+def _factor(cov: np.ndarray) -> np.ndarray:
+    """A matrix F with F F' = cov (Cholesky, or eigen for singular PSD matrices)."""
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        values, vectors = np.linalg.eigh(cov)
+        return vectors * np.sqrt(np.clip(values, 0.0, None))
+
+
+# -- wealth -----------------------------------------------------------------------
+
+
+def inflation_index(months: int, inflation: float) -> np.ndarray:
+    """Price level at the end of months 1..T relative to today, shape (T,)."""
+    return (1.0 + inflation) ** (np.arange(1, months + 1) / MONTHS)
+
+
+@dataclass
+class PathRun:
+    """One chunk of paths: wealth at the recorded months, ending wealth, depletion, drawdowns,
+    and the contribution sensitivity (d ending real wealth / d monthly contribution)."""
+
+    kept: np.ndarray  # (K, P) nominal wealth at the recorded months
+    ending: np.ndarray  # (P,) nominal
+    depleted: np.ndarray  # (P,) bool
+    max_drawdown: np.ndarray  # (P,) of the time-weighted index, net of fees
+    ending_without_contributions: np.ndarray  # (P,) real, contributions set to zero
+    contribution_sensitivity: np.ndarray  # (P,) real ending wealth per unit of monthly contribution
+
+
+def run_paths(model: ReturnModel, flows: CashFlows, months: int, paths: int, rng: np.random.Generator,
+              recorded: np.ndarray) -> PathRun:  # fmt: skip
+    """Simulate one chunk month by month, holding only per-path state (memory O(paths)).
+
+    The wealth recursion is kept in closed form: with H the cumulative
+    returns and M the cumulative deterministic factors (fee, percentage
+    withdrawal), ``W_t = H_t M_t (W_0 + sum_{s<=t} c_s / (H_s M_s))``.
+    """
+    step = month_stepper(model, paths, rng)
+    fee = (1.0 - flows.annual_fee) ** (1.0 / MONTHS)
+    rate = 1.0 - flows.withdrawal_rate / MONTHS
+    start = int(flows.withdrawal_start_month)
+    price_level = inflation_index(months, flows.inflation)
+    growth = np.ones(paths)  # H_t
+    flows_sum = np.zeros(paths)  # sum of withdrawals / (H M), nominal
+    contrib_sum = np.zeros(paths)  # sum of real-contribution units / (H M)
+    peak = np.ones(paths)
+    worst = np.ones(paths)
+    ratio = np.empty(paths)
+    wealth = np.full(paths, float(flows.initial))
+    gone = np.zeros(paths, dtype=bool)
+    kept = np.empty((len(recorded), paths))
+    slot = {int(m): k for k, m in enumerate(recorded)}
+    if 0 in slot:
+        kept[slot[0]] = wealth
+    factor = 1.0  # M_t
+    for t in range(1, months + 1):
+        growth *= step(t - 1)
+        factor *= fee * (rate if t > start else 1.0)
+        # drawdown of the index net of fees: H_t * fee^t
+        np.multiply(growth, fee**t, out=ratio)
+        np.maximum(peak, ratio, out=peak)
+        ratio /= peak
+        np.minimum(worst, ratio, out=worst)
+        # cash flows, discounted by the growth so far
+        np.divide(price_level[t - 1] / factor, growth, out=ratio)
+        contrib_sum += ratio
+        if flows.monthly_withdrawal and t > start:
+            flows_sum -= ratio
+        np.multiply(contrib_sum, flows.monthly_contribution, out=wealth)
+        wealth += flows_sum * flows.monthly_withdrawal if flows.monthly_withdrawal else 0.0
+        wealth += flows.initial
+        wealth *= growth
+        wealth *= factor
+        gone |= wealth <= 0.0
+        np.putmask(wealth, gone, 0.0)
+        if t in slot:
+            kept[slot[t]] = wealth
+    deflate = price_level[-1]
+    base = growth * factor * (flows.initial + flows_sum * flows.monthly_withdrawal) / deflate
+    return PathRun(kept, wealth.copy(), gone, 1.0 - worst, base, growth * factor * contrib_sum / deflate)
+
+
+def simulate(
+    model: ReturnModel,
+    flows: CashFlows,
+    months: int,
+    paths: int = 10_000,
+    seed: int = 0,
+    target: float | None = None,
+    progress=None,
+) -> SimulationResult:
+    """Simulate ``paths`` wealth paths over ``months`` months.
+
+    Parameters
+    ----------
+    model : ReturnModel
+    flows : CashFlows
+    months : int
+        Horizon, 1..1200 months.
+    paths : int
+        1..1,000,000; drawn in chunks of 10,000 (memory stays bounded).
+    seed : int
+        Non-negative; the same seed gives the same result.
+    target : float, optional
+        Ending wealth in today's money; success = real ending wealth >= target.
+        Without a target, success = never depleted.
+    progress : callable(done_paths, total_paths), optional
+        Called after each chunk (background jobs report it).
+    """
+    months = _count(months, "The horizon in months", 1, MAX_MONTHS)
+    paths = _count(paths, "The number of paths", 1, MAX_PATHS)
+    flows = flows.validate()
+    if target is not None:
+        target = _number(target, "The target", 0.0, 1e13)
+    step = max(1, math.ceil(months / MAX_RECORDED_POINTS), math.ceil((months + 1) * paths / MAX_RECORDED_VALUES))
+    recorded = np.unique(np.r_[np.arange(0, months + 1, step), months])
+    kept = np.empty((len(recorded), paths))
+    ending = np.empty(paths)
+    depleted = np.empty(paths, dtype=bool)
+    drawdowns = np.empty(paths)
+    done = 0
+    for rng, n in chunk_generators(seed, paths):
+        run = run_paths(model, flows, months, n, rng, recorded)
+        kept[:, done : done + n] = run.kept
+        ending[done : done + n] = run.ending
+        depleted[done : done + n] = run.depleted
+        drawdowns[done : done + n] = run.max_drawdown
+        done += n
+        if progress is not None:
+            progress(done, paths)
+    deflator = (1.0 + flows.inflation) ** (recorded / MONTHS)
+    ending_real = ending / deflator[-1]
+    success = ~depleted if target is None else ending_real >= target
+    kept.sort(axis=1)  # rows no longer follow paths; only order statistics are needed from here
+    pct = {p: _row_percentile(kept, p) for p in PERCENTILES}
+    return SimulationResult(
+        model=model.describe(),
+        paths=paths,
+        months=months,
+        seed=int(seed),
+        recorded_months=recorded,
+        percentiles=pct,
+        percentiles_real={p: v / deflator for p, v in pct.items()},
+        target=target,
+        probability_of_success=float(success.mean()),
+        probability_of_depletion=float(depleted.mean()),
+        mean_ending_wealth=float(ending_real.mean()),
+        ending_wealth_percentiles={p: float(np.percentile(ending_real, p)) for p in PERCENTILES},
+        ending_histogram=_histogram(ending_real),
+        drawdown=_drawdown_summary(drawdowns),
+        ending_wealth_real=ending_real,
+    )
+
+
+def _row_percentile(sorted_rows: np.ndarray, p: float) -> np.ndarray:
+    """Linear-interpolated percentile of each row of an already sorted (K, P) matrix."""
+    position = (sorted_rows.shape[1] - 1) * p / 100.0
+    low = int(math.floor(position))
+    high = min(low + 1, sorted_rows.shape[1] - 1)
+    frac = position - low
+    return sorted_rows[:, low] * (1 - frac) + sorted_rows[:, high] * frac
+
+
+def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    low, high = np.percentile(values, [0.5, 99.5])
+    if not high > low:
+        high = low + max(abs(low), 1.0) * 1e-6
+    edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
+    counts, _ = np.histogram(np.clip(values, low, high), bins=edges)
+    return edges, counts
+
+
+def _drawdown_summary(drawdowns: np.ndarray) -> dict[str, float]:
+    return {
+        "median": float(np.median(drawdowns)),
+        "mean": float(drawdowns.mean()),
+        "p95": float(np.percentile(drawdowns, 95)),
+        "worst": float(drawdowns.max()),
+        "probability_over_20pct": float((drawdowns > 0.2).mean()),
+    }
+
+
+# -- validation helpers --------------------------------------------------------------
+
+
+def check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**63:
+        raise InvalidInputError("The seed must be a whole number from 0 to 2^63 - 1.")
+    return int(seed)
+
+
+def _count(value, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InvalidInputError(f"{what} must be a whole number.")
+    if not low <= int(value) <= high:
+        raise InvalidInputError(f"{what} must be between {low:,} and {high:,}.")
+    return int(value)
+
+
+def _number(value, what: str, low: float, high: float) -> float:
+    if isinstance(value, bool):
+        raise InvalidInputError(f"{what} must be a number.")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{what} must be a number.") from None
+    if not math.isfinite(number):
+        raise InvalidInputError(f"{what} must be a finite number.")
+    if not low <= number <= high:
+        raise InvalidInputError(f"{what} must be between {low:g} and {high:g}.")
+    return number
+
+
+def _weights(weights) -> np.ndarray:
+    w = check_finite(weights, "Weights")
+    if w.ndim != 1 or len(w) == 0:
+        raise InvalidInputError("Weights must be a list of numbers.")
+    if abs(w.sum() - 1.0) > 1e-6:
+        raise InvalidInputError(f"Weights must sum to 100 % (they sum to {w.sum():.2%}).")
+    return w
+
+
+def _rebalance(months) -> int:
+    value = int(months)
+    if value not in (0, 1, 3, 6, 12):
+        raise InvalidInputError("Rebalance monthly (1), quarterly (3), half-yearly (6), yearly (12) or never (0).")
+    return value
+
+
+def monthly_history(prices: pd.DataFrame) -> np.ndarray:
+    """Monthly simple returns (M, N) from daily prices over the common history (for the bootstrap)."""
+    from engine.data import monthly_returns
+
+    return monthly_returns(prices).to_numpy(dtype=float)

@@ -1,0 +1,305 @@
+"""Retirement plans: accumulate until retirement, then withdraw under one of four strategies.
+
+Conventions: monthly steps; ages in years; amounts in today's money (real)
+unless stated; spending decisions are made once a year at the start of each
+retirement year and taken in twelve monthly instalments. Pensions (e.g.
+Social Security) are real annual amounts from ``pension_start_age``; the
+portfolio pays spending minus pension.
+
+Strategies
+----------
+constant_real
+    The "4 % rule": a fixed real annual spending (default: ``withdrawal_rate``
+    of the portfolio at retirement), raised with inflation every year.
+constant_percentage
+    ``withdrawal_rate`` of the current portfolio each year.
+guardrails
+    Guyton-Klinger: start at ``annual_spending`` (initial rate WR0); each year
+    raise with inflation, except after a losing year when the current rate is
+    above WR0; cut 10 % when the current rate exceeds WR0 by 20 %
+    (capital preservation, not in the last 15 years); raise 10 % when it falls
+    20 % below WR0 (prosperity).
+vpw
+    Variable percentage withdrawal: the annuity payment rate for the years
+    left to ``end_age`` at an assumed real return ``vpw_real_return``,
+    ``r / (1 - (1 + r)^-n)``, applied to the current portfolio.
+
+Success: the portfolio is never depleted while spending is due (VPW, which
+spends down by design, may run out in its final year) and real spending never
+falls below ``spending_floor``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from engine.errors import InvalidInputError
+from engine.montecarlo import PERCENTILES, ReturnModel, _count, _number, chunk_generators, month_stepper
+
+STRATEGIES = ("constant_real", "constant_percentage", "guardrails", "vpw")
+MAX_RETIREMENT_PATHS = 100_000
+
+
+@dataclass(frozen=True)
+class RetirementPlan:
+    current_age: int
+    retirement_age: int
+    end_age: int
+    savings: float
+    monthly_contribution: float = 0.0
+    annual_spending: float | None = None
+    annual_pension: float = 0.0
+    pension_start_age: int | None = None
+    inflation: float = 0.02
+    annual_fee: float = 0.0
+    strategy: str = "constant_real"
+    withdrawal_rate: float = 0.04
+    vpw_real_return: float = 0.04
+    spending_floor: float = 0.0
+
+    def validate(self) -> RetirementPlan:
+        _count(self.current_age, "The current age", 18, 100)
+        _count(self.retirement_age, "The retirement age", 18, 100)
+        _count(self.end_age, "The plan end age", 19, 110)
+        if not self.current_age <= self.retirement_age < self.end_age:
+            raise InvalidInputError("Ages must satisfy current <= retirement < plan end.")
+        _number(self.savings, "Savings", 0.0, 1e12)
+        _number(self.monthly_contribution, "The monthly contribution", 0.0, 1e9)
+        if self.annual_spending is not None:
+            _number(self.annual_spending, "Annual spending", 0.0, 1e10)
+        _number(self.annual_pension, "The annual pension", 0.0, 1e9)
+        if self.pension_start_age is not None:
+            _count(self.pension_start_age, "The pension start age", 18, 110)
+        _number(self.inflation, "Inflation", -0.2, 1.0)
+        _number(self.annual_fee, "The annual fee", 0.0, 0.2)
+        _number(self.withdrawal_rate, "The withdrawal rate", 0.0, 1.0)
+        _number(self.vpw_real_return, "The VPW real return", -0.05, 0.2)
+        _number(self.spending_floor, "The spending floor", 0.0, 1e10)
+        if self.strategy not in STRATEGIES:
+            raise InvalidInputError(f"Unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}.")
+        if self.strategy == "guardrails" and not self.annual_spending:
+            raise InvalidInputError("Guardrails start from an annual spending amount; enter one.")
+        if self.savings <= 0 and self.monthly_contribution <= 0:
+            raise InvalidInputError("Start with some savings or a monthly contribution.")
+        return self
+
+    @property
+    def months(self) -> int:
+        return (self.end_age - self.current_age) * 12
+
+    @property
+    def retirement_month(self) -> int:
+        return (self.retirement_age - self.current_age) * 12
+
+
+@dataclass(frozen=True)
+class RetirementResult:
+    strategy: str
+    paths: int
+    seed: int
+    success_rate: float
+    depletion_rate: float
+    ages: np.ndarray  # (Y,) age at the start of each plan year
+    wealth_percentiles: dict[int, np.ndarray]  # real wealth at each age, (Y,)
+    spending_percentiles: dict[int, np.ndarray]  # real annual spending (portfolio + pension), (Y,)
+    median_ending_wealth: float
+    median_depletion_age: float | None
+
+    def as_dict(self) -> dict:
+        return {
+            "strategy": self.strategy,
+            "paths": self.paths,
+            "seed": self.seed,
+            "success_rate": self.success_rate,
+            "depletion_rate": self.depletion_rate,
+            "ages": self.ages.tolist(),
+            "wealth_percentiles": {str(k): v.tolist() for k, v in self.wealth_percentiles.items()},
+            "spending_percentiles": {str(k): v.tolist() for k, v in self.spending_percentiles.items()},
+            "median_ending_wealth": self.median_ending_wealth,
+            "median_depletion_age": self.median_depletion_age,
+        }
+
+
+@dataclass(frozen=True)
+class SpendingSolution:
+    strategy: str
+    target_success: float
+    annual_spending: float  # today's money
+    achieved_success: float
+
+
+class _Scenario:
+    """The plan's simulated monthly gross returns, kept so every trial sees the same paths."""
+
+    def __init__(self, model: ReturnModel, plan: RetirementPlan, paths: int, seed: int):
+        self.plan = plan
+        self.gross = np.empty((plan.months, paths))
+        done = 0
+        for rng, n in chunk_generators(seed, paths):
+            step = month_stepper(model, n, rng)
+            for t in range(plan.months):
+                self.gross[t, done : done + n] = step(t)
+            done += n
+        self.gross *= (1.0 - plan.annual_fee) ** (1.0 / 12)
+
+    def run(self, plan: RetirementPlan):
+        """Real wealth (Y+1, P) at each plan-year start, real spending (Y, P), success (P,), depleted month."""
+        gross = self.gross
+        months, paths = gross.shape
+        years = plan.months // 12
+        monthly_inflation = (1.0 + plan.inflation) ** (1.0 / 12)
+        wealth = np.full(paths, float(plan.savings))
+        depleted_at = np.full(paths, -1)
+        gone = np.zeros(paths, dtype=bool)
+        floor_ok = np.ones(paths, dtype=bool)
+        wealth_real = np.empty((years + 1, paths))
+        spending_real = np.zeros((years, paths))
+        withdrawal = np.zeros(paths)  # nominal monthly portfolio withdrawal this year
+        previous_annual = np.zeros(paths)  # nominal total spending, guardrails state
+        initial_rate = np.zeros(paths)
+        year_start_wealth = wealth.copy()
+        last_return = np.zeros(paths)
+        price = 1.0
+        pension_age = plan.pension_start_age if plan.pension_start_age is not None else plan.retirement_age
+        for t in range(months):
+            if t % 12 == 0:
+                year = t // 12
+                age = plan.current_age + year
+                wealth_real[year] = wealth / price
+                if year > 0:
+                    last_return = wealth_ratio(wealth, year_start_wealth, withdrawal, plan, age - 1)
+                year_start_wealth = wealth.copy()
+                pension = plan.annual_pension if age >= pension_age else 0.0
+                if age >= plan.retirement_age:
+                    annual = _annual_withdrawal(plan, age, wealth, price, pension, previous_annual,
+                                                initial_rate, last_return, first=age == plan.retirement_age)  # fmt: skip
+                    annual = np.where(gone, 0.0, annual)
+                    withdrawal = annual / 12
+                    spending = annual / price + pension
+                    spending_real[year] = spending
+                    floor_ok &= gone | (spending >= plan.spending_floor * (1 - 1e-12))
+                else:
+                    withdrawal = np.zeros(paths)
+                    spending_real[year] = 0.0
+            wealth *= gross[t]
+            price *= monthly_inflation
+            age = plan.current_age + t // 12
+            if age < plan.retirement_age:
+                wealth += plan.monthly_contribution * price
+            else:
+                wealth -= withdrawal
+                newly = (wealth <= 0) & ~gone & (withdrawal > 0)
+                if plan.strategy == "vpw" and t >= months - 12:
+                    newly[:] = False  # VPW spends the portfolio down by design in its final year
+                depleted_at[newly] = t + 1
+                gone |= newly
+                np.maximum(wealth, 0.0, out=wealth)
+        wealth_real[years] = wealth / price
+        # spending after depletion is the pension alone, which may break the floor
+        success = ~gone & floor_ok
+        return wealth_real, spending_real, success, depleted_at
+
+
+def wealth_ratio(wealth, start, withdrawal, plan, age):
+    """Approximate portfolio return of the past year (withdrawals added back)."""
+    taken = withdrawal * 12 if age >= plan.retirement_age else 0.0
+    base = np.where(start > 0, start, 1.0)
+    return (wealth + taken) / base - 1.0
+
+
+def _annual_withdrawal(plan, age, wealth, price, pension, previous, initial_rate, last_return, first):
+    """Nominal portfolio withdrawal for the coming year, per path."""
+    if plan.strategy == "constant_real":
+        spending = plan.annual_spending
+        if spending is None:  # the 4 % rule: a rate of the portfolio at retirement, then held in real terms
+            if first:
+                initial_rate[:] = plan.withdrawal_rate * wealth / price
+            spending_real = initial_rate
+        else:
+            spending_real = np.full(wealth.shape, float(spending))
+        return np.maximum(spending_real - pension, 0.0) * price
+    if plan.strategy == "constant_percentage":
+        return plan.withdrawal_rate * wealth
+    if plan.strategy == "vpw":
+        n = plan.end_age - age
+        r = plan.vpw_real_return
+        rate = 1.0 / n if abs(r) < 1e-12 else r / (1.0 - (1.0 + r) ** (-n))
+        return min(rate, 1.0) * wealth
+    # guardrails: the rules act on total spending; the portfolio pays what the pension does not
+    pension_nominal = pension * price
+    if first:
+        previous[:] = float(plan.annual_spending) * price
+        portfolio = np.maximum(previous - pension_nominal, 0.0)
+        initial_rate[:] = np.where(wealth > 0, portfolio / np.where(wealth > 0, wealth, 1.0), 0.0)
+        return portfolio
+    raised = previous * (1.0 + plan.inflation)
+    safe = np.where(wealth > 0, wealth, 1.0)
+    current_rate = np.where(wealth > 0, np.maximum(raised - pension_nominal, 0.0) / safe, np.inf)
+    total = np.where((last_return < 0) & (current_rate > initial_rate), previous, raised)
+    rate = np.where(wealth > 0, np.maximum(total - pension_nominal, 0.0) / safe, np.inf)
+    cut = (rate > initial_rate * 1.2) & (plan.end_age - age > 15)
+    boost = rate < initial_rate * 0.8
+    previous[:] = np.where(cut, total * 0.9, np.where(boost, total * 1.1, total))
+    return np.maximum(previous - pension_nominal, 0.0)
+
+
+def _summarise(plan: RetirementPlan, paths: int, seed: int, outcome) -> RetirementResult:
+    wealth_real, spending_real, success, depleted_at = outcome
+    years = plan.months // 12
+    ages = plan.current_age + np.arange(years + 1)
+    depleted = depleted_at >= 0
+    depletion_age = (
+        float(np.median(plan.current_age + depleted_at[depleted] / 12)) if depleted.any() else None
+    )
+    return RetirementResult(
+        strategy=plan.strategy, paths=paths, seed=seed,
+        success_rate=float(success.mean()), depletion_rate=float(depleted.mean()), ages=ages,
+        wealth_percentiles={p: np.percentile(wealth_real, p, axis=1) for p in PERCENTILES},
+        spending_percentiles={p: np.percentile(spending_real, p, axis=1) for p in PERCENTILES},
+        median_ending_wealth=float(np.median(wealth_real[-1])), median_depletion_age=depletion_age,
+    )  # fmt: skip
+
+
+def simulate_retirement(model: ReturnModel, plan: RetirementPlan, paths: int = 10_000, seed: int = 0) -> RetirementResult:
+    """Success rate and real wealth and spending percentiles of ``plan``."""
+    plan = plan.validate()
+    paths = _count(paths, "The number of paths", 1, MAX_RETIREMENT_PATHS)
+    scenario = _Scenario(model, plan, paths, seed)
+    return _summarise(plan, paths, int(seed), scenario.run(plan))
+
+
+def solve_spending(model: ReturnModel, plan: RetirementPlan, target_success: float, paths: int = 10_000,
+                   seed: int = 0, tolerance: float = 1.0) -> SpendingSolution:  # fmt: skip
+    """Highest real annual spending whose success rate is at least ``target_success``.
+
+    Bisection on the spending with the same simulated paths for every trial
+    (common random numbers), to ``tolerance`` dollars a year. Applies to the
+    strategies that spend a chosen amount (constant_real, guardrails).
+    """
+    if plan.strategy not in ("constant_real", "guardrails"):
+        raise InvalidInputError(
+            "Under constant-percentage and VPW withdrawals spending follows the portfolio; "
+            "solve for spending with the constant real amount or guardrails strategy."
+        )
+    target = _number(target_success, "The target success rate", 0.01, 0.999)
+    plan = replace(plan, annual_spending=plan.annual_spending or 1.0).validate()
+    paths = _count(paths, "The number of paths", 100, MAX_RETIREMENT_PATHS)
+    scenario = _Scenario(model, plan, paths, seed)
+
+    def success(spending: float) -> float:
+        return float(scenario.run(replace(plan, annual_spending=spending))[2].mean())
+
+    low, high = 0.0, max(plan.savings, 1.0) * 0.05 + plan.annual_pension + plan.monthly_contribution * 12
+    while success(high) >= target and high < 1e10:
+        low, high = high, high * 2
+    if success(low) < target:
+        return SpendingSolution(plan.strategy, target, 0.0, success(0.0))
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        if success(middle) >= target:
+            low = middle
+        else:
+            high = middle
+    return SpendingSolution(plan.strategy, target, low, success(low))
