@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 import time
 
-from benchmarks import indexes
+from benchmarks import engine, indexes
 
 SECTIONS = {
+    "engine": engine.run,
     "seeding": indexes.seeding,
     "indexes": indexes.run,
 }

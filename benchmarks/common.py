@@ -35,7 +35,12 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> None:
     print(f"\n{title}")
     print("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     for row in cells[1:]:
-        print("  " + "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        print(
+            "  "
+            + "  ".join(
+                c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 def _fmt(value: object) -> str:

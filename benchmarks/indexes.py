@@ -73,7 +73,7 @@ def _time_queries(engine, params: list[dict]) -> dict[str, float]:
             statement = sa.text(sql)
             samples = []
             for p in params:
-                samples += timings(lambda p=p: conn.execute(statement, p).all(), repeats=1, warmup=0)
+                samples += timings(lambda p=p, s=statement: conn.execute(s, p).all(), repeats=1, warmup=0)
             out[name] = median_ms(samples)
     return out
 

@@ -22,6 +22,8 @@ def render_overview(household_id):
     with db.session() as session:
         rows = household_rows(session, households)
         if household_id is None:
-            return dash.html.P("Choose a household above.", className="text-muted"), households_table(rows, None)
+            return dash.html.P("Choose a household above.", className="text-muted"), households_table(
+                rows, None
+            )
         household = authorize_household(household_id)
         return household_panel(snapshot(session, household)), households_table(rows, household.id)

@@ -27,7 +27,9 @@ GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 def _stat(label: str, value: str, test_id: str | None = None) -> dbc.Col:
     body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-4 fw-semibold")]
-    return dbc.Col(dbc.Card(dbc.CardBody(body), id=test_id or f"overview-stat-{label.lower().replace(' ', '-')}"), md=3)
+    return dbc.Col(
+        dbc.Card(dbc.CardBody(body), id=test_id or f"overview-stat-{label.lower().replace(' ', '-')}"), md=3
+    )
 
 
 def summary_cards(snapshot) -> dbc.Row:
@@ -128,10 +130,26 @@ def household_panel(snapshot) -> html.Div:
             summary_cards(snapshot),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Graph(id=ids.OVERVIEW_ALLOCATION, config=GRAPH_CONFIG,
-                                      figure=allocation_figure(snapshot.allocation_by("ticker"), "Allocation by security")), lg=6),  # fmt: skip
-                    dbc.Col(dcc.Graph(id=ids.OVERVIEW_SECTORS, config=GRAPH_CONFIG,
-                                      figure=allocation_figure(snapshot.allocation_by("sector"), "Allocation by sector")), lg=6),  # fmt: skip
+                    dbc.Col(
+                        dcc.Graph(
+                            id=ids.OVERVIEW_ALLOCATION,
+                            config=GRAPH_CONFIG,
+                            figure=allocation_figure(
+                                snapshot.allocation_by("ticker"), "Allocation by security"
+                            ),
+                        ),
+                        lg=6,
+                    ),  # fmt: skip
+                    dbc.Col(
+                        dcc.Graph(
+                            id=ids.OVERVIEW_SECTORS,
+                            config=GRAPH_CONFIG,
+                            figure=allocation_figure(
+                                snapshot.allocation_by("sector"), "Allocation by sector"
+                            ),
+                        ),
+                        lg=6,
+                    ),  # fmt: skip
                 ],
                 className="g-3",
             ),
@@ -140,8 +158,14 @@ def household_panel(snapshot) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col([html.H3("Goals", className="h5"), goals_table(snapshot)], lg=6),
-                    dbc.Col(dcc.Graph(id=ids.OVERVIEW_CASH_FLOW, config=GRAPH_CONFIG,
-                                      figure=cash_flow_figure(snapshot.cash_flow)), lg=6),  # fmt: skip
+                    dbc.Col(
+                        dcc.Graph(
+                            id=ids.OVERVIEW_CASH_FLOW,
+                            config=GRAPH_CONFIG,
+                            figure=cash_flow_figure(snapshot.cash_flow),
+                        ),
+                        lg=6,
+                    ),  # fmt: skip
                 ],
                 className="g-3 mt-1",
             ),

@@ -45,8 +45,11 @@ def create_navbar() -> dbc.Navbar:
                 dbc.NavbarBrand("Meridian", href=dash.get_relative_path("/"), className="fw-bold"),
                 dbc.NavbarToggler(id="shell-nav-toggler"),
                 dbc.Collapse(
-                    [dbc.Nav(links, navbar=True, className="me-auto"), picker,
-                     html.Span(id=ids.SHELL_USER, className="navbar-text ms-3 small")],
+                    [
+                        dbc.Nav(links, navbar=True, className="me-auto"),
+                        picker,
+                        html.Span(id=ids.SHELL_USER, className="navbar-text ms-3 small"),
+                    ],
                     id=ids.SHELL_NAV,
                     navbar=True,
                     is_open=False,

@@ -57,10 +57,14 @@ def _seed_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _seed(settings: Settings, args) -> int:
-    scale = demo.LARGE if args.large else {
-        "households": demo.DEFAULT_HOUSEHOLDS,
-        "transactions_per_account": demo.DEFAULT_TRANSACTIONS_PER_ACCOUNT,
-    }
+    scale = (
+        demo.LARGE
+        if args.large
+        else {
+            "households": demo.DEFAULT_HOUSEHOLDS,
+            "transactions_per_account": demo.DEFAULT_TRANSACTIONS_PER_ACCOUNT,
+        }
+    )
     engine = make_engine(settings.database_url)
     try:
         if migrate.current_revision(engine) is None:

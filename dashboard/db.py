@@ -88,7 +88,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return True
-        except Exception:  # noqa: BLE001 - health checks report, never raise
+        except Exception:
             log.warning("database ping failed", exc_info=True)
             return False
 

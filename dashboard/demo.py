@@ -325,7 +325,9 @@ class _Generator:
             np.round(prices, 4).tolist(), amounts.tolist(), strict=True,
         ):  # fmt: skip
             if kind == "fee":
-                out.append((tid, aid, None, date, "fee", "Advisory fee", "Fees", None, None, amount, f"tx-{tid}"))
+                out.append(
+                    (tid, aid, None, date, "fee", "Advisory fee", "Fees", None, None, amount, f"tx-{tid}")
+                )
             elif kind == "dividend":
                 sid = self.security_ids[ticker]
                 out.append((tid, aid, sid, date, "dividend", f"{ticker} dividend", "Dividends", None, None, amount, f"tx-{tid}"))  # fmt: skip
@@ -387,7 +389,9 @@ class _Generator:
     def _goals(self, rows, hid: int, wealth: float, income: float) -> None:
         rng = self.rng
         count = int(rng.integers(2, 5))
-        chosen = [GOALS[0]] + [GOALS[i] for i in rng.choice(np.arange(1, len(GOALS)), size=count - 1, replace=False)]
+        chosen = [GOALS[0]] + [
+            GOALS[i] for i in rng.choice(np.arange(1, len(GOALS)), size=count - 1, replace=False)
+        ]
         for name, priority, (low, high), (year_low, year_high) in chosen:
             target = round(float(rng.uniform(low, high)), -3)
             year = int(rng.integers(year_low, year_high + 1))
@@ -398,4 +402,3 @@ class _Generator:
                 (self.ids("goals", 1)[0], hid, name, target, f"{year}-{int(rng.integers(1, 13)):02d}-01",
                  priority, current, contribution, stamp, stamp)
             )  # fmt: skip
-

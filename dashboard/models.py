@@ -155,9 +155,7 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
-    plaid_account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("plaid_accounts.id", ondelete="SET NULL")
-    )
+    plaid_account_id: Mapped[int | None] = mapped_column(ForeignKey("plaid_accounts.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(120))
     account_type: Mapped[str] = mapped_column(String(16))
     institution: Mapped[str] = mapped_column(String(120))
@@ -218,9 +216,7 @@ class Transaction(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    security_id: Mapped[int | None] = mapped_column(
-        ForeignKey("securities.id", ondelete="RESTRICT")
-    )
+    security_id: Mapped[int | None] = mapped_column(ForeignKey("securities.id", ondelete="RESTRICT"))
     date: Mapped[dt.date] = mapped_column(Date)
     type: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(String(200))

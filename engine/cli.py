@@ -57,13 +57,21 @@ def _load_prices(args) -> pd.DataFrame:
     except FileNotFoundError:
         raise UsageError(f"no such prices file: {path}") from None
     except (ValueError, pd.errors.ParserError) as error:
-        raise UsageError(f"cannot read {path} as prices (a 'date' column and one column per ticker): {error}") from None
-    frame = frame.apply(pd.to_numeric, errors="coerce") if not all(frame.dtypes.map(pd.api.types.is_numeric_dtype)) else frame
+        raise UsageError(
+            f"cannot read {path} as prices (a 'date' column and one column per ticker): {error}"
+        ) from None
+    frame = (
+        frame.apply(pd.to_numeric, errors="coerce")
+        if not all(frame.dtypes.map(pd.api.types.is_numeric_dtype))
+        else frame
+    )
     if args.tickers:
         tickers = [t.strip() for t in args.tickers.split(",") if t.strip()]
         missing = [t for t in tickers if t not in frame.columns]
         if missing:
-            raise UsageError(f"unknown ticker(s) {', '.join(missing)}; the file has {', '.join(frame.columns)}")
+            raise UsageError(
+                f"unknown ticker(s) {', '.join(missing)}; the file has {', '.join(frame.columns)}"
+            )
         frame = frame[tickers]
     frame = frame.loc[args.start : args.end] if (args.start or args.end) else frame
     frame = frame.dropna(axis=0, how="all")
@@ -109,7 +117,9 @@ def _weights(raw: str | None, tickers) -> np.ndarray:
 
 def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prices", default=str(DEFAULT_PRICES), help="CSV: date column, one column per ticker")
-    p.add_argument("--benchmark", default=str(DEFAULT_BENCHMARK), help="CSV with date and the benchmark (SPY)")
+    p.add_argument(
+        "--benchmark", default=str(DEFAULT_BENCHMARK), help="CSV with date and the benchmark (SPY)"
+    )
     p.add_argument("--tickers", help="comma-separated subset of the file's tickers")
     p.add_argument("--start", type=_date)
     p.add_argument("--end", type=_date)
@@ -167,9 +177,13 @@ def run_simulate(args):
         weights = _weights(args.weights, list(prices.columns))
         if args.model == "parametric":
             stats = estimate(prices)
-            model = ReturnModel.parametric(weights, stats.mu, stats.cov, args.distribution, args.rebalance_months)
+            model = ReturnModel.parametric(
+                weights, stats.mu, stats.cov, args.distribution, args.rebalance_months
+            )
         else:
-            model = ReturnModel.bootstrap(weights, monthly_history(prices), args.block_months, args.rebalance_months)
+            model = ReturnModel.bootstrap(
+                weights, monthly_history(prices), args.block_months, args.rebalance_months
+            )
     flows = CashFlows(
         args.initial, args.monthly_contribution, args.monthly_withdrawal, args.withdrawal_rate,
         args.withdrawal_start_month, args.inflation, args.fee,
@@ -186,7 +200,9 @@ def run_risk(args):
     weights = _weights(args.weights, list(prices.columns))
     benchmark = _load_benchmark(args, prices.index)
     full = _load_prices(argparse.Namespace(**{**vars(args), "start": None, "end": None}))
-    report = risk_report(prices, weights, benchmark, args.risk_free_rate, args.mc_paths, args.seed, stress_prices=full)
+    report = risk_report(
+        prices, weights, benchmark, args.risk_free_rate, args.mc_paths, args.seed, stress_prices=full
+    )
     return report.as_dict(include_series=args.series)
 
 
@@ -277,7 +293,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spending", type=float, help="annual, today's money (default: 4 % rule)")
     p.add_argument("--pension", type=float, default=0.0)
     p.add_argument("--pension-start-age", type=int)
-    p.add_argument("--strategy", default="constant_real", choices=("constant_real", "constant_percentage", "guardrails", "vpw"))
+    p.add_argument(
+        "--strategy",
+        default="constant_real",
+        choices=("constant_real", "constant_percentage", "guardrails", "vpw"),
+    )
     p.add_argument("--withdrawal-rate", type=float, default=0.04)
     p.add_argument("--vpw-real-return", type=float, default=0.04)
     p.add_argument("--spending-floor", type=float, default=0.0)

@@ -40,7 +40,9 @@ def validate_prices(prices: pd.DataFrame) -> pd.DataFrame:
     finite = values[~np.isnan(values)]
     if (finite <= 0).any():
         bad = frame.columns[((values <= 0) & ~np.isnan(values)).any(axis=0)]
-        raise InvalidDataError(f"Prices must be positive; found zero or negative prices for {', '.join(map(str, bad))}.")
+        raise InvalidDataError(
+            f"Prices must be positive; found zero or negative prices for {', '.join(map(str, bad))}."
+        )
     empty = frame.columns[frame.isna().all()]
     if len(empty):
         raise InsufficientDataError(f"No prices in the chosen dates for {', '.join(map(str, empty))}.")

@@ -78,7 +78,9 @@ def effective_bets(weights: np.ndarray, cov: np.ndarray) -> float:
     return float(np.exp(-(shares * np.log(shares)).sum()))
 
 
-def diversification_report(prices: pd.DataFrame, weights, sectors: Mapping[str, str] | None = None) -> DiversificationReport:
+def diversification_report(
+    prices: pd.DataFrame, weights, sectors: Mapping[str, str] | None = None
+) -> DiversificationReport:
     """Diversification of ``weights`` over the assets in ``prices`` (T, N)."""
     frame = common_history(prices)
     tickers = [str(c) for c in frame.columns]
@@ -90,7 +92,9 @@ def diversification_report(prices: pd.DataFrame, weights, sectors: Mapping[str, 
     vols = np.sqrt(np.diag(cov))
     if (vols <= 0).any():
         flat = [t for t, v in zip(tickers, vols, strict=True) if v <= 0]
-        raise InvalidInputError(f"{', '.join(flat)} did not move over these dates; correlations are undefined.")
+        raise InvalidInputError(
+            f"{', '.join(flat)} did not move over these dates; correlations are undefined."
+        )
     correlation = cov / np.outer(vols, vols)
     order = cluster_order(correlation)
     contributions = risk_contributions(w, cov)

@@ -149,14 +149,18 @@ def efficient_frontier(
         from the min-volatility portfolio to the highest achievable return.
     """
     if isinstance(points, bool) or not isinstance(points, int | np.integer) or not 2 <= points <= MAX_POINTS:
-        raise InvalidInputError(f"The number of frontier points must be a whole number from 2 to {MAX_POINTS}.")
+        raise InvalidInputError(
+            f"The number of frontier points must be a whole number from 2 to {MAX_POINTS}."
+        )
     low, high = _check_bounds(bounds, len(stats.tickers))
     if sectors is not None:
         _check_sectors(sectors, stats.tickers, low, high)
     problem = FrontierProblem(stats, (low, high), sectors)
     min_vol = _as_result(stats, "min_volatility", problem.solve(-1e9), (low, high), risk_free_rate)
     try:
-        max_sharpe = optimize(stats, "max_sharpe", risk_free_rate=risk_free_rate, bounds=(low, high), sectors=sectors)
+        max_sharpe = optimize(
+            stats, "max_sharpe", risk_free_rate=risk_free_rate, bounds=(low, high), sectors=sectors
+        )
     except Exception:  # noqa: BLE001 - no max Sharpe (e.g. all returns below rf): frontier still drawn
         max_sharpe = None
     top = _max_return(stats.mu, low, high, sectors, stats.tickers)

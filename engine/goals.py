@@ -67,7 +67,7 @@ def _linear_paths(model: ReturnModel, goal: Goal, paths: int, seed: int, inflati
     b = np.empty(paths)
     done = 0
     for rng, n in chunk_generators(seed, paths):
-        run = run_paths(model, flows, months, n, rng, np.array([months]))
+        run = run_paths(model, flows, months, n, rng, np.array([months]), sensitivity=True)
         a[done : done + n] = run.ending_without_contributions
         b[done : done + n] = run.contribution_sensitivity
         done += n

@@ -86,12 +86,16 @@ class ReturnModel:
                    distribution=distribution, rebalance_months=_rebalance(rebalance_months))  # fmt: skip
 
     @classmethod
-    def bootstrap(cls, weights, monthly_returns, block_months: int = 12, rebalance_months: int = 1) -> ReturnModel:
+    def bootstrap(
+        cls, weights, monthly_returns, block_months: int = 12, rebalance_months: int = 1
+    ) -> ReturnModel:
         """Historical block bootstrap of monthly asset returns, shape (M, N), circular blocks."""
         w = _weights(weights)
         history = check_finite(np.asarray(monthly_returns, dtype=float), "Historical returns")
         if history.ndim != 2 or history.shape[1] != len(w):
-            raise InvalidInputError("Historical returns must be a (months x assets) table matching the weights.")
+            raise InvalidInputError(
+                "Historical returns must be a (months x assets) table matching the weights."
+            )
         block = int(block_months)
         if not 1 <= block <= 120:
             raise InvalidInputError("The bootstrap block length must be 1 to 120 months.")
@@ -171,7 +175,10 @@ class SimulationResult:
             "mean_ending_wealth": self.mean_ending_wealth,
             "ending_wealth_percentiles": {str(k): v for k, v in self.ending_wealth_percentiles.items()},
             "drawdown": self.drawdown,
-            "histogram": {"edges": self.ending_histogram[0].tolist(), "counts": self.ending_histogram[1].tolist()},
+            "histogram": {
+                "edges": self.ending_histogram[0].tolist(),
+                "counts": self.ending_histogram[1].tolist(),
+            },
         }
         if include_paths:
             out["recorded_months"] = self.recorded_months.tolist()
@@ -188,7 +195,9 @@ def chunk_generators(seed: int, paths: int) -> list[tuple[np.random.Generator, i
     seed = check_seed(seed)
     counts = [CHUNK_PATHS] * (paths // CHUNK_PATHS) + ([paths % CHUNK_PATHS] if paths % CHUNK_PATHS else [])
     children = np.random.SeedSequence(seed).spawn(len(counts))
-    return [(np.random.Generator(np.random.SFC64(child)), n) for child, n in zip(children, counts, strict=True)]
+    return [
+        (np.random.Generator(np.random.SFC64(child)), n) for child, n in zip(children, counts, strict=True)
+    ]
 
 
 def month_stepper(model: ReturnModel, paths: int, rng: np.random.Generator):
@@ -202,11 +211,19 @@ def month_stepper(model: ReturnModel, paths: int, rng: np.random.Generator):
         dt = 1.0 / MONTHS
         scale, shift = model.sigma * math.sqrt(dt), (model.mu - 0.5 * model.sigma**2) * dt
 
+        half = (paths + 1) // 2
+        mirror = math.exp(2 * shift)
+        g = np.empty(paths)
+
         def gbm(_t):
-            g = _antithetic_normals(rng, paths)
-            g *= scale
-            g += shift
-            return np.exp(g, out=g)
+            # exp(shift - scale z) = exp(2 shift) / exp(shift + scale z): one exp per antithetic pair
+            z = g[:half]
+            rng.standard_normal(half, out=z)
+            z *= scale
+            z += shift
+            np.exp(z, out=z)
+            np.divide(mirror, g[: paths - half], out=g[half:])
+            return g
 
         return gbm
     w = model.weights
@@ -301,21 +318,24 @@ class PathRun:
 
 
 def run_paths(model: ReturnModel, flows: CashFlows, months: int, paths: int, rng: np.random.Generator,
-              recorded: np.ndarray) -> PathRun:  # fmt: skip
+              recorded: np.ndarray, sensitivity: bool = False) -> PathRun:  # fmt: skip
     """Simulate one chunk month by month, holding only per-path state (memory O(paths)).
 
     The wealth recursion is kept in closed form: with H the cumulative
     returns and M the cumulative deterministic factors (fee, percentage
     withdrawal), ``W_t = H_t M_t (W_0 + sum_{s<=t} c_s / (H_s M_s))``.
+    With ``sensitivity``, the contribution's share of ending wealth is kept
+    separately (goals solve for the contribution with it).
     """
     step = month_stepper(model, paths, rng)
     fee = (1.0 - flows.annual_fee) ** (1.0 / MONTHS)
     rate = 1.0 - flows.withdrawal_rate / MONTHS
     start = int(flows.withdrawal_start_month)
     price_level = inflation_index(months, flows.inflation)
+    can_deplete = bool(flows.monthly_withdrawal or flows.withdrawal_rate) or flows.initial <= 0
     growth = np.ones(paths)  # H_t
-    flows_sum = np.zeros(paths)  # sum of withdrawals / (H M), nominal
-    contrib_sum = np.zeros(paths)  # sum of real-contribution units / (H M)
+    net = np.zeros(paths)  # sum of net flows / (H M)
+    units = np.zeros(paths) if sensitivity else None  # sum of real-contribution units / (H M)
     peak = np.ones(paths)
     worst = np.ones(paths)
     ratio = np.empty(paths)
@@ -329,28 +349,35 @@ def run_paths(model: ReturnModel, flows: CashFlows, months: int, paths: int, rng
     for t in range(1, months + 1):
         growth *= step(t - 1)
         factor *= fee * (rate if t > start else 1.0)
-        # drawdown of the index net of fees: H_t * fee^t
+        # drawdown of the index net of fees, H_t * fee^t
         np.multiply(growth, fee**t, out=ratio)
         np.maximum(peak, ratio, out=peak)
         ratio /= peak
         np.minimum(worst, ratio, out=worst)
-        # cash flows, discounted by the growth so far
-        np.divide(price_level[t - 1] / factor, growth, out=ratio)
-        contrib_sum += ratio
-        if flows.monthly_withdrawal and t > start:
-            flows_sum -= ratio
-        np.multiply(contrib_sum, flows.monthly_contribution, out=wealth)
-        wealth += flows_sum * flows.monthly_withdrawal if flows.monthly_withdrawal else 0.0
-        wealth += flows.initial
+        # this month's net cash flow, discounted by the growth so far
+        amount = flows.monthly_contribution - (flows.monthly_withdrawal if t > start else 0.0)
+        if units is not None:
+            np.divide(price_level[t - 1] / factor, growth, out=ratio)
+            units += ratio
+            net += ratio * amount
+        elif amount:
+            np.divide(amount * price_level[t - 1] / factor, growth, out=ratio)
+            net += ratio
+        np.add(net, flows.initial, out=wealth)
         wealth *= growth
         wealth *= factor
-        gone |= wealth <= 0.0
-        np.putmask(wealth, gone, 0.0)
+        if can_deplete:
+            gone |= wealth <= 0.0
+            np.putmask(wealth, gone, 0.0)
         if t in slot:
             kept[slot[t]] = wealth
     deflate = price_level[-1]
-    base = growth * factor * (flows.initial + flows_sum * flows.monthly_withdrawal) / deflate
-    return PathRun(kept, wealth.copy(), gone, 1.0 - worst, base, growth * factor * contrib_sum / deflate)
+    if units is not None:
+        base = growth * factor * (flows.initial + net - units * flows.monthly_contribution) / deflate
+        per_unit = growth * factor * units / deflate
+    else:
+        base = per_unit = np.empty(0)
+    return PathRun(kept, wealth.copy(), gone, 1.0 - worst, base, per_unit)
 
 
 def simulate(
@@ -385,7 +412,9 @@ def simulate(
     flows = flows.validate()
     if target is not None:
         target = _number(target, "The target", 0.0, 1e13)
-    step = max(1, math.ceil(months / MAX_RECORDED_POINTS), math.ceil((months + 1) * paths / MAX_RECORDED_VALUES))
+    step = max(
+        1, math.ceil(months / MAX_RECORDED_POINTS), math.ceil((months + 1) * paths / MAX_RECORDED_VALUES)
+    )
     recorded = np.unique(np.r_[np.arange(0, months + 1, step), months])
     kept = np.empty((len(recorded), paths))
     ending = np.empty(paths)
@@ -496,7 +525,9 @@ def _weights(weights) -> np.ndarray:
 def _rebalance(months) -> int:
     value = int(months)
     if value not in (0, 1, 3, 6, 12):
-        raise InvalidInputError("Rebalance monthly (1), quarterly (3), half-yearly (6), yearly (12) or never (0).")
+        raise InvalidInputError(
+            "Rebalance monthly (1), quarterly (3), half-yearly (6), yearly (12) or never (0)."
+        )
     return value
 
 

@@ -161,7 +161,9 @@ def estimate(
     from pypfopt import expected_returns, risk_models
 
     if returns_model not in RETURNS_MODELS:
-        raise InvalidInputError(f"Unknown expected-return model {returns_model!r}; choose one of {', '.join(RETURNS_MODELS)}.")
+        raise InvalidInputError(
+            f"Unknown expected-return model {returns_model!r}; choose one of {', '.join(RETURNS_MODELS)}."
+        )
     if risk_model not in RISK_MODELS:
         raise InvalidInputError(f"Unknown risk model {risk_model!r}; choose one of {', '.join(RISK_MODELS)}.")
     frame = validate_prices(prices)
@@ -194,7 +196,9 @@ def estimate(
         else:
             cov = risk_models.exp_cov(frame, span=cov_span, frequency=TRADING_DAYS)
     mu_values = check_finite(mu.reindex(frame.columns).to_numpy(), "Expected returns")
-    cov_values = check_finite(cov.reindex(index=frame.columns, columns=frame.columns).to_numpy(), "The covariance matrix")
+    cov_values = check_finite(
+        cov.reindex(index=frame.columns, columns=frame.columns).to_numpy(), "The covariance matrix"
+    )
     cov_values, repaired = make_psd(cov_values)
     return AssetStatistics(tuple(map(str, frame.columns)), mu_values, cov_values, returns_model, risk_model,
                            overlap, repaired)  # fmt: skip
@@ -283,13 +287,21 @@ def optimize(
         implied = dict(zip(stats.tickers, map(float, mu), strict=True))
         inner = bl_objective
         if inner not in OBJECTIVES[:5]:
-            raise InvalidInputError("Black-Litterman optimises max Sharpe, min volatility, efficient risk/return or utility.")
+            raise InvalidInputError(
+                "Black-Litterman optimises max Sharpe, min volatility, efficient risk/return or utility."
+            )
 
-    if inner == "max_sharpe" and not (mu > risk_free_rate).any():
-        raise ReturnsBelowRiskFreeError(
-            f"Every expected return is at or below the risk-free rate ({risk_free_rate:.2%}); "
-            "max Sharpe is undefined. Lower the risk-free rate or choose min volatility."
-        )
+    if inner == "max_sharpe":
+        if not (mu > risk_free_rate).any():
+            raise ReturnsBelowRiskFreeError(
+                f"Every expected return is at or below the risk-free rate ({risk_free_rate:.2%}); "
+                "max Sharpe is undefined. Lower the risk-free rate or choose min volatility."
+            )
+        if _max_return(mu, low, high, sectors, stats.tickers) <= risk_free_rate + 1e-9:
+            raise ReturnsBelowRiskFreeError(
+                f"No portfolio within these bounds and sector limits returns more than the risk-free rate "
+                f"({risk_free_rate:.2%}); max Sharpe is undefined. Loosen the minimum weights or choose min volatility."
+            )
     if inner == "efficient_risk":
         target_volatility = _target(target_volatility, "Target volatility")
     if inner == "efficient_return":
@@ -313,7 +325,9 @@ def optimize(
         if inner != "efficient_risk":
             raise
         # PyPortfolioOpt checks the target against the unconstrained minimum; report the real one.
-        floor, _ = _solve_with_fallback(stats.tickers, mu, cov, "min_volatility", (low, high), sectors, **params)
+        floor, _ = _solve_with_fallback(
+            stats.tickers, mu, cov, "min_volatility", (low, high), sectors, **params
+        )
         minimum = portfolio_performance(floor, mu, cov, risk_free_rate)[1]
         if target_volatility < minimum:
             raise TargetVolatilityTooLowError(
@@ -325,6 +339,7 @@ def optimize(
 
 
 def _solve_with_fallback(tickers, mu, cov, objective, bounds, sectors, **params):
+    import cvxpy as cp
     from pypfopt import EfficientFrontier
     from pypfopt.exceptions import OptimizationError
 
@@ -349,13 +364,15 @@ def _solve_with_fallback(tickers, mu, cov, objective, bounds, sectors, **params)
         except ValueError as error:
             _translate_value_error(error, objective, params)
             errors.append(f"{solver}: {error}")
-        except (OptimizationError, ArithmeticError, KeyError, TypeError) as error:
+        except (OptimizationError, cp.error.SolverError, ArithmeticError, KeyError, TypeError) as error:
             errors.append(f"{solver}: {error}")
     if any("infeasible" in e.lower() for e in errors):
         raise InfeasibleConstraintsError(
             "No portfolio satisfies these weight bounds and sector limits together; loosen them."
         )
-    raise SolverError(f"Every solver failed ({'; '.join(errors)[:400]}). Try another objective or looser constraints.")
+    raise SolverError(
+        f"Every solver failed ({'; '.join(errors)[:400]}). Try another objective or looser constraints."
+    )
 
 
 def _run_objective(frontier, objective: str, params: dict) -> None:
@@ -442,7 +459,9 @@ def _hrp(stats: AssetStatistics, returns: pd.DataFrame | None) -> np.ndarray:
         raise InvalidInputError("HRP needs the assets' daily returns.")
     frame = returns[list(stats.tickers)].dropna()
     if len(frame) < len(stats.tickers) + 1:
-        raise InsufficientDataError("Too few common returns for HRP; choose a longer date range or fewer assets.")
+        raise InsufficientDataError(
+            "Too few common returns for HRP; choose a longer date range or fewer assets."
+        )
     cov = pd.DataFrame(stats.cov, index=list(stats.tickers), columns=list(stats.tickers))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -499,7 +518,9 @@ def black_litterman_posterior(
             P[k, tickers.index(view.versus)] = -1.0
         confidence = float(view.confidence)
         if not 0 < confidence <= 1:
-            raise InvalidInputError(f"The confidence of the view on {view.asset} must be between 0 and 100 %.")
+            raise InvalidInputError(
+                f"The confidence of the view on {view.asset} must be between 0 and 100 %."
+            )
         confidences.append(confidence)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -515,7 +536,9 @@ def black_litterman_posterior(
 # -- discrete allocation ------------------------------------------------------------
 
 
-def discrete_allocation(weights: Mapping[str, float], latest_prices: Mapping[str, float], cash: float) -> Allocation:
+def discrete_allocation(
+    weights: Mapping[str, float], latest_prices: Mapping[str, float], cash: float
+) -> Allocation:
     """Whole shares approximating ``weights`` for ``cash`` dollars (greedy, then leftover reused)."""
     from pypfopt.discrete_allocation import DiscreteAllocation
 
@@ -546,9 +569,7 @@ def _fraction(value, what: str, low: float, high: float) -> float:
     if not np.isfinite(number):
         raise InvalidInputError(f"{what} must be a finite number.")
     if not low <= number <= high:
-        raise InvalidInputError(
-            f"{what} of {number:g} is out of range; enter a fraction (0.05 for 5 %)."
-        )
+        raise InvalidInputError(f"{what} of {number:g} is out of range; enter a fraction (0.05 for 5 %).")
     return number
 
 
@@ -605,7 +626,10 @@ def _check_sectors(sectors: SectorLimits, tickers: Sequence[str], low: float, hi
             f"With these sector maximums and weight bounds at most {reachable:.0%} can be invested; loosen them."
         )
     for s, lo in sectors.lower.items():
-        if float(lo) > high * members[s] + WEIGHT_TOLERANCE or float(lo) > float(sectors.upper.get(s, 1.0)) + WEIGHT_TOLERANCE:
+        if (
+            float(lo) > high * members[s] + WEIGHT_TOLERANCE
+            or float(lo) > float(sectors.upper.get(s, 1.0)) + WEIGHT_TOLERANCE
+        ):
             raise InfeasibleConstraintsError(f"The minimum for {s} ({float(lo):.0%}) cannot be reached.")
 
 
@@ -627,7 +651,9 @@ def _max_return(mu, low, high, sectors, tickers) -> float:
         A_eq=np.ones((1, n)), b_eq=[1.0], bounds=[(low, high)] * n, method="highs",
     )  # fmt: skip
     if solution.status == 2:
-        raise InfeasibleConstraintsError("No portfolio satisfies these weight bounds and sector limits together.")
+        raise InfeasibleConstraintsError(
+            "No portfolio satisfies these weight bounds and sector limits together."
+        )
     if not solution.success:
         raise SolverError("Could not find the highest achievable return under these constraints.")
     return float(-solution.fun)

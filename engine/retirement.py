@@ -78,7 +78,9 @@ class RetirementPlan:
         _number(self.vpw_real_return, "The VPW real return", -0.05, 0.2)
         _number(self.spending_floor, "The spending floor", 0.0, 1e10)
         if self.strategy not in STRATEGIES:
-            raise InvalidInputError(f"Unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}.")
+            raise InvalidInputError(
+                f"Unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}."
+            )
         if self.strategy == "guardrails" and not self.annual_spending:
             raise InvalidInputError("Guardrails start from an annual spending amount; enter one.")
         if self.savings <= 0 and self.monthly_contribution <= 0:
@@ -262,7 +264,9 @@ def _summarise(plan: RetirementPlan, paths: int, seed: int, outcome) -> Retireme
     )  # fmt: skip
 
 
-def simulate_retirement(model: ReturnModel, plan: RetirementPlan, paths: int = 10_000, seed: int = 0) -> RetirementResult:
+def simulate_retirement(
+    model: ReturnModel, plan: RetirementPlan, paths: int = 10_000, seed: int = 0
+) -> RetirementResult:
     """Success rate and real wealth and spending percentiles of ``plan``."""
     plan = plan.validate()
     paths = _count(paths, "The number of paths", 1, MAX_RETIREMENT_PATHS)

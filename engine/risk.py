@@ -97,7 +97,10 @@ class RiskReport:
                         "proxied": list(s.proxied)} for s in self.stress],
         }  # fmt: skip
         if include_series:
-            out["drawdown"] = {"dates": [d.isoformat() for d in self.drawdown_dates], "values": self.drawdown.tolist()}
+            out["drawdown"] = {
+                "dates": [d.isoformat() for d in self.drawdown_dates],
+                "values": self.drawdown.tolist(),
+            }
         return out
 
 
@@ -129,7 +132,9 @@ def var_table(returns: np.ndarray, confidences=CONFIDENCES, asset_returns: np.nd
         cut = np.quantile(r, a)
         rows.append(VaRRow("historical", c, float(-cut), float(-r[r <= cut].mean())))
         z = sps.norm.ppf(a)
-        rows.append(VaRRow("parametric", c, float(-(mu + sigma * z)), float(-(mu - sigma * sps.norm.pdf(z) / a))))
+        rows.append(
+            VaRRow("parametric", c, float(-(mu + sigma * z)), float(-(mu - sigma * sps.norm.pdf(z) / a)))
+        )
         rows.append(VaRRow("cornish_fisher", c, float(-(mu + sigma * _cornish_fisher(z, skew, kurt))),
                            float(-(mu + sigma * _cf_tail_mean(a, skew, kurt)))))  # fmt: skip
         if simulated is not None:

@@ -134,7 +134,9 @@ def tax_report(
         if lot.ticker not in prices:
             raise InvalidInputError(f"No price for {lot.ticker} on {as_of:%Y-%m-%d}.")
         if lot.quantity <= 0 or lot.cost_per_share < 0:
-            raise InvalidInputError(f"Lot {lot.id} of {lot.ticker} has a non-positive quantity or a negative cost.")
+            raise InvalidInputError(
+                f"Lot {lot.id} of {lot.ticker} has a non-positive quantity or a negative cost."
+            )
         if lot.acquired_on > as_of:
             raise InvalidInputError(f"Lot {lot.id} of {lot.ticker} was bought after {as_of:%Y-%m-%d}.")
         price = float(prices[lot.ticker])

@@ -4,7 +4,9 @@ import dash
 
 from components.shell import unavailable_panel
 
-dash.register_page(__name__, path="/diversification", title="Diversification · Meridian", name="Diversification", order=5)
+dash.register_page(
+    __name__, path="/diversification", title="Diversification · Meridian", name="Diversification", order=5
+)
 
 
 def layout(**_kwargs):

@@ -4,7 +4,9 @@ import dash
 
 from components.shell import unavailable_panel
 
-dash.register_page(__name__, path="/optimisation", title="Optimisation · Meridian", name="Optimisation", order=2)
+dash.register_page(
+    __name__, path="/optimisation", title="Optimisation · Meridian", name="Optimisation", order=2
+)
 
 
 def layout(**_kwargs):

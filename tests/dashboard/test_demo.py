@@ -62,7 +62,10 @@ def test_demo002_every_table_the_demo_promises_is_filled(settings):
         """).scalar()  # fmt: skip
         assert unpriced == 0
         # every analyst-owned household's linked accounts point at aggregator accounts
-        assert conn.exec_driver_sql("SELECT count(*) FROM accounts WHERE plaid_account_id IS NOT NULL").scalar() == 12
+        assert (
+            conn.exec_driver_sql("SELECT count(*) FROM accounts WHERE plaid_account_id IS NOT NULL").scalar()
+            == 12
+        )
 
 
 def test_demo003_seeding_a_seeded_database_changes_nothing_unless_reset(settings):

@@ -74,8 +74,6 @@ def test_mig003_postgres_indexes_are_built_concurrently(settings, postgres_url):
     migrate.upgrade(settings.replace(database_url=postgres_url))
     engine = make_engine(postgres_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
-        invalid = conn.exec_driver_sql(
-            "SELECT count(*) FROM pg_index WHERE NOT indisvalid"
-        ).scalar_one()
+        invalid = conn.exec_driver_sql("SELECT count(*) FROM pg_index WHERE NOT indisvalid").scalar_one()
     engine.dispose()
     assert invalid == 0

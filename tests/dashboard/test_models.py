@@ -5,13 +5,22 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from dashboard import migrate
 from dashboard.db import make_engine
 from dashboard.models import (
-    TABLES, Account, Goal, Holding, Household, Price, Security, TaxLot, Transaction, User,
+    TABLES,
+    Account,
+    Goal,
+    Holding,
+    Household,
+    Price,
+    Security,
+    TaxLot,
+    Transaction,
+    User,
 )  # fmt: skip
-from sqlalchemy.orm import Session
 
 
 @pytest.fixture
@@ -72,7 +81,9 @@ def test_mod004_foreign_keys_are_enforced(engine):
 def test_mod005_check_constraints(engine):
     with Session(engine) as session:
         household = _household(session)
-        session.add(Goal(household_id=household.id, name="g", target_amount=-1, target_date=dt.date(2030, 1, 1)))
+        session.add(
+            Goal(household_id=household.id, name="g", target_amount=-1, target_date=dt.date(2030, 1, 1))
+        )
         with pytest.raises(IntegrityError):
             session.commit()
     with Session(engine) as session:
@@ -85,7 +96,9 @@ def test_mod006_deleting_a_household_cascades_to_its_data(engine):
     with Session(engine) as session:
         household = _household(session)
         security = Security(ticker="XYZ", name="X")
-        account = Account(household=household, name="b", account_type="taxable", institution="X", cash_balance=0)
+        account = Account(
+            household=household, name="b", account_type="taxable", institution="X", cash_balance=0
+        )
         session.add_all([security, account])
         session.flush()
         holding = Holding(account_id=account.id, security_id=security.id, quantity=3)

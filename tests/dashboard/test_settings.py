@@ -73,7 +73,10 @@ def test_set005_bad_setting_stops_startup_with_one_line(tmp_path):
         timeout=120,
     )  # fmt: skip
     assert run.returncode == 2
-    assert run.stderr.strip() == "meridian: invalid setting URL_PREFIX: must start and end with '/', e.g. /meridian/"
+    assert (
+        run.stderr.strip()
+        == "meridian: invalid setting URL_PREFIX: must start and end with '/', e.g. /meridian/"
+    )
 
 
 def test_set006_gunicorn_config_refuses_bad_settings(tmp_path):
