@@ -30,3 +30,10 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Import the engine (cvxpy takes ~2 s) in each new worker before it takes requests."""
+    from dashboard.analytics import warm_up
+
+    warm_up()

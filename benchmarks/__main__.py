@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 import time
 
-from benchmarks import engine, indexes
+from benchmarks import cache, engine, indexes
 
 SECTIONS = {
     "engine": engine.run,
+    "cache": cache.run,
     "seeding": indexes.seeding,
     "indexes": indexes.run,
 }

@@ -10,6 +10,7 @@ from components.overview import household_panel, households_table
 from dashboard.access import authorize_household, visible_households
 from dashboard.extensions import db
 from dashboard.households import household_rows, snapshot
+from dashboard.threads import household_threads
 
 
 @dash.callback(
@@ -26,4 +27,5 @@ def render_overview(household_id):
                 rows, None
             )
         household = authorize_household(household_id)
-        return household_panel(snapshot(session, household)), households_table(rows, household.id)
+        panel = household_panel(snapshot(session, household), household_threads(household.id))
+        return panel, households_table(rows, household.id)

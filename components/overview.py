@@ -120,7 +120,26 @@ def goals_table(snapshot) -> dbc.Table:
                      size="sm")  # fmt: skip
 
 
-def household_panel(snapshot) -> html.Div:
+def threads_list(threads) -> html.Div:
+    if not threads:
+        return html.P("No analysis threads yet.", className="text-muted small")
+    items = [
+        dbc.ListGroupItem(
+            [
+                html.Div(t.title, className="fw-semibold"),
+                html.Small(
+                    f"{t.runs} saved run{'s' if t.runs != 1 else ''} · {t.created_by} · "
+                    f"updated {t.updated_at:%Y-%m-%d}",
+                    className="text-muted",
+                ),
+            ]  # fmt: skip
+        )
+        for t in threads
+    ]
+    return dbc.ListGroup(items, id="overview-threads", flush=True)
+
+
+def household_panel(snapshot, threads=()) -> html.Div:
     if not snapshot.accounts:
         return dbc.Alert(f"{snapshot.name} has no accounts yet.", color="info")
     return html.Div(
@@ -157,7 +176,15 @@ def household_panel(snapshot) -> html.Div:
             accounts_table(snapshot),
             dbc.Row(
                 [
-                    dbc.Col([html.H3("Goals", className="h5"), goals_table(snapshot)], lg=6),
+                    dbc.Col(
+                        [
+                            html.H3("Goals", className="h5"),
+                            goals_table(snapshot),
+                            html.H3("Analysis threads", className="h5 mt-3"),
+                            threads_list(threads),
+                        ],
+                        lg=6,
+                    ),  # fmt: skip
                     dbc.Col(
                         dcc.Graph(
                             id=ids.OVERVIEW_CASH_FLOW,

@@ -58,20 +58,18 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
 
 def register_extensions(server: flask.Flask, settings: Settings) -> None:
-    from dashboard.extensions import bind_settings, db
+    from dashboard.extensions import bind_settings, cache, db
 
     bind_settings(server, settings)
     db.init_app(settings)
+    cache.init_app(server, settings)
 
 
 def configure_logging(settings: Settings) -> None:
-    root = logging.getLogger("meridian")
-    root.setLevel(settings.log_level)
-    if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-        root.propagate = False
+    """Meridian's loggers at the configured level; a plain stderr handler if nobody configured one."""
+    logging.getLogger("meridian").setLevel(settings.log_level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
 
 
 _registered: dict[str, object] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import flask
 from sqlalchemy import select
 
-from dashboard.extensions import db, settings_of
+from dashboard.extensions import cache, db, settings_of
 from dashboard.models import Household, User
 
 
@@ -43,14 +43,24 @@ def current_user() -> CurrentUser:
     if cached is not None:
         return cached
     email = settings_of().demo_user_email
-    with db.session() as session:
-        user = session.scalar(select(User).where(User.email == email, User.is_active.is_(True)))
-    if user is None:
+    found = cache.get_or_compute("session", {"email": email}, lambda: _load_user(email))
+    if found is None:
         raise AccessDenied("No signed-in user: the demo analyst is missing. Run `make setup`.")
-    found = CurrentUser(user.id, user.email, user.name, user.role)
     if flask.has_request_context():
         flask.g.meridian_user = found
     return found
+
+
+def _load_user(email: str) -> CurrentUser | None:
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == email, User.is_active.is_(True)))
+    return None if user is None else CurrentUser(user.id, user.email, user.name, user.role)
+
+
+def end_session(user: CurrentUser) -> None:
+    """Forget everything cached for ``user``'s session (logout)."""
+    cache.invalidate(operation="session", user=user.id)
+    cache.delete("session", {"email": user.email})
 
 
 def parse_household_id(raw) -> int:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import flask
 
+from dashboard.cache import CacheFacade
 from dashboard.db import Database
 from dashboard.settings import Settings
 
 db = Database()
+cache = CacheFacade()
 
 _bound: dict[str, Settings] = {}
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.models import (
@@ -218,3 +218,21 @@ def household_rows(session: Session, households: list[Household]) -> list[dict]:
         }
         for h in households
     ]
+
+
+def household_changed(household_id: int) -> None:
+    """Record that a household's data changed: bump its data version, drop its cache entries.
+
+    Call after the change is committed. The version is part of every key that
+    depends on the household, so even an entry that survives (cache down during
+    the invalidation) is never read again.
+    """
+    from dashboard.extensions import cache, db
+
+    with db.session() as session:
+        session.execute(
+            update(Household)
+            .where(Household.id == household_id)
+            .values(data_version=Household.data_version + 1)
+        )
+    cache.invalidate(household=household_id)

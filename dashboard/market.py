@@ -42,6 +42,33 @@ SECURITIES: dict[str, tuple[str, str]] = {
 }
 ASSET_CLASSES = {"SPY": "equity_etf"}
 
+# Approximate shares outstanding in early 2018 (billions; all share classes), used only to
+# weight the market-implied prior of Black-Litterman: capitalisation = shares x close on the
+# valuation day. For SPY, the fund's approximate assets (~$260 bn) expressed the same way.
+APPROX_SHARES_BN: dict[str, float] = {
+    "GOOG": 0.695,
+    "AAPL": 5.07,
+    "FB": 2.90,
+    "BABA": 2.57,
+    "AMZN": 0.485,
+    "GE": 8.68,
+    "AMD": 0.97,
+    "WMT": 2.95,
+    "BAC": 10.2,
+    "GM": 1.40,
+    "T": 6.14,
+    "UAA": 0.445,
+    "SHLD": 0.108,
+    "XOM": 4.24,
+    "RRC": 0.245,
+    "BBY": 0.29,
+    "MA": 1.05,
+    "PFE": 5.95,
+    "JPM": 3.43,
+    "SBUX": 1.40,
+    "SPY": 0.98,
+}
+
 
 @lru_cache(maxsize=4)
 def read_bundled_prices(market_data_path: Path) -> pd.DataFrame:
@@ -94,18 +121,30 @@ def prices_from_db(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Wide frame of closes for ``tickers`` between ``start`` and ``end`` (inclusive)."""
-    query = (
-        select(Price.date, Security.ticker, Price.close)
-        .join(Security, Security.id == Price.security_id)
-        .where(Security.ticker.in_(list(tickers)))
-    )
+    """Wide frame of closes for ``tickers`` between ``start`` and ``end`` (inclusive), dates x tickers.
+
+    Read with plain SQL into columns: building a frame from ~10^5 ORM rows
+    costs seconds, from three columns milliseconds.
+    """
+    tickers = list(tickers)
+    query = select(Price.date, Security.ticker, Price.close).join(Security, Security.id == Price.security_id)
+    query = query.where(Security.ticker.in_(tickers))
     if start is not None:
         query = query.where(Price.date >= start)
     if end is not None:
         query = query.where(Price.date <= end)
-    rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["date", "ticker", "close"])
+    compiled = query.compile(conn, compile_kwargs={"render_postcompile": True})
+    params = (
+        tuple(compiled.params[k] for k in compiled.positiontup) if compiled.positiontup else compiled.params
+    )
+    result = conn.exec_driver_sql(str(compiled), params)
+    rows = result.cursor.fetchall()  # plain DB-API tuples
+    result.close()
+    dates, names, closes = zip(*rows, strict=True) if rows else ((), (), ())
+    frame = pd.DataFrame(
+        {"date": pd.to_datetime(pd.Series(dates).astype(str)), "ticker": names, "close": closes}
+    )
     wide = frame.pivot(index="date", columns="ticker", values="close").sort_index()
-    wide.index = pd.to_datetime(wide.index)
-    return wide.reindex(columns=[t for t in tickers if t in wide.columns])
+    wide.columns.name = None
+    wide.index.name = "date"
+    return wide.reindex(columns=[t for t in tickers if t in wide.columns]).astype(float)

@@ -14,7 +14,9 @@ parametric (normal)
     ``-(mu + sigma z_a)``; CVaR ``-(mu - sigma phi(z_a) / a)``.
 cornish_fisher
     The normal quantile corrected for sample skewness and excess kurtosis;
-    CVaR integrates the corrected quantile function over the tail.
+    CVaR integrates the corrected quantile function over the tail. When the
+    moments are outside the expansion's domain (the corrected quantile is not
+    increasing), the figures are NaN: reported as unavailable, not wrong.
 monte_carlo
     Daily asset returns drawn from a multivariate normal with the sample mean
     and covariance (seeded), aggregated with the weights.
@@ -135,8 +137,11 @@ def var_table(returns: np.ndarray, confidences=CONFIDENCES, asset_returns: np.nd
         rows.append(
             VaRRow("parametric", c, float(-(mu + sigma * z)), float(-(mu - sigma * sps.norm.pdf(z) / a)))
         )
-        rows.append(VaRRow("cornish_fisher", c, float(-(mu + sigma * _cornish_fisher(z, skew, kurt))),
-                           float(-(mu + sigma * _cf_tail_mean(a, skew, kurt)))))  # fmt: skip
+        if _cf_valid(skew, kurt):
+            rows.append(VaRRow("cornish_fisher", c, float(-(mu + sigma * _cornish_fisher(z, skew, kurt))),
+                               float(-(mu + sigma * _cf_tail_mean(a, skew, kurt)))))  # fmt: skip
+        else:  # the expansion is not a quantile function for such skew/kurtosis: no number rather than a wrong one
+            rows.append(VaRRow("cornish_fisher", c, float("nan"), float("nan")))
         if simulated is not None:
             cut = np.quantile(simulated, a)
             rows.append(VaRRow("monte_carlo", c, float(-cut), float(-simulated[simulated <= cut].mean())))
@@ -145,6 +150,12 @@ def var_table(returns: np.ndarray, confidences=CONFIDENCES, asset_returns: np.nd
 
 def _cornish_fisher(z, skew, kurt):
     return z + (z**2 - 1) * skew / 6 + (z**3 - 3 * z) * kurt / 24 - (2 * z**3 - 5 * z) * skew**2 / 36
+
+
+def _cf_valid(skew: float, kurt: float) -> bool:
+    """The Cornish-Fisher quantile is increasing over the tail (else the moments are outside its domain)."""
+    z = sps.norm.ppf(np.linspace(1e-5, 0.5, 400))
+    return bool(np.all(np.diff(_cornish_fisher(z, skew, kurt)) > 0))
 
 
 def _cf_tail_mean(a: float, skew: float, kurt: float, points: int = 2000) -> float:

@@ -57,8 +57,12 @@ def test_risk002_var_methods_agree_with_definitions(window):
 @given(seed=st.integers(0, 10_000), df=st.floats(2.5, 30))
 def test_risk003_var_never_exceeds_cvar(seed, df):
     r = sps.t.rvs(df, size=1500, random_state=seed) * 0.01
-    for row in var_table(r):
+    rows = var_table(r)
+    for row in rows:
+        if row.method == "cornish_fisher" and np.isnan(row.var):
+            continue  # outside the expansion's domain: reported as unavailable
         assert row.var <= row.cvar + 1e-12, row
+    assert not np.isnan([row.var for row in rows if row.method != "cornish_fisher"]).any()
 
 
 def test_risk004_stress_windows_replay_todays_weights(stock_prices, spy):

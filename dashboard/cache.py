@@ -1,0 +1,433 @@
+"""The cache facade: content-addressed keys, per-operation TTLs, refresh, invalidation,
+single flight and graceful degradation, on flask-caching.
+
+Backends (chosen in ``init_app``, everything else is one code path):
+
+- ``REDIS_URL`` set: flask-caching's ``RedisCache``; pattern invalidation with
+  ``SCAN`` (never ``KEYS``); single flight with Redis locks across workers.
+- otherwise: :class:`DiskCache`, a flask-caching backend on ``diskcache`` in
+  the instance folder, which every gunicorn worker of the machine shares
+  (SQLite underneath, so locks and invalidation work across processes too).
+
+Keys are ``<operation>:e<engine version>:h<household>:u<user>:<sha256 of the
+canonical request>``; the request must be JSON primitives (a DataFrame or an
+array is refused, so a key can never depend on a repr). A cache that fails or
+hangs is skipped for a short while and the value computed directly: no
+request fails because of the cache, one log line per outage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_caching import Cache
+from flask_caching.backends.base import BaseCache
+
+from engine import ENGINE_VERSION
+
+log = logging.getLogger("meridian.cache")
+
+KEY_PREFIX = "meridian:"
+LOCK_TIMEOUT = 30.0  # seconds a computing worker holds an operation's lock at most
+RETRY_AFTER = 2.0  # seconds the cache is skipped after a failure, before trying again
+_MISS = object()
+
+
+class CacheKeyError(TypeError):
+    """A request for a cache key contained something that is not a JSON primitive."""
+
+
+def canonical(request: Mapping[str, Any]) -> str:
+    """Sorted, compact JSON of a request made of primitives."""
+
+    def refuse(value):
+        raise CacheKeyError(
+            f"cache keys are built from primitives only, not {type(value).__name__}; "
+            "identify data by ids and ranges instead"
+        )
+
+    return json.dumps(request, sort_keys=True, separators=(",", ":"), allow_nan=False, default=refuse)
+
+
+def make_key(operation: str, request: Mapping[str, Any], household: int | None = None,
+             user: int | str | None = None) -> str:  # fmt: skip
+    """``<operation>:e<engine>:h<household>:u<user>:<digest>`` (without the backend prefix)."""
+    if not operation or not operation.replace("_", "").isalnum():
+        raise CacheKeyError(f"invalid operation name {operation!r}")
+    digest = hashlib.sha256(canonical(request).encode()).hexdigest()[:40]
+    return f"{operation}:e{ENGINE_VERSION}:h{household if household is not None else '-'}:u{user if user is not None else '-'}:{digest}"
+
+
+def pattern(operation: str | None = None, household: int | None = None, user: int | str | None = None) -> str:
+    """A glob over keys, narrowed by any of operation, household and user."""
+    return f"{operation or '*'}:e*:h{household if household is not None else '*'}:u{user if user is not None else '*'}:*"
+
+
+# -- counters ---------------------------------------------------------------------------------
+
+COUNTER_NAMES = ("hits", "misses", "computes", "errors", "lock_waits", "refreshes", "bypasses")
+
+
+@dataclass
+class CacheCounters:
+    """Per-operation counters of this process; a sink (the metrics store) may receive each increment."""
+
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: dict.fromkeys(COUNTER_NAMES, 0))
+    )
+    outages: int = 0
+    sink: Callable[[str, str], None] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, operation: str, name: str) -> None:
+        with self._lock:
+            self.counts[operation][name] += 1
+        if self.sink is not None:
+            try:
+                self.sink(operation, name)
+            except Exception:
+                log.debug("cache counter sink failed", exc_info=True)
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {op: dict(values) for op, values in self.counts.items()}
+
+    def hit_rate(self, operation: str | None = None) -> float | None:
+        snap = self.snapshot()
+        ops = [operation] if operation else list(snap)
+        hits = sum(snap.get(op, {}).get("hits", 0) for op in ops)
+        misses = sum(snap.get(op, {}).get("misses", 0) for op in ops)
+        return hits / (hits + misses) if hits + misses else None
+
+
+# -- the local backend ------------------------------------------------------------------------
+
+
+class DiskCache(BaseCache):
+    """A flask-caching backend on ``diskcache``: shared by every process on the machine."""
+
+    def __init__(self, directory: str, default_timeout: int = 300, key_prefix: str = "", **_):
+        import diskcache
+
+        super().__init__(default_timeout=default_timeout)
+        self.key_prefix = key_prefix
+        self.disk = diskcache.Cache(
+            directory, timeout=1, size_limit=2**30, eviction_policy="least-recently-stored"
+        )
+
+    @classmethod
+    def factory(cls, app, config, args, kwargs):
+        kwargs.update(directory=config["CACHE_DIR"], key_prefix=config.get("CACHE_KEY_PREFIX", ""))
+        return cls(*args, **kwargs)
+
+    def _expire(self, timeout: int | None) -> float | None:
+        timeout = self._normalize_timeout(timeout)
+        return None if timeout == 0 else float(timeout)
+
+    def get(self, key):
+        return self.disk.get(self.key_prefix + key)
+
+    def set(self, key, value, timeout=None):
+        return self.disk.set(self.key_prefix + key, value, expire=self._expire(timeout))
+
+    def add(self, key, value, timeout=None):
+        return self.disk.add(self.key_prefix + key, value, expire=self._expire(timeout))
+
+    def delete(self, key):
+        return self.disk.delete(self.key_prefix + key)
+
+    def has(self, key):
+        return (self.key_prefix + key) in self.disk
+
+    def clear(self):
+        self.disk.clear()
+        return True
+
+
+# -- stores: the primitives each backend provides ---------------------------------------------
+
+
+class _RedisStore:
+    name = "redis"
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.client = backend._write_client
+        self.prefix = backend.key_prefix or ""
+
+    def get(self, key):
+        value = self.backend.get(key)
+        return _MISS if value is None else value
+
+    def set(self, key, value, ttl: int) -> None:
+        self.backend.set(key, value, timeout=ttl)
+
+    def remove(self, key: str) -> int:
+        return int(self.client.unlink(self.prefix + key))
+
+    def delete_matching(self, glob: str) -> int:
+        deleted = 0
+        batch = []
+        for name in self.client.scan_iter(match=self.prefix + glob, count=500):
+            batch.append(name)
+            if len(batch) >= 500:
+                deleted += self.client.unlink(*batch)
+                batch = []
+        if batch:
+            deleted += self.client.unlink(*batch)
+        return deleted
+
+    def acquire(self, name: str, timeout: float):
+        lock = self.client.lock(self.prefix + "lock:" + name, timeout=timeout, blocking=False)
+        return lock if lock.acquire(blocking=False) else None
+
+    def release(self, lock) -> None:
+        from redis.exceptions import LockError
+
+        with contextlib.suppress(LockError):  # expired or flushed: nothing to release
+            lock.release()
+
+    def locked(self, name: str) -> bool:
+        return bool(self.client.exists(self.prefix + "lock:" + name))
+
+    def ping(self) -> bool:
+        return bool(self.client.ping())
+
+
+class _DiskStore:
+    name = "local"
+
+    def __init__(self, backend: DiskCache):
+        self.backend = backend
+        self.disk = backend.disk
+        self.prefix = backend.key_prefix
+
+    def get(self, key):
+        value = self.disk.get(self.prefix + key, default=_MISS, retry=True)
+        return value
+
+    def set(self, key, value, ttl: int) -> None:
+        self.disk.set(self.prefix + key, value, expire=ttl, retry=True)
+
+    def remove(self, key: str) -> int:
+        return int(bool(self.disk.delete(self.prefix + key, retry=True)))
+
+    def delete_matching(self, glob: str) -> int:
+        full = self.prefix + glob
+        deleted = 0
+        for name in list(self.disk.iterkeys()):
+            if (
+                isinstance(name, str)
+                and fnmatch.fnmatchcase(name, full)
+                and self.disk.delete(name, retry=True)
+            ):
+                deleted += 1
+        return deleted
+
+    def acquire(self, name: str, timeout: float):
+        token = uuid.uuid4().hex
+        key = self.prefix + "lock:" + name
+        return (key, token) if self.disk.add(key, token, expire=timeout, retry=True) else None
+
+    def release(self, lock) -> None:
+        key, token = lock
+        with self.disk.transact(retry=True):
+            if self.disk.get(key) == token:
+                self.disk.delete(key)
+
+    def locked(self, name: str) -> bool:
+        return (self.prefix + "lock:" + name) in self.disk
+
+    def ping(self) -> bool:
+        self.disk.get("ping")
+        return True
+
+
+# -- the facade ----------------------------------------------------------------------------------
+
+
+class CacheFacade:
+    """The only way callbacks reach the engine: ``get_or_compute`` around every engine call."""
+
+    def __init__(self) -> None:
+        self.counters = CacheCounters()
+        self._store = None
+        self._ttls: dict[str, int] = {}
+        self._state = threading.Lock()
+        self._down_until = 0.0
+        self._down = False
+
+    def init_app(self, server, settings) -> None:
+        if settings.redis_url:
+            timeout = settings.redis_socket_timeout
+            config = {
+                "CACHE_TYPE": "RedisCache",
+                "CACHE_REDIS_URL": settings.redis_url,
+                "CACHE_KEY_PREFIX": KEY_PREFIX,
+                "CACHE_OPTIONS": {
+                    "socket_timeout": timeout,
+                    "socket_connect_timeout": timeout,
+                    "retry_on_timeout": False,
+                    "health_check_interval": 30,
+                },  # fmt: skip
+            }
+        else:
+            folder = settings.instance_path / "cache"
+            folder.mkdir(parents=True, exist_ok=True)
+            config = {
+                "CACHE_TYPE": "dashboard.cache.DiskCache",
+                "CACHE_DIR": str(folder),
+                "CACHE_KEY_PREFIX": KEY_PREFIX,
+            }
+        config["CACHE_DEFAULT_TIMEOUT"] = 300
+        flask_cache = Cache(config=config)
+        flask_cache.init_app(server)
+        backend = server.extensions["cache"][flask_cache]
+        self._store = _RedisStore(backend) if settings.redis_url else _DiskStore(backend)
+        self._ttls = dict(settings.cache_ttls)
+        self._down, self._down_until = False, 0.0
+        server.extensions["meridian.cache"] = self
+
+    @property
+    def backend_name(self) -> str:
+        return self._store.name if self._store else "unbound"
+
+    def ttl(self, operation: str) -> int:
+        return self._ttls.get(operation, 300)
+
+    # -- degradation ---------------------------------------------------------------------------
+
+    def _available(self) -> bool:
+        return self._store is not None and time.monotonic() >= self._down_until
+
+    def _failed(self, error: BaseException, during: str) -> None:
+        with self._state:
+            self._down_until = time.monotonic() + RETRY_AFTER
+            first = not self._down
+            self._down = True
+            if first:
+                self.counters.outages += 1
+        if first:
+            log.warning("cache unavailable (%s during %s); computing directly until it answers again",
+                        type(error).__name__, during)  # fmt: skip
+
+    def _worked(self) -> None:
+        if self._down:
+            with self._state:
+                was, self._down = self._down, False
+            if was:
+                log.warning("cache available again")
+
+    def _call(self, during: str, fn, *args, default=_MISS):
+        """Run a store primitive; on any failure note the outage and return ``default``."""
+        if not self._available():
+            return default
+        try:
+            result = fn(*args)
+        except Exception as error:  # noqa: BLE001 - the cache must never fail a request
+            self._failed(error, during)
+            return default
+        self._worked()
+        return result
+
+    # -- the core -----------------------------------------------------------------------------
+
+    def get_or_compute(
+        self,
+        operation: str,
+        request: Mapping[str, Any],
+        compute: Callable[[], Any],
+        *,
+        household: int | None = None,
+        user: int | str | None = None,
+        refresh: bool = False,
+        ttl: int | None = None,
+        lock_timeout: float = LOCK_TIMEOUT,
+    ):
+        """The cached value of ``compute()`` for this request; computed once across workers on a miss."""
+        key = make_key(operation, request, household, user)
+        if self._store is None:  # no app bound (scripts, engine-only tests): plain computation
+            return compute()
+        ttl = ttl or self.ttl(operation)
+        if refresh:
+            self.counters.add(operation, "refreshes")
+        else:
+            value = self._call("get", self._store.get, key)
+            if value is not _MISS:
+                self.counters.add(operation, "hits")
+                return value
+            if not self._available():
+                return self._bypass(operation, compute)
+        self.counters.add(operation, "misses")
+        lock = self._call("lock", self._store.acquire, key, lock_timeout, default=None)
+        if lock is None and self._available() and not refresh:
+            waited = self._wait_for(operation, key, lock_timeout)
+            if waited is not _MISS:
+                return waited
+            lock = self._call("lock", self._store.acquire, key, lock_timeout, default=None)
+        if not self._available():
+            return self._bypass(operation, compute, counted_miss=True)
+        try:
+            self.counters.add(operation, "computes")
+            value = compute()
+            if value is not None:  # "nothing found" is never cached: it may exist a moment later
+                self._call("set", self._store.set, key, value, ttl, default=None)
+            return value
+        finally:
+            if lock is not None:
+                self._call("unlock", self._store.release, lock, default=None)
+
+    def _wait_for(self, operation: str, key: str, limit: float):
+        """Another worker is computing this key: poll for its value (bounded)."""
+        self.counters.add(operation, "lock_waits")
+        deadline = time.monotonic() + limit
+        pause = 0.005
+        while time.monotonic() < deadline:
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+            value = self._call("get", self._store.get, key)
+            if value is not _MISS:
+                return value
+            if not self._available() or not self._call("lock check", self._store.locked, key, default=False):
+                break  # the holder finished without a value, died (lock expired) or the cache went away
+        return _MISS
+
+    def _bypass(self, operation: str, compute, counted_miss: bool = False):
+        self.counters.add(operation, "bypasses")
+        if not counted_miss:
+            self.counters.add(operation, "misses")
+        self.counters.add(operation, "computes")
+        return compute()
+
+    # -- invalidation ------------------------------------------------------------------------
+
+    def invalidate(self, operation: str | None = None, household: int | None = None,
+                   user: int | str | None = None) -> int:  # fmt: skip
+        """Delete every entry matching the operation, household and/or user; returns how many."""
+        if operation is None and household is None and user is None:
+            raise ValueError("say what to invalidate: an operation, a household or a user")
+        glob = pattern(operation, household, user)
+        return self._call("invalidate", self._store.delete_matching, glob, default=0) if self._store else 0
+
+    def delete(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> int:
+        """Delete one entry."""
+        key = make_key(operation, request, household, user)
+        return self._call("delete", self._store.remove, key, default=0) if self._store else 0
+
+    def health(self) -> str:
+        if self._store is None:
+            return "unbound"
+        if not self._available():
+            return "down"
+        return "ok" if self._call("ping", self._store.ping, default=False) else "down"

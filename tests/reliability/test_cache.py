@@ -1,0 +1,298 @@
+"""The cache facade against the real Redis (and the local backend): hits, TTLs, refresh,
+invalidation, single flight, and graceful degradation when Redis dies, hangs or is flushed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import flask
+import numpy as np
+import pytest
+
+from dashboard.cache import CacheFacade, CacheKeyError, make_key
+from tests.conftest import free_port, unavailable
+
+
+def facade(settings) -> CacheFacade:
+    server = flask.Flask("cache-test")
+    cache = CacheFacade()
+    cache.init_app(server, settings)
+    return cache
+
+
+class Counter:
+    """A stand-in for an engine call that counts how often it really ran."""
+
+    def __init__(self, value="result", delay=0.0):
+        self.calls = 0
+        self.value = value
+        self.delay = delay
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            self.calls += 1
+        if self.delay:
+            time.sleep(self.delay)
+        return self.value
+
+
+@pytest.fixture(params=["redis", "local"])
+def cache(request, settings):
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        return facade(settings.replace(redis_url=url))
+    return facade(settings)
+
+
+def test_cache001_miss_then_hit(cache):
+    compute = Counter({"weights": [0.5, 0.5]})
+    first = cache.get_or_compute("optimisation", {"a": 1}, compute)
+    second = cache.get_or_compute("optimisation", {"a": 1}, compute)
+    assert first == second == {"weights": [0.5, 0.5]} and compute.calls == 1
+    counts = cache.counters.snapshot()["optimisation"]
+    assert counts["misses"] == 1 and counts["hits"] == 1 and counts["computes"] == 1
+
+
+def test_cache002_ttl_expiry(cache):
+    compute = Counter()
+    cache.get_or_compute("risk", {"a": 1}, compute, ttl=1)
+    cache.get_or_compute("risk", {"a": 1}, compute, ttl=1)
+    assert compute.calls == 1
+    time.sleep(2.1)
+    cache.get_or_compute("risk", {"a": 1}, compute, ttl=1)
+    assert compute.calls == 2
+
+
+def test_cache003_refresh_recomputes_and_stores(cache):
+    compute = Counter()
+    cache.get_or_compute("tax", {"a": 1}, compute)
+    cache.get_or_compute("tax", {"a": 1}, compute, refresh=True)
+    assert compute.calls == 2
+    cache.get_or_compute("tax", {"a": 1}, compute)
+    assert compute.calls == 2
+    assert cache.counters.snapshot()["tax"]["refreshes"] == 1
+
+
+def test_cache004_invalidation_by_operation_household_and_user(cache):
+    compute = Counter()
+    entries = [
+        ("optimisation", 1, 7),
+        ("optimisation", 2, 7),
+        ("risk", 1, 8),
+        ("risk", 2, 8),
+        ("session", None, 7),
+    ]
+    for op, household, user in entries:
+        cache.get_or_compute(op, {"x": 1}, compute, household=household, user=user)
+    assert compute.calls == 5
+    assert cache.invalidate(household=1) == 2
+    assert cache.invalidate(operation="optimisation") == 1  # household 2's entry; household 1's already gone
+    assert cache.invalidate(user=7) == 1  # the session entry
+    for op, household, user in entries:
+        cache.get_or_compute(op, {"x": 1}, compute, household=household, user=user)
+    assert compute.calls == 5 + 4  # only ("risk", 2, 8) survived every invalidation
+    with pytest.raises(ValueError):
+        cache.invalidate()
+
+
+def test_cache005_stampede_computes_once(cache):
+    compute = Counter(delay=0.5)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(
+            pool.map(lambda _: cache.get_or_compute("monte_carlo", {"paths": 10_000}, compute), range(20))
+        )
+    assert results == ["result"] * 20
+    assert compute.calls == 1
+    assert cache.counters.snapshot()["monte_carlo"]["lock_waits"] >= 1
+
+
+def test_cache006_stampede_across_processes(settings, redis_url, tmp_path):
+    """Two worker processes missing the same key at once: the engine runs once."""
+    import multiprocessing
+
+    marker = tmp_path / "computed"
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    processes = [context.Process(target=_worker, args=(settings.replace(redis_url=redis_url), marker, start))
+                 for _ in range(4)]  # fmt: skip
+    for p in processes:
+        p.start()
+    start.set()
+    for p in processes:
+        p.join(30)
+    assert all(p.exitcode == 0 for p in processes)
+    assert marker.read_text().count("x") == 1
+
+
+def _worker(settings, marker, start):
+    cache = facade(settings)
+    start.wait()
+
+    def compute():
+        with open(marker, "a") as handle:
+            handle.write("x")
+        time.sleep(0.5)
+        return 42
+
+    assert cache.get_or_compute("optimisation", {"cross": "process"}, compute) == 42
+
+
+def test_cache007_a_dead_lock_holder_does_not_block_the_waiter(cache):
+    from dashboard.cache import make_key as key_of
+
+    key = key_of("risk", {"z": 1})
+    assert cache._store.acquire(key, 1.0) is not None  # a holder that will never finish
+    compute = Counter()
+    started = time.monotonic()
+    assert cache.get_or_compute("risk", {"z": 1}, compute, lock_timeout=1.0) == "result"
+    assert compute.calls == 1 and time.monotonic() - started < 5
+
+
+def test_cache008_keys_come_from_content_never_from_repr(cache):
+    big = list(np.linspace(0, 1, 5000))
+    changed = list(big)
+    changed[4321] += 1e-9
+    assert make_key("risk", {"w": big}) != make_key("risk", {"w": changed})
+    assert make_key("risk", {"a": 1, "b": 2}) == make_key("risk", {"b": 2, "a": 1})  # canonical order
+    assert make_key("risk", {"a": 1}, household=1) != make_key("risk", {"a": 1}, household=2)
+    one = cache.get_or_compute("risk", {"w": big}, lambda: sum(big))
+    two = cache.get_or_compute("risk", {"w": changed}, lambda: sum(changed))
+    assert one != two
+    with pytest.raises(CacheKeyError):
+        make_key("risk", {"w": np.array(big)})
+    import pandas as pd
+
+    with pytest.raises(CacheKeyError):
+        make_key("risk", {"prices": pd.DataFrame({"a": [1.0]})})
+
+
+def test_cache009_nothing_found_is_not_cached(cache):
+    calls = []
+    cache.get_or_compute("session", {"email": "nobody"}, lambda: calls.append(1))
+    cache.get_or_compute("session", {"email": "nobody"}, lambda: calls.append(1))
+    assert len(calls) == 2
+
+
+# -- faults with a private Redis we can kill and pause ----------------------------------------
+
+
+class PrivateRedis:
+    def __init__(self, tmp_path):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            unavailable("redis-server is not installed")
+        self.binary = binary
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(5)
+
+    def pause(self):
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.resume()
+            self.process.kill()
+            self.process.wait(5)
+
+
+@pytest.fixture
+def private_redis(tmp_path, redis_url):  # redis_url: fails in CI if Redis is not installed
+    server = PrivateRedis(tmp_path).start()
+    yield server
+    server.stop()
+
+
+def test_cache010_redis_killed_mid_test_then_restarted(settings, private_redis, caplog):
+    cache = facade(settings.replace(redis_url=private_redis.url))
+    answers = {i: i * i for i in range(30)}
+    compute_calls = []
+
+    def ask(i):
+        return cache.get_or_compute("risk", {"i": i}, lambda: compute_calls.append(i) or answers[i])
+
+    assert [ask(i) for i in range(10)] == [answers[i] for i in range(10)]
+    private_redis.kill()
+    started = time.monotonic()
+    # every request still answered, and correctly, while Redis is dead
+    assert [ask(i) for i in range(30)] == [answers[i] for i in range(30)]
+    assert time.monotonic() - started < 5
+    assert cache.health() == "down"
+    warnings = [r for r in caplog.records if "cache unavailable" in r.getMessage()]
+    assert len(warnings) == 1  # one line per outage, not per request
+    assert cache.counters.outages == 1
+    assert cache.counters.snapshot()["risk"]["bypasses"] >= 20
+
+    private_redis.start()
+    time.sleep(2.2)  # the retry interval
+    before = len(compute_calls)
+    ask(100 % 30)  # a fresh miss after restart: computed and stored
+    assert ask(100 % 30) == answers[10] and len(compute_calls) == before + 1  # second call is a hit
+    assert cache.health() == "ok"
+
+
+def test_cache011_redis_paused_requests_finish_within_the_timeout(settings, private_redis):
+    cache = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
+    cache.get_or_compute("risk", {"warm": 1}, lambda: 1)
+    private_redis.pause()
+    try:
+        durations = []
+        for i in range(10):
+            started = time.monotonic()
+            assert cache.get_or_compute("risk", {"i": i}, lambda i=i: i) == i
+            durations.append(time.monotonic() - started)
+        assert durations[0] < 1.5  # the first request pays at most the socket timeouts
+        assert max(durations[1:]) < 0.1  # then the cache is skipped while it is down
+    finally:
+        private_redis.resume()
+
+
+def test_cache012_redis_flushed_mid_job(settings, private_redis):
+    import redis
+
+    cache = facade(settings.replace(redis_url=private_redis.url))
+    compute = Counter(delay=0.3)
+    result = {}
+    worker = threading.Thread(
+        target=lambda: result.setdefault("v", cache.get_or_compute("monte_carlo", {"j": 1}, compute))
+    )
+    worker.start()
+    time.sleep(0.1)
+    redis.Redis.from_url(private_redis.url).flushall()  # the lock and everything else vanish
+    waiter = cache.get_or_compute("monte_carlo", {"j": 1}, compute)
+    worker.join()
+    assert result["v"] == waiter == "result"
+    assert cache.get_or_compute("monte_carlo", {"j": 1}, compute) == "result"
