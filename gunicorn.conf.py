@@ -6,7 +6,9 @@ one line naming the variable instead of a worker boot loop.
 
 import multiprocessing
 import os
+import shutil
 import sys
+from pathlib import Path
 
 from dashboard.settings import Settings, SettingsError
 
@@ -15,6 +17,11 @@ try:
 except SettingsError as _error:
     print(f"meridian: {_error}", file=sys.stderr)
     sys.exit(2)
+
+# prometheus_client's multiprocess mode: each worker writes its samples here; the folder is
+# emptied when the master starts and dead workers are marked (see on_starting / child_exit).
+_prometheus_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or _settings.instance_path / "prometheus")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_prometheus_dir)
 
 bind = os.environ.get("BIND", "127.0.0.1:8050")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
@@ -37,3 +44,16 @@ def post_worker_init(worker):
     from dashboard.analytics import warm_up
 
     warm_up()
+
+
+def on_starting(server):
+    """Start every run with an empty Prometheus folder (stale files would double count)."""
+    shutil.rmtree(_prometheus_dir, ignore_errors=True)
+    _prometheus_dir.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """A worker died or was replaced: mark its Prometheus files dead so gauges stay right."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 import time
 
-from benchmarks import cache, engine, indexes
+from benchmarks import cache, engine, indexes, metrics
 
 SECTIONS = {
     "engine": engine.run,
     "cache": cache.run,
+    "metrics": metrics.run,
     "seeding": indexes.seeding,
     "indexes": indexes.run,
 }

@@ -54,15 +54,34 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     app.layout = create_appshell
     _offer_callbacks()
+    register_instrumentation(server, app)
+    register_api(server, app, settings)
     return app
+
+
+def register_instrumentation(server: flask.Flask, app: dash.Dash) -> None:
+    from dashboard.extensions import cache, db
+    from dashboard.instrumentation import count_cache_event, instrument_callbacks, instrument_database
+
+    instrument_callbacks(server, app)
+    instrument_database(db.engine)
+    cache.counters.sink = count_cache_event
+
+
+def register_api(server: flask.Flask, app: dash.Dash, settings: Settings) -> None:
+    from dashboard.api import create_blueprint
+
+    server.register_blueprint(create_blueprint(settings, app))
 
 
 def register_extensions(server: flask.Flask, settings: Settings) -> None:
     from dashboard.extensions import bind_settings, cache, db
+    from dashboard.metrics import metrics
 
     bind_settings(server, settings)
     db.init_app(settings)
     cache.init_app(server, settings)
+    metrics.init_app(server, settings)
 
 
 def configure_logging(settings: Settings) -> None:

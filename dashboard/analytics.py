@@ -20,6 +20,7 @@ import pandas as pd
 from dashboard.access import InvalidInput
 from dashboard.extensions import cache, db
 from dashboard.market import APPROX_SHARES_BN, BENCHMARK_TICKER, DATASET_ID, SECURITIES, prices_from_db
+from dashboard.metrics import track_performance
 
 MAX_ASSETS = 40
 MAX_VIEWS = 20
@@ -92,6 +93,7 @@ def _window(tickers, start, end) -> tuple[tuple[str, ...], str | None, str | Non
 # -- market data -------------------------------------------------------------------------------
 
 
+@track_performance("facade.load_prices")
 def load_prices(tickers: Sequence[str], start: str | None = None, end: str | None = None,
                 refresh: bool = False) -> pd.DataFrame:  # fmt: skip
     """Closes of ``tickers`` between ``start`` and ``end`` (cached as market data)."""
@@ -217,6 +219,7 @@ def _sector_limits(request: OptimisationRequest):
     return SectorLimits(mapper, dict(request.sector_lower), dict(request.sector_upper))
 
 
+@track_performance("facade.optimise")
 def optimise(request: OptimisationRequest, refresh: bool = False):
     """Optimal weights (``engine.optimize.OptimizationResult``) for the request."""
     from engine.optimize import View, optimize
@@ -238,6 +241,7 @@ def optimise(request: OptimisationRequest, refresh: bool = False):
     )
 
 
+@track_performance("facade.frontier")
 def frontier(request: OptimisationRequest, points: int = 50, refresh: bool = False):
     """The efficient frontier (``engine.frontier.FrontierResult``) for the request's universe and constraints."""
     from engine.frontier import efficient_frontier
@@ -346,6 +350,7 @@ def return_model(request: SimulationRequest):
     )
 
 
+@track_performance("facade.simulate")
 def simulate(request: SimulationRequest, refresh: bool = False, progress=None):
     """Monte Carlo result (``engine.montecarlo.SimulationResult``) for the request."""
     from engine.montecarlo import CashFlows

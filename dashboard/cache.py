@@ -34,6 +34,7 @@ from typing import Any
 from flask_caching import Cache
 from flask_caching.backends.base import BaseCache
 
+from dashboard.metrics import track_operation
 from engine import ENGINE_VERSION
 
 log = logging.getLogger("meridian.cache")
@@ -380,7 +381,8 @@ class CacheFacade:
             return self._bypass(operation, compute, counted_miss=True)
         try:
             self.counters.add(operation, "computes")
-            value = compute()
+            with track_operation(f"engine.{operation}"):
+                value = compute()
             if value is not None:  # "nothing found" is never cached: it may exist a moment later
                 self._call("set", self._store.set, key, value, ttl, default=None)
             return value
@@ -408,7 +410,8 @@ class CacheFacade:
         if not counted_miss:
             self.counters.add(operation, "misses")
         self.counters.add(operation, "computes")
-        return compute()
+        with track_operation(f"engine.{operation}"):
+            return compute()
 
     # -- invalidation ------------------------------------------------------------------------
 

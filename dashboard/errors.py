@@ -27,6 +27,9 @@ def user_message(error: Exception) -> str | None:
 
 def on_callback_error(error: Exception) -> None:
     """App-wide ``on_error``: a clear alert, outputs left unchanged, details only in the log."""
+    from dashboard.instrumentation import mark_callback_failed
+
+    mark_callback_failed()
     message = user_message(error)
     if message is not None:
         log.info("callback refused: %s", message)

@@ -160,29 +160,34 @@ def snapshot(session: Session, household: Household) -> HouseholdSnapshot:
 
 
 def latest_prices(session: Session, security_ids: list[int]) -> tuple[dt.date | None, dict[int, float]]:
-    """Closes on the valuation date: the latest day on which every one of the securities has a price."""
+    """Closes on the valuation date: the latest day on which every one of the securities has a price.
+
+    Written as correlated subqueries so each security costs two index seeks on
+    (security_id, date), not a scan of its whole history.
+    """
     if not security_ids:
         return None, {}
-    last_days = (
-        select(Price.security_id, func.max(Price.date).label("last"))
-        .where(Price.security_id.in_(security_ids))
-        .group_by(Price.security_id)
-        .subquery()
+    last_day = (
+        select(func.max(Price.date))
+        .where(Price.security_id == Security.id)
+        .correlate(Security)
+        .scalar_subquery()
     )
-    as_of = session.scalar(select(func.min(last_days.c.last)))
-    on_or_before = (
-        select(Price.security_id, func.max(Price.date).label("day"))
-        .where(Price.security_id.in_(security_ids), Price.date <= as_of)
-        .group_by(Price.security_id)
-        .subquery()
+    last_days = session.execute(select(Security.id, last_day).where(Security.id.in_(security_ids))).all()
+    known = [day for _, day in last_days if day is not None]
+    if not known:
+        return None, {}
+    as_of = min(known)
+    close_on = (
+        select(Price.close)
+        .where(Price.security_id == Security.id, Price.date <= as_of)
+        .order_by(Price.date.desc())
+        .limit(1)
+        .correlate(Security)
+        .scalar_subquery()
     )
-    rows = session.execute(
-        select(Price.security_id, Price.close).join(
-            on_or_before,
-            (Price.security_id == on_or_before.c.security_id) & (Price.date == on_or_before.c.day),
-        )
-    ).all()
-    return as_of, {sid: float(close) for sid, close in rows}
+    rows = session.execute(select(Security.id, close_on).where(Security.id.in_(security_ids))).all()
+    return as_of, {sid: float(close) for sid, close in rows if close is not None}
 
 
 def household_rows(session: Session, households: list[Household]) -> list[dict]:

@@ -1,0 +1,265 @@
+"""JSON API: performance metrics (stats, report, one operation, health, reset, web-vitals ingest) and
+the Prometheus exposition. Every error is a JSON message with a 4xx status; nothing is stored on error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import math
+import re
+
+import flask
+
+from dashboard.metrics import WINDOWS, MetricsError, metrics
+
+MAX_BEACON_BYTES = 16 * 1024
+MAX_VITALS = 50
+MAX_RENDERS = 100
+# name -> (good up to, poor above), web.dev thresholds; times in ms, CLS unitless
+VITAL_THRESHOLDS = {
+    "LCP": (2500.0, 4000.0),
+    "INP": (200.0, 500.0),
+    "CLS": (0.1, 0.25),
+    "FCP": (1800.0, 3000.0),
+    "TTFB": (800.0, 1800.0),
+}
+VITAL_MAXIMUM = {"CLS": 100.0}  # anything else: at most 10 minutes
+COMPONENT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def rating(name: str, value: float) -> str:
+    good, poor = VITAL_THRESHOLDS[name]
+    return "good" if value <= good else "poor" if value > poor else "needs-improvement"
+
+
+def create_blueprint(settings, app) -> flask.Blueprint:
+    prefix = settings.url_prefix.rstrip("/")
+    bp = flask.Blueprint("meridian_api", __name__)
+    base = f"{prefix}/api/v1/performance-metrics"
+
+    @bp.errorhandler(BadRequest)
+    def bad_request(error: BadRequest):
+        return flask.jsonify(error=str(error)), error.status
+
+    @bp.get(f"{base}/stats")
+    def stats():
+        window = flask.request.args.get("window", "all")
+        if window not in WINDOWS:
+            raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
+        return flask.jsonify(window=window, operations=metrics.stats(window), counters=metrics.counters(),
+                             generated_at=_now())  # fmt: skip
+
+    @bp.get(f"{base}/operation/<path:name>")
+    def operation(name: str):
+        if name not in metrics.backend.all_names():
+            raise BadRequest(f"no operation named {name[:120]!r}", 404)
+        windows = {w: metrics.stats(w, [name]).get(name) for w in WINDOWS}
+        return flask.jsonify(name=name, threshold_ms=_finite(metrics.threshold_ms(name)), windows=windows)
+
+    @bp.get(f"{base}/report")
+    def report():
+        window = flask.request.args.get("window", "all")
+        if window not in WINDOWS:
+            raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
+        return flask.jsonify(build_report(window))
+
+    @bp.get(f"{base}/health")
+    def health():
+        from dashboard.extensions import cache, db
+
+        database = "ok" if db.ping() else "down"
+        redis = "not configured" if not settings.redis_url else cache.health()
+        operations = metrics.stats("all")
+        body = {
+            "status": "ok" if database == "ok" and redis in ("ok", "not configured") else "degraded",
+            "uptime_seconds": round(_uptime(), 3),
+            "slow_operations_count": sum(op["slow"] for op in operations.values()),
+            "redis": redis,
+            "database": database,
+            "cache": cache.backend_name,
+            "metrics_backend": metrics.backend.name,
+            "timestamp": _now(),
+        }
+        return flask.jsonify(body), 200 if database == "ok" else 503
+
+    @bp.post(f"{base}/reset")
+    def reset():
+        token = settings.metrics_token
+        if not token:
+            raise BadRequest(
+                "metrics reset is disabled: set METRICS_TOKEN (admins only once login lands)", 403
+            )
+        given = flask.request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise BadRequest("a valid token is required to reset the metrics", 403)
+        metrics.reset()
+        return flask.jsonify(reset=True, timestamp=_now())
+
+    @bp.post(f"{base}/web-vitals")
+    def web_vitals():
+        records, counts = parse_beacon(flask.request, app)
+        for name, _value, browser in records:
+            if not metrics.accept(name, browser=browser):
+                raise BadRequest("too many distinct metric names; this one was not stored", 422)
+        for name in counts:
+            if not metrics.accept(name, browser=True):
+                raise BadRequest("too many distinct metric names; this one was not stored", 422)
+        for name, value, browser in records:
+            metrics.record(name, value, browser=browser)
+        for name in counts:
+            metrics.count(name)
+        return flask.jsonify(stored=len(records)), 202
+
+    @bp.get(f"{prefix}/metrics")
+    def prometheus():
+        from dashboard.prometheus import exposition
+
+        body, content_type = exposition()
+        return flask.Response(body, content_type=content_type)
+
+    return bp
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _uptime() -> float:
+    import time
+
+    return time.time() - metrics.started
+
+
+def _finite(value):
+    return None if value == float("inf") else value
+
+
+def page_slug(path: str, app) -> str:
+    """The registered page a browser path belongs to (``other`` if none): names stay bounded."""
+    import dash
+
+    stripped = app.strip_relative_path(path) if path else ""
+    for page in dash.page_registry.values():
+        if app.strip_relative_path(page["relative_path"]) == stripped and page.get("order") is not None:
+            return page["module"].split(".")[-1].replace("_", "-")
+    return "other"
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_beacon(request, app) -> tuple[list[tuple[str, float, bool]], list[str]]:
+    """Validate a web-vitals beacon completely before anything is stored."""
+    length = request.content_length
+    if length is not None and length > MAX_BEACON_BYTES:
+        raise BadRequest(f"beacon larger than {MAX_BEACON_BYTES} bytes", 413)
+    raw = request.get_data(cache=False, as_text=False)[: MAX_BEACON_BYTES + 1]
+    if len(raw) > MAX_BEACON_BYTES:
+        raise BadRequest(f"beacon larger than {MAX_BEACON_BYTES} bytes", 413)
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadRequest(f"body must be JSON without NaN or Infinity: {str(error)[:100]}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    unknown = set(body) - {"page", "vitals", "renders"}
+    if unknown:
+        raise BadRequest(f"unknown fields: {', '.join(sorted(map(str, unknown)))[:100]}")
+    page = body.get("page")
+    if not isinstance(page, str) or len(page) > 300:
+        raise BadRequest("page must be a path string")
+    slug = page_slug(page, app)
+    vitals, renders = body.get("vitals", []), body.get("renders", [])
+    if not isinstance(vitals, list) or len(vitals) > MAX_VITALS:
+        raise BadRequest(f"vitals must be a list of at most {MAX_VITALS} items")
+    if not isinstance(renders, list) or len(renders) > MAX_RENDERS:
+        raise BadRequest(f"renders must be a list of at most {MAX_RENDERS} items")
+    records: list[tuple[str, float, bool]] = []
+    counts: list[str] = []
+    for item in vitals:
+        if not isinstance(item, dict) or set(item) - {"name", "value", "rating", "id", "navigation"}:
+            raise BadRequest("each vital is an object with name and value")
+        name, value = item.get("name"), _number(item.get("value"), "vital value")
+        if name not in VITAL_THRESHOLDS:
+            raise BadRequest(
+                f"unknown vital {str(name)[:20]!r}; expected one of {', '.join(VITAL_THRESHOLDS)}"
+            )
+        if not 0 <= value <= VITAL_MAXIMUM.get(name, 600_000.0):
+            raise BadRequest(f"{name} value out of range")
+        records.append((f"web_vitals.{slug}.{name}", value, False))
+        counts.append(f"web_vitals.{slug}.{name}.{rating(name, value)}")
+    for item in renders:
+        if not isinstance(item, dict) or set(item) - {"component", "duration_ms"}:
+            raise BadRequest("each render is an object with component and duration_ms")
+        component = item.get("component")
+        if not isinstance(component, str) or not COMPONENT_PATTERN.match(component):
+            raise BadRequest("component must be one of our ids (lowercase letters, digits, dashes)")
+        duration = _number(item.get("duration_ms"), "duration_ms")
+        if not 0 <= duration <= 600_000:
+            raise BadRequest("duration_ms out of range")
+        records.append((f"render.{component}", duration, True))
+    return records, counts
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BadRequest(f"{what} must be a finite number")
+    return float(value)
+
+
+def build_report(window: str) -> dict:
+    operations = metrics.stats(window)
+    counters = metrics.counters()
+    callbacks = {k: v for k, v in operations.items() if k.startswith("callback.")}
+    cache_ops: dict[str, dict] = {}
+    for name, n in counters.items():
+        if name.startswith("cache."):
+            _, op, event = name.split(".", 2)
+            cache_ops.setdefault(op, {})[event] = n
+    for values in cache_ops.values():
+        asked = values.get("hits", 0) + values.get("misses", 0)
+        values["hit_rate"] = values.get("hits", 0) / asked if asked else None
+    hits = sum(v.get("hits", 0) for v in cache_ops.values())
+    asked = hits + sum(v.get("misses", 0) for v in cache_ops.values())
+    vitals: dict[str, dict] = {}
+    for name, summary in operations.items():
+        if name.startswith("web_vitals."):
+            _, page, vital = name.split(".", 2)
+            ratings = {r: counters.get(f"{name}.{r}", 0) for r in ("good", "needs-improvement", "poor")}
+            vitals.setdefault(page, {})[vital] = {"p50": summary["p50"], "p95": summary["p95"],
+                                                  "count": summary["count"], "ratings": ratings}  # fmt: skip
+    renders = sorted(((k[len("render."):], v) for k, v in operations.items() if k.startswith("render.")),
+                     key=lambda kv: -(kv[1]["p95"] or 0))  # fmt: skip
+    timed = [(k, v) for k, v in operations.items() if not k.startswith(("web_vitals.", "render."))]
+    return {
+        "generated_at": _now(),
+        "window": window,
+        "uptime_seconds": round(_uptime(), 3),
+        "totals": {
+            "callbacks": sum(v["count"] for v in callbacks.values()),
+            "callback_errors": sum(v["errors"] for v in callbacks.values()),
+            "slow_events": sum(v["slow"] for v in operations.values()),
+        },
+        "slowest": [
+            {"operation": k, **v} for k, v in sorted(timed, key=lambda kv: -(kv[1]["p95"] or 0))[:10]
+        ],
+        "slow_operations": [
+            {"operation": k, "slow": v["slow"], "threshold_ms": v["threshold_ms"]}
+            for k, v in operations.items()
+            if v["slow"]
+        ],  # fmt: skip
+        "cache": {"operations": cache_ops, "hit_rate": hits / asked if asked else None},
+        "web_vitals": vitals,
+        "slowest_components": [{"component": k, **v} for k, v in renders[:10]],
+    }
+
+
+__all__ = ["create_blueprint", "MetricsError", "build_report", "parse_beacon", "rating"]

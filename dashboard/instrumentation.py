@@ -1,0 +1,84 @@
+"""Automatic timing: every Dash callback (labelled by its outputs), database queries, cache events."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import flask
+from sqlalchemy import event
+
+from dashboard.metrics import metrics
+
+_DICT_ID = re.compile(r'\{[^{}]*"type":"([^"]+)"[^{}]*\}')
+
+
+def callback_label(output: str) -> str:
+    """``..a.children...b.figure..`` -> ``a.children+b.figure``; pattern ids by their type."""
+    text = _DICT_ID.sub(lambda m: m.group(1), output)
+    if text.startswith("..") and text.endswith(".."):
+        parts = text[2:-2].split("...")
+    else:
+        parts = [text]
+    return "+".join(parts)
+
+
+def instrument_callbacks(server: flask.Flask, app) -> None:
+    """Time ``_dash-update-component`` requests; all callbacks share that URL, so label by output."""
+    update_path = app.config.routes_pathname_prefix + "_dash-update-component"
+
+    @server.before_request
+    def _start_timer():
+        if flask.request.path == update_path:
+            flask.g.meridian_callback_started = time.perf_counter()
+
+    @server.after_request
+    def _stop_timer(response):
+        started = flask.g.pop("meridian_callback_started", None)
+        if started is not None:
+            elapsed = (time.perf_counter() - started) * 1000
+            output = None
+            try:
+                body = json.loads(flask.request.get_data(cache=True) or b"{}")
+                output = body.get("output") if isinstance(body, dict) else None
+            except ValueError:
+                pass
+            # only outputs the app really has: a tampered request cannot invent metric names
+            known = isinstance(output, str) and output in app.callback_map
+            name = f"callback.{callback_label(output)}" if known else "callback.unknown"
+            failed = response.status_code >= 400 or bool(flask.g.pop("meridian_callback_failed", False))
+            metrics.record(name, elapsed, error=failed)
+        return response
+
+
+def mark_callback_failed() -> None:
+    """Called by the error handler: the callback raised, even though the response was a polite 200."""
+    if flask.has_request_context():
+        flask.g.meridian_callback_failed = True
+
+
+def instrument_database(engine) -> None:
+    """Time every query on ``engine`` as ``db.query``."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("meridian_query_started", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        stack = conn.info.get("meridian_query_started")
+        if stack:
+            metrics.record("db.query", (time.perf_counter() - stack.pop()) * 1000)
+
+    @event.listens_for(engine, "handle_error")
+    def _error(context):
+        stack = (
+            context.connection.info.get("meridian_query_started") if context.connection is not None else None
+        )
+        if stack:
+            metrics.record("db.query", (time.perf_counter() - stack.pop()) * 1000, error=True)
+
+
+def count_cache_event(operation: str, name: str) -> None:
+    metrics.count(f"cache.{operation}.{name}")

@@ -1,0 +1,533 @@
+"""Performance metrics: timing decorator and context manager, counters, slow thresholds, and a
+store that aggregates every gunicorn worker.
+
+Each process accumulates timings in :class:`~dashboard.sketch.Sketch` histograms
+per operation and minute (a few microseconds a call) and a background thread
+flushes them once a second to the shared backend:
+
+- Redis (when ``REDIS_URL`` is set): one hash per operation and minute (kept
+  65 minutes) plus one since the last reset, merged by a small Lua script;
+- otherwise ``diskcache`` in the instance folder, shared by the workers of
+  the machine (the embedded default);
+- or memory, for a single process (tests).
+
+Reading merges the minutes of a window (1, 5, 15 or 60) or the since-reset
+hash. Operation names are bounded: names from code are registered freely,
+names arriving from browsers only up to ``MAX_BROWSER_NAMES``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import ContextDecorator
+
+from dashboard.sketch import Sketch
+
+log = logging.getLogger("meridian.metrics")
+
+WINDOWS = {"1m": 1, "5m": 5, "15m": 15, "60m": 60, "all": None}
+MINUTE_TTL = 65 * 60
+FLUSH_SECONDS = 1.0
+MAX_BROWSER_NAMES = 200
+MAX_NAMES = 1000
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-\[\]+/]{1,120}$")
+SLOW_LOG_INTERVAL = 10.0
+
+# Slow thresholds in milliseconds, by longest matching prefix; overridable per app.
+DEFAULT_THRESHOLDS_MS: dict[str, float] = {
+    "callback.": 500.0,
+    "engine.": 2000.0,
+    "engine.optimisation": 1000.0,
+    "engine.market_data": 2000.0,
+    "engine.monte_carlo": 5000.0,
+    "facade.": 2000.0,
+    "db.query": 250.0,
+    "http.": 1000.0,
+    "render.": 1000.0,
+    "web_vitals.": float("inf"),  # vitals carry their own good / poor ratings
+}
+
+
+class MetricsError(ValueError):
+    """A metric name was refused (malformed, or beyond the cap)."""
+
+
+# -- backends ---------------------------------------------------------------------------------
+
+
+class MemoryBackend:
+    name = "memory"
+
+    def __init__(self):
+        self.sketches: dict[str, Sketch] = {}
+        self.counts: dict[str, int] = {}
+        self.names: set[str] = set()
+        self.browser_names: set[str] = set()
+        self.lock = threading.Lock()
+
+    def write(self, batch: dict[tuple[str, int], Sketch], counters: dict[str, int]) -> None:
+        with self.lock:
+            for (name, minute), sketch in batch.items():
+                for key in (f"{name}:{minute}", f"{name}:all"):
+                    self.sketches.setdefault(key, Sketch()).merge(sketch)
+            for name, n in counters.items():
+                self.counts[name] = self.counts.get(name, 0) + n
+
+    def read(self, names: Iterable[str], minutes: list[int] | None) -> dict[str, Sketch]:
+        suffixes = ["all"] if minutes is None else [str(m) for m in minutes]
+        with self.lock:
+            out = {}
+            for name in names:
+                merged = Sketch()
+                for suffix in suffixes:
+                    found = self.sketches.get(f"{name}:{suffix}")
+                    if found is not None:
+                        merged.merge(found)
+                out[name] = merged
+            return out
+
+    def counters(self) -> dict[str, int]:
+        with self.lock:
+            return dict(self.counts)
+
+    def register(self, name: str, browser: bool) -> bool:
+        with self.lock:
+            if name in self.names:
+                return True
+            if len(self.names) >= MAX_NAMES or (browser and len(self.browser_names) >= MAX_BROWSER_NAMES):
+                return False
+            self.names.add(name)
+            if browser:
+                self.browser_names.add(name)
+            return True
+
+    def all_names(self) -> set[str]:
+        with self.lock:
+            return set(self.names)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.sketches.clear()
+            self.counts.clear()
+            self.names.clear()
+            self.browser_names.clear()
+
+    def ping(self) -> bool:
+        return True
+
+
+_MERGE_LUA = """
+local ttl = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  local f = ARGV[i]
+  local v = ARGV[i + 1]
+  if f == 'lo' then
+    local cur = redis.call('HGET', KEYS[1], 'lo')
+    if (not cur) or tonumber(v) < tonumber(cur) then redis.call('HSET', KEYS[1], 'lo', v) end
+  elseif f == 'hi' then
+    local cur = redis.call('HGET', KEYS[1], 'hi')
+    if (not cur) or tonumber(v) > tonumber(cur) then redis.call('HSET', KEYS[1], 'hi', v) end
+  elseif f == 's' then
+    redis.call('HINCRBYFLOAT', KEYS[1], f, v)
+  else
+    redis.call('HINCRBY', KEYS[1], f, v)
+  end
+end
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+return 1
+"""
+
+_REGISTER_LUA = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+if ARGV[3] == '1' then
+  if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 0 end
+  redis.call('SADD', KEYS[2], ARGV[1])
+end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+"""
+
+
+class RedisBackend:
+    name = "redis"
+
+    def __init__(self, url: str, timeout: float, prefix: str = "meridian:metrics:"):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=max(timeout, 0.5),
+                                           socket_connect_timeout=max(timeout, 0.5))  # fmt: skip
+        self.prefix = prefix
+        self._merge = self.client.register_script(_MERGE_LUA)
+        self._register = self.client.register_script(_REGISTER_LUA)
+
+    def write(self, batch, counters) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for (name, minute), sketch in batch.items():
+            fields = sketch.to_fields()
+            args = [item for pair in fields.items() for item in pair]
+            self._merge(keys=[f"{self.prefix}op:{name}:{minute}"], args=[MINUTE_TTL, *args], client=pipe)
+            self._merge(keys=[f"{self.prefix}op:{name}:all"], args=[0, *args], client=pipe)
+        for name, n in counters.items():
+            pipe.hincrby(f"{self.prefix}counters", name, n)
+        pipe.execute()
+
+    def read(self, names, minutes):
+        names = list(names)
+        suffixes = ["all"] if minutes is None else [str(m) for m in minutes]
+        pipe = self.client.pipeline(transaction=False)
+        for name in names:
+            for suffix in suffixes:
+                pipe.hgetall(f"{self.prefix}op:{name}:{suffix}")
+        results = iter(pipe.execute())
+        out = {}
+        for name in names:
+            merged = Sketch()
+            for _ in suffixes:
+                fields = next(results)
+                if fields:
+                    merged.merge(Sketch.from_fields(fields))
+            out[name] = merged
+        return out
+
+    def counters(self) -> dict[str, int]:
+        return {k.decode(): int(v) for k, v in self.client.hgetall(f"{self.prefix}counters").items()}
+
+    def register(self, name: str, browser: bool) -> bool:
+        keys = [f"{self.prefix}names", f"{self.prefix}browser-names"]
+        return bool(
+            self._register(keys=keys, args=[name, MAX_NAMES, "1" if browser else "0", MAX_BROWSER_NAMES])
+        )
+
+    def all_names(self) -> set[str]:
+        return {n.decode() for n in self.client.smembers(f"{self.prefix}names")}
+
+    def clear(self) -> None:
+        batch = []
+        for key in self.client.scan_iter(match=f"{self.prefix}*", count=500):
+            batch.append(key)
+            if len(batch) >= 500:
+                self.client.unlink(*batch)
+                batch = []
+        if batch:
+            self.client.unlink(*batch)
+
+    def ping(self) -> bool:
+        return bool(self.client.ping())
+
+
+class DiskBackend(MemoryBackend):
+    """The memory backend's logic on a diskcache shared by the machine's workers."""
+
+    name = "local"
+
+    def __init__(self, directory: str):
+        import diskcache
+
+        super().__init__()
+        self.disk = diskcache.Cache(directory, timeout=2)
+
+    def write(self, batch, counters) -> None:
+        with self.disk.transact(retry=True):
+            for (name, minute), sketch in batch.items():
+                for key, expire in ((f"op:{name}:{minute}", MINUTE_TTL), (f"op:{name}:all", None)):
+                    stored = self.disk.get(key)
+                    merged = Sketch.from_fields(stored) if stored else Sketch()
+                    self.disk.set(key, merged.merge(sketch).to_fields(), expire=expire)
+            if counters:
+                stored = self.disk.get("counters") or {}
+                for name, n in counters.items():
+                    stored[name] = stored.get(name, 0) + n
+                self.disk.set("counters", stored)
+
+    def read(self, names, minutes):
+        suffixes = ["all"] if minutes is None else [str(m) for m in minutes]
+        out = {}
+        for name in names:
+            merged = Sketch()
+            for suffix in suffixes:
+                stored = self.disk.get(f"op:{name}:{suffix}")
+                if stored:
+                    merged.merge(Sketch.from_fields(stored))
+            out[name] = merged
+        return out
+
+    def counters(self) -> dict[str, int]:
+        return dict(self.disk.get("counters") or {})
+
+    def register(self, name: str, browser: bool) -> bool:
+        with self.disk.transact(retry=True):
+            names = self.disk.get("names") or set()
+            if name in names:
+                return True
+            browser_names = self.disk.get("browser-names") or set()
+            if len(names) >= MAX_NAMES or (browser and len(browser_names) >= MAX_BROWSER_NAMES):
+                return False
+            names.add(name)
+            self.disk.set("names", names)
+            if browser:
+                browser_names.add(name)
+                self.disk.set("browser-names", browser_names)
+            return True
+
+    def all_names(self) -> set[str]:
+        return set(self.disk.get("names") or set())
+
+    def clear(self) -> None:
+        self.disk.clear()
+
+    def ping(self) -> bool:
+        self.disk.get("ping")
+        return True
+
+
+# -- the store ----------------------------------------------------------------------------------
+
+
+class MetricsStore:
+    """Records timings and counters in this process; flushes to the shared backend in the background."""
+
+    def __init__(self):
+        self.backend = None
+        self.thresholds = dict(DEFAULT_THRESHOLDS_MS)
+        self.started = time.time()
+        self._buffer: dict[tuple[str, int], Sketch] = {}
+        self._counts: dict[str, int] = {}
+        self._accepted: set[str] = set()
+        self._lock = threading.Lock()
+        self._flusher_pid = None
+        self._slow_logged: dict[str, float] = {}
+        self._failing = False
+        self.prometheus = None
+
+    def init_app(self, server, settings, backend=None) -> None:
+        self.flush()
+        if backend is not None:
+            self.backend = backend
+        elif settings.redis_url:
+            self.backend = RedisBackend(settings.redis_url, settings.redis_socket_timeout)
+        else:
+            folder = settings.instance_path / "metrics"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.backend = DiskBackend(str(folder))
+        with self._lock:
+            self._accepted.clear()
+            self._buffer.clear()
+            self._counts.clear()
+        self.started = time.time()
+        from dashboard.prometheus import PrometheusMetrics
+
+        self.prometheus = PrometheusMetrics()
+        server.extensions["meridian.metrics"] = self
+
+    # -- names and thresholds ------------------------------------------------------------------
+
+    def threshold_ms(self, name: str) -> float:
+        best, value = -1, float("inf")
+        for prefix, limit in self.thresholds.items():
+            if name.startswith(prefix) and len(prefix) > best:
+                best, value = len(prefix), limit
+        return value
+
+    def accept(self, name: str, browser: bool = False) -> bool:
+        """Register ``name`` if it is new and allowed; False when malformed or beyond the cap."""
+        if name in self._accepted:
+            return True
+        if not NAME_PATTERN.match(name):
+            return False
+        if self.backend is None:
+            return False
+        try:
+            ok = self.backend.register(name, browser)
+        except Exception:  # noqa: BLE001 - a down backend: accept code names, refuse browser ones
+            ok = not browser
+        if ok:
+            self._accepted.add(name)
+        return ok
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def record(self, name: str, milliseconds: float, error: bool = False, browser: bool = False) -> bool:
+        """Add one timing; returns False (and stores nothing) for a refused name."""
+        if self.backend is None or not self.accept(name, browser):
+            return False
+        slow = milliseconds > self.threshold_ms(name)
+        minute = int(time.time() // 60)
+        with self._lock:
+            sketch = self._buffer.get((name, minute))
+            if sketch is None:
+                sketch = self._buffer[(name, minute)] = Sketch()
+            sketch.add(milliseconds, error, slow)
+        if slow:
+            self._log_slow(name, milliseconds)
+        if self.prometheus is not None:
+            self.prometheus.observe(name, milliseconds, slow, error)
+        self._ensure_flusher()
+        return True
+
+    def count(self, name: str, n: int = 1) -> None:
+        if self.backend is None or not self.accept(name):
+            return
+        with self._lock:
+            self._counts[name] = self._counts.get(name, 0) + n
+        if self.prometheus is not None:
+            self.prometheus.count(name, n)
+        self._ensure_flusher()
+
+    def _log_slow(self, name: str, milliseconds: float) -> None:
+        now = time.monotonic()
+        if now - self._slow_logged.get(name, -1e9) >= SLOW_LOG_INTERVAL:
+            self._slow_logged[name] = now
+            log.warning("slow operation %s took %.0f ms (threshold %.0f ms)", name, milliseconds,
+                        self.threshold_ms(name))  # fmt: skip
+
+    # -- flushing --------------------------------------------------------------------------------
+
+    def _ensure_flusher(self) -> None:
+        pid = os.getpid()
+        if self._flusher_pid == pid:
+            return
+        with self._lock:
+            if self._flusher_pid == pid:
+                return
+            self._flusher_pid = pid
+        threading.Thread(target=self._flush_forever, name="metrics-flusher", daemon=True).start()
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(FLUSH_SECONDS)
+            self.flush()
+
+    def flush(self) -> None:
+        """Write this process's pending timings and counters to the backend."""
+        with self._lock:
+            batch, self._buffer = self._buffer, {}
+            counts, self._counts = self._counts, {}
+        if not (batch or counts) or self.backend is None:
+            return
+        try:
+            self.backend.write(batch, counts)
+            if self._failing:
+                self._failing = False
+                log.warning("metrics backend available again")
+        except Exception as error:  # noqa: BLE001 - metrics never fail a request
+            if not self._failing:
+                self._failing = True
+                log.warning(
+                    "metrics backend unavailable (%s); keeping the last hour in memory", type(error).__name__
+                )
+            oldest = int(time.time() // 60) - 60
+            with self._lock:
+                for key, sketch in batch.items():
+                    if key[1] >= oldest:
+                        self._buffer.setdefault(key, Sketch()).merge(sketch)
+                for name, n in counts.items():
+                    self._counts[name] = self._counts.get(name, 0) + n
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def stats(self, window: str = "all", names: Iterable[str] | None = None) -> dict[str, dict]:
+        """Summary per operation over ``window`` (one of WINDOWS), every worker included."""
+        if window not in WINDOWS:
+            raise MetricsError(f"window must be one of {', '.join(WINDOWS)}")
+        self.flush()
+        span = WINDOWS[window]
+        minutes = (
+            None
+            if span is None
+            else list(range(int(time.time() // 60) - span + 1, int(time.time() // 60) + 1))
+        )
+        chosen = sorted(self.backend.all_names() if names is None else names)
+        sketches = self.backend.read(chosen, minutes)
+        return {
+            name: {**sketch.summary(), "threshold_ms": _finite(self.threshold_ms(name))}
+            for name, sketch in sketches.items()
+            if sketch.count
+        }
+
+    def counters(self) -> dict[str, int]:
+        self.flush()
+        return self.backend.counters()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._buffer.clear()
+            self._counts.clear()
+            self._accepted.clear()
+        self.backend.clear()
+        if self.prometheus is not None:
+            self.prometheus.reset_note()
+
+    def health(self) -> str:
+        try:
+            return "ok" if self.backend is not None and self.backend.ping() else "down"
+        except Exception:  # noqa: BLE001
+            return "down"
+
+
+def _finite(value: float) -> float | None:
+    return None if value == float("inf") else value
+
+
+# -- decorator and context manager -----------------------------------------------------------------
+
+
+class track_operation(ContextDecorator):
+    """Time a block: ``with track_operation("engine.optimise"):`` (or ``async with``)."""
+
+    def __init__(self, name: str, store: MetricsStore | None = None):
+        self.name = name
+        self.store = store
+        self._started: list[float] = []
+
+    def _recreate_cm(self):
+        # used as a decorator, each call gets its own timer (thread-safe)
+        return type(self)(self.name, self.store)
+
+    def __enter__(self):
+        self._started.append(time.perf_counter())
+        return self
+
+    def __exit__(self, kind, value, tb):
+        elapsed = (time.perf_counter() - self._started.pop()) * 1000
+        (self.store or metrics).record(self.name, elapsed, error=kind is not None)
+        return False
+
+    async def __aenter__(self):
+        return self.__enter__()
+
+    async def __aexit__(self, kind, value, tb):
+        return self.__exit__(kind, value, tb)
+
+
+def track_performance(name: str):
+    """Decorator timing every call of a sync or async function under ``name``."""
+
+    def decorate(fn):
+        if asyncio.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def timed_async(*args, **kwargs):
+                async with track_operation(name):
+                    return await fn(*args, **kwargs)
+
+            return timed_async
+
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            with track_operation(name):
+                return fn(*args, **kwargs)
+
+        return timed
+
+    return decorate
+
+
+metrics = MetricsStore()

@@ -1,0 +1,69 @@
+"""Prometheus exposition with prometheus_client, correct under several gunicorn workers.
+
+gunicorn.conf.py points ``PROMETHEUS_MULTIPROC_DIR`` at a folder it empties on
+start and marks dead workers in it; every worker writes its samples there and
+``/metrics`` collects them all. Without that variable (one process), the
+default registry is used.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+BUCKETS_SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+_created: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def _instruments():
+    """The process's metric objects, created once (the registry refuses duplicates)."""
+    with _lock:
+        if not _created:
+            from prometheus_client import Counter, Histogram
+
+            _created["duration"] = Histogram(
+                "meridian_operation_duration_seconds", "Duration of timed operations", ["operation"],
+                buckets=BUCKETS_SECONDS,
+            )  # fmt: skip
+            _created["errors"] = Counter(
+                "meridian_operation_errors_total", "Timed operations that raised", ["operation"]
+            )
+            _created["slow"] = Counter(
+                "meridian_slow_operations_total", "Operations over their threshold", ["operation"]
+            )
+            _created["events"] = Counter(
+                "meridian_events_total", "Counted events (cache hits, misses, ...)", ["event"]
+            )
+        return _created
+
+
+class PrometheusMetrics:
+    def observe(self, name: str, milliseconds: float, slow: bool, error: bool) -> None:
+        instruments = _instruments()
+        instruments["duration"].labels(name).observe(milliseconds / 1000.0)
+        if slow:
+            instruments["slow"].labels(name).inc()
+        if error:
+            instruments["errors"].labels(name).inc()
+
+    def count(self, name: str, n: int = 1) -> None:
+        _instruments()["events"].labels(name).inc(n)
+
+    def reset_note(self) -> None:
+        """Prometheus counters are monotonic by design: a metrics reset does not rewind them."""
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text exposition of every worker's metrics, and its content type."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+    _instruments()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

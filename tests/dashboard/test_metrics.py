@@ -1,0 +1,291 @@
+"""Metrics: sketch accuracy, the store across processes, decorators, thresholds, the JSON API and ingest."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard.metrics import (
+    MAX_BROWSER_NAMES,
+    DiskBackend,
+    MemoryBackend,
+    MetricsStore,
+    RedisBackend,
+    metrics,
+    track_operation,
+    track_performance,
+)
+from dashboard.sketch import Sketch
+
+API = "/api/v1/performance-metrics"
+
+
+def _relative_error(estimate, truth):
+    return abs(estimate - truth) / abs(truth)
+
+
+@pytest.mark.parametrize("sample", ["uniform", "lognormal", "pareto"])
+def test_met001_quantiles_within_one_percent_of_numpy(sample):
+    rng = np.random.default_rng(1)
+    values = {
+        "uniform": rng.uniform(0.5, 500, 100_000),
+        "lognormal": rng.lognormal(2, 1.5, 100_000),
+        "pareto": (rng.pareto(1.2, 100_000) + 1) * 3,  # heavy tail
+    }[sample]
+    sketch = Sketch()
+    for v in values:
+        sketch.add(float(v))
+    for q in (0.5, 0.95, 0.99):
+        truth = np.quantile(values, q, method="lower")
+        assert _relative_error(sketch.quantile(q), truth) <= 0.0101, (q, sketch.quantile(q), truth)
+    assert sketch.count == len(values)
+    assert sketch.mean == pytest.approx(values.mean(), rel=1e-9)
+    assert sketch.minimum == values.min() and sketch.maximum == values.max()
+    assert len(sketch.buckets) < 2000  # constant memory, whatever the count
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.floats(1e-3, 1e6), min_size=2, max_size=300),
+    st.lists(st.floats(1e-3, 1e6), min_size=1, max_size=300),
+)
+def test_met002_merging_equals_one_sketch_of_everything(a, b):
+    left, right, whole = Sketch(), Sketch(), Sketch()
+    for v in a:
+        left.add(v)
+        whole.add(v)
+    for v in b:
+        right.add(v)
+        whole.add(v)
+    merged = left.merge(right)
+    assert merged.buckets == whole.buckets and merged.count == whole.count
+    assert Sketch.from_fields(merged.to_fields()).summary() == merged.summary()
+
+
+def _store(kind, tmp_path, redis_url=None) -> MetricsStore:
+    store = MetricsStore()
+    store.backend = {"memory": MemoryBackend, "local": lambda: DiskBackend(str(tmp_path / "m"))}.get(
+        kind, lambda: RedisBackend(redis_url, 0.5, prefix=f"test:{tmp_path.name}:")
+    )()
+    store.backend.clear()
+    return store
+
+
+@pytest.fixture(params=["memory", "local", "redis"])
+def store(request, tmp_path):
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    return _store(request.param, tmp_path, url)
+
+
+def test_met003_decorator_and_context_manager_sync_and_async(store, monkeypatch):
+    monkeypatch.setattr("dashboard.metrics.metrics", store)
+
+    @track_performance("engine.sync")
+    def work(x):
+        return x * 2
+
+    @track_performance("engine.async")
+    async def awork(x):
+        await asyncio.sleep(0)
+        return x + 1
+
+    assert work(2) == 4 and asyncio.run(awork(1)) == 2
+    with track_operation("engine.block"):
+        pass
+
+    async def block():
+        async with track_operation("engine.ablock"):
+            await asyncio.sleep(0)
+
+    asyncio.run(block())
+    with pytest.raises(ZeroDivisionError), track_operation("engine.fails"):
+        1 / 0  # noqa: B018
+    stats = store.stats("all")
+    assert {
+        n: stats[n]["count"] for n in ("engine.sync", "engine.async", "engine.block", "engine.ablock")
+    } == dict.fromkeys(("engine.sync", "engine.async", "engine.block", "engine.ablock"), 1)
+    assert stats["engine.fails"]["errors"] == 1
+
+
+def test_met004_thresholds_log_once_and_count_every_slow_event(store, caplog):
+    store.thresholds = {"engine.": 10.0, "engine.optimisation": 100.0}
+    with caplog.at_level(logging.WARNING, logger="meridian.metrics"):
+        for _ in range(5):
+            store.record("engine.optimisation", 150.0)
+        store.record("engine.optimisation", 50.0)
+        store.record("engine.other", 50.0)
+    stats = store.stats("1m")
+    assert stats["engine.optimisation"]["slow"] == 5 and stats["engine.other"]["slow"] == 1
+    assert len([r for r in caplog.records if "engine.optimisation" in r.getMessage()]) == 1
+
+
+def test_met005_windows_and_counters(store):
+    store.record("callback.x.children", 5.0)
+    store.count("cache.risk.hits", 3)
+    assert store.stats("1m")["callback.x.children"]["count"] == 1
+    assert store.stats("60m")["callback.x.children"]["count"] == 1
+    assert store.counters()["cache.risk.hits"] == 3
+    with pytest.raises(ValueError):
+        store.stats("2h")
+
+
+def test_met006_browser_names_are_capped(store):
+    accepted = sum(
+        store.record(f"render.component-{i}", 1.0, browser=True) for i in range(MAX_BROWSER_NAMES + 25)
+    )
+    assert accepted == MAX_BROWSER_NAMES
+    assert store.record("callback.from-code.children", 1.0)  # code names are still welcome
+    assert not store.record("bad name with spaces", 1.0)
+
+
+def _write_from_process(kind, path, redis_url, n):
+    store = MetricsStore()
+    store.backend = (
+        DiskBackend(str(path / "m"))
+        if kind == "local"
+        else RedisBackend(redis_url, 0.5, prefix=f"test:{path.name}:")
+    )
+    for i in range(n):
+        store.record("callback.shared.children", float(i % 50 + 1))
+    store.flush()
+
+
+@pytest.mark.parametrize("kind", ["local", "redis"])
+def test_met007_workers_aggregate_in_the_shared_backend(kind, tmp_path, request):
+    url = request.getfixturevalue("redis_url") if kind == "redis" else None
+    reader = _store(kind, tmp_path, url)
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_write_from_process, args=(kind, tmp_path, url, 500)) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert all(w.exitcode == 0 for w in workers)
+    stats = reader.stats("all")["callback.shared.children"]
+    assert stats["count"] == 1500 and stats["min"] == 1.0 and stats["max"] == 50.0
+    assert _relative_error(stats["p50"], 25.0) <= 0.0101
+
+
+# -- the JSON API ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+def test_met008_stats_report_operation_and_health_contracts(client):
+    for _ in range(3):
+        client.get("/_dash-layout")
+    metrics.record("callback.overview-content.children", 12.0)
+    metrics.count("cache.optimisation.hits", 2)
+    metrics.count("cache.optimisation.misses", 1)
+    body = client.get(f"{API}/stats?window=5m").get_json()
+    assert body["window"] == "5m"
+    op = body["operations"]["callback.overview-content.children"]
+    assert set(op) >= {"count", "mean", "min", "max", "p50", "p95", "p99", "errors", "slow", "threshold_ms"}
+    assert client.get(f"{API}/stats?window=forever").status_code == 400
+    report = client.get(f"{API}/report").get_json()
+    assert report["cache"]["operations"]["optimisation"]["hit_rate"] == pytest.approx(2 / 3)
+    assert {"slowest", "slow_operations", "web_vitals", "slowest_components", "totals"} <= set(report)
+    detail = client.get(f"{API}/operation/callback.overview-content.children").get_json()
+    assert set(detail["windows"]) == {"1m", "5m", "15m", "60m", "all"}
+    assert client.get(f"{API}/operation/no.such.thing").status_code == 404
+    health = client.get(f"{API}/health")
+    assert health.status_code == 200
+    assert set(health.get_json()) >= {
+        "status",
+        "uptime_seconds",
+        "slow_operations_count",
+        "redis",
+        "database",
+        "timestamp",
+    }
+    assert health.get_json()["database"] == "ok" and health.get_json()["redis"] == "not configured"
+
+
+def test_met009_reset_needs_the_token(seeded_settings):
+    from dashboard import create_app
+
+    app = create_app(seeded_settings.replace(metrics_token="s3cret-token-value"))
+    client = app.server.test_client()
+    metrics.record("callback.a.children", 1.0)
+    assert client.post(f"{API}/reset").status_code == 403
+    assert client.post(f"{API}/reset", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert client.get(f"{API}/stats").get_json()["operations"]
+    ok = client.post(f"{API}/reset", headers={"Authorization": "Bearer s3cret-token-value"})
+    assert ok.status_code == 200
+    assert client.get(f"{API}/stats").get_json()["operations"] == {}
+    unset = create_app(seeded_settings).server.test_client()
+    assert unset.post(f"{API}/reset", headers={"Authorization": "Bearer "}).status_code == 403
+
+
+def _beacon(client, body, raw=None):
+    data = raw if raw is not None else json.dumps(body)
+    return client.post(f"{API}/web-vitals", data=data, content_type="application/json")
+
+
+def test_met010_ingest_stores_valid_beacons_with_server_side_ratings(client):
+    response = _beacon(client, {"page": "/risk", "vitals": [{"name": "LCP", "value": 900.0, "rating": "poor"},
+                                                            {"name": "CLS", "value": 0.3}],
+                                "renders": [{"component": "risk-drawdown", "duration_ms": 120.5}]})  # fmt: skip
+    assert response.status_code == 202
+    stats = client.get(f"{API}/stats").get_json()
+    assert stats["operations"]["web_vitals.risk.LCP"]["count"] == 1
+    assert stats["operations"]["render.risk-drawdown"]["max"] == pytest.approx(120.5)
+    assert stats["counters"]["web_vitals.risk.LCP.good"] == 1  # the client's "poor" is not trusted
+    assert stats["counters"]["web_vitals.risk.CLS.poor"] == 1
+    _beacon(client, {"page": "/no/such/page", "vitals": [{"name": "FCP", "value": 10}]})
+    assert "web_vitals.other.FCP" in client.get(f"{API}/stats").get_json()["operations"]
+
+
+@pytest.mark.parametrize("body,raw,status", [
+    (None, '{"page": "/", "vitals": [{"name": "LCP", "value": NaN}]}', 400),
+    (None, '{"page": "/", "vitals": [{"name": "LCP", "value": Infinity}]}', 400),
+    (None, "not json", 400),
+    (None, "[1, 2]", 400),
+    ({"page": 5}, None, 400),
+    ({"page": "/", "vitals": "LCP"}, None, 400),
+    ({"page": "/", "vitals": [{"name": "LCP", "value": "fast"}]}, None, 400),
+    ({"page": "/", "vitals": [{"name": "SPEED", "value": 1}]}, None, 400),
+    ({"page": "/", "vitals": [{"name": "LCP", "value": -5}]}, None, 400),
+    ({"page": "/", "vitals": [{"name": "LCP", "value": True}]}, None, 400),
+    ({"page": "/", "renders": [{"component": "<script>", "duration_ms": 1}]}, None, 400),
+    ({"page": "/", "renders": [{"component": "x", "duration_ms": 1e12}]}, None, 400),
+    ({"page": "/", "extra": 1}, None, 400),
+    ({"page": "/", "vitals": [{"name": "LCP", "value": 1}] * 51}, None, 400),
+    (None, '{"page": "/", "pad": "' + "x" * 20_000 + '"}', 413),
+])  # fmt: skip
+def test_met011_bad_beacons_are_refused_and_nothing_is_stored(client, body, raw, status):
+    before = client.get(f"{API}/stats").get_json()
+    # a valid measurement in the same beacon must not be stored either
+    if body is not None and isinstance(body, dict) and "renders" not in body:
+        body = {**body, "renders": [{"component": "valid-one", "duration_ms": 5}]}
+    response = _beacon(client, body, raw)
+    assert response.status_code == status
+    assert "error" in response.get_json()
+    after = client.get(f"{API}/stats").get_json()
+    assert after["operations"] == before["operations"] and after["counters"] == before["counters"]
+
+
+def test_met012_names_beyond_the_cap_are_refused(client):
+    for start in range(0, MAX_BROWSER_NAMES, 100):
+        renders = [{"component": f"c-{i}", "duration_ms": 1} for i in range(start, start + 100)]
+        assert _beacon(client, {"page": "/", "renders": renders}).status_code == 202
+    before = client.get(f"{API}/stats").get_json()["operations"]
+    refused = _beacon(client, {"page": "/", "renders": [{"component": "one-too-many", "duration_ms": 1}]})
+    assert refused.status_code == 422
+    assert client.get(f"{API}/stats").get_json()["operations"] == before
+
+
+def test_met013_prometheus_exposition(client):
+    metrics.record("callback.prom.children", 3.0)
+    body = client.get("/metrics").get_data(as_text=True)
+    assert 'meridian_operation_duration_seconds_count{operation="callback.prom.children"}' in body

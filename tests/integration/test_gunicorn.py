@@ -1,0 +1,96 @@
+"""Two real gunicorn workers: every callback is timed, and /stats and /metrics add both workers up."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from dashboard.settings import PROJECT_ROOT
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+OVERVIEW = {
+    "output": "..overview-content.children...overview-households.children..",
+    "outputs": [{"id": "overview-content", "property": "children"},
+                {"id": "overview-households", "property": "children"}],
+    "inputs": [{"id": "shell-household-select", "property": "value", "value": 1}],
+    "changedPropIds": ["shell-household-select.value"],
+    "state": [],
+}  # fmt: skip
+
+
+@pytest.fixture
+def gunicorn(seeded_settings, tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": seeded_settings.database_url,
+        "INSTANCE_PATH": str(seeded_settings.instance_path),
+        "SECRET_KEY": "integration-test-secret-key",
+        "WEB_CONCURRENCY": "2",
+        "LOG_LEVEL": "WARNING",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+    }
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+         "app:server"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/api/v1/performance-metrics/health", timeout=5).status_code == 200:
+                break
+        except requests.RequestException:  # not listening yet, or workers still warming up
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"gunicorn did not start: {process.stdout.read().decode()[-2000:]}")
+    yield base, tmp_path / "prometheus"
+    process.terminate()
+    process.wait(20)
+
+
+def test_gun001_two_workers_counts_add_up(gunicorn):
+    base, prometheus_dir = gunicorn
+    n = 60
+    session_factory = requests.Session
+
+    def call(_):
+        with session_factory() as s:  # a new connection each time, so both workers take some
+            response = s.post(f"{base}/_dash-update-component", data=json.dumps(OVERVIEW),
+                              headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+            return response.status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(call, range(n)))
+    assert codes == [200] * n
+    time.sleep(1.5)  # each worker flushes once a second
+    stats = requests.get(f"{base}/api/v1/performance-metrics/stats", timeout=10).json()
+    name = "callback.overview-content.children+overview-households.children"
+    timed = stats["operations"][name]
+    assert timed["count"] == n and timed["errors"] == 0
+    assert 0 < timed["min"] <= timed["p50"] <= timed["p95"] <= timed["p99"] <= timed["max"]
+    assert stats["operations"]["db.query"]["count"] > n
+    assert stats["counters"]["cache.session.hits"] + stats["counters"]["cache.session.misses"] >= n
+    # Prometheus: both workers wrote samples, and the exposition sums them
+    pids = {p.name.split("_")[-1] for p in Path(prometheus_dir).glob("histogram_*.db")}
+    assert len(pids) == 2
+    body = requests.get(f"{base}/metrics", timeout=10).text
+    line = next(
+        x
+        for x in body.splitlines()
+        if x.startswith(f'meridian_operation_duration_seconds_count{{operation="{name}"}}')
+    )
+    assert float(line.split()[-1]) == n
+    health = requests.get(f"{base}/api/v1/performance-metrics/health", timeout=10).json()
+    assert health["status"] == "ok" and health["uptime_seconds"] > 0
