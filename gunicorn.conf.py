@@ -40,10 +40,18 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker):
-    """Import the engine (cvxpy takes ~2 s) in each new worker before it takes requests."""
+    """Warm each new worker before it takes requests.
+
+    Import the engine (cvxpy takes ~2 s), and serve the index page once: Dash
+    registers its script paths and runs its first-request set-up then, and a
+    worker whose first request is a script would otherwise answer 500.
+    """
     from dashboard.analytics import warm_up
 
     warm_up()
+    response = worker.wsgi.test_client().get(_settings.url_prefix)
+    if response.status_code != 200:
+        worker.log.warning("warm-up request answered %s", response.status_code)
 
 
 def on_starting(server):

@@ -1,5 +1,5 @@
 """Every callback module, imported explicitly so none is silently unregistered."""
 
-from callbacks import overview, shell
+from callbacks import goals, monte_carlo, optimisation, overview, shell
 
-__all__ = ["overview", "shell"]
+__all__ = ["goals", "monte_carlo", "optimisation", "overview", "shell"]

@@ -23,6 +23,8 @@ from dashboard.market import APPROX_SHARES_BN, BENCHMARK_TICKER, DATASET_ID, SEC
 from dashboard.metrics import track_performance
 
 MAX_ASSETS = 40
+# Part of every market-data key: bump when what the facade stores changes shape.
+FORMAT = 2
 MAX_VIEWS = 20
 
 
@@ -98,14 +100,19 @@ def load_prices(tickers: Sequence[str], start: str | None = None, end: str | Non
                 refresh: bool = False) -> pd.DataFrame:  # fmt: skip
     """Closes of ``tickers`` between ``start`` and ``end`` (cached as market data)."""
     tickers, start, end = _window(list(tickers), start, end)
-    request = {"dataset": DATASET_ID, "tickers": list(tickers), "start": start, "end": end}
+    request = {"dataset": DATASET_ID, "tickers": list(tickers), "start": start, "end": end, "format": FORMAT}
 
     def read():
         with db.engine.connect() as conn:
-            return prices_from_db(
+            frame = prices_from_db(
                 conn, tickers,
                 dt.date.fromisoformat(start) if start else None, dt.date.fromisoformat(end) if end else None,
             )  # fmt: skip
+        missing = [t for t in tickers if t not in frame.columns or frame[t].isna().all()]
+        if missing:
+            raise InvalidInput(f"No prices for {', '.join(missing)} in the chosen dates.")
+        # The window ends on the last day every asset has a price (SPY's history runs longer).
+        return frame.loc[: min(frame[t].last_valid_index() for t in tickers)]
 
     return cache.get_or_compute("market_data", request, read, refresh=refresh)
 
@@ -197,17 +204,28 @@ class OptimisationRequest:
         return dataclasses.asdict(self)
 
 
-def _statistics(request: OptimisationRequest):
-    from engine.optimize import estimate
+def statistics(request: OptimisationRequest, refresh: bool = False):
+    """Expected returns and covariance for the request's assets, models and dates (cached)."""
 
-    # "Recompute" recomputes the analysis; market data keep their own (1 h) lifetime.
-    prices = load_prices(request.tickers, request.start, request.end)
-    benchmark = None
-    if request.returns_model == "capm":
-        benchmark = load_prices([BENCHMARK_TICKER], request.start, request.end)[BENCHMARK_TICKER]
-    stats = estimate(prices, request.returns_model, request.risk_model, benchmark=benchmark,
-                     risk_free_rate=request.risk_free_rate)  # fmt: skip
-    return prices, stats
+    def compute():
+        from engine.optimize import estimate
+
+        # "Recompute" recomputes the analysis; market data keep their own (1 h) lifetime.
+        prices = load_prices(request.tickers, request.start, request.end)
+        benchmark = None
+        if request.returns_model == "capm":
+            benchmark = load_prices([BENCHMARK_TICKER], request.start, request.end)[BENCHMARK_TICKER]
+        return estimate(prices, request.returns_model, request.risk_model, benchmark=benchmark,
+                        risk_free_rate=request.risk_free_rate)  # fmt: skip
+
+    key = {"kind": "statistics", "tickers": list(request.tickers), "start": request.start, "end": request.end,
+           "returns_model": request.returns_model, "risk_model": request.risk_model,
+           "risk_free_rate": request.risk_free_rate if request.returns_model == "capm" else None}  # fmt: skip
+    return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
+
+
+def _statistics(request: OptimisationRequest, refresh: bool):
+    return load_prices(request.tickers, request.start, request.end), statistics(request, refresh)
 
 
 def _sector_limits(request: OptimisationRequest):
@@ -220,12 +238,12 @@ def _sector_limits(request: OptimisationRequest):
 
 
 @track_performance("facade.optimise")
-def optimise(request: OptimisationRequest, refresh: bool = False):
+def optimise(request: OptimisationRequest, refresh: bool = False, household: int | None = None):
     """Optimal weights (``engine.optimize.OptimizationResult``) for the request."""
     from engine.optimize import View, optimize
 
     def compute():
-        prices, stats = _statistics(request)
+        prices, stats = _statistics(request, refresh)
         return optimize(
             stats, request.objective, risk_free_rate=request.risk_free_rate,
             target_volatility=request.target_volatility, target_return=request.target_return,
@@ -242,19 +260,21 @@ def optimise(request: OptimisationRequest, refresh: bool = False):
 
 
 @track_performance("facade.frontier")
-def frontier(request: OptimisationRequest, points: int = 50, refresh: bool = False):
+def frontier(
+    request: OptimisationRequest, points: int = 50, refresh: bool = False, household: int | None = None
+):
     """The efficient frontier (``engine.frontier.FrontierResult``) for the request's universe and constraints."""
     from engine.frontier import efficient_frontier
 
     points = _whole(points, "The number of frontier points", 2, 200)
 
     def compute():
-        _, stats = _statistics(request)
+        _, stats = _statistics(request, refresh)
         return efficient_frontier(stats, points, risk_free_rate=request.risk_free_rate,
                                   bounds=(request.min_weight, request.max_weight), sectors=_sector_limits(request))  # fmt: skip
 
     key = {"kind": "frontier", "points": points, **request.key()}
-    return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
+    return cache.get_or_compute("optimisation", key, compute, refresh=refresh, household=household)
 
 
 # -- Monte Carlo ----------------------------------------------------------------------------------
@@ -351,7 +371,7 @@ def return_model(request: SimulationRequest):
 
 
 @track_performance("facade.simulate")
-def simulate(request: SimulationRequest, refresh: bool = False, progress=None):
+def simulate(request: SimulationRequest, refresh: bool = False, progress=None, household: int | None = None):
     """Monte Carlo result (``engine.montecarlo.SimulationResult``) for the request."""
     from engine.montecarlo import CashFlows
     from engine.montecarlo import simulate as run
@@ -362,4 +382,92 @@ def simulate(request: SimulationRequest, refresh: bool = False, progress=None):
         return run(return_model(request), flows, request.months, request.paths, request.seed,
                    request.target, progress=progress)  # fmt: skip
 
-    return cache.get_or_compute("monte_carlo", request.key(), compute, refresh=refresh)
+    return cache.get_or_compute("monte_carlo", request.key(), compute, refresh=refresh, household=household)
+
+
+def performance(request: OptimisationRequest, weights: dict[str, float]) -> tuple[float, float, float]:
+    """(expected return, volatility, Sharpe) of ``weights`` under the request's statistics."""
+    import numpy as np
+
+    from engine.optimize import portfolio_performance
+
+    stats = statistics(request)
+    vector = np.array([float(weights.get(t, 0.0)) for t in stats.tickers])
+    if not np.isfinite(vector).all() or vector.sum() <= 0:
+        raise InvalidInput("The current weights are not valid for these assets.")
+    return portfolio_performance(vector / vector.sum(), stats.mu, stats.cov, request.risk_free_rate)
+
+
+def allocate(
+    request: OptimisationRequest, weights: dict[str, float], cash: float, household: int | None = None
+):
+    """Whole shares for ``cash`` at the latest prices of the request's window (``engine.optimize.Allocation``)."""
+    from engine.optimize import discrete_allocation
+
+    cash = _number(cash, "The cash amount", 1.0, 1e10)
+    latest = {
+        t: float(v)
+        for t, v in load_prices(request.tickers, request.start, request.end).ffill().iloc[-1].items()
+    }
+    key = {"kind": "allocation", "weights": {t: round(w, 12) for t, w in weights.items()}, "cash": cash,
+           "tickers": list(request.tickers), "start": request.start, "end": request.end}  # fmt: skip
+    allocation = cache.get_or_compute("optimisation", key, lambda: discrete_allocation(weights, latest, cash),
+                                      household=household)  # fmt: skip
+    return allocation, latest
+
+
+# -- goals -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalSpec:
+    name: str
+    target: float
+    months: int
+    current_savings: float
+    monthly_contribution: float
+
+
+@track_performance("facade.goals")
+def goal_probabilities(model: SimulationRequest, goals: Sequence[GoalSpec], household: int | None = None,
+                       refresh: bool = False) -> list:  # fmt: skip
+    """Probability of success of each goal (``engine.goals.GoalResult``), on the model's paths."""
+    from engine.goals import Goal, goal_probability
+
+    def compute():
+        engine_model = return_model(model)
+        return [
+            goal_probability(
+                engine_model,
+                Goal(g.name, g.target, g.months, g.current_savings, g.monthly_contribution),
+                model.paths,
+                model.seed,
+                model.inflation,
+                model.fee,
+            )  # fmt: skip
+            for g in goals
+        ]
+
+    key = {"kind": "goals", "model": model.key(), "goals": [dataclasses.asdict(g) for g in goals]}
+    return cache.get_or_compute("monte_carlo", key, compute, household=household, refresh=refresh)
+
+
+@track_performance("facade.goal_saving")
+def goal_saving(model: SimulationRequest, goal: GoalSpec, probability: float, household: int | None = None):
+    """The monthly saving reaching ``goal`` with ``probability`` (``engine.goals.SavingSolution``)."""
+    from engine.goals import Goal, solve_monthly_saving
+
+    probability = _number(probability, "The probability", 0.01, 0.99)
+
+    def compute():
+        return solve_monthly_saving(return_model(model), Goal(goal.name, goal.target, goal.months, goal.current_savings,
+                                                              goal.monthly_contribution),
+                                    probability, model.paths, model.seed, model.inflation, model.fee)  # fmt: skip
+
+    key = {
+        "kind": "goal_saving",
+        "model": model.key(),
+        "goal": dataclasses.asdict(goal),
+        "probability": probability,
+    }
+    return cache.get_or_compute("monte_carlo", key, compute, household=household)

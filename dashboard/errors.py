@@ -9,11 +9,12 @@ import dash
 
 from components import ids
 from dashboard.access import AccessDenied, InvalidInput
+from engine.errors import EngineError
 
 log = logging.getLogger("meridian.callbacks")
 
 # Errors whose message is written for the analyst and safe to show as is.
-USER_FACING: tuple[type[Exception], ...] = (AccessDenied, InvalidInput)
+USER_FACING: tuple[type[Exception], ...] = (AccessDenied, InvalidInput, EngineError)
 
 
 def show_alert(message: str, color: str = "danger") -> None:
@@ -25,17 +26,22 @@ def user_message(error: Exception) -> str | None:
     return str(error) if isinstance(error, USER_FACING) else None
 
 
+def describe(error: Exception) -> tuple[str, str]:
+    """(message, colour) for the analyst; anything unexpected is logged with a reference they can quote."""
+    message = user_message(error)
+    if message is not None:
+        log.info("refused: %s", message)
+        return message, "warning"
+    reference = uuid.uuid4().hex[:8]
+    log.error("callback failed (reference %s)", reference, exc_info=error)
+    return f"Something went wrong on the server; nothing was changed. Reference: {reference}.", "danger"
+
+
 def on_callback_error(error: Exception) -> None:
     """App-wide ``on_error``: a clear alert, outputs left unchanged, details only in the log."""
     from dashboard.instrumentation import mark_callback_failed
 
     mark_callback_failed()
-    message = user_message(error)
-    if message is not None:
-        log.info("callback refused: %s", message)
-        show_alert(message, color="warning")
-        return None
-    reference = uuid.uuid4().hex[:8]
-    log.exception("callback failed (reference %s)", reference)
-    show_alert(f"Something went wrong on the server; nothing was changed. Reference: {reference}.")
+    message, color = describe(error)
+    show_alert(message, color=color)
     return None

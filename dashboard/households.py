@@ -241,3 +241,26 @@ def household_changed(household_id: int) -> None:
             .values(data_version=Household.data_version + 1)
         )
     cache.invalidate(household=household_id)
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A household's invested assets by security (all accounts), weights by market value."""
+
+    tickers: tuple[str, ...]
+    weights: tuple[float, ...]
+    values: tuple[float, ...]
+    invested: float
+    cash: float
+    as_of: dt.date | None
+
+
+def portfolio_of(session: Session, household: Household) -> Portfolio:
+    snap = snapshot(session, household)
+    totals: dict[str, float] = defaultdict(float)
+    for position in snap.positions:
+        totals[position.ticker] += position.value
+    tickers = tuple(sorted(totals, key=lambda t: -totals[t]))
+    invested = sum(totals.values())
+    weights = tuple(totals[t] / invested for t in tickers) if invested else ()
+    return Portfolio(tickers, weights, tuple(totals[t] for t in tickers), invested, snap.cash, snap.as_of)

@@ -1,0 +1,142 @@
+"""Monte Carlo callbacks: validate, simulate through the cached facade (or a background job), render."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, ctx, no_update
+
+from callbacks.common import FormErrors, csv_download, error_alert, household_or_none, notice, read_form
+from components import ids
+from components.forms import field_outputs, field_states
+from components.monte_carlo import BACKGROUND_THRESHOLD, FIELDS, PAGE, csv_rows, results_panel
+from dashboard import analytics
+from dashboard.access import InvalidInput, authorize_household
+from dashboard.extensions import db
+from dashboard.forms import to_query, validate
+from dashboard.households import portfolio_of
+
+
+def simulation_request(clean: dict, household) -> tuple[analytics.SimulationRequest, str]:
+    """The facade request for a validated form and household, and a one-line description."""
+    with db.session() as session:
+        portfolio = portfolio_of(session, household)
+    raw = {
+        "model": clean["model"],
+        "mu": clean["mu"],
+        "sigma": clean["sigma"],
+        "initial": clean["initial"] if clean["initial"] is not None else round(portfolio.invested, 2),
+        "months": clean["years"] * 12,
+        "monthly_contribution": clean["contribution"],
+        "monthly_withdrawal": clean["withdrawal"],
+        "withdrawal_start_month": clean["withdrawal_start"] * 12,
+        "withdrawal_rate": clean["withdrawal_rate"],
+        "inflation": clean["inflation"],
+        "fee": clean["fee"],
+        "paths": clean["paths"],
+        "seed": clean["seed"],
+        "target": clean["target"],
+        "distribution": clean["distribution"],
+        "rebalance_months": int(clean["rebalance"]),
+        "block_months": clean["block"],
+    }
+    if clean["model"] != "gbm":
+        if not portfolio.tickers:
+            raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
+        weights = [round(w, 12) for w in portfolio.weights]
+        weights[0] += 1.0 - sum(weights)  # exact sum after rounding
+        raw.update(tickers=list(portfolio.tickers), weights=weights, start=clean["start"])
+        described = f"{household.name}: {len(portfolio.tickers)} holdings by market value"
+    else:
+        described = f"GBM with {clean['mu']:.2%} drift and {clean['sigma']:.2%} volatility"
+    return analytics.SimulationRequest.build(**raw), described
+
+
+@dash.callback(
+    *field_outputs(PAGE),
+    Output("mc-results", "children"),
+    Output("mc-alert", "children"),
+    Output("mc-url", "search"),
+    Output("mc-job", "data"),
+    Input("mc-run", "n_clicks"),
+    Input("mc-recompute", "n_clicks"),
+    Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    *field_states(PAGE),
+)
+def run_simulation(_run, _recompute, household_id, values, field_ids):
+    clean, errors, raw, classes, messages = read_form(FIELDS, values, field_ids)
+    try:
+        household = household_or_none(household_id)
+        if household is None:
+            return classes, messages, notice("Choose a household to simulate."), None, no_update, no_update
+        if errors:
+            raise FormErrors(errors)
+        request, described = simulation_request(clean, household)
+        search = to_query(FIELDS, raw, household.id)
+        refresh = ctx.triggered_id == "mc-recompute"
+        if request.paths * request.months >= BACKGROUND_THRESHOLD:
+            job = {"household": household.id, "form": raw, "refresh": refresh}
+            waiting = notice(f"{request.paths:,} paths x {request.months} months run in the background…")
+            return classes, messages, waiting, None, search, job
+        result = analytics.simulate(request, refresh=refresh, household=household.id)
+        return classes, messages, results_panel(result, described), None, search, no_update
+    except Exception as error:  # noqa: BLE001 - shown on the page; unexpected ones are logged with a reference
+        return classes, messages, no_update, error_alert(error), no_update, no_update
+
+
+@dash.callback(
+    Output("mc-results", "children", allow_duplicate=True),
+    Output("mc-alert", "children", allow_duplicate=True),
+    Input("mc-job", "data"),
+    background=True,
+    progress=[Output("mc-progress", "value"), Output("mc-progress", "label")],
+    progress_default=[0, ""],
+    running=[
+        (Output("mc-progress-area", "style"), {"display": "block"}, {"display": "none"}),
+        (Output("mc-run", "disabled"), True, False),
+        (Output("mc-recompute", "disabled"), True, False),
+    ],
+    cancel=[Input("mc-cancel", "n_clicks")],
+    prevent_initial_call=True,
+    interval=400,
+)
+def run_simulation_background(set_progress, job):
+    """A large simulation as a background job: progress per 10,000 paths, cancellable."""
+    from dashboard.extensions import db as database
+
+    database.dispose()  # a fresh process (diskcache) must not reuse the parent's connections
+    try:
+        if not isinstance(job, dict) or not isinstance(job.get("form"), dict):
+            raise InvalidInput("The simulation request was malformed.")
+        household = authorize_household(job.get("household"))
+        clean, errors = validate(FIELDS, job["form"])  # the job may have been tampered with: validate again
+        if errors:
+            raise FormErrors(errors)
+        request, described = simulation_request(clean, household)
+
+        def progress(done, total):
+            set_progress((round(100 * done / total), f"{done:,} / {total:,} paths"))
+
+        result = analytics.simulate(
+            request, refresh=bool(job.get("refresh")), progress=progress, household=household.id
+        )
+        return results_panel(result, described), None
+    except Exception as error:  # noqa: BLE001 - shown on the page
+        return no_update, error_alert(error)
+
+
+@dash.callback(
+    Output("mc-download", "data"),
+    Input("mc-download-button", "n_clicks"),
+    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    *field_states(PAGE),
+    prevent_initial_call=True,
+)
+def download_csv(_clicks, household_id, values, field_ids):
+    clean, errors, *_ = read_form(FIELDS, values, field_ids)
+    household = authorize_household(household_id)
+    if errors:
+        raise FormErrors(errors)
+    request, _ = simulation_request(clean, household)
+    result = analytics.simulate(request, household=household.id)
+    header, rows = csv_rows(result)
+    return csv_download(header, rows, f"monte-carlo-{household.id}-seed{request.seed}.csv")

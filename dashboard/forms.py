@@ -1,0 +1,174 @@
+"""Form fields described once: the layout draws them, the callbacks validate them, the URL carries them.
+
+A page declares its fields (:class:`Field`); :func:`validate` turns raw values
+(from the browser, a URL or a tampered request) into clean values plus one
+message per bad field, shown next to that field. Percent fields are entered
+and shown in percent and handed to the engine as fractions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode
+
+from dashboard.access import InvalidInput
+
+NUMBER, INTEGER, CHOICE, DATE, TEXT, MULTI = "number", "integer", "choice", "date", "text", "multi"
+MAX_TEXT = 2000
+MAX_MULTI = 40
+
+
+class FormErrors(InvalidInput):
+    """Some fields are invalid; the form shows each message next to its field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Fix the highlighted fields." if len(errors) != 1 else next(iter(errors.values())))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = NUMBER
+    default: object = None
+    low: float | None = None
+    high: float | None = None
+    required: bool = True
+    choices: tuple[tuple[object, str], ...] = ()  # (value, label)
+    percent: bool = False  # shown in percent, handed over as a fraction
+    step: float | str = "any"
+    help: str = ""
+
+    def allowed(self) -> list:
+        return [value for value, _ in self.choices]
+
+
+def _parse_number(raw) -> float | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise ValueError
+    if isinstance(raw, int | float):
+        value = float(raw)
+    elif isinstance(raw, str) and len(raw) <= 40:
+        value = float(raw.replace(",", "").replace("_", "").strip())
+    else:
+        raise ValueError
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def validate(fields: Sequence[Field], raw: Mapping[str, object]) -> tuple[dict, dict[str, str]]:
+    """Clean values (percent fields as fractions) and ``{field name: message}`` for bad ones."""
+    clean: dict = {}
+    errors: dict[str, str] = {}
+    for field in fields:
+        value = raw.get(field.name, field.default)
+        try:
+            clean[field.name] = _clean(field, value)
+        except ValueError as error:
+            errors[field.name] = str(error) or f"Enter a valid {field.label.lower()}."
+    return clean, errors
+
+
+def _clean(field: Field, value):
+    if field.kind in (NUMBER, INTEGER):
+        try:
+            number = _parse_number(value)
+        except (ValueError, TypeError):
+            raise ValueError(f"{field.label} must be a number.") from None
+        if number is None:
+            if field.required:
+                raise ValueError(f"{field.label} is required.")
+            return None
+        if field.kind == INTEGER and number != int(number):
+            raise ValueError(f"{field.label} must be a whole number.")
+        if field.low is not None and number < field.low or field.high is not None and number > field.high:
+            unit = " %" if field.percent else ""
+            raise ValueError(f"{field.label} must be between {field.low:g}{unit} and {field.high:g}{unit}.")
+        if field.kind == INTEGER:
+            return int(number)
+        return number / 100.0 if field.percent else number
+    if field.kind == CHOICE:
+        if value not in field.allowed():
+            raise ValueError(f"Choose a {field.label.lower()}.")
+        return value
+    if field.kind == MULTI:
+        values = (
+            value
+            if isinstance(value, list | tuple)
+            else ([] if value in (None, "") else str(value).split(","))
+        )
+        if len(values) > MAX_MULTI or any(v not in field.allowed() for v in values):
+            raise ValueError(f"Choose up to {MAX_MULTI} valid {field.label.lower()}.")
+        if field.required and not values:
+            raise ValueError(f"Choose at least one of the {field.label.lower()}.")
+        return list(dict.fromkeys(values))
+    if field.kind == DATE:
+        if value in (None, ""):
+            if field.required:
+                raise ValueError(f"{field.label} is required.")
+            return None
+        try:
+            day = dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            raise ValueError(f"{field.label} must be a date (YYYY-MM-DD).") from None
+        return day.isoformat()
+    if value is None:
+        value = ""
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise ValueError(f"{field.label} must be text of at most {MAX_TEXT} characters.")
+    if field.required and not value.strip():
+        raise ValueError(f"{field.label} is required.")
+    return value
+
+
+def display_value(field: Field, clean_value):
+    """A clean value as the form shows it (fractions back to percent)."""
+    if clean_value is None:
+        return None
+    if field.percent and field.kind == NUMBER:
+        return round(clean_value * 100, 10)
+    return clean_value
+
+
+# -- the URL -------------------------------------------------------------------------------------
+
+
+def from_query(fields: Sequence[Field], query: Mapping[str, object]) -> dict:
+    """Form values from a page's query parameters; unknown or broken ones fall back to defaults."""
+    values = {}
+    for field in fields:
+        raw = query.get(field.name)
+        if raw is None:
+            values[field.name] = field.default
+            continue
+        if field.kind == MULTI and isinstance(raw, str):
+            raw = [v for v in raw.split(",") if v]
+        try:
+            values[field.name] = display_value(field, _clean(field, raw))
+        except ValueError:
+            values[field.name] = field.default
+    return values
+
+
+def to_query(fields: Sequence[Field], values: Mapping[str, object], household: int | None) -> str:
+    """``?household=..&field=..`` for the form's current (display) values; empty values left out."""
+    params: dict[str, str] = {}
+    if household is not None:
+        params["household"] = str(household)
+    for field in fields:
+        value = values.get(field.name)
+        if value is None or value == "" or value == []:
+            continue
+        params[field.name] = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    return "?" + urlencode(params)
+
+
+def parse_search(search: str | None) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
