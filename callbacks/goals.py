@@ -16,40 +16,8 @@ from dashboard import analytics
 from dashboard.access import InvalidInput, authorize_household
 from dashboard.extensions import db
 from dashboard.forms import to_query
-from dashboard.goals import GOAL_FIELDS, clean_goal, delete_goal, get_goal, save_goal
-from dashboard.households import portfolio_of, snapshot
-
-
-def months_between(start, end) -> int:
-    return max(1, (end.year - start.year) * 12 + end.month - start.month)
-
-
-def evaluation(household, clean: dict):
-    """(goals, valuation date, model request, goal specs) for the household and settings."""
-    with db.session() as session:
-        snap = snapshot(session, household)
-        portfolio = portfolio_of(session, household)
-    raw = {"model": clean["model"], "mu": clean["mu"], "sigma": clean["sigma"], "inflation": clean["inflation"],
-           "fee": clean["fee"], "paths": clean["paths"], "seed": clean["seed"], "months": 12}  # fmt: skip
-    if clean["model"] != "gbm":
-        if not portfolio.tickers:
-            raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
-        weights = [round(w, 12) for w in portfolio.weights]
-        weights[0] += 1.0 - sum(weights)
-        raw.update(model="parametric", tickers=list(portfolio.tickers), weights=weights, start=clean["start"])
-    model = analytics.SimulationRequest.build(**raw)
-    as_of = snap.as_of
-    specs = [
-        analytics.GoalSpec(
-            g.name,
-            g.target_amount,
-            months_between(as_of, g.target_date),
-            g.current_amount,
-            g.monthly_contribution,
-        )  # fmt: skip
-        for g in snap.goals
-    ]
-    return snap.goals, as_of, model, specs
+from dashboard.goals import GOAL_FIELDS, clean_goal, delete_goal, evaluation, get_goal, save_goal
+from dashboard.households import snapshot
 
 
 @dash.callback(

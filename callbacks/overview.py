@@ -1,21 +1,37 @@
-"""Overview: the chosen household's snapshot and the analyst's household list."""
+"""Overview: the chosen household's snapshot, its transactions grid (server side), goal status."""
 
 from __future__ import annotations
 
 import dash
-from dash import Input, Output
+from dash import Input, Output, State
+from dash.exceptions import PreventUpdate
+from sqlalchemy import select
 
 from components import ids
-from components.overview import household_panel, households_table
-from dashboard.access import authorize_household, visible_households
+from components.goals import SIM_FIELDS
+from components.overview import (
+    account_options,
+    goals_table,
+    household_panel,
+    households_table,
+    transactions_grid,
+)
+from dashboard import analytics
+from dashboard.access import InvalidInput, authorize_household, visible_households
 from dashboard.extensions import db
+from dashboard.forms import validate
+from dashboard.goals import evaluation
 from dashboard.households import household_rows, snapshot
+from dashboard.models import Account
 from dashboard.threads import household_threads
+from dashboard.transactions import page
 
 
 @dash.callback(
     Output(ids.OVERVIEW_CONTENT, "children"),
     Output(ids.OVERVIEW_HOUSEHOLDS, "children"),
+    Output(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "options"),
+    Output(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "value"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
 )
 def render_overview(household_id):
@@ -23,9 +39,73 @@ def render_overview(household_id):
     with db.session() as session:
         rows = household_rows(session, households)
         if household_id is None:
-            return dash.html.P("Choose a household above.", className="text-muted"), households_table(
-                rows, None
+            empty = [{"label": "All accounts", "value": "all"}]
+            return (
+                dash.html.P("Choose a household above.", className="text-muted"),
+                households_table(rows, None),
+                empty,
+                "all",
             )
         household = authorize_household(household_id)
-        panel = household_panel(snapshot(session, household), household_threads(household.id))
-        return panel, households_table(rows, household.id)
+        snap = snapshot(session, household)
+        panel = household_panel(snap, household_threads(household.id))
+        return panel, households_table(rows, household.id), account_options(snap), "all"
+
+
+@dash.callback(
+    Output(ids.OVERVIEW_GOALS_STATUS, "children"),
+    Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+)
+def goal_status(household_id):
+    """Each goal's probability with the Goals page's default settings (the same cached computation)."""
+    if household_id is None:
+        raise PreventUpdate
+    household = authorize_household(household_id)
+    defaults, _ = validate(SIM_FIELDS, {})
+    goals, _as_of, model, specs = evaluation(household, defaults)
+    results = analytics.goal_probabilities(model, specs, household=household.id)
+    with db.session() as session:
+        snap = snapshot(session, household)
+    return goals_table(snap, {g.id: r.probability for g, r in zip(goals, results, strict=True)})
+
+
+def _accounts(household, account) -> list[int]:
+    with db.session() as session:
+        owned = list(
+            session.scalars(
+                select(Account.id).where(Account.household_id == household.id).order_by(Account.id)
+            )
+        )
+    if account in (None, "all"):
+        return owned
+    if account not in owned:
+        raise InvalidInput("That account is not one of this household's accounts.")
+    return [account]
+
+
+@dash.callback(
+    Output(ids.OVERVIEW_TRANSACTIONS_AREA, "children"),
+    Input(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "value"),
+    Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+)
+def choose_account(account, household_id):
+    if household_id is None:
+        raise PreventUpdate
+    household = authorize_household(household_id)
+    _accounts(household, account)  # refuses accounts of other households
+    return transactions_grid(f"{household.id}-{account}")
+
+
+@dash.callback(
+    Output(ids.OVERVIEW_TRANSACTIONS, "getRowsResponse"),
+    Input(ids.OVERVIEW_TRANSACTIONS, "getRowsRequest"),
+    State(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "value"),
+    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+)
+def transaction_rows(request, account, household_id):
+    if request is None or household_id is None:
+        raise PreventUpdate
+    household = authorize_household(household_id)
+    with db.session() as session:
+        block = page(session, _accounts(household, account), request)
+    return {"rowData": block.rows, "rowCount": block.total}

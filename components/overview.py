@@ -104,15 +104,17 @@ def accounts_table(snapshot) -> dbc.Table:
                      responsive=True, size="sm", className="align-middle")  # fmt: skip
 
 
-def goals_table(snapshot) -> dbc.Table:
+def goals_table(snapshot, probabilities: dict | None = None) -> dbc.Table:
+    """Goals with funding and, once computed, the probability of success (the Goals page's defaults)."""
     header = html.Thead(html.Tr([html.Th(h) for h in (
-        "Goal", "Priority", "Target", "By", "Saved", "Funded", "Monthly saving")]))  # fmt: skip
+        "Goal", "Priority", "Target", "By", "Saved", "Funded", "Probability")]))  # fmt: skip
     rows = [
         html.Tr([
             html.Td(g.name), html.Td(g.priority.capitalize()), html.Td(money(g.target_amount), className="text-end"),
             html.Td(g.target_date.strftime("%b %Y")), html.Td(money(g.current_amount), className="text-end"),
             html.Td(percent(g.current_amount / g.target_amount, 0), className="text-end"),
-            html.Td(money(g.monthly_contribution), className="text-end"),
+            html.Td(percent(probabilities[g.id], 0) if probabilities and g.id in probabilities else "…",
+                    className="text-end fw-semibold"),
         ])
         for g in snapshot.goals
     ]  # fmt: skip
@@ -137,6 +139,71 @@ def threads_list(threads) -> html.Div:
         for t in threads
     ]
     return dbc.ListGroup(items, id="overview-threads", flush=True)
+
+
+TRANSACTION_COLUMNS = [
+    {"field": "date", "headerName": "Date", "filter": "agDateColumnFilter", "sort": "desc", "width": 120},
+    {"field": "account", "headerName": "Account", "filter": "agTextColumnFilter", "width": 170},
+    {"field": "type", "headerName": "Type", "filter": "agTextColumnFilter", "width": 110},
+    {
+        "field": "description",
+        "headerName": "Description",
+        "filter": "agTextColumnFilter",
+        "flex": 1,
+        "minWidth": 180,
+    },
+    {"field": "category", "headerName": "Category", "filter": "agTextColumnFilter", "width": 130},
+    {"field": "ticker", "headerName": "Ticker", "filter": "agTextColumnFilter", "width": 95},
+    {
+        "field": "quantity",
+        "headerName": "Qty",
+        "filter": "agNumberColumnFilter",
+        "type": "rightAligned",
+        "width": 90,
+    },
+    {
+        "field": "amount",
+        "headerName": "Amount",
+        "filter": "agNumberColumnFilter",
+        "type": "rightAligned",
+        "width": 130,
+        "valueFormatter": {"function": "d3.format('$,.2f')(params.value)"},
+    },
+]
+
+
+def transactions_grid(key: str):
+    """A server-side (infinite row model) grid: the server pages, sorts and filters."""
+    import dash_ag_grid as dag
+
+    grid = dag.AgGrid(
+        id=ids.OVERVIEW_TRANSACTIONS,
+        rowModelType="infinite",
+        columnDefs=TRANSACTION_COLUMNS,
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "filterParams": {"maxNumConditions": 2, "buttons": ["reset"]},
+        },
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": 50,
+            "cacheBlockSize": 50,
+            "maxBlocksInCache": 6,
+            "rowBuffer": 0,
+            "infiniteInitialRowCount": 50,
+            "animateRows": False,
+        },  # fmt: skip
+        style={"height": "560px"},
+    )
+    # a new key per household and account: React mounts a fresh grid, which asks for its first block
+    return html.Div(grid, key=key)
+
+
+def account_options(snapshot) -> list[dict]:
+    return [{"label": "All accounts", "value": "all"}] + [
+        {"label": a.name, "value": a.id} for a in snapshot.accounts
+    ]
 
 
 def household_panel(snapshot, threads=()) -> html.Div:
@@ -178,9 +245,7 @@ def household_panel(snapshot, threads=()) -> html.Div:
                 [
                     dbc.Col(
                         [
-                            html.H3("Goals", className="h5"),
-                            goals_table(snapshot),
-                            html.H3("Analysis threads", className="h5 mt-3"),
+                            html.H3("Analysis threads", className="h5"),
                             threads_list(threads),
                         ],
                         lg=6,

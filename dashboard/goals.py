@@ -6,10 +6,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from dashboard.access import AccessDenied
+from dashboard import analytics
+from dashboard.access import AccessDenied, InvalidInput
 from dashboard.extensions import db
 from dashboard.forms import CHOICE, DATE, NUMBER, TEXT, Field, FormErrors, validate
-from dashboard.households import household_changed
+from dashboard.households import household_changed, portfolio_of, snapshot
 from dashboard.models import GOAL_PRIORITIES, Goal, Household
 
 GOAL_FIELDS = [
@@ -83,3 +84,39 @@ def _owned(session, household: Household, goal_id) -> Goal:
     if goal is None:
         raise AccessDenied("That goal is not one of this household's goals.")
     return goal
+
+
+def months_between(start, end) -> int:
+    return max(1, (end.year - start.year) * 12 + end.month - start.month)
+
+
+def evaluation(household, clean: dict):
+    """(goals, valuation date, model request, goal specs) for the household and simulation settings.
+
+    ``clean``: validated settings (see ``components.goals.SIM_FIELDS``); the
+    parametric model uses the household's holdings by market value.
+    """
+    with db.session() as session:
+        snap = snapshot(session, household)
+        portfolio = portfolio_of(session, household)
+    raw = {"model": clean["model"], "mu": clean["mu"], "sigma": clean["sigma"], "inflation": clean["inflation"],
+           "fee": clean["fee"], "paths": clean["paths"], "seed": clean["seed"], "months": 12}  # fmt: skip
+    if clean["model"] != "gbm":
+        if not portfolio.tickers:
+            raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
+        weights = [round(w, 12) for w in portfolio.weights]
+        weights[0] += 1.0 - sum(weights)
+        raw.update(model="parametric", tickers=list(portfolio.tickers), weights=weights, start=clean["start"])
+    model = analytics.SimulationRequest.build(**raw)
+    as_of = snap.as_of
+    specs = [
+        analytics.GoalSpec(
+            g.name,
+            g.target_amount,
+            months_between(as_of, g.target_date),
+            g.current_amount,
+            g.monthly_contribution,
+        )  # fmt: skip
+        for g in snap.goals
+    ]
+    return snap.goals, as_of, model, specs

@@ -1,7 +1,9 @@
-"""Overview: the analyst's households and, for the chosen one, net worth, allocation and accounts.
+"""Overview: the analyst's households and, for the chosen one, net worth, allocation, accounts,
+goal status, budget cash flow and every transaction (in a server-side grid).
 
-The layout is a skeleton; ``callbacks/overview.py`` fills it for the household
-chosen in the shell, so the page is cheap to build and valid with no arguments.
+The layout is a skeleton whose parts the callbacks in ``callbacks/overview.py``
+fill for the household chosen in the shell, so the page is cheap to build and
+valid with no arguments.
 """
 
 import dash
@@ -9,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.overview import transactions_grid
 
 dash.register_page(__name__, path="/", title="Overview · Meridian", name="Overview", order=0)
 
@@ -19,6 +22,22 @@ def layout(**_kwargs):
             html.H1("Overview", className="h3"),
             dbc.Alert(id=ids.OVERVIEW_ALERT, is_open=False, color="warning"),
             dcc.Loading(html.Div(id=ids.OVERVIEW_CONTENT), type="default", delay_show=150),
+            html.H2("Goals", className="h5 mt-3"),
+            dcc.Loading(html.Div(id=ids.OVERVIEW_GOALS_STATUS), type="default", delay_show=150),
+            html.H2("Transactions", className="h5 mt-3"),
+            dbc.Row(
+                dbc.Col(
+                    dcc.Dropdown(
+                        id=ids.OVERVIEW_TRANSACTIONS_ACCOUNT,
+                        value="all",
+                        clearable=False,
+                        options=[{"label": "All accounts", "value": "all"}],
+                        className="mb-2",
+                    ),
+                    md=4,
+                )
+            ),  # fmt: skip
+            html.Div(transactions_grid("none"), id=ids.OVERVIEW_TRANSACTIONS_AREA),
             html.H2("Your households", className="h5 mt-4"),
             dcc.Loading(html.Div(id=ids.OVERVIEW_HOUSEHOLDS), type="default", delay_show=150),
         ]
