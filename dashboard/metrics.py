@@ -37,7 +37,7 @@ MINUTE_TTL = 65 * 60
 FLUSH_SECONDS = 1.0
 MAX_BROWSER_NAMES = 200
 MAX_NAMES = 1000
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-\[\]+/]{1,120}$")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-\[\]+/]{1,240}$")
 SLOW_LOG_INTERVAL = 10.0
 
 # Slow thresholds in milliseconds, by longest matching prefix; overridable per app.
