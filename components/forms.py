@@ -26,8 +26,9 @@ def form_field(page: str, field: Field, value=None, width: int | None = None) ->
     control_id = field_id(page, field.name)
     label = f"{field.label} (%)" if field.percent else field.label
     if field.kind in (NUMBER, INTEGER):
-        control = dbc.Input(id=control_id, type="number", value=value, min=_display(field, field.low),
-                            max=_display(field, field.high), step=1 if field.kind == INTEGER else field.step,
+        # No min/max on the element: the browser would hand back an empty value for an out-of-range
+        # number, and the server's message ("must be between ...") is the one the analyst should see.
+        control = dbc.Input(id=control_id, type="number", value=value, step=1 if field.kind == INTEGER else field.step,
                             debounce=True, inputMode="decimal")  # fmt: skip
     elif field.kind == CHOICE:
         control = dbc.Select(
@@ -37,7 +38,10 @@ def form_field(page: str, field: Field, value=None, width: int | None = None) ->
         control = dcc.Dropdown(id=control_id, value=value or [], multi=True, className="meridian-dropdown",
                                options=[{"label": lbl, "value": v} for v, lbl in field.choices])  # fmt: skip
     elif field.kind == DATE:
-        control = dbc.Input(id=control_id, type="date", value=value, debounce=True)
+        # Text, not type="date": a controlled date input is reset by React while a date is half
+        # typed, so typing one would never work. The server reads YYYY-MM-DD and says so if not.
+        control = dbc.Input(id=control_id, type="text", value=value, debounce=True, placeholder="YYYY-MM-DD",
+                            maxLength=10, pattern=r"\d{4}-\d{2}-\d{2}")  # fmt: skip
     else:
         control = dbc.Input(id=control_id, type="text", value=value, debounce=True, maxLength=2000)
     parts = [
@@ -52,12 +56,6 @@ def form_field(page: str, field: Field, value=None, width: int | None = None) ->
 
 def _html_id(page: str, name: str) -> str:
     return f"{page}-{name.replace('_', '-')}"
-
-
-def _display(field: Field, bound):
-    if bound is None:
-        return None
-    return bound
 
 
 def field_states(page: str) -> list[State]:

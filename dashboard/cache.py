@@ -402,7 +402,9 @@ class CacheFacade:
             if value is not _MISS:
                 return value
             if not self._available() or not self._call("lock check", self._store.locked, key, default=False):
-                break  # the holder finished without a value, died (lock expired) or the cache went away
+                # The holder finished, died (lock expired) or the cache went away; it may have stored
+                # the value between our two looks, so look once more before computing ourselves.
+                return self._call("get", self._store.get, key)
         return _MISS
 
     def _bypass(self, operation: str, compute, counted_miss: bool = False):

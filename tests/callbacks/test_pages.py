@@ -1,0 +1,315 @@
+"""Page callbacks called directly: results equal the engine's, bad input gets messages, access is enforced."""
+
+from __future__ import annotations
+
+from contextvars import copy_context
+
+import numpy as np
+import pytest
+from dash import no_update
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+from sqlalchemy import select
+
+from callbacks import goals as goals_cb
+from callbacks import monte_carlo as mc_cb
+from callbacks import optimisation as opt_cb
+from callbacks import overview as overview_cb
+from components import goals as goals_ui
+from components import monte_carlo as mc_ui
+from components import optimisation as opt_ui
+from dashboard import analytics
+from dashboard.access import AccessDenied, InvalidInput
+from dashboard.extensions import db
+from dashboard.forms import display_value, validate
+from dashboard.goals import GOAL_FIELDS
+from dashboard.models import Account, Goal, Household, User
+
+
+@pytest.fixture
+def ctx(app):
+    with app.server.app_context():
+        yield app
+
+
+def triggered(prop_id: str, fn, *args):
+    """Run a callback as if ``prop_id`` had fired it."""
+
+    def run():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": 1}], outputs_list=[]))
+        return fn(*args)
+
+    return copy_context().run(run)
+
+
+def form(page: str, fields, **changes):
+    values = {f.name: f.default for f in fields}
+    values.update(changes)
+    return [values[f.name] for f in fields], [{"type": f"{page}-field", "index": f.name} for f in fields]
+
+
+def households():
+    with db.session() as session:
+        mine = session.scalars(
+            select(Household)
+            .join(User)
+            .where(User.email == "analyst@meridian.example")
+            .order_by(Household.id)
+        ).all()
+        theirs = session.scalars(
+            select(Household).join(User).where(User.email != "analyst@meridian.example")
+        ).first()
+    return mine, theirs
+
+
+def text_of(component) -> str:
+    """All text in a component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(text_of(c) for c in component)
+    return text_of(getattr(component, "children", None))
+
+
+def find(component, component_id):
+    if isinstance(component, list | tuple):
+        for child in component:
+            found = find(child, component_id)
+            if found is not None:
+                return found
+        return None
+    if getattr(component, "id", None) == component_id:
+        return component
+    return (
+        find(getattr(component, "children", None), component_id) if hasattr(component, "children") else None
+    )
+
+
+# -- Monte Carlo ---------------------------------------------------------------------------------
+
+
+def test_cb001_monte_carlo_result_equals_the_engine(ctx):
+    mine, _ = households()
+    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=2000, seed=7, target=1_000_000, years=20)
+    classes, messages, results, alert, search, job = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None,
+                                                                mine[0].id, values, ids)  # fmt: skip
+    assert alert is None and job is no_update and not any(messages)
+    clean, _ = validate(mc_ui.FIELDS, dict(zip([i["index"] for i in ids], values, strict=True)))
+    request, _ = mc_cb.simulation_request(clean, mine[0])
+    expected = analytics.simulate(request)
+    shown = find(results, "mc-probability").children
+    assert shown == f"{expected.probability_of_success * 100:.1f}%"
+    assert find(results, "mc-seed").children == "7"
+    assert "seed=7" in search and f"household={mine[0].id}" in search
+
+
+def test_cb002_monte_carlo_bad_fields_get_messages_and_nothing_runs(ctx):
+    mine, _ = households()
+    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, years=0, paths="lots", inflation=120)
+    classes, messages, results, alert, search, job = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None,
+                                                                mine[0].id, values, ids)  # fmt: skip
+    by_name = dict(zip([i["index"] for i in ids], messages, strict=True))
+    assert "between 1 and 100" in by_name["years"]
+    assert "must be a number" in by_name["paths"]
+    assert "between -5 % and 50 %" in by_name["inflation"]
+    assert results is no_update and search is no_update and "highlighted" in text_of(alert)
+    assert sum("is-invalid" in c for c in classes) == 3
+
+
+def test_cb003_large_runs_go_to_the_background_job(ctx):
+    mine, _ = households()
+    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=200_000, years=10, seed=3)
+    *_, results, alert, search, job = triggered(
+        "mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids
+    )
+    assert job["household"] == mine[0].id and job["form"]["paths"] == 200_000
+    assert "background" in text_of(results)
+    progress = []
+    panel, error = mc_cb.run_simulation_background(progress.append, job)
+    assert error is None and find(panel, "mc-probability") is not None
+    assert progress[-1][0] == 100 and len(progress) == 20  # one report per 10,000 paths
+    # a tampered job is validated again and refused politely
+    _, refused = mc_cb.run_simulation_background(
+        progress.append, {**job, "form": {**job["form"], "paths": -1}}
+    )
+    assert "Paths must be between" in text_of(refused)
+
+
+def test_cb004_someone_elses_household_is_refused_everywhere(ctx):
+    _, theirs = households()
+    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS)
+    *_, results, alert, _search, _job = triggered(
+        "mc-run.n_clicks", mc_cb.run_simulation, 1, None, theirs.id, values, ids
+    )
+    assert "not one of your households" in text_of(alert) and results is no_update
+    with pytest.raises(AccessDenied):
+        mc_cb.download_csv(1, theirs.id, values, ids)
+    with pytest.raises(AccessDenied):
+        overview_cb.transaction_rows({"startRow": 0, "endRow": 50}, "all", theirs.id)
+    gvalues, gids = form(goals_ui.SIM_PAGE, goals_ui.SIM_FIELDS)
+    assert "not one of your households" in text_of(goals_cb.solve_saving(1, 1, theirs.id, gvalues, gids))
+
+
+# -- Optimisation ---------------------------------------------------------------------------------
+
+
+def test_cb005_optimisation_weights_equal_the_engine(ctx):
+    from engine.optimize import optimize
+
+    mine, _ = households()
+    values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, objective="min_volatility", risk_model="sample")
+    out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
+    classes, messages, _results, notes, side, tables, figure, point, alert, search = out
+    assert alert is None, text_of(alert)
+    clean, _ = validate(opt_ui.FIELDS, dict(zip([i["index"] for i in ids], values, strict=True)))
+    request, _current, _ = opt_cb.optimisation_request(clean, mine[0])
+    expected = optimize(analytics.statistics(request), "min_volatility")
+    shown = text_of(find(tables, "opt-weights"))
+    best = max(expected.weights, key=expected.weights.get)
+    assert f"{expected.weights[best] * 100:.1f}%" in shown and best in shown
+    assert figure["data"][0]["name"] == "Efficient frontier" and "objective=min_volatility" in search
+
+
+def test_cb006_frontier_click_shows_that_points_weights(ctx):
+    mine, _ = households()
+    values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, points=10)
+    triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
+    shown = opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, mine[0].id, values, ids)
+    assert "Return" in text_of(shown[0])
+    assert opt_cb.show_frontier_point({"points": [{"text": "AAPL"}]}, mine[0].id, values, ids) is no_update
+    with pytest.raises(InvalidInput):
+        opt_cb.show_frontier_point({"points": [{"customdata": 999}]}, mine[0].id, values, ids)
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"sector_limits": "Crypto<=10"}, None, "Unknown sector"),
+    ({"views": "AAPL twelve"}, None, "Cannot read the view"),
+    ({"objective": "efficient_risk", "target_volatility": 1.0}, None, "lowest achievable volatility"),
+    ({"min_weight": 60}, None, "more than 100"),
+    ({"universe": "custom", "tickers": ["AAPL"]}, "tickers", "at least two"),
+    ({"max_weight": 500}, "max_weight", "between -100 % and 100 %"),
+])  # fmt: skip
+def test_cb007_optimisation_errors_are_shown_on_the_page(ctx, changes, field, message):
+    mine, _ = households()
+    values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, **changes)
+    out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
+    messages, alert = out[1], out[8]
+    if field:
+        assert message in dict(zip([i["index"] for i in ids], messages, strict=True))[field]
+    else:
+        assert message in text_of(alert)
+
+
+# -- Goals ------------------------------------------------------------------------------------------
+
+
+def _goal_form(**changes):
+    base = {"name": "Boat", "target_amount": 150_000, "target_date": "2030-06-01", "priority": "aspirational",
+            "current_amount": 20_000, "monthly_contribution": 800}  # fmt: skip
+    base.update(changes)
+    return [base[f.name] for f in GOAL_FIELDS], [
+        {"type": "goals-field", "index": f.name} for f in GOAL_FIELDS
+    ]
+
+
+def test_cb008_goal_create_edit_delete_invalidate_and_compute(ctx):
+    mine, _ = households()
+    household = mine[0]
+    values, ids = _goal_form()
+    out = triggered("goals-save.n_clicks", goals_cb.modify_goal, 1, None, None, 0, household.id, values, ids)
+    version, goal_id = out[2], out[3]
+    assert version == 1 and isinstance(goal_id, int)
+    with db.session() as session:
+        goal = session.get(Goal, goal_id)
+        assert goal.name == "Boat" and goal.household_id == household.id
+        assert session.get(Household, household.id).data_version == household.data_version + 1
+    # edit it
+    values, ids = _goal_form(target_amount=175_000)
+    triggered("goals-save.n_clicks", goals_cb.modify_goal, 2, None, goal_id, 1, household.id, values, ids)
+    with db.session() as session:
+        assert session.get(Goal, goal_id).target_amount == 175_000
+    # the table shows its probability, equal to the engine's
+    svalues, sids = form(goals_ui.SIM_PAGE, goals_ui.SIM_FIELDS, paths=2000)
+    out = triggered("goals-run.n_clicks", goals_cb.render_goals, 1, None, household.id, 2, svalues, sids)
+    content = out[2]
+    clean, _ = validate(goals_ui.SIM_FIELDS, dict(zip([i["index"] for i in sids], svalues, strict=True)))
+    goals, _as_of, model, specs = goals_cb.evaluation(household, clean)
+    expected = analytics.goal_probabilities(model, specs)
+    index = [g.id for g in goals].index(goal_id)
+    cell = find(content, {"type": "goals-probability", "index": goal_id})
+    assert cell.children == f"{expected[index].probability * 100:.1f}%"
+    solved = goals_cb.solve_saving(1, goal_id, household.id, svalues, sids)
+    assert find(solved, "goals-solved-saving") is not None
+    # delete it
+    triggered(
+        "goals-delete-confirm.submit_n_clicks",
+        goals_cb.modify_goal,
+        None,
+        1,
+        goal_id,
+        2,
+        household.id,
+        values,
+        ids,
+    )
+    with db.session() as session:
+        assert session.get(Goal, goal_id) is None
+
+
+def test_cb009_goal_validation_and_foreign_goals(ctx):
+    mine, theirs = households()
+    values, ids = _goal_form(name="", target_amount=-5, target_date="2001-01-01")
+    out = triggered("goals-save.n_clicks", goals_cb.modify_goal, 1, None, None, 0, mine[0].id, values, ids)
+    messages = dict(zip([i["index"] for i in ids], out[1], strict=True))
+    assert "required" in messages["name"] and "between" in messages["target_amount"]
+    assert "at least a month after" in messages["target_date"]
+    with db.session() as session:
+        foreign = session.scalars(select(Goal).where(Goal.household_id == theirs.id)).first()
+    values, ids = _goal_form()
+    out = triggered(
+        "goals-save.n_clicks", goals_cb.modify_goal, 1, None, foreign.id, 0, mine[0].id, values, ids
+    )
+    assert "not one of this household's goals" in text_of(out[4])
+
+
+# -- Overview grid -------------------------------------------------------------------------------------
+
+
+def test_cb010_transactions_grid_pages_sorts_and_filters_in_sql(ctx):
+    mine, theirs = households()
+    household = mine[0]
+    first = overview_cb.transaction_rows({"startRow": 0, "endRow": 50}, "all", household.id)
+    dates = [r["date"] for r in first["rowData"]]
+    assert dates == sorted(dates, reverse=True) and first["rowCount"] >= len(dates) > 0
+    by_amount = overview_cb.transaction_rows({"startRow": 0, "endRow": 20, "sortModel": [{"colId": "amount", "sort": "asc"}]},
+                                             "all", household.id)  # fmt: skip
+    amounts = [r["amount"] for r in by_amount["rowData"]]
+    assert amounts == sorted(amounts)
+    groceries = overview_cb.transaction_rows(
+        {"startRow": 0, "endRow": 50, "filterModel": {"category": {"filterType": "text", "type": "equals", "filter": "groceries"}}},
+        "all", household.id)  # fmt: skip
+    assert (
+        all(r["category"] == "Groceries" for r in groceries["rowData"])
+        and groceries["rowCount"] < first["rowCount"]
+    )
+    second = overview_cb.transaction_rows({"startRow": 50, "endRow": 100}, "all", household.id)
+    assert not {r["id"] for r in second["rowData"]} & {r["id"] for r in first["rowData"]}
+    with db.session() as session:
+        foreign_account = session.scalars(select(Account.id).where(Account.household_id == theirs.id)).first()
+    for bad in ({"startRow": -1, "endRow": 5}, {"startRow": 0, "endRow": 10_000}, {"sortModel": [{"colId": "password", "sort": "asc"}]},
+                {"filterModel": {"amount": {"filterType": "number", "type": "drop table", "filter": 1}}},
+                {"filterModel": {"description": {"filterType": "text", "type": "contains", "filter": "x" * 500}}}):  # fmt: skip
+        with pytest.raises(InvalidInput):
+            overview_cb.transaction_rows({"startRow": 0, "endRow": 50, **bad}, "all", household.id)
+    with pytest.raises(InvalidInput):
+        overview_cb.transaction_rows({"startRow": 0, "endRow": 50}, foreign_account, household.id)
+
+
+def test_cb011_percent_fields_round_trip_through_the_url():
+    field = next(f for f in mc_ui.FIELDS if f.name == "inflation")
+    clean, _ = validate([field], {"inflation": 2.5})
+    assert clean["inflation"] == pytest.approx(0.025)
+    assert display_value(field, clean["inflation"]) == pytest.approx(2.5)
+    assert np.isclose(validate([field], {"inflation": "2.5"})[0]["inflation"], 0.025)
