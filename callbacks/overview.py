@@ -18,7 +18,7 @@ from components.overview import (
 )
 from dashboard import analytics
 from dashboard.access import InvalidInput, authorize_household, visible_households
-from dashboard.extensions import db
+from dashboard.extensions import cache, db
 from dashboard.forms import validate
 from dashboard.goals import evaluation
 from dashboard.households import household_rows, snapshot
@@ -106,6 +106,11 @@ def transaction_rows(request, account, household_id):
     if request is None or household_id is None:
         raise PreventUpdate
     household = authorize_household(household_id)
+
+    def remember(key, count):
+        request_key = {**key, "data_version": household.data_version}
+        return cache.get_or_compute("grid", request_key, count, household=household.id)
+
     with db.session() as session:
-        block = page(session, _accounts(household, account), request)
+        block = page(session, _accounts(household, account), request, remember)
     return {"rowData": block.rows, "rowCount": block.total}

@@ -24,7 +24,9 @@ DEFAULT_HOUSEHOLDS = 24
 DEFAULT_TRANSACTIONS_PER_ACCOUNT = 150
 DEFAULT_SEED = 20180411
 # The benchmark scale: about two million transactions.
-LARGE = {"households": 1000, "transactions_per_account": 400}
+# The benchmark scale: about two million transactions, plus one very active household
+# (a business checking account with 300,000 more) for the server-side grid.
+LARGE = {"households": 1000, "transactions_per_account": 400, "heavy_transactions": 300_000}
 
 ADMIN = ("admin@meridian.example", "Alex Morgan", "admin")
 ANALYSTS = [
@@ -110,8 +112,13 @@ def seed(
     transactions_per_account: int = DEFAULT_TRANSACTIONS_PER_ACCOUNT,
     seed: int = DEFAULT_SEED,
     reset: bool = False,
+    heavy_transactions: int = 0,
 ) -> SeedReport:
-    """Seed the demo data; on a seeded database do nothing unless ``reset``."""
+    """Seed the demo data; on a seeded database do nothing unless ``reset``.
+
+    ``heavy_transactions`` adds a business checking account with that many
+    transactions to the first household (for the grid's worst case).
+    """
     if households < 1 or transactions_per_account < 0:
         raise ValueError("households must be >= 1 and transactions per account >= 0")
     if is_seeded(engine):
@@ -122,7 +129,7 @@ def seed(
     generator = _Generator(read_bundled_prices(market_data_path), seed)
     with engine.begin() as conn:
         price_rows = load_securities_and_prices(conn, market_data_path, bulk_insert)
-        counts = generator.write(conn, households, transactions_per_account)
+        counts = generator.write(conn, households, transactions_per_account, heavy_transactions)
     counts["securities"] = len(SECURITIES)
     counts["prices"] = price_rows
     elapsed = time.perf_counter() - started
@@ -160,13 +167,20 @@ class _Generator:
         self.next_id[table] = start + n
         return range(start, start + n)
 
-    def write(self, conn, n_households: int, per_account: int) -> dict[str, int]:
+    def write(self, conn, n_households: int, per_account: int, heavy: int = 0) -> dict[str, int]:
         rows: dict[str, list[tuple]] = {t.name: [] for t in TABLES}
         users = self._users(rows)
         analysts = [u for u in users if u[1] != ADMIN[0]]
         for index in range(n_households):
             analyst_id = analysts[index % len(analysts)][0]
             self._household(rows, index, analyst_id, per_account)
+        if heavy:
+            aid = self.ids("accounts", 1)[0]
+            opened = (self.as_of - dt.timedelta(days=3000)).isoformat()
+            rows["accounts"].append(
+                (aid, 1, None, "Business checking", "checking", BANKS[0], 250_000.0, opened)
+            )
+            self._cash_transactions(rows, aid, heavy, 400_000.0, "checking")
         columns = {
             "users": ("id", "email", "name", "role", "password_hash", "is_active", "created_at"),
             "households": ("id", "name", "analyst_id", "risk_profile", "data_version", "created_at"),

@@ -32,6 +32,7 @@ DEFAULT_CACHE_TTLS: dict[str, int] = {
     "market_data": 60 * 60,
     "session": 10 * 60,
     "thread": 5 * 60,
+    "grid": 5 * 60,  # total row counts of the transactions grid
 }
 
 

@@ -168,8 +168,13 @@ def _selection(filters):
     )  # fmt: skip
 
 
-def page(session, account_ids: list[int], request: dict) -> Page:
-    """One block of the household's transactions (``account_ids`` already authorised)."""
+def page(session, account_ids: list[int], request: dict, remember=None) -> Page:
+    """One block of the household's transactions (``account_ids`` already authorised).
+
+    ``remember(key, compute)`` may keep the total count between blocks (it only
+    changes with the filters or the household's data); counting hundreds of
+    thousands of rows is most of a first block's time.
+    """
     if not isinstance(request, dict):
         raise InvalidInput("Invalid grid request.")
     start = _int(request.get("startRow", 0), "start row", 0, MAX_OFFSET)
@@ -180,10 +185,15 @@ def page(session, account_ids: list[int], request: dict) -> Page:
         return Page([], 0)
     limit = end - start
     base_filters = [Transaction.account_id.in_(account_ids), *filters]
-    total = session.scalar(
-        select(func.count()).select_from(Transaction).join(Account, Account.id == Transaction.account_id)
-        .outerjoin(Security, Security.id == Transaction.security_id).where(*base_filters)
-    )  # fmt: skip
+
+    def count() -> int:
+        return int(session.scalar(
+            select(func.count()).select_from(Transaction).join(Account, Account.id == Transaction.account_id)
+            .outerjoin(Security, Security.id == Transaction.security_id).where(*base_filters)
+        ) or 0)  # fmt: skip
+
+    key = {"accounts": list(account_ids), "filters": request.get("filterModel") or {}}
+    total = remember(key, count) if remember is not None else count()
     if sort[0][0] == "date" and len(sort) == 1:
         descending = sort[0][1] == "desc"
         # Each account along its (account_id, date, id) index, limited, then merged.

@@ -313,3 +313,30 @@ def test_cb011_percent_fields_round_trip_through_the_url():
     assert clean["inflation"] == pytest.approx(0.025)
     assert display_value(field, clean["inflation"]) == pytest.approx(2.5)
     assert np.isclose(validate([field], {"inflation": "2.5"})[0]["inflation"], 0.025)
+
+
+def test_cb012_csv_downloads_hold_the_results(ctx):
+    import csv
+    import io
+
+    mine, _ = households()
+    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=1000, seed=3, years=5)
+    sent = mc_cb.download_csv(1, mine[0].id, values, ids)
+    rows = list(csv.reader(io.StringIO(sent["content"])))
+    assert rows[0][:3] == ["month", "year", "p5_nominal"] and rows[-1][0] == "60"
+    assert sent["filename"].endswith("seed3.csv")
+    values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, objective="min_volatility")
+    rows = list(csv.reader(io.StringIO(opt_cb.download_csv(1, mine[0].id, values, ids)["content"])))
+    weights = [r for r in rows[1:] if r[0] == "weights"]
+    assert abs(sum(float(r[2]) for r in weights) - 1) < 1e-6
+    assert len([r for r in rows if r[0] == "frontier"]) == 40
+    gvalues, gids = form(goals_ui.SIM_PAGE, goals_ui.SIM_FIELDS, paths=500)
+    rows = list(csv.reader(io.StringIO(goals_cb.download_csv(1, mine[0].id, gvalues, gids)["content"])))
+    assert rows[0][0] == "goal" and all(0 <= float(r[6]) <= 1 for r in rows[1:])
+
+
+def test_cb013_csv_cells_never_become_spreadsheet_formulas():
+    from callbacks.common import csv_download
+
+    content = csv_download(["a"], [['=HYPERLINK("http://x")'], ["+1"], ["plain"], [-5]], "x.csv")["content"]
+    assert "'=HYPERLINK" in content and "'+1" in content and "\nplain" in content and "\n-5" in content
