@@ -40,6 +40,7 @@ run: setup
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(BIND) app:server
 
 test: setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: setup

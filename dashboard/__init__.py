@@ -56,14 +56,14 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     _offer_callbacks()
     register_instrumentation(server, app)
     register_api(server, app, settings)
-    register_hardening(server, app)
+    register_hardening(server, app, settings)
     return app
 
 
-def register_hardening(server: flask.Flask, app: dash.Dash) -> None:
+def register_hardening(server: flask.Flask, app: dash.Dash, settings: Settings) -> None:
     from dashboard import hardening
 
-    hardening.register(server, app)
+    hardening.register(server, app, settings)
 
 
 def register_instrumentation(server: flask.Flask, app: dash.Dash) -> None:

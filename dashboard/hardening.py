@@ -14,8 +14,17 @@ log = logging.getLogger("meridian.requests")
 MAX_CALLBACK_BYTES = 2 * 1024 * 1024
 
 
-def register(server: flask.Flask, app) -> None:
+def register(server: flask.Flask, app, settings) -> None:
     update_path = app.config.routes_pathname_prefix + "_dash-update-component"
+    frame_ancestors = "frame-ancestors " + " ".join(settings.allowed_frame_ancestors)
+
+    @server.after_request
+    def _security_headers(response):
+        # Only the firm's portal (ALLOWED_FRAME_ANCESTORS) may embed the app in a frame.
+        response.headers.setdefault("Content-Security-Policy", frame_ancestors)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
     @server.before_request
     def _check_callback_request():
