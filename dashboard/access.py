@@ -15,14 +15,15 @@ from sqlalchemy import select
 
 from dashboard.extensions import cache, db, settings_of
 from dashboard.models import Household, User
+from engine.errors import InvalidInputError
 
 
 class AccessDenied(Exception):
     """The current user may not see what was asked for; the message is safe to show."""
 
 
-class InvalidInput(ValueError):
-    """A request value is malformed; the message is safe to show."""
+# One notion of "this input is invalid" from the form to the engine; the message is safe to show.
+InvalidInput = InvalidInputError
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +20,9 @@ from dashboard.access import InvalidInput
 from dashboard.extensions import cache, db
 from dashboard.market import APPROX_SHARES_BN, BENCHMARK_TICKER, DATASET_ID, SECURITIES, prices_from_db
 from dashboard.metrics import track_performance
+from engine.validation import number as _number
+from engine.validation import optional_number as _optional
+from engine.validation import whole as _whole
 
 MAX_ASSETS = 40
 # Part of every market-data key: bump when what the facade stores changes shape.
@@ -39,24 +41,6 @@ def warm_up() -> None:
 
 
 # -- validation helpers ----------------------------------------------------------------------
-
-
-def _number(value, what: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"{what} must be a number.")
-    if not math.isfinite(value) or not low <= value <= high:
-        raise InvalidInput(f"{what} must be between {low:g} and {high:g}.")
-    return float(value)
-
-
-def _optional(value, what, low, high):
-    return None if value is None else _number(value, what, low, high)
-
-
-def _whole(value, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"{what} must be a whole number from {low:,} to {high:,}.")
-    return value
 
 
 def _date(value, what: str) -> str | None:

@@ -401,9 +401,12 @@ class MetricsStore:
         threading.Thread(target=self._flush_forever, name="metrics-flusher", daemon=True).start()
 
     def _flush_forever(self) -> None:
-        while True:
-            time.sleep(FLUSH_SECONDS)
-            self.flush()
+        try:
+            while True:
+                time.sleep(FLUSH_SECONDS)
+                self.flush()
+        except SystemExit:  # the thread was stopped from outside (test servers do): start afresh next time
+            self._flusher_pid = None
 
     def flush(self) -> None:
         """Write this process's pending timings and counters to the backend."""

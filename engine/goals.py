@@ -15,14 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import InvalidInputError
-from engine.montecarlo import (
-    CashFlows,
-    ReturnModel,
-    _count,
-    _number,
-    chunk_generators,
-    run_paths,
-)
+from engine.montecarlo import CashFlows, ReturnModel, chunk_generators, run_paths
+from engine.validation import number as _number
+from engine.validation import whole as _count
 
 MAX_GOAL_PATHS = 200_000
 

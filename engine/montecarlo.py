@@ -35,6 +35,8 @@ import pandas as pd
 
 from engine.data import MONTHS, check_finite
 from engine.errors import InsufficientDataError, InvalidInputError
+from engine.validation import number as _number
+from engine.validation import whole as _count
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 CHUNK_PATHS = 10_000
@@ -489,28 +491,6 @@ def check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**63:
         raise InvalidInputError("The seed must be a whole number from 0 to 2^63 - 1.")
     return int(seed)
-
-
-def _count(value, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InvalidInputError(f"{what} must be a whole number.")
-    if not low <= int(value) <= high:
-        raise InvalidInputError(f"{what} must be between {low:,} and {high:,}.")
-    return int(value)
-
-
-def _number(value, what: str, low: float, high: float) -> float:
-    if isinstance(value, bool):
-        raise InvalidInputError(f"{what} must be a number.")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{what} must be a number.") from None
-    if not math.isfinite(number):
-        raise InvalidInputError(f"{what} must be a finite number.")
-    if not low <= number <= high:
-        raise InvalidInputError(f"{what} must be between {low:g} and {high:g}.")
-    return number
 
 
 def _weights(weights) -> np.ndarray:

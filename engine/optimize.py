@@ -31,6 +31,7 @@ from engine.errors import (
     TargetReturnTooHighError,
     TargetVolatilityTooLowError,
 )
+from engine.validation import number
 
 RETURNS_MODELS = ("mean_historical", "ema", "capm")
 RISK_MODELS = ("sample", "ledoit_wolf", "exponential")
@@ -562,15 +563,9 @@ def discrete_allocation(
 
 
 def _fraction(value, what: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{what} must be a number.") from None
-    if not np.isfinite(number):
-        raise InvalidInputError(f"{what} must be a finite number.")
-    if not low <= number <= high:
-        raise InvalidInputError(f"{what} of {number:g} is out of range; enter a fraction (0.05 for 5 %).")
-    return number
+    return number(
+        value, what, low, high, hint="{what} of {value:g} is out of range; enter a fraction (0.05 for 5 %)."
+    )
 
 
 def _target(value, what: str, allow_negative: bool = False) -> float:

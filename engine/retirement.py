@@ -36,7 +36,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from engine.errors import InvalidInputError
-from engine.montecarlo import PERCENTILES, ReturnModel, _count, _number, chunk_generators, month_stepper
+from engine.montecarlo import PERCENTILES, ReturnModel, chunk_generators, month_stepper
+from engine.validation import number as _number
+from engine.validation import whole as _count
 
 STRATEGIES = ("constant_real", "constant_percentage", "guardrails", "vpw")
 MAX_RETIREMENT_PATHS = 100_000

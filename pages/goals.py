@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from components.forms import form_field
 from components.goals import PAGE, SIM_FIELDS, SIM_PAGE
+from components.page import action_buttons
 from dashboard.forms import from_query
 from dashboard.goals import GOAL_FIELDS
 
@@ -62,25 +63,7 @@ def layout(**query):
                                     [
                                         html.H2("Simulation", className="h6"),
                                         dbc.Row(sim_form, className="g-2"),
-                                        dbc.Button(
-                                            "Evaluate goals",
-                                            id="goals-run",
-                                            color="primary",
-                                            className="me-2",
-                                        ),
-                                        dbc.Button(
-                                            "Recompute",
-                                            id="goals-recompute",
-                                            color="secondary",
-                                            outline=True,
-                                            className="me-2",
-                                        ),
-                                        dbc.Button(
-                                            "Download CSV",
-                                            id="goals-download-button",
-                                            color="secondary",
-                                            outline=True,
-                                        ),
+                                        action_buttons("goals", "Evaluate goals"),
                                     ]
                                 )
                             ),  # fmt: skip
