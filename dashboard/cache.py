@@ -330,13 +330,15 @@ class CacheFacade:
             if was:
                 log.warning("cache available again")
 
-    def _call(self, during: str, fn, *args, default=_MISS):
-        """Run a store primitive; on any failure note the outage and return ``default``."""
+    def _call(self, during: str, fn, *args, default=_MISS, operation: str | None = None):
+        """Run a store primitive; on any failure note the outage (and the operation's error) and return ``default``."""
         if not self._available():
             return default
         try:
             result = fn(*args)
         except Exception as error:  # noqa: BLE001 - the cache must never fail a request
+            if operation is not None:
+                self.counters.add(operation, "errors")
             self._failed(error, during)
             return default
         self._worked()
@@ -364,19 +366,21 @@ class CacheFacade:
         if refresh:
             self.counters.add(operation, "refreshes")
         else:
-            value = self._call("get", self._store.get, key)
+            value = self._call("get", self._store.get, key, operation=operation)
             if value is not _MISS:
                 self.counters.add(operation, "hits")
                 return value
             if not self._available():
                 return self._bypass(operation, compute)
         self.counters.add(operation, "misses")
-        lock = self._call("lock", self._store.acquire, key, lock_timeout, default=None)
+        lock = self._call("lock", self._store.acquire, key, lock_timeout, default=None, operation=operation)
         if lock is None and self._available() and not refresh:
             waited = self._wait_for(operation, key, lock_timeout)
             if waited is not _MISS:
                 return waited
-            lock = self._call("lock", self._store.acquire, key, lock_timeout, default=None)
+            lock = self._call(
+                "lock", self._store.acquire, key, lock_timeout, default=None, operation=operation
+            )
         if not self._available():
             return self._bypass(operation, compute, counted_miss=True)
         try:
@@ -384,11 +388,11 @@ class CacheFacade:
             with track_operation(f"engine.{operation}"):
                 value = compute()
             if value is not None:  # "nothing found" is never cached: it may exist a moment later
-                self._call("set", self._store.set, key, value, ttl, default=None)
+                self._call("set", self._store.set, key, value, ttl, default=None, operation=operation)
             return value
         finally:
             if lock is not None:
-                self._call("unlock", self._store.release, lock, default=None)
+                self._call("unlock", self._store.release, lock, default=None, operation=operation)
 
     def _wait_for(self, operation: str, key: str, limit: float):
         """Another worker is computing this key: poll for its value (bounded)."""
@@ -398,13 +402,15 @@ class CacheFacade:
         while time.monotonic() < deadline:
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
-            value = self._call("get", self._store.get, key)
+            value = self._call("get", self._store.get, key, operation=operation)
             if value is not _MISS:
                 return value
-            if not self._available() or not self._call("lock check", self._store.locked, key, default=False):
+            if not self._available() or not self._call(
+                "lock check", self._store.locked, key, default=False, operation=operation
+            ):
                 # The holder finished, died (lock expired) or the cache went away; it may have stored
                 # the value between our two looks, so look once more before computing ourselves.
-                return self._call("get", self._store.get, key)
+                return self._call("get", self._store.get, key, operation=operation)
         return _MISS
 
     def _bypass(self, operation: str, compute, counted_miss: bool = False):

@@ -296,3 +296,12 @@ def test_cache012_redis_flushed_mid_job(settings, private_redis):
     worker.join()
     assert result["v"] == waiter == "result"
     assert cache.get_or_compute("monte_carlo", {"j": 1}, compute) == "result"
+
+
+def test_cache013_errors_are_counted_per_operation(settings, private_redis):
+    cache = facade(settings.replace(redis_url=private_redis.url))
+    cache.get_or_compute("tax", {"a": 1}, lambda: 1)
+    private_redis.kill()
+    assert cache.get_or_compute("tax", {"a": 2}, lambda: 2) == 2
+    counts = cache.counters.snapshot()["tax"]
+    assert counts["errors"] >= 1 and counts["bypasses"] >= 1
