@@ -1,5 +1,25 @@
 """Every callback module, imported explicitly so none is silently unregistered."""
 
-from callbacks import goals, monte_carlo, optimisation, overview, shell
+from callbacks import (
+    diversification,
+    goals,
+    monte_carlo,
+    optimisation,
+    overview,
+    retirement,
+    risk,
+    shell,
+    tax,
+)
 
-__all__ = ["goals", "monte_carlo", "optimisation", "overview", "shell"]
+__all__ = [
+    "diversification",
+    "goals",
+    "monte_carlo",
+    "optimisation",
+    "overview",
+    "retirement",
+    "risk",
+    "shell",
+    "tax",
+]

@@ -58,3 +58,58 @@ def _cell(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def register_analysis(prefix: str, fields: list[Field], compute, render, csv_table, noun: str) -> None:
+    """The run and download callbacks of a simple analysis page (form -> one result -> panel, CSV).
+
+    ``compute(clean, household, refresh) -> result`` goes through the cached
+    facade; ``render(result) -> children``; ``csv_table(result) -> (header,
+    rows)``. Ids follow ``components.page.analysis_layout`` plus ``<prefix>-results``.
+    """
+    import dash
+    from dash import Input, Output, State, ctx, no_update
+
+    from components import ids
+    from components.forms import field_outputs, field_states
+    from dashboard.forms import to_query
+
+    @dash.callback(
+        *field_outputs(prefix),
+        Output(f"{prefix}-results", "children"),
+        Output(f"{prefix}-alert", "children"),
+        Output(f"{prefix}-url", "search"),
+        Input(f"{prefix}-run", "n_clicks"),
+        Input(f"{prefix}-recompute", "n_clicks"),
+        Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+        *field_states(prefix),
+    )
+    def run(_run, _recompute, household_id, values, field_ids):
+        clean, errors, raw, classes, messages = read_form(fields, values, field_ids)
+        try:
+            household = household_or_none(household_id)
+            if household is None:
+                return classes, messages, notice(f"Choose a household to see its {noun}."), None, no_update
+            if errors:
+                raise FormErrors(errors)
+            result = compute(clean, household, ctx.triggered_id == f"{prefix}-recompute")
+            return classes, messages, render(result), None, to_query(fields, raw, household.id)
+        except Exception as error:  # noqa: BLE001 - shown on the page
+            return classes, messages, no_update, error_alert(error), no_update
+
+    @dash.callback(
+        Output(f"{prefix}-download", "data"),
+        Input(f"{prefix}-download-button", "n_clicks"),
+        State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+        *field_states(prefix),
+        prevent_initial_call=True,
+    )
+    def download(_clicks, household_id, values, field_ids):
+        clean, errors, *_ = read_form(fields, values, field_ids)
+        household = authorize_household(household_id)
+        if errors:
+            raise FormErrors(errors)
+        header, rows = csv_table(compute(clean, household, False))
+        return csv_download(header, rows, f"{prefix}-{household.id}.csv")
+
+    return run, download

@@ -42,8 +42,7 @@ def simulation_request(clean: dict, household) -> tuple[analytics.SimulationRequ
     if clean["model"] != "gbm":
         if not portfolio.tickers:
             raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
-        weights = [round(w, 12) for w in portfolio.weights]
-        weights[0] += 1.0 - sum(weights)  # exact sum after rounding
+        weights = analytics.exact_weights(portfolio.weights)
         raw.update(tickers=list(portfolio.tickers), weights=weights, start=clean["start"])
         described = f"{household.name}: {len(portfolio.tickers)} holdings by market value"
     else:

@@ -455,3 +455,176 @@ def goal_saving(model: SimulationRequest, goal: GoalSpec, probability: float, ho
         "probability": probability,
     }
     return cache.get_or_compute("monte_carlo", key, compute, household=household)
+
+
+# -- risk, diversification, retirement, tax ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoldingsWindow:
+    """A household's holdings (tickers and market-value weights) over a date window."""
+
+    tickers: tuple[str, ...]
+    weights: tuple[float, ...]
+    start: str | None = None
+    end: str | None = None
+
+    @classmethod
+    def build(cls, tickers, weights, start=None, end=None) -> HoldingsWindow:
+        tickers, start, end = _window(list(tickers), start, end)
+        if len(weights) != len(tickers):
+            raise InvalidInput("Give one weight per holding.")
+        values = tuple(_number(w, "A weight", 0.0, 1.0) for w in weights)
+        if abs(sum(values) - 1.0) > 1e-6:
+            raise InvalidInput("Holding weights must add up to 100 %.")
+        return cls(tickers, values, start, end)
+
+    def key(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def exact_weights(weights) -> list[float]:
+    """Weights rounded to 12 places that still add up to exactly 1 (stable, short cache keys)."""
+    rounded = [round(float(w), 12) for w in weights]
+    if rounded:
+        rounded[0] += 1.0 - sum(rounded)
+    return rounded
+
+
+def holdings_window(portfolio, start: str | None = None, end: str | None = None) -> HoldingsWindow:
+    """The window of a ``households.Portfolio``; InvalidInput when it holds nothing."""
+    if not portfolio.tickers:
+        raise InvalidInput("This household holds no securities.")
+    return HoldingsWindow.build(list(portfolio.tickers), exact_weights(portfolio.weights), start, end)
+
+
+@track_performance("facade.risk")
+def risk(
+    window: HoldingsWindow,
+    risk_free_rate: float = 0.0,
+    paths: int = 50_000,
+    seed: int = 0,
+    household: int | None = None,
+    refresh: bool = False,
+):
+    """``engine.risk.RiskReport`` of the holdings: metrics, VaR/CVaR by four methods, stress windows."""
+    from engine.risk import risk_report
+
+    risk_free_rate = _number(risk_free_rate, "The risk-free rate", -0.1, 0.5)
+    paths = _whole(paths, "The Monte Carlo VaR paths", 1_000, 1_000_000)
+    seed = _whole(seed, "The seed", 0, 2**31 - 1)
+
+    def compute():
+        prices = load_prices(window.tickers, window.start, window.end)
+        full = load_prices(window.tickers)  # the stress windows reach back before the analysis window
+        benchmark = load_prices([BENCHMARK_TICKER])[BENCHMARK_TICKER]
+        return risk_report(
+            prices, list(window.weights), benchmark, risk_free_rate, paths, seed, stress_prices=full
+        )
+
+    key = {"window": window.key(), "risk_free_rate": risk_free_rate, "paths": paths, "seed": seed}
+    return cache.get_or_compute("risk", key, compute, household=household, refresh=refresh)
+
+
+@track_performance("facade.diversification")
+def diversification(window: HoldingsWindow, household: int | None = None, refresh: bool = False):
+    """``engine.diversification.DiversificationReport`` of the holdings."""
+    from engine.diversification import diversification_report
+
+    def compute():
+        prices = load_prices(window.tickers, window.start, window.end)
+        sectors = {t: SECURITIES[t][1] or "Broad market (ETF)" for t in window.tickers}
+        return diversification_report(prices, list(window.weights), sectors)
+
+    return cache.get_or_compute(
+        "diversification", window.key(), compute, household=household, refresh=refresh
+    )
+
+
+@track_performance("facade.retirement")
+def retirement(
+    model: SimulationRequest,
+    plan: dict,
+    solve_success: float | None = None,
+    household: int | None = None,
+    refresh: bool = False,
+):
+    """(``RetirementResult``, ``SpendingSolution`` or None) for a plan (a dict of primitives)."""
+    from engine.retirement import RetirementPlan, simulate_retirement, solve_spending
+
+    engine_plan = RetirementPlan(**plan).validate()
+    if solve_success is not None:
+        solve_success = _number(solve_success, "The target success rate", 0.01, 0.99)
+
+    def compute():
+        engine_model = return_model(model)
+        result = simulate_retirement(engine_model, engine_plan, model.paths, model.seed)
+        solution = None
+        if solve_success is not None and engine_plan.strategy in ("constant_real", "guardrails"):
+            solution = solve_spending(engine_model, engine_plan, solve_success, model.paths, model.seed)
+        return result, solution
+
+    key = {"kind": "retirement", "model": model.key(), "plan": plan, "solve": solve_success}
+    return cache.get_or_compute("monte_carlo", key, compute, household=household, refresh=refresh)
+
+
+@track_performance("facade.tax")
+def tax(
+    household_id: int,
+    data_version: int,
+    short_term_rate: float,
+    long_term_rate: float,
+    min_loss: float,
+    refresh: bool = False,
+):
+    """``engine.tax.TaxReport`` of a household's taxable lots on its valuation date (read from the database).
+
+    Lots in retirement accounts (IRA, Roth, 401(k)) are left out — selling them
+    is not a taxable event — but purchases in every account count for wash sales.
+    """
+    from engine.tax import Lot, Purchase, tax_report
+
+    short_term_rate = _number(short_term_rate, "The short-term rate", 0.0, 1.0)
+    long_term_rate = _number(long_term_rate, "The long-term rate", 0.0, 1.0)
+    min_loss = _number(min_loss, "The smallest loss to list", 0.0, 1e9)
+
+    def compute():
+        from sqlalchemy import select
+
+        from dashboard.households import latest_prices
+        from dashboard.models import Account, Holding, Security, TaxLot, Transaction
+
+        with db.session() as session:
+            lots = session.execute(
+                select(TaxLot.id, Security.ticker, Security.id, TaxLot.acquired_on, TaxLot.quantity,
+                       TaxLot.cost_per_share, Account.name)
+                .join(Holding, Holding.id == TaxLot.holding_id)
+                .join(Account, Account.id == Holding.account_id)
+                .join(Security, Security.id == Holding.security_id)
+                # gains in retirement accounts are not taxed on sale: taxable accounts only
+                .where(Account.household_id == household_id, Account.account_type == "taxable")
+                .order_by(Security.ticker, TaxLot.acquired_on)
+            ).all()  # fmt: skip
+            as_of, closes = latest_prices(session, sorted({row[2] for row in lots}))
+            if as_of is None:
+                raise InvalidInput("This household has no lots in taxable accounts.")
+            window_start = as_of - dt.timedelta(days=30)
+            buys = session.execute(
+                select(Security.ticker, Transaction.date, Transaction.quantity)
+                .join(Account, Account.id == Transaction.account_id)
+                .join(Security, Security.id == Transaction.security_id)
+                .where(Account.household_id == household_id, Transaction.type == "buy",
+                       Transaction.date >= window_start, Transaction.date <= as_of + dt.timedelta(days=30))
+            ).all()  # fmt: skip
+        ids = {ticker: sid for _, ticker, sid, *_ in lots}
+        return tax_report(
+            [Lot(i, t, d, q, c, account) for i, t, _sid, d, q, c, account in lots],
+            {t: closes[sid] for t, sid in ids.items() if sid in closes},
+            as_of,
+            [Purchase(t, d, float(q or 0)) for t, d, q in buys],
+            short_term_rate, long_term_rate, min_loss,
+        )  # fmt: skip
+
+    key = {"household": household_id, "data_version": data_version, "short": short_term_rate,
+           "long": long_term_rate, "min_loss": min_loss}  # fmt: skip
+    return cache.get_or_compute("tax", key, compute, household=household_id, refresh=refresh)

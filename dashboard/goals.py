@@ -104,8 +104,7 @@ def evaluation(household, clean: dict):
     if clean["model"] != "gbm":
         if not portfolio.tickers:
             raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
-        weights = [round(w, 12) for w in portfolio.weights]
-        weights[0] += 1.0 - sum(weights)
+        weights = analytics.exact_weights(portfolio.weights)
         raw.update(model="parametric", tickers=list(portfolio.tickers), weights=weights, start=clean["start"])
     model = analytics.SimulationRequest.build(**raw)
     as_of = snap.as_of

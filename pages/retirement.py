@@ -1,15 +1,22 @@
-"""Retirement: not yet available; the panel says what the page will do."""
+"""Retirement: accumulate until retirement, then spend under one of four withdrawal strategies."""
 
 import dash
+from dash import dcc, html
 
-from components.shell import unavailable_panel
+from components.forms import form_field
+from components.page import analysis_layout
+from components.retirement import FIELDS, PAGE
+from dashboard.forms import from_query
 
 dash.register_page(__name__, path="/retirement", title="Retirement · Meridian", name="Retirement", order=6)
 
 
-def layout(**_kwargs):
-    return unavailable_panel(
+def layout(**query):
+    values = from_query(FIELDS, query)
+    return analysis_layout(
+        PAGE,
         "Retirement",
-        "Retirement plans under four withdrawal strategies with success rates, spending and wealth fan charts, and the highest sustainable spending.",
-        "the analyst pages issue (part 2)",
+        [form_field(PAGE, f, values[f.name]) for f in FIELDS],
+        "Simulate",
+        [dcc.Loading(html.Div(id="ret-results"), type="default", delay_show=200)],
     )

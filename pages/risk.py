@@ -1,15 +1,26 @@
-"""Risk: not yet available; the panel says what the page will do."""
+"""Risk: the chosen household's holdings at today's weights, over a history window.
+
+Volatility, Sharpe, Sortino, beta against SPY, drawdowns, VaR and CVaR by four
+methods side by side, and historical stress windows replayed on today's weights.
+"""
 
 import dash
+from dash import dcc, html
 
-from components.shell import unavailable_panel
+from components.forms import form_field
+from components.page import analysis_layout
+from components.risk import FIELDS, PAGE
+from dashboard.forms import from_query
 
 dash.register_page(__name__, path="/risk", title="Risk · Meridian", name="Risk", order=4)
 
 
-def layout(**_kwargs):
-    return unavailable_panel(
+def layout(**query):
+    values = from_query(FIELDS, query)
+    return analysis_layout(
+        PAGE,
         "Risk",
-        "Volatility, Sharpe, Sortino, beta, drawdowns, VaR and CVaR by three methods, and historical stress windows replayed on today's weights.",
-        "the analyst pages issue (part 2)",
+        [form_field(PAGE, f, values[f.name]) for f in FIELDS],
+        "Analyse",
+        [dcc.Loading(html.Div(id="risk-results"), type="default", delay_show=200)],
     )

@@ -1,0 +1,18 @@
+"""Tax callbacks: the household's lots through the cached facade, rendered; CSV."""
+
+from __future__ import annotations
+
+from callbacks.common import register_analysis
+from components.tax import FIELDS, PAGE, csv_rows, results_panel
+from dashboard import analytics
+
+
+def tax_report(clean: dict, household, refresh: bool = False):
+    report = analytics.tax(household.id, household.data_version, clean["short_term_rate"], clean["long_term_rate"],
+                           clean["min_loss"], refresh=refresh)  # fmt: skip
+    return report, f"{household.name}: {len(report.lots)} lots"
+
+
+run_tax, download_csv = register_analysis(
+    PAGE, FIELDS, tax_report, lambda out: results_panel(*out), lambda out: csv_rows(out[0]), "tax lots"
+)
