@@ -10,16 +10,8 @@ from callbacks import (
     risk,
     shell,
     tax,
+    threads,
 )
 
-__all__ = [
-    "diversification",
-    "goals",
-    "monte_carlo",
-    "optimisation",
-    "overview",
-    "retirement",
-    "risk",
-    "shell",
-    "tax",
-]
+__all__ = ["diversification", "goals", "monte_carlo", "optimisation", "overview", "retirement", "risk", "shell",
+           "tax", "threads"]  # fmt: skip

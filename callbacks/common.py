@@ -60,25 +60,34 @@ def _cell(value):
     return value
 
 
-def register_analysis(prefix: str, fields: list[Field], compute, render, csv_table, noun: str) -> None:
-    """The run and download callbacks of a simple analysis page (form -> one result -> panel, CSV).
+def register_analysis(prefix: str, fields: list[Field], compute, render, csv_table, noun: str, summarise):
+    """The run and download callbacks of a simple analysis page (form -> one result -> panel, CSV),
+    and how its runs are summarised when saved to a thread.
 
     ``compute(clean, household, refresh) -> result`` goes through the cached
     facade; ``render(result) -> children``; ``csv_table(result) -> (header,
-    rows)``. Ids follow ``components.page.analysis_layout`` plus ``<prefix>-results``.
+    rows)``; ``summarise(result, clean) -> (seed, summary)``. Ids follow
+    ``components.page.analysis_layout`` plus ``<prefix>-results``.
     """
     import dash
     from dash import Input, Output, State, ctx, no_update
 
+    from callbacks.threads import register_summary
     from components import ids
     from components.forms import field_outputs, field_states
+    from components.threads import ids as thread_ids
     from dashboard.forms import to_query
+
+    register_summary(
+        prefix, fields, lambda clean, household: summarise(compute(clean, household, False), clean)
+    )
 
     @dash.callback(
         *field_outputs(prefix),
         Output(f"{prefix}-results", "children"),
         Output(f"{prefix}-alert", "children"),
         Output(f"{prefix}-url", "search"),
+        Output(thread_ids("scenario", prefix), "data"),
         Input(f"{prefix}-run", "n_clicks"),
         Input(f"{prefix}-recompute", "n_clicks"),
         Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
@@ -89,13 +98,21 @@ def register_analysis(prefix: str, fields: list[Field], compute, render, csv_tab
         try:
             household = household_or_none(household_id)
             if household is None:
-                return classes, messages, notice(f"Choose a household to see its {noun}."), None, no_update
+                return (
+                    classes,
+                    messages,
+                    notice(f"Choose a household to see its {noun}."),
+                    None,
+                    no_update,
+                    None,
+                )
             if errors:
                 raise FormErrors(errors)
             result = compute(clean, household, ctx.triggered_id == f"{prefix}-recompute")
-            return classes, messages, render(result), None, to_query(fields, raw, household.id)
+            search = to_query(fields, raw, household.id)
+            return classes, messages, render(result), None, search, search
         except Exception as error:  # noqa: BLE001 - shown on the page
-            return classes, messages, no_update, error_alert(error), no_update
+            return classes, messages, no_update, error_alert(error), no_update, None
 
     @dash.callback(
         Output(f"{prefix}-download", "data"),

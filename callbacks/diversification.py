@@ -17,7 +17,13 @@ def diversification_report(clean: dict, household, refresh: bool = False):
     return report, f"{household.name}: {len(window.tickers)} holdings by market value"
 
 
+def summarise(out, _clean):
+    report = out[0]
+    return None, {k: round(getattr(report, k), 6) for k in ("hhi", "effective_holdings", "effective_bets",
+                                                          "diversification_ratio", "volatility")}  # fmt: skip
+
+
 run_diversification, download_csv = register_analysis(
     PAGE, FIELDS, diversification_report, lambda out: results_panel(*out), lambda out: csv_rows(out[0]),
-    "diversification",
+    "diversification", summarise,
 )  # fmt: skip

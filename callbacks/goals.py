@@ -8,10 +8,12 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import FormErrors, csv_download, error_alert, household_or_none, notice, read_form
+from callbacks.threads import register_summary
 from components import ids
 from components.formatting import money, percent
 from components.forms import field_id, field_outputs, field_states, marks, raw_values
 from components.goals import EDIT_TYPE, PAGE, SIM_FIELDS, SIM_PAGE, goals_table, probability_figure
+from components.threads import ids as thread_ids
 from dashboard import analytics
 from dashboard.access import InvalidInput, authorize_household
 from dashboard.extensions import db
@@ -26,6 +28,7 @@ from dashboard.households import snapshot
     Output("goals-alert", "children"),
     Output("goals-url", "search"),
     Output("goals-solve-goal", "options"),
+    Output(thread_ids("scenario", SIM_PAGE), "data"),
     Input("goals-run", "n_clicks"),
     Input("goals-recompute", "n_clicks"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
@@ -37,7 +40,15 @@ def render_goals(_run, _recompute, household_id, _version, values, field_ids):
     try:
         household = household_or_none(household_id)
         if household is None:
-            return classes, messages, notice("Choose a household to see its goals."), None, no_update, []
+            return (
+                classes,
+                messages,
+                notice("Choose a household to see its goals."),
+                None,
+                no_update,
+                [],
+                None,
+            )
         if errors:
             raise FormErrors(errors)
         goals, as_of, model, specs = evaluation(household, clean)
@@ -56,9 +67,10 @@ def render_goals(_run, _recompute, household_id, _version, values, field_ids):
             content.append(dcc.Graph(id="goals-chart", figure=probability_figure(goals, by_id),
                                      config={"displaylogo": False}))  # fmt: skip
         options = [{"label": g.name, "value": g.id} for g in goals]
-        return classes, messages, content, None, to_query(SIM_FIELDS, raw, household.id), options
+        search = to_query(SIM_FIELDS, raw, household.id)
+        return classes, messages, content, None, search, options, search
     except Exception as error:  # noqa: BLE001 - shown on the page
-        return classes, messages, no_update, error_alert(error), no_update, no_update
+        return classes, messages, no_update, error_alert(error), no_update, no_update, None
 
 
 @dash.callback(
@@ -184,3 +196,12 @@ def download_csv(_clicks, household_id, values, field_ids):
         "median_at_date",
     ]
     return csv_download(header, rows, f"goals-{household.id}-seed{model.seed}.csv")
+
+
+def summarise(clean: dict, household) -> tuple[int, dict]:
+    goals, _as_of, model, specs = evaluation(household, clean)
+    results = analytics.goal_probabilities(model, specs, household=household.id)
+    return model.seed, {g.name: round(r.probability, 6) for g, r in zip(goals, results, strict=True)}
+
+
+register_summary(SIM_PAGE, SIM_FIELDS, summarise)

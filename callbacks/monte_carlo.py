@@ -6,9 +6,11 @@ import dash
 from dash import Input, Output, State, ctx, no_update
 
 from callbacks.common import FormErrors, csv_download, error_alert, household_or_none, notice, read_form
+from callbacks.threads import register_summary
 from components import ids
 from components.forms import field_outputs, field_states
 from components.monte_carlo import BACKGROUND_THRESHOLD, FIELDS, PAGE, csv_rows, results_panel
+from components.threads import ids as thread_ids
 from dashboard import analytics
 from dashboard.access import InvalidInput, authorize_household
 from dashboard.extensions import db
@@ -56,6 +58,7 @@ def simulation_request(clean: dict, household) -> tuple[analytics.SimulationRequ
     Output("mc-alert", "children"),
     Output("mc-url", "search"),
     Output("mc-job", "data"),
+    Output(thread_ids("scenario", PAGE), "data"),
     Input("mc-run", "n_clicks"),
     Input("mc-recompute", "n_clicks"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
@@ -66,7 +69,15 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
     try:
         household = household_or_none(household_id)
         if household is None:
-            return classes, messages, notice("Choose a household to simulate."), None, no_update, no_update
+            return (
+                classes,
+                messages,
+                notice("Choose a household to simulate."),
+                None,
+                no_update,
+                no_update,
+                None,
+            )
         if errors:
             raise FormErrors(errors)
         request, described = simulation_request(clean, household)
@@ -75,11 +86,11 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
         if request.paths * request.months >= BACKGROUND_THRESHOLD:
             job = {"household": household.id, "form": raw, "refresh": refresh}
             waiting = notice(f"{request.paths:,} paths x {request.months} months run in the background…")
-            return classes, messages, waiting, None, search, job
+            return classes, messages, waiting, None, search, job, search
         result = analytics.simulate(request, refresh=refresh, household=household.id)
-        return classes, messages, results_panel(result, described), None, search, no_update
+        return classes, messages, results_panel(result, described), None, search, no_update, search
     except Exception as error:  # noqa: BLE001 - shown on the page; unexpected ones are logged with a reference
-        return classes, messages, no_update, error_alert(error), no_update, no_update
+        return classes, messages, no_update, error_alert(error), no_update, no_update, None
 
 
 @dash.callback(
@@ -139,3 +150,18 @@ def download_csv(_clicks, household_id, values, field_ids):
     result = analytics.simulate(request, household=household.id)
     header, rows = csv_rows(result)
     return csv_download(header, rows, f"monte-carlo-{household.id}-seed{request.seed}.csv")
+
+
+def summarise(clean: dict, household) -> tuple[int, dict]:
+    request, _ = simulation_request(clean, household)
+    result = analytics.simulate(request, household=household.id)
+    return request.seed, {
+        "probability_of_success": round(result.probability_of_success, 6),
+        "median_ending_wealth": round(result.ending_wealth_percentiles[50], 2),
+        "mean_ending_wealth": round(result.mean_ending_wealth, 2),
+        "probability_of_depletion": round(result.probability_of_depletion, 6),
+        "paths": result.paths, "years": result.months // 12, "model": result.model["model"],
+    }  # fmt: skip
+
+
+register_summary(PAGE, FIELDS, summarise)

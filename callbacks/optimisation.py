@@ -6,6 +6,7 @@ import dash
 from dash import Input, Output, State, ctx, no_update
 
 from callbacks.common import FormErrors, csv_download, error_alert, household_or_none, notice, read_form
+from callbacks.threads import register_summary
 from components import ids
 from components.forms import field_outputs, field_states
 from components.optimisation import (
@@ -17,6 +18,7 @@ from components.optimisation import (
     result_parts,
     weights_table,
 )
+from components.threads import ids as thread_ids
 from dashboard import analytics
 from dashboard.access import InvalidInput, authorize_household
 from dashboard.extensions import db
@@ -76,6 +78,7 @@ def _compute(clean, household, refresh):
     Output("opt-point", "children"),
     Output("opt-alert", "children"),
     Output("opt-url", "search"),
+    Output(thread_ids("scenario", PAGE), "data"),
     Input("opt-run", "n_clicks"),
     Input("opt-recompute", "n_clicks"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
@@ -91,9 +94,10 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
                 classes,
                 messages,
                 notice("Choose a household to optimise."),
-                *unchanged[:6],
+                *unchanged,
                 None,
                 no_update,
+                None,
             )
         if errors:
             raise FormErrors(errors)
@@ -106,17 +110,19 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
             (t, w, (current or {}).get(t, 0.0) / total if current else None)
             for t, w in optimal.weights.items()
         ]
-        notes, side, tables = result_parts(optimal, current_perf, rows, allocation, prices,
-                                           f"{described}; {dict(FIELDS[6].choices)[request.objective]}.")  # fmt: skip
+        objective = dict(FIELDS[6].choices)[request.objective]
+        notes, side, tables = result_parts(
+            optimal, current_perf, rows, allocation, prices, f"{described}; {objective}."
+        )
         figure = frontier_figure(frontier, optimal, current_perf)
         point = dash.html.P("Click a point on the frontier.", className="small text-muted")
-        return (classes, messages, None, notes, side, tables, figure, point, None,
-                to_query(FIELDS, raw, household.id))  # fmt: skip
+        search = to_query(FIELDS, raw, household.id)
+        return classes, messages, None, notes, side, tables, figure, point, None, search, search
     except FormErrors as error:
         classes, messages = _mark(field_ids, error.errors, classes, messages)
-        return classes, messages, *unchanged, error_alert(error), no_update
+        return classes, messages, *unchanged, error_alert(error), no_update, None
     except Exception as error:  # noqa: BLE001 - shown on the page (unexpected ones logged with a reference)
-        return classes, messages, *unchanged, error_alert(error), no_update
+        return classes, messages, *unchanged, error_alert(error), no_update, None
 
 
 def _mark(field_ids, errors, classes, messages):
@@ -188,3 +194,17 @@ def download_csv(_clicks, household_id, values, field_ids):
         "price",
     ]
     return csv_download(header, rows, f"optimisation-{household.id}-{request.objective}.csv")
+
+
+def summarise(clean: dict, household) -> tuple[None, dict]:
+    request, _current, _ = optimisation_request(clean, household)
+    result = analytics.optimise(request, household=household.id)
+    top = sorted(result.weights.items(), key=lambda kv: -kv[1])[:5]
+    return None, {
+        "objective": result.objective, "expected_return": round(result.expected_return, 6),
+        "volatility": round(result.volatility, 6), "sharpe": round(result.sharpe, 4),
+        "top_weights": {t: round(w, 4) for t, w in top},
+    }  # fmt: skip
+
+
+register_summary(PAGE, FIELDS, summarise)

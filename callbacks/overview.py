@@ -7,6 +7,7 @@ from dash import Input, Output, State
 from dash.exceptions import PreventUpdate
 from sqlalchemy import select
 
+from callbacks.common import error_alert
 from components import ids
 from components.goals import SIM_FIELDS
 from components.overview import (
@@ -14,6 +15,7 @@ from components.overview import (
     goals_table,
     household_panel,
     households_table,
+    import_result,
     transactions_grid,
 )
 from dashboard import analytics
@@ -22,6 +24,7 @@ from dashboard.extensions import cache, db
 from dashboard.forms import validate
 from dashboard.goals import evaluation
 from dashboard.households import household_rows, snapshot
+from dashboard.imports import import_statement
 from dashboard.models import Account
 from dashboard.threads import household_threads
 from dashboard.transactions import page
@@ -32,9 +35,12 @@ from dashboard.transactions import page
     Output(ids.OVERVIEW_HOUSEHOLDS, "children"),
     Output(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "options"),
     Output(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "value"),
+    Output(ids.OVERVIEW_IMPORT_ACCOUNT, "options"),
+    Output(ids.OVERVIEW_IMPORT_ACCOUNT, "value"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    Input(ids.OVERVIEW_VERSION, "data"),
 )
-def render_overview(household_id):
+def render_overview(household_id, _version):
     households = visible_households()
     with db.session() as session:
         rows = household_rows(session, households)
@@ -49,14 +55,17 @@ def render_overview(household_id):
         household = authorize_household(household_id)
         snap = snapshot(session, household)
         panel = household_panel(snap, household_threads(household.id))
-        return panel, households_table(rows, household.id), account_options(snap), "all"
+        accounts = [{"label": a.name, "value": a.id} for a in snap.accounts]
+        first = accounts[0]["value"] if accounts else None
+        return panel, households_table(rows, household.id), account_options(snap), "all", accounts, first
 
 
 @dash.callback(
     Output(ids.OVERVIEW_GOALS_STATUS, "children"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    Input(ids.OVERVIEW_VERSION, "data"),
 )
-def goal_status(household_id):
+def goal_status(household_id, _version):
     """Each goal's probability with the Goals page's default settings (the same cached computation)."""
     if household_id is None:
         raise PreventUpdate
@@ -87,13 +96,14 @@ def _accounts(household, account) -> list[int]:
     Output(ids.OVERVIEW_TRANSACTIONS_AREA, "children"),
     Input(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "value"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    Input(ids.OVERVIEW_VERSION, "data"),
 )
-def choose_account(account, household_id):
+def choose_account(account, household_id, version):
     if household_id is None:
         raise PreventUpdate
     household = authorize_household(household_id)
     _accounts(household, account)  # refuses accounts of other households
-    return transactions_grid(f"{household.id}-{account}")
+    return transactions_grid(f"{household.id}-{account}-{version}")
 
 
 @dash.callback(
@@ -114,3 +124,28 @@ def transaction_rows(request, account, household_id):
     with db.session() as session:
         block = page(session, _accounts(household, account), request, remember)
     return {"rowData": block.rows, "rowCount": block.total}
+
+
+@dash.callback(
+    Output(ids.OVERVIEW_IMPORT_RESULT, "children"),
+    Output(ids.OVERVIEW_VERSION, "data"),
+    Output(ids.OVERVIEW_IMPORT_UPLOAD, "contents"),
+    Input(ids.OVERVIEW_IMPORT_UPLOAD, "contents"),
+    State(ids.OVERVIEW_IMPORT_UPLOAD, "filename"),
+    State(ids.OVERVIEW_IMPORT_ACCOUNT, "value"),
+    State(ids.OVERVIEW_IMPORT_KIND, "value"),
+    State(ids.OVERVIEW_VERSION, "data"),
+    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    prevent_initial_call=True,
+)
+def import_file(contents, filename, account, kind, version, household_id):
+    """Import an uploaded statement; the upload is cleared so the same file can be sent again."""
+    if contents is None:
+        raise PreventUpdate
+    try:
+        household = authorize_household(household_id)
+        result = import_statement(household, account, kind, contents, filename)
+        bumped = (version if isinstance(version, int) else 0) + (1 if result.ok else 0)
+        return import_result(result), bumped, None
+    except Exception as error:  # noqa: BLE001 - shown beside the upload
+        return error_alert(error), dash.no_update, None

@@ -40,7 +40,17 @@ def retirement_plan(clean: dict, household, refresh: bool = False):
     return (result, solution), described
 
 
+def summarise(out, clean):
+    (result, solution), _ = out
+    summary = {"strategy": result.strategy, "success_rate": round(result.success_rate, 6),
+               "depletion_rate": round(result.depletion_rate, 6),
+               "median_ending_wealth": round(result.median_ending_wealth, 2)}  # fmt: skip
+    if solution is not None:
+        summary["sustainable_spending"] = round(solution.annual_spending, 2)
+    return clean["seed"], summary
+
+
 run_retirement, download_csv = register_analysis(
     PAGE, FIELDS, retirement_plan, lambda out: results_panel(*out[0], out[1]), lambda out: csv_rows(out[0][0]),
-    "retirement plan",
+    "retirement plan", summarise,
 )  # fmt: skip

@@ -19,6 +19,23 @@ def risk_report(clean: dict, household, refresh: bool = False):
     return report, f"{household.name}: {len(window.tickers)} holdings at today's weights"
 
 
+def summarise(out, clean):
+    report = out[0]
+    historical = next(r for r in report.var if r.method == "historical" and r.confidence == 0.95)
+    return clean["seed"], {
+        "annual_return": round(report.annual_return, 6), "volatility": round(report.volatility, 6),
+        "sharpe": round(report.sharpe, 4), "sortino": round(report.sortino, 4),
+        "beta": None if report.beta is None else round(report.beta, 4), "max_drawdown": round(report.max_drawdown, 6),
+        "var_95_historical": round(historical.var, 6),
+    }  # fmt: skip
+
+
 run_risk, download_csv = register_analysis(
-    PAGE, FIELDS, risk_report, lambda out: results_panel(*out), lambda out: csv_rows(out[0]), "risk"
+    PAGE,
+    FIELDS,
+    risk_report,
+    lambda out: results_panel(*out),
+    lambda out: csv_rows(out[0]),
+    "risk",
+    summarise,
 )

@@ -283,3 +283,85 @@ def households_table(rows: list[dict], selected: int | None) -> dbc.Table | dbc.
     ]
     return dbc.Table([header, html.Tbody(body)], hover=True, responsive=True, size="sm",
                      id="overview-households-table")  # fmt: skip
+
+
+def import_section() -> dbc.Card:
+    """Upload a statement CSV (transactions or holdings) into one of the household's accounts."""
+    from dashboard.imports import MAX_BYTES
+
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2("Import a statement", className="h5"),
+                html.P(
+                    [
+                        "A CSV of transactions or holdings (format: docs/import-format.md). Every row is checked; ",
+                        "if any is wrong nothing is imported and each problem is listed.",
+                    ],
+                    className="small text-muted",
+                ),  # fmt: skip
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            dcc.Dropdown(
+                                id=ids.OVERVIEW_IMPORT_ACCOUNT, placeholder="Account", clearable=False
+                            ),
+                            md=4,
+                        ),
+                        dbc.Col(
+                            dbc.RadioItems(
+                                id=ids.OVERVIEW_IMPORT_KIND,
+                                value="transactions",
+                                inline=True,
+                                options=[
+                                    {"label": "Transactions", "value": "transactions"},
+                                    {"label": "Holdings (lots)", "value": "holdings"},
+                                ],
+                            ),
+                            md=4,
+                        ),
+                        dbc.Col(
+                            dcc.Upload(
+                                dbc.Button("Choose a CSV file", color="secondary", outline=True, size="sm"),
+                                id=ids.OVERVIEW_IMPORT_UPLOAD,
+                                accept=".csv,text/csv",
+                                max_size=MAX_BYTES,
+                                multiple=False,
+                            ),
+                            md=4,
+                        ),
+                    ],
+                    className="g-2 align-items-center",
+                ),  # fmt: skip
+                dcc.Loading(html.Div(id=ids.OVERVIEW_IMPORT_RESULT, className="mt-2"), type="default"),
+            ]
+        ),
+        className="mt-3",
+    )
+
+
+def import_result(result) -> dbc.Alert | html.Div:
+    if result.ok:
+        return dbc.Alert(
+            f"Imported {result.imported:,} {result.kind} rows.", color="success", id="overview-import-ok"
+        )
+    rows = [html.Tr([html.Td(e.row), html.Td(e.column), html.Td(e.message)]) for e in result.errors]
+    more = result.total_errors - len(result.errors)
+    return html.Div(
+        [
+            dbc.Alert(
+                f"Nothing was imported: {result.total_errors:,} problem{'s' if result.total_errors != 1 else ''} "
+                "in the file. Fix them and upload it again.",
+                color="warning",
+            ),  # fmt: skip
+            dbc.Table(
+                [
+                    html.Thead(html.Tr([html.Th("Row"), html.Th("Column"), html.Th("Problem")])),
+                    html.Tbody(rows),
+                ],
+                size="sm",
+                id="overview-import-errors",
+            ),  # fmt: skip
+            html.P(f"… and {more:,} more." if more > 0 else "", className="small text-muted"),
+        ]
+    )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.threads import save_panel
+
 
 def action_buttons(prefix: str, run_label: str) -> html.Div:
     return html.Div(
@@ -42,13 +44,16 @@ def analysis_layout(
             dbc.Row(
                 [
                     dbc.Col(
-                        dbc.Card(
-                            dbc.CardBody(
-                                [dbc.Row(fields, className="g-2"), action_buttons(prefix, run_label)]
-                            )
-                        ),
+                        [
+                            dbc.Card(
+                                dbc.CardBody(
+                                    [dbc.Row(fields, className="g-2"), action_buttons(prefix, run_label)]
+                                )
+                            ),
+                            save_panel(prefix),
+                        ],
                         lg=4,
-                    ),  # fmt: skip
+                    ),
                     dbc.Col([html.Div(id=f"{prefix}-alert"), *results], lg=8),
                 ],
                 className="g-3",

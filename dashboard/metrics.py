@@ -302,6 +302,7 @@ class MetricsStore:
         self._counts: dict[str, int] = {}
         self._accepted: set[str] = set()
         self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
         self._flusher_pid = None
         self._slow_logged: dict[str, float] = {}
         self._failing = False
@@ -409,7 +410,15 @@ class MetricsStore:
             self._flusher_pid = None
 
     def flush(self) -> None:
-        """Write this process's pending timings and counters to the backend."""
+        """Write this process's pending timings and counters to the backend.
+
+        Flushes are serialised, so a reader that flushes first also waits for a
+        background flush already writing: it never reads half of a batch.
+        """
+        with self._flush_lock:
+            self._flush()
+
+    def _flush(self) -> None:
         with self._lock:
             batch, self._buffer = self._buffer, {}
             counts, self._counts = self._counts, {}

@@ -277,7 +277,9 @@ class Thread(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
 
-    items: Mapped[list[ThreadItem]] = relationship(back_populates="thread")
+    items: Mapped[list[ThreadItem]] = relationship(
+        back_populates="thread", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class ThreadItem(Base):

@@ -1,14 +1,33 @@
-"""Analysis threads of a household (read through the cache's thread entries)."""
+"""Analysis threads of a household: saved runs (page, parameters, seed, summary, note), read through
+the cache's thread entries; every change drops them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from dashboard.access import AccessDenied, InvalidInput
 from dashboard.extensions import cache, db
 from dashboard.models import Thread, ThreadItem, User
+
+MAX_TITLE = 200
+MAX_NOTE = 2000
+MAX_PARAMS = 4000
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    page: str
+    params: str
+    seed: int | None
+    summary: dict
+    note: str
+    created_by: str
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -18,26 +37,42 @@ class ThreadSummary:
     created_by: str
     updated_at: dt.datetime
     runs: int
+    items: tuple[RunSummary, ...] = field(default_factory=tuple)
 
 
 def household_threads(household_id: int) -> list[ThreadSummary]:
-    """The household's threads, most recently updated first (cached for the thread TTL)."""
+    """The household's threads with their runs, most recently updated first (cached for the thread TTL)."""
 
     def load():
-        runs = (
-            select(ThreadItem.thread_id, func.count(ThreadItem.id).label("runs"))
-            .group_by(ThreadItem.thread_id)
-            .subquery()
-        )
-        query = (
-            select(Thread.id, Thread.title, User.name, Thread.updated_at, func.coalesce(runs.c.runs, 0))
-            .join(User, User.id == Thread.created_by)
-            .outerjoin(runs, runs.c.thread_id == Thread.id)
-            .where(Thread.household_id == household_id)
-            .order_by(Thread.updated_at.desc(), Thread.id.desc())
-        )
         with db.session() as session:
-            return [ThreadSummary(*row) for row in session.execute(query)]
+            threads = session.execute(
+                select(Thread.id, Thread.title, User.name, Thread.updated_at)
+                .join(User, User.id == Thread.created_by)
+                .where(Thread.household_id == household_id)
+                .order_by(Thread.updated_at.desc(), Thread.id.desc())
+            ).all()
+            items = session.execute(
+                select(ThreadItem, User.name)
+                .join(User, User.id == ThreadItem.created_by)
+                .where(ThreadItem.thread_id.in_([t.id for t in threads]))
+                .order_by(ThreadItem.created_at.desc(), ThreadItem.id.desc())
+            ).all()
+        runs: dict[int, list[RunSummary]] = {}
+        for item, author in items:
+            runs.setdefault(item.thread_id, []).append(
+                RunSummary(
+                    item.id,
+                    item.page,
+                    item.params,
+                    item.seed,
+                    _json(item.summary),
+                    item.note,
+                    author,
+                    item.created_at,
+                )  # fmt: skip
+            )
+        return [ThreadSummary(t.id, t.title, t.name, t.updated_at, len(runs.get(t.id, [])), tuple(runs.get(t.id, [])))
+                for t in threads]  # fmt: skip
 
     return cache.get_or_compute("thread", {"household": household_id}, load, household=household_id)
 
@@ -45,3 +80,79 @@ def household_threads(household_id: int) -> list[ThreadSummary]:
 def threads_changed(household_id: int) -> None:
     """Drop the cached thread data of a household (after a thread or run is saved or deleted)."""
     cache.invalidate(operation="thread", household=household_id)
+
+
+def _json(text: str) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _title(title) -> str:
+    if not isinstance(title, str) or not 1 <= len(title.strip()) <= MAX_TITLE:
+        raise InvalidInput(f"Give the thread a title of 1 to {MAX_TITLE} characters.")
+    return title.strip()
+
+
+def create_thread(household_id: int, user_id: int, title) -> int:
+    with db.session() as session:
+        thread = Thread(household_id=household_id, created_by=user_id, title=_title(title))
+        session.add(thread)
+        session.flush()
+        created = thread.id
+    threads_changed(household_id)
+    return created
+
+
+def _owned_thread(session, household_id: int, thread_id) -> Thread:
+    if isinstance(thread_id, bool) or not isinstance(thread_id, int):
+        raise InvalidInput("Choose a thread.")
+    thread = session.scalar(select(Thread).where(Thread.id == thread_id, Thread.household_id == household_id))
+    if thread is None:
+        raise AccessDenied("That thread is not one of this household's threads.")
+    return thread
+
+
+def save_run(household_id: int, user_id: int, thread_id: int, page: str, params: str, seed: int | None,
+             summary: dict, note) -> int:  # fmt: skip
+    """Add a run to one of the household's threads; returns its id."""
+    if not isinstance(note, str | type(None)) or len(note or "") > MAX_NOTE:
+        raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.")
+    if len(params) > MAX_PARAMS:
+        raise InvalidInput("These parameters are too long to save.")
+    with db.session() as session:
+        thread = _owned_thread(session, household_id, thread_id)
+        item = ThreadItem(thread_id=thread.id, created_by=user_id, page=page, params=params, seed=seed,
+                          summary=json.dumps(summary, sort_keys=True, allow_nan=False), note=(note or "").strip())  # fmt: skip
+        session.add(item)
+        thread.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        session.flush()
+        saved = item.id
+    threads_changed(household_id)
+    return saved
+
+
+def delete_run(household_id: int, run_id) -> None:
+    with db.session() as session:
+        item = session.scalar(
+            select(ThreadItem).join(Thread).where(ThreadItem.id == run_id, Thread.household_id == household_id)
+        ) if isinstance(run_id, int) and not isinstance(run_id, bool) else None  # fmt: skip
+        if item is None:
+            raise AccessDenied("That run is not in one of this household's threads.")
+        session.delete(item)
+    threads_changed(household_id)
+
+
+def delete_thread(household_id: int, thread_id) -> None:
+    with db.session() as session:
+        session.delete(_owned_thread(session, household_id, thread_id))
+    threads_changed(household_id)
+
+
+def run_count(household_id: int) -> int:
+    with db.session() as session:
+        return int(session.scalar(
+            select(func.count(ThreadItem.id)).join(Thread).where(Thread.household_id == household_id)
+        ) or 0)  # fmt: skip

@@ -11,6 +11,7 @@ from dash import dcc, html
 from components.forms import form_field
 from components.goals import PAGE, SIM_FIELDS, SIM_PAGE
 from components.page import action_buttons
+from components.threads import save_panel
 from dashboard.forms import from_query
 from dashboard.goals import GOAL_FIELDS
 
@@ -67,6 +68,7 @@ def layout(**query):
                                     ]
                                 )
                             ),  # fmt: skip
+                            save_panel(SIM_PAGE),
                         ],
                         lg=4,
                     ),

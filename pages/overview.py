@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.overview import transactions_grid
+from components.overview import import_section, transactions_grid
 
 dash.register_page(__name__, path="/", title="Overview · Meridian", name="Overview", order=0)
 
@@ -38,6 +38,8 @@ def layout(**_kwargs):
                 )
             ),  # fmt: skip
             html.Div(transactions_grid("none"), id=ids.OVERVIEW_TRANSACTIONS_AREA),
+            import_section(),
+            dcc.Store(id=ids.OVERVIEW_VERSION, data=0),
             html.H2("Your households", className="h5 mt-4"),
             dcc.Loading(html.Div(id=ids.OVERVIEW_HOUSEHOLDS), type="default", delay_show=150),
         ]

@@ -1,15 +1,37 @@
-"""Threads: not yet available; the panel says what the page will do."""
+"""Threads: the household's analysis threads and their saved runs; reopen a run by its link, compare runs.
+
+Runs are saved from each analysis page's "Save to thread" panel.
+"""
 
 import dash
-
-from components.shell import unavailable_panel
+import dash_bootstrap_components as dbc
+from dash import dcc, html
 
 dash.register_page(__name__, path="/threads", title="Threads · Meridian", name="Threads", order=8)
 
 
 def layout(**_kwargs):
-    return unavailable_panel(
-        "Threads",
-        "Analysis threads per household: saved runs with their parameters, seed and summary, reopened by link and compared side by side.",
-        "the analyst pages issue (part 2)",
+    return html.Div(
+        [
+            dcc.Store(id="threads-version", data=0),
+            html.H1("Threads", className="h3"),
+            html.Div(id="threads-alert"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dbc.Input(id="threads-new-title", placeholder="New thread title", maxLength=200), md=5
+                    ),
+                    dbc.Col(dbc.Button("Create thread", id="threads-create", color="primary"), md="auto"),
+                    dbc.Col(
+                        dbc.Button(
+                            "Compare ticked runs", id="threads-compare", color="secondary", outline=True
+                        ),
+                        md="auto",
+                    ),  # fmt: skip
+                ],
+                className="g-2 mb-3",
+            ),
+            html.Div(id="threads-comparison-area", className="mb-3"),
+            dcc.Loading(html.Div(id="threads-list"), type="default", delay_show=200),
+        ]
     )

@@ -93,9 +93,9 @@ def find(component, component_id):
 def test_cb001_monte_carlo_result_equals_the_engine(ctx):
     mine, _ = households()
     values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=2000, seed=7, target=1_000_000, years=20)
-    classes, messages, results, alert, search, job = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None,
-                                                                mine[0].id, values, ids)  # fmt: skip
-    assert alert is None and job is no_update and not any(messages)
+    out = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids)
+    classes, messages, results, alert, search, job, scenario = out
+    assert alert is None and job is no_update and not any(messages) and scenario == search
     clean, _ = validate(mc_ui.FIELDS, dict(zip([i["index"] for i in ids], values, strict=True)))
     request, _ = mc_cb.simulation_request(clean, mine[0])
     expected = analytics.simulate(request)
@@ -108,8 +108,8 @@ def test_cb001_monte_carlo_result_equals_the_engine(ctx):
 def test_cb002_monte_carlo_bad_fields_get_messages_and_nothing_runs(ctx):
     mine, _ = households()
     values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, years=0, paths="lots", inflation=120)
-    classes, messages, results, alert, search, job = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None,
-                                                                mine[0].id, values, ids)  # fmt: skip
+    out = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids)
+    classes, messages, results, alert, search, job, _scenario = out
     by_name = dict(zip([i["index"] for i in ids], messages, strict=True))
     assert "between 1 and 100" in by_name["years"]
     assert "must be a number" in by_name["paths"]
@@ -121,7 +121,7 @@ def test_cb002_monte_carlo_bad_fields_get_messages_and_nothing_runs(ctx):
 def test_cb003_large_runs_go_to_the_background_job(ctx):
     mine, _ = households()
     values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=200_000, years=10, seed=3)
-    *_, results, alert, search, job = triggered(
+    *_, results, alert, search, job, _scenario = triggered(
         "mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids
     )
     assert job["household"] == mine[0].id and job["form"]["paths"] == 200_000
@@ -140,7 +140,7 @@ def test_cb003_large_runs_go_to_the_background_job(ctx):
 def test_cb004_someone_elses_household_is_refused_everywhere(ctx):
     _, theirs = households()
     values, ids = form(mc_ui.PAGE, mc_ui.FIELDS)
-    *_, results, alert, _search, _job = triggered(
+    *_, results, alert, _search, _job, _scenario = triggered(
         "mc-run.n_clicks", mc_cb.run_simulation, 1, None, theirs.id, values, ids
     )
     assert "not one of your households" in text_of(alert) and results is no_update
@@ -161,7 +161,7 @@ def test_cb005_optimisation_weights_equal_the_engine(ctx):
     mine, _ = households()
     values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, objective="min_volatility", risk_model="sample")
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    classes, messages, _results, notes, side, tables, figure, point, alert, search = out
+    classes, messages, _results, notes, side, tables, figure, point, alert, search, _scenario = out
     assert alert is None, text_of(alert)
     clean, _ = validate(opt_ui.FIELDS, dict(zip([i["index"] for i in ids], values, strict=True)))
     request, _current, _ = opt_cb.optimisation_request(clean, mine[0])

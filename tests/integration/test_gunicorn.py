@@ -17,15 +17,20 @@ from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
-OUTPUT = ("..overview-content.children...overview-households.children...overview-transactions-account.options"
-          "...overview-transactions-account.value..")  # fmt: skip
+OUTPUT = (
+    "..overview-content.children...overview-households.children...overview-transactions-account.options"
+    "...overview-transactions-account.value...overview-import-account.options...overview-import-account.value.."
+)
 OVERVIEW = {
     "output": OUTPUT,
     "outputs": [{"id": "overview-content", "property": "children"},
                 {"id": "overview-households", "property": "children"},
                 {"id": "overview-transactions-account", "property": "options"},
-                {"id": "overview-transactions-account", "property": "value"}],
-    "inputs": [{"id": "shell-household-select", "property": "value", "value": 1}],
+                {"id": "overview-transactions-account", "property": "value"},
+                {"id": "overview-import-account", "property": "options"},
+                {"id": "overview-import-account", "property": "value"}],
+    "inputs": [{"id": "shell-household-select", "property": "value", "value": 1},
+               {"id": "overview-version", "property": "data", "value": 0}],
     "changedPropIds": ["shell-household-select.value"],
     "state": [],
 }  # fmt: skip

@@ -1,0 +1,83 @@
+"""Risk, Diversification, Retirement, Tax, Threads and statement import in Chromium."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.integration.test_pages import click, my_household, open_page, pattern_id_css
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
+
+
+@pytest.mark.parametrize("path,result", [
+    ("/risk", "#risk-var"), ("/diversification", "#div-heatmap .main-svg"),
+    ("/retirement?paths=1000", "#ret-success"), ("/tax", "#tax-lots"),
+])  # fmt: skip
+def test_part2_001_each_page_shows_its_results(dash_duo, app, path, result):
+    household = my_household()
+    joiner = "&" if "?" in path else "?"
+    open_page(dash_duo, app, f"{path}{joiner}household={household.id}")
+    dash_duo.wait_for_element(result, timeout=45)
+    assert dash_duo.find_element(result)
+    assert dash_duo.get_logs() == []
+
+
+def test_part2_002_save_a_run_to_a_thread_and_reopen_it(dash_duo, app):
+    household = my_household()
+    open_page(dash_duo, app, f"/monte-carlo?household={household.id}&paths=1000&seed=21")
+    dash_duo.wait_for_text_to_equal("#mc-seed", "21", timeout=30)
+    probability = dash_duo.find_element("#mc-probability").text
+    title = dash_duo.find_element("#" + pattern_id_css({"page": "mc", "type": "thread-title"}))
+    title.send_keys("Plan <b>review</b>")
+    click(dash_duo, "#" + pattern_id_css({"page": "mc", "type": "thread-save"}))
+    dash_duo.wait_for_contains_text(
+        "#" + pattern_id_css({"page": "mc", "type": "thread-feedback"}), "Saved", timeout=20
+    )
+    dash_duo.driver.get(dash_duo.server_url + "/threads")
+    dash_duo.wait_for_contains_text("#threads-list", "Plan <b>review</b>", timeout=20)
+    assert not dash_duo.driver.find_elements(
+        By.CSS_SELECTOR, "#threads-list b"
+    )  # the title is text, not markup
+    link = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#threads-list a[href*='seed=21']")[0]
+    dash_duo.driver.get(link.get_attribute("href"))
+    dash_duo.wait_for_text_to_equal("#mc-seed", "21", timeout=30)
+    assert dash_duo.find_element("#mc-probability").text == probability
+    assert dash_duo.get_logs() == []
+
+
+def test_part2_003_import_bad_then_good_statement(dash_duo, app, tmp_path):
+    household = my_household()
+    open_page(dash_duo, app, f"/?household={household.id}")
+    dash_duo.wait_for_element("#overview-transactions .ag-row", timeout=30)
+    # the first account is chosen already (Everyday checking)
+    dash_duo.wait_for_contains_text("#overview-import-account", "checking", timeout=10)
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#overview-import-upload input[type=file]")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,description,amount\n2018-01-01,ok,5\nnot-a-date,x,abc\n")
+    upload.send_keys(str(bad))
+    dash_duo.wait_for_element("#overview-import-errors", timeout=20)
+    errors = dash_duo.find_element("#overview-import-errors").text
+    assert "is not a date" in errors and "is not a number" in errors
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "date,description,amount,category\n2018-04-11,<img src=x onerror=alert(1)>,-12.5,Hostile\n"
+    )
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#overview-import-upload input[type=file]")
+    upload.send_keys(str(good))
+    dash_duo.wait_for_element("#overview-import-ok", timeout=20)
+    deadline = time.monotonic() + 20
+    cells = []
+    while time.monotonic() < deadline:
+        # read the text in one go: the grid re-renders its cells while it loads
+        cells = dash_duo.driver.execute_script(
+            "return Array.from(document.querySelectorAll('#overview-transactions .ag-cell')).map(c => c.textContent)"
+        )
+        if any("<img src=x onerror=alert(1)>" in c for c in cells):
+            break
+        time.sleep(0.3)
+    assert any("<img src=x onerror=alert(1)>" in c for c in cells)  # shown as text
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#overview-transactions img")  # never as markup
+    assert dash_duo.get_logs() == []
