@@ -37,16 +37,37 @@ def run() -> None:
     except redis.RedisError:
         print("\nRedis not reachable on 127.0.0.1:6379: measuring the local cache only")
         backends = {"local (diskcache)": None}
-    tickers = ["GOOG", "AAPL", "FB", "BABA", "AMZN", "GE", "AMD", "WMT", "BAC", "GM",
-               "T", "UAA", "SHLD", "XOM", "RRC", "BBY", "MA", "PFE", "JPM", "SBUX"]  # fmt: skip
+    tickers = [
+        "GOOG",
+        "AAPL",
+        "FB",
+        "BABA",
+        "AMZN",
+        "GE",
+        "AMD",
+        "WMT",
+        "BAC",
+        "GM",
+        "T",
+        "UAA",
+        "SHLD",
+        "XOM",
+        "RRC",
+        "BBY",
+        "MA",
+        "PFE",
+        "JPM",
+        "SBUX",
+    ]
     rows = []
     for name, url in backends.items():
         with tempfile.TemporaryDirectory() as tmp:
             app = _app(url, Path(tmp))
             with app.server.app_context():
                 request = analytics.OptimisationRequest.build(tickers=tickers, objective="max_sharpe")
-                sim = analytics.SimulationRequest.build(model="gbm", months=360, paths=10_000, seed=1,
-                                                        monthly_contribution=1000.0, target=2e6)  # fmt: skip
+                sim = analytics.SimulationRequest.build(
+                    model="gbm", months=360, paths=10_000, seed=1, monthly_contribution=1000.0, target=2e6
+                )
                 cache.invalidate(operation="optimisation")
                 cache.invalidate(operation="market_data")
                 cache.invalidate(operation="monte_carlo")
@@ -55,9 +76,26 @@ def run() -> None:
                 cached = timings(lambda r=request: analytics.optimise(r), repeats=200, warmup=5)
                 mc_uncached = timings(lambda s=sim: analytics.simulate(s, refresh=True), repeats=7, warmup=1)
                 mc_cached = timings(lambda s=sim: analytics.simulate(s), repeats=200, warmup=5)
-            rows.append([f"{name}: max Sharpe, 20 assets, incl. statistics from prices", median_ms(uncached),
-                         median_ms(cached), p95_ms(cached), median_ms(uncached) / median_ms(cached)])  # fmt: skip
-            rows.append([f"{name}: Monte Carlo 10,000 x 360", median_ms(mc_uncached), median_ms(mc_cached),
-                         p95_ms(mc_cached), median_ms(mc_uncached) / median_ms(mc_cached)])  # fmt: skip
-    table("Cached engine facade, server side (targets: cached p50 <= 2 ms, ratio >= 50x)",
-          ["operation", "uncached p50 ms", "cached p50 ms", "cached p95 ms", "ratio x"], rows)  # fmt: skip
+            rows.append(
+                [
+                    f"{name}: max Sharpe, 20 assets, incl. statistics from prices",
+                    median_ms(uncached),
+                    median_ms(cached),
+                    p95_ms(cached),
+                    median_ms(uncached) / median_ms(cached),
+                ]
+            )
+            rows.append(
+                [
+                    f"{name}: Monte Carlo 10,000 x 360",
+                    median_ms(mc_uncached),
+                    median_ms(mc_cached),
+                    p95_ms(mc_cached),
+                    median_ms(mc_uncached) / median_ms(mc_cached),
+                ]
+            )
+    table(
+        "Cached engine facade, server side (targets: cached p50 <= 2 ms, ratio >= 50x)",
+        ["operation", "uncached p50 ms", "cached p50 ms", "cached p95 ms", "ratio x"],
+        rows,
+    )

@@ -58,13 +58,21 @@ def run() -> None:
     table(
         "Efficient frontier, 50 points, 30 assets",
         ["implementation", "ms", "target"],
-        [["one problem re-solved (ours)", fast_ms, "<= 150 ms"],
-         ["fresh PyPortfolioOpt optimiser per point", naive_ms, "-"],
-         ["ratio naive / ours", naive_ms / fast_ms, ">= 5x"]],
-    )  # fmt: skip
+        [
+            ["one problem re-solved (ours)", fast_ms, "<= 150 ms"],
+            ["fresh PyPortfolioOpt optimiser per point", naive_ms, "-"],
+            ["ratio naive / ours", naive_ms / fast_ms, ">= 5x"],
+        ],
+    )
 
-    flows = CashFlows(1_000_000, monthly_contribution=1_500, monthly_withdrawal=500, withdrawal_start_month=120,
-                      inflation=0.025, annual_fee=0.005)  # fmt: skip
+    flows = CashFlows(
+        1_000_000,
+        monthly_contribution=1_500,
+        monthly_withdrawal=500,
+        withdrawal_start_month=120,
+        inflation=0.025,
+        annual_fee=0.005,
+    )
     weights = np.full(20, 1 / 20)
     stats20 = estimate(universe(20))
     models = {
@@ -80,8 +88,11 @@ def run() -> None:
             if "lognormal" in name and months == 600:
                 continue
             seeds = iter(range(100))
-            samples = timings(lambda m=model, t=months, s=seeds: simulate(m, flows, t, 10_000, next(s), 2e6),
-                              repeats=9 if "lognormal" not in name else 3, warmup=1)  # fmt: skip
+            samples = timings(
+                lambda m=model, t=months, s=seeds: simulate(m, flows, t, 10_000, next(s), 2e6),
+                repeats=9 if "lognormal" not in name else 3,
+                warmup=1,
+            )
             rows.append(
                 [
                     f"{name}, 10,000 x {months}",
@@ -91,8 +102,16 @@ def run() -> None:
             )
     table("Monte Carlo with cash flows and percentiles (median)", ["run", "ms", "target"], rows)
 
-    plan = RetirementPlan(55, 65, 95, 1_000_000, monthly_contribution=2_000, annual_spending=60_000,
-                          annual_pension=20_000, pension_start_age=67)  # fmt: skip
+    plan = RetirementPlan(
+        55,
+        65,
+        95,
+        1_000_000,
+        monthly_contribution=2_000,
+        annual_spending=60_000,
+        annual_pension=20_000,
+        pension_start_age=67,
+    )
     samples = timings(
         lambda: solve_spending(ReturnModel.gbm(0.06, 0.12), plan, 0.9, 10_000, seed=1), repeats=3
     )

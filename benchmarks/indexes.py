@@ -76,13 +76,25 @@ GRID_CASES = {
     "page 1, newest first": {"startRow": 0, "endRow": 50},
     "page 100, newest first": {"startRow": 4950, "endRow": 5000},
     "page 1, oldest first": {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "date", "sort": "asc"}]},
-    "page 1, sorted by amount": {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "amount", "sort": "desc"}]},
-    "category = Groceries": {"startRow": 0, "endRow": 50,
-                             "filterModel": {"category": {"filterType": "text", "type": "equals", "filter": "groceries"}}},
-    "description contains 'amazon', amount < -100": {"startRow": 0, "endRow": 50, "filterModel": {
-        "description": {"filterType": "text", "type": "contains", "filter": "amazon"},
-        "amount": {"filterType": "number", "type": "lessThan", "filter": -100}}},
-}  # fmt: skip
+    "page 1, sorted by amount": {
+        "startRow": 0,
+        "endRow": 50,
+        "sortModel": [{"colId": "amount", "sort": "desc"}],
+    },
+    "category = Groceries": {
+        "startRow": 0,
+        "endRow": 50,
+        "filterModel": {"category": {"filterType": "text", "type": "equals", "filter": "groceries"}},
+    },
+    "description contains 'amazon', amount < -100": {
+        "startRow": 0,
+        "endRow": 50,
+        "filterModel": {
+            "description": {"filterType": "text", "type": "contains", "filter": "amazon"},
+            "amount": {"filterType": "number", "type": "lessThan", "filter": -100},
+        },
+    },
+}
 
 
 def _grid(engine) -> None:
@@ -112,8 +124,11 @@ def _grid(engine) -> None:
             samples = timings(lambda r=request: page(session, accounts, r), repeats=7, warmup=1)
             remembered = timings(lambda r=request: page(session, accounts, r, remember), repeats=7, warmup=1)
             rows.append([name, median_ms(samples), median_ms(remembered)])
-    table(f"Transactions grid for one household ({len(accounts)} accounts, {total:,} transactions; rows + total count)",
-          ["request", "first block ms", "next blocks ms (count cached)"], rows)  # fmt: skip
+    table(
+        f"Transactions grid for one household ({len(accounts)} accounts, {total:,} transactions; rows + total count)",
+        ["request", "first block ms", "next blocks ms (count cached)"],
+        rows,
+    )
 
 
 def _time_queries(engine, params: list[dict]) -> dict[str, float]:
@@ -140,10 +155,14 @@ def run() -> None:
         households = [r[0] for r in conn.exec_driver_sql("SELECT id FROM households")]
     rng = random.Random(7)
     params = [
-        {"account": rng.choice(accounts), "household": rng.choice(households),
-         "start": "2016-01-01", "end": "2017-12-31"}
+        {
+            "account": rng.choice(accounts),
+            "household": rng.choice(households),
+            "start": "2016-01-01",
+            "end": "2017-12-31",
+        }
         for _ in range(SAMPLES)
-    ]  # fmt: skip
+    ]
     print(f"\n{note} ({time.perf_counter() - started:.1f} s); {transactions:,} transactions")
     without = _time_queries(engine, params)
     built = time.perf_counter()
@@ -174,5 +193,8 @@ def seeding() -> None:
         engine = make_engine(settings.database_url)
         report = demo.seed(engine, settings.market_data_path)
         engine.dispose()
-    table("Demo data seeding (default size, migrated SQLite)", ["what", "seconds"],
-          [[report.message.split(":", 1)[1].strip()[:90], report.seconds]])  # fmt: skip
+    table(
+        "Demo data seeding (default size, migrated SQLite)",
+        ["what", "seconds"],
+        [[report.message.split(":", 1)[1].strip()[:90], report.seconds]],
+    )

@@ -13,5 +13,15 @@ from callbacks import (
     threads,
 )
 
-__all__ = ["diversification", "goals", "monte_carlo", "optimisation", "overview", "retirement", "risk", "shell",
-           "tax", "threads"]  # fmt: skip
+__all__ = [
+    "diversification",
+    "goals",
+    "monte_carlo",
+    "optimisation",
+    "overview",
+    "retirement",
+    "risk",
+    "shell",
+    "tax",
+    "threads",
+]

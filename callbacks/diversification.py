@@ -19,11 +19,18 @@ def diversification_report(clean: dict, household, refresh: bool = False):
 
 def summarise(out, _clean):
     report = out[0]
-    return None, {k: round(getattr(report, k), 6) for k in ("hhi", "effective_holdings", "effective_bets",
-                                                          "diversification_ratio", "volatility")}  # fmt: skip
+    return None, {
+        k: round(getattr(report, k), 6)
+        for k in ("hhi", "effective_holdings", "effective_bets", "diversification_ratio", "volatility")
+    }
 
 
 run_diversification, download_csv = register_analysis(
-    PAGE, FIELDS, diversification_report, lambda out: results_panel(*out), lambda out: csv_rows(out[0]),
-    "diversification", summarise,
-)  # fmt: skip
+    PAGE,
+    FIELDS,
+    diversification_report,
+    lambda out: results_panel(*out),
+    lambda out: csv_rows(out[0]),
+    "diversification",
+    summarise,
+)

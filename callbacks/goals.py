@@ -52,20 +52,24 @@ def render_goals(_run, _recompute, household_id, _version, values, field_ids):
         if errors:
             raise FormErrors(errors)
         goals, as_of, model, specs = evaluation(household, clean)
-        results = analytics.goal_probabilities(model, specs, household=household.id,
-                                               refresh=ctx.triggered_id == "goals-recompute")  # fmt: skip
+        results = analytics.goal_probabilities(
+            model, specs, household=household.id, refresh=ctx.triggered_id == "goals-recompute"
+        )
         by_id = {g.id: r for g, r in zip(goals, results, strict=True)}
         content = [
             html.P(
                 f"Horizons from the valuation date {as_of:%Y-%m-%d}; {model.paths:,} paths, seed {model.seed}; "
                 "amounts in today's money.",
                 className="small text-muted",
-            ),  # fmt: skip
+            ),
             goals_table(goals, by_id),
         ]
         if goals:
-            content.append(dcc.Graph(id="goals-chart", figure=probability_figure(goals, by_id),
-                                     config={"displaylogo": False}))  # fmt: skip
+            content.append(
+                dcc.Graph(
+                    id="goals-chart", figure=probability_figure(goals, by_id), config={"displaylogo": False}
+                )
+            )
         options = [{"label": g.name, "value": g.id} for g in goals]
         search = to_query(SIM_FIELDS, raw, household.id)
         return classes, messages, content, None, search, options, search
@@ -92,9 +96,14 @@ def fill_goal_form(edit_clicks, _new, household_id, form_ids):
         raise PreventUpdate  # the table was redrawn, nobody clicked
     household = authorize_household(household_id)
     goal = get_goal(household, trigger.get("index"))
-    values = {"name": goal.name, "target_amount": goal.target_amount, "target_date": goal.target_date.isoformat(),
-              "priority": goal.priority, "current_amount": goal.current_amount,
-              "monthly_contribution": goal.monthly_contribution}  # fmt: skip
+    values = {
+        "name": goal.name,
+        "target_amount": goal.target_amount,
+        "target_date": goal.target_date.isoformat(),
+        "priority": goal.priority,
+        "current_amount": goal.current_amount,
+        "monthly_contribution": goal.monthly_contribution,
+    }
     return [values[n] for n in names], goal.id, f"Edit goal: {goal.name}"
 
 
@@ -159,12 +168,14 @@ def solve_saving(_clicks, goal_id, household_id, values, field_ids):
         if index is None:
             raise InvalidInput("Choose one of this household's goals.")
         solution = analytics.goal_saving(model, specs[index], clean["probability"], household=household.id)
-        return html.P([
-            f"To reach {goals[index].name} ({money(goals[index].target_amount)}) with {percent(clean['probability'], 0)} "
-            "probability, save ",
-            html.Strong(money(solution.monthly_saving), id="goals-solved-saving"),
-            f" a month (today's money); on the same {model.paths:,} paths that reaches {percent(solution.achieved_probability)}.",
-        ])  # fmt: skip
+        return html.P(
+            [
+                f"To reach {goals[index].name} ({money(goals[index].target_amount)}) with {percent(clean['probability'], 0)} "
+                "probability, save ",
+                html.Strong(money(solution.monthly_saving), id="goals-solved-saving"),
+                f" a month (today's money); on the same {model.paths:,} paths that reaches {percent(solution.achieved_probability)}.",
+            ]
+        )
     except Exception as error:  # noqa: BLE001 - shown on the page
         return error_alert(error)
 
@@ -183,8 +194,19 @@ def download_csv(_clicks, household_id, values, field_ids):
     household = authorize_household(household_id)
     goals, _as_of, model, specs = evaluation(household, clean)
     results = analytics.goal_probabilities(model, specs, household=household.id)
-    rows = [[g.name, g.priority, g.target_amount, g.target_date.isoformat(), g.current_amount, g.monthly_contribution,
-             round(r.probability, 6), round(r.median_ending_wealth, 2)] for g, r in zip(goals, results, strict=True)]  # fmt: skip
+    rows = [
+        [
+            g.name,
+            g.priority,
+            g.target_amount,
+            g.target_date.isoformat(),
+            g.current_amount,
+            g.monthly_contribution,
+            round(r.probability, 6),
+            round(r.median_ending_wealth, 2),
+        ]
+        for g, r in zip(goals, results, strict=True)
+    ]
     header = [
         "goal",
         "priority",

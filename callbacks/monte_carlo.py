@@ -160,8 +160,10 @@ def summarise(clean: dict, household) -> tuple[int, dict]:
         "median_ending_wealth": round(result.ending_wealth_percentiles[50], 2),
         "mean_ending_wealth": round(result.mean_ending_wealth, 2),
         "probability_of_depletion": round(result.probability_of_depletion, 6),
-        "paths": result.paths, "years": result.months // 12, "model": result.model["model"],
-    }  # fmt: skip
+        "paths": result.paths,
+        "years": result.months // 12,
+        "model": result.model["model"],
+    }
 
 
 register_summary(PAGE, FIELDS, summarise)

@@ -46,14 +46,23 @@ def optimisation_request(clean: dict, household):
     lower, upper = parse_sector_limits(clean["sector_limits"], clean["sector_max"])
     universe_sectors = {analytics.SECURITIES[t][1] or "Broad market (ETF)" for t in tickers}
     request = analytics.OptimisationRequest.build(
-        tickers=tickers, start=clean["start"], end=clean["end"], objective=clean["objective"],
-        returns_model=clean["returns_model"], risk_model=clean["risk_model"], risk_free_rate=clean["risk_free_rate"],
-        target_volatility=clean["target_volatility"], target_return=clean["target_return"],
-        risk_aversion=clean["risk_aversion"], min_weight=clean["min_weight"], max_weight=clean["max_weight"],
+        tickers=tickers,
+        start=clean["start"],
+        end=clean["end"],
+        objective=clean["objective"],
+        returns_model=clean["returns_model"],
+        risk_model=clean["risk_model"],
+        risk_free_rate=clean["risk_free_rate"],
+        target_volatility=clean["target_volatility"],
+        target_return=clean["target_return"],
+        risk_aversion=clean["risk_aversion"],
+        min_weight=clean["min_weight"],
+        max_weight=clean["max_weight"],
         sector_lower={s: v for s, v in lower.items() if s in universe_sectors},
         sector_upper={s: v for s, v in upper.items() if s in universe_sectors},
-        views=parse_views(clean["views"]), bl_objective=clean["bl_objective"],
-    )  # fmt: skip
+        views=parse_views(clean["views"]),
+        bl_objective=clean["bl_objective"],
+    )
     overlap = {t: w for t, w in held.items() if t in request.tickers}
     current = overlap if overlap and sum(overlap.values()) > 0 else None
     return request, current, described
@@ -129,8 +138,10 @@ def _mark(field_ids, errors, classes, messages):
     from components.forms import marks
 
     extra_classes, extra_messages = marks(field_ids, errors, {f.name: f for f in FIELDS})
-    return ([c or e for c, e in zip(classes, extra_classes, strict=True)],
-            [m or e for m, e in zip(messages, extra_messages, strict=True)])  # fmt: skip
+    return (
+        [c or e for c, e in zip(classes, extra_classes, strict=True)],
+        [m or e for m, e in zip(messages, extra_messages, strict=True)],
+    )
 
 
 @dash.callback(
@@ -160,8 +171,10 @@ def show_frontier_point(click, household_id, values, field_ids):
         for t, w in weights.items()
         if w > 1e-6
     ]
-    summary = (f"Return {frontier.returns[index]:.2%}, volatility {frontier.volatilities[index]:.2%}, "
-               f"Sharpe {frontier.sharpe[index]:.2f}")  # fmt: skip
+    summary = (
+        f"Return {frontier.returns[index]:.2%}, volatility {frontier.volatilities[index]:.2%}, "
+        f"Sharpe {frontier.sharpe[index]:.2f}"
+    )
     return [
         dash.html.P(summary, className="small mb-1", id="opt-point-summary"),
         weights_table(rows, "opt-point-weights"),
@@ -181,10 +194,23 @@ def download_csv(_clicks, household_id, values, field_ids):
     if errors:
         raise FormErrors(errors)
     request, optimal, frontier, current, _perf, allocation, prices, _ = _compute(clean, household, False)
-    rows = [["weights", t, round(w, 8), round((current or {}).get(t, 0.0), 8), allocation.shares.get(t, 0), prices[t]]
-            for t, w in optimal.weights.items()]  # fmt: skip
-    rows += [["frontier", i, round(float(r), 8), round(float(v), 8), round(float(s), 6), ""]
-             for i, (r, v, s) in enumerate(zip(frontier.returns, frontier.volatilities, frontier.sharpe, strict=True))]  # fmt: skip
+    rows = [
+        [
+            "weights",
+            t,
+            round(w, 8),
+            round((current or {}).get(t, 0.0), 8),
+            allocation.shares.get(t, 0),
+            prices[t],
+        ]
+        for t, w in optimal.weights.items()
+    ]
+    rows += [
+        ["frontier", i, round(float(r), 8), round(float(v), 8), round(float(s), 6), ""]
+        for i, (r, v, s) in enumerate(
+            zip(frontier.returns, frontier.volatilities, frontier.sharpe, strict=True)
+        )
+    ]
     header = [
         "section",
         "asset_or_point",
@@ -201,10 +227,12 @@ def summarise(clean: dict, household) -> tuple[None, dict]:
     result = analytics.optimise(request, household=household.id)
     top = sorted(result.weights.items(), key=lambda kv: -kv[1])[:5]
     return None, {
-        "objective": result.objective, "expected_return": round(result.expected_return, 6),
-        "volatility": round(result.volatility, 6), "sharpe": round(result.sharpe, 4),
+        "objective": result.objective,
+        "expected_return": round(result.expected_return, 6),
+        "volatility": round(result.volatility, 6),
+        "sharpe": round(result.sharpe, 4),
         "top_weights": {t: round(w, 4) for t, w in top},
-    }  # fmt: skip
+    }
 
 
 register_summary(PAGE, FIELDS, summarise)

@@ -8,18 +8,26 @@ from dashboard import analytics
 
 
 def tax_report(clean: dict, household, refresh: bool = False):
-    report = analytics.tax(household.id, household.data_version, clean["short_term_rate"], clean["long_term_rate"],
-                           clean["min_loss"], refresh=refresh)  # fmt: skip
+    report = analytics.tax(
+        household.id,
+        household.data_version,
+        clean["short_term_rate"],
+        clean["long_term_rate"],
+        clean["min_loss"],
+        refresh=refresh,
+    )
     return report, f"{household.name}: {len(report.lots)} lots"
 
 
 def summarise(out, _clean):
     report = out[0]
     return None, {
-        "short_term_gain": round(report.short_term_gain, 2), "long_term_gain": round(report.long_term_gain, 2),
-        "estimated_tax": round(report.estimated_tax, 2), "harvest_savings": round(report.estimated_savings, 2),
+        "short_term_gain": round(report.short_term_gain, 2),
+        "long_term_gain": round(report.long_term_gain, 2),
+        "estimated_tax": round(report.estimated_tax, 2),
+        "harvest_savings": round(report.estimated_savings, 2),
         "harvest_candidates": len(report.candidates),
-    }  # fmt: skip
+    }
 
 
 run_tax, download_csv = register_analysis(

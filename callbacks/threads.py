@@ -77,8 +77,11 @@ def save_to_thread(_clicks, scenario, thread_id, title, note, household_id):
                 raise InvalidInput("Choose a thread or give a new one a title.")
             thread_id = create_thread(household.id, user.id, title)
         save_run(household.id, user.id, thread_id, prefix, scenario, seed, summary, note)
-        done = dbc.Alert(["Saved. ", dash.dcc.Link("Open the threads", href=dash.get_relative_path("/threads"))],
-                         color="success", className="py-1 mb-0")  # fmt: skip
+        done = dbc.Alert(
+            ["Saved. ", dash.dcc.Link("Open the threads", href=dash.get_relative_path("/threads"))],
+            color="success",
+            className="py-1 mb-0",
+        )
         return done, _options(household), thread_id, "", ""
     except Exception as error:  # noqa: BLE001 - shown beside the button
         return error_alert(error), no_update, no_update, no_update, no_update

@@ -35,7 +35,7 @@ def heatmap(report) -> dict:
                 "reversescale": True,
                 "hovertemplate": "%{y} / %{x}: %{z:.2f}<extra></extra>",
             }
-        ],  # fmt: skip
+        ],
         "layout": {
             "title": {
                 "text": "Correlation of daily returns (cluster order)",
@@ -45,7 +45,7 @@ def heatmap(report) -> dict:
             "height": 460,
             "margin": {"l": 60, "r": 10, "t": 40, "b": 60},
             "yaxis": {"autorange": "reversed"},
-        },  # fmt: skip
+        },
     }
 
 
@@ -53,15 +53,30 @@ def contributions_figure(report) -> dict:
     tickers = sorted(report.weights, key=lambda t: -report.risk_contributions[t])
     return {
         "data": [
-            {"type": "bar", "name": "Weight", "x": tickers, "y": [round(report.weights[t], 5) for t in tickers],
-             "marker": {"color": "#999"}},
-            {"type": "bar", "name": "Share of risk", "x": tickers,
-             "y": [round(report.risk_contributions[t], 5) for t in tickers], "marker": {"color": "#2fa4e7"}},
+            {
+                "type": "bar",
+                "name": "Weight",
+                "x": tickers,
+                "y": [round(report.weights[t], 5) for t in tickers],
+                "marker": {"color": "#999"},
+            },
+            {
+                "type": "bar",
+                "name": "Share of risk",
+                "x": tickers,
+                "y": [round(report.risk_contributions[t], 5) for t in tickers],
+                "marker": {"color": "#2fa4e7"},
+            },
         ],
-        "layout": {"title": {"text": "Weight vs contribution to risk", "font": {"size": 15}, "x": 0.02},
-                   "yaxis": {"tickformat": ".0%"}, "barmode": "group", "height": 340,
-                   "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "legend": {"orientation": "h", "y": -0.2}},
-    }  # fmt: skip
+        "layout": {
+            "title": {"text": "Weight vs contribution to risk", "font": {"size": 15}, "x": 0.02},
+            "yaxis": {"tickformat": ".0%"},
+            "barmode": "group",
+            "height": 340,
+            "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+            "legend": {"orientation": "h", "y": -0.2},
+        },
+    }
 
 
 def sectors_figure(report) -> dict:
@@ -76,45 +91,74 @@ def sectors_figure(report) -> dict:
                 "marker": {"color": "#033c73"},
                 "hovertemplate": "%{y}: %{x:.1%}<extra></extra>",
             }
-        ],  # fmt: skip
+        ],
         "layout": {
             "title": {"text": "Sector exposure", "font": {"size": 15}, "x": 0.02},
             "xaxis": {"tickformat": ".0%"},
             "yaxis": {"automargin": True, "autorange": "reversed"},
             "height": 60 + 32 * len(names),
             "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
-        },  # fmt: skip
+        },
     }
 
 
 def _card(label, value, test_id, help_text):
-    body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-4 fw-semibold", id=test_id),
-            html.Div(help_text, className="small text-muted")]  # fmt: skip
+    body = [
+        html.Div(label, className="text-muted small"),
+        html.Div(value, className="fs-4 fw-semibold", id=test_id),
+        html.Div(help_text, className="small text-muted"),
+    ]
     return dbc.Col(dbc.Card(dbc.CardBody(body)), md=3)
 
 
 def results_panel(report, described: str) -> html.Div:
     n = len(report.weights)
-    return html.Div([
-        html.P(described, className="small text-muted"),
-        dbc.Row([
-            _card("Concentration (HHI)", f"{report.hhi:.3f}", "div-hhi", "sum of squared weights"),
-            _card("Effective holdings", f"{report.effective_holdings:.1f}", "div-effective-holdings", f"of {n} (1 / HHI)"),
-            _card("Effective bets", f"{report.effective_bets:.1f}", "div-effective-bets", "independent risk sources (Meucci)"),
-            _card("Diversification ratio", f"{report.diversification_ratio:.2f}", "div-ratio",
-                  f"volatility {percent(report.volatility)}"),
-        ], className="g-2 mb-2"),  # fmt: skip
-        dbc.Row([
-            dbc.Col(dcc.Graph(id="div-heatmap", figure=heatmap(report), config=GRAPH_CONFIG), lg=7),
-            dbc.Col([dcc.Graph(id="div-sectors", figure=sectors_figure(report), config=GRAPH_CONFIG)], lg=5),
-        ]),
-        dcc.Graph(id="div-contributions", figure=contributions_figure(report), config=GRAPH_CONFIG),
-    ])  # fmt: skip
+    return html.Div(
+        [
+            html.P(described, className="small text-muted"),
+            dbc.Row(
+                [
+                    _card("Concentration (HHI)", f"{report.hhi:.3f}", "div-hhi", "sum of squared weights"),
+                    _card(
+                        "Effective holdings",
+                        f"{report.effective_holdings:.1f}",
+                        "div-effective-holdings",
+                        f"of {n} (1 / HHI)",
+                    ),
+                    _card(
+                        "Effective bets",
+                        f"{report.effective_bets:.1f}",
+                        "div-effective-bets",
+                        "independent risk sources (Meucci)",
+                    ),
+                    _card(
+                        "Diversification ratio",
+                        f"{report.diversification_ratio:.2f}",
+                        "div-ratio",
+                        f"volatility {percent(report.volatility)}",
+                    ),
+                ],
+                className="g-2 mb-2",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Graph(id="div-heatmap", figure=heatmap(report), config=GRAPH_CONFIG), lg=7),
+                    dbc.Col(
+                        [dcc.Graph(id="div-sectors", figure=sectors_figure(report), config=GRAPH_CONFIG)],
+                        lg=5,
+                    ),
+                ]
+            ),
+            dcc.Graph(id="div-contributions", figure=contributions_figure(report), config=GRAPH_CONFIG),
+        ]
+    )
 
 
 def csv_rows(report) -> tuple[list[str], list[list]]:
     rows = [["holding", t, report.weights[t], report.risk_contributions[t]] for t in report.weights]
     rows += [["sector", s, w, ""] for s, w in report.sector_exposure.items()]
-    rows += [["summary", k, getattr(report, k), ""] for k in ("hhi", "effective_holdings", "effective_bets",
-                                                             "diversification_ratio", "volatility")]  # fmt: skip
+    rows += [
+        ["summary", k, getattr(report, k), ""]
+        for k in ("hhi", "effective_holdings", "effective_bets", "diversification_ratio", "volatility")
+    ]
     return ["section", "name", "weight_or_value", "share_of_risk"], rows

@@ -28,20 +28,38 @@ def form_field(page: str, field: Field, value=None, width: int | None = None) ->
     if field.kind in (NUMBER, INTEGER):
         # No min/max on the element: the browser would hand back an empty value for an out-of-range
         # number, and the server's message ("must be between ...") is the one the analyst should see.
-        control = dbc.Input(id=control_id, type="number", value=value, step=1 if field.kind == INTEGER else field.step,
-                            debounce=True, inputMode="decimal")  # fmt: skip
+        control = dbc.Input(
+            id=control_id,
+            type="number",
+            value=value,
+            step=1 if field.kind == INTEGER else field.step,
+            debounce=True,
+            inputMode="decimal",
+        )
     elif field.kind == CHOICE:
         control = dbc.Select(
             id=control_id, value=value, options=[{"label": lbl, "value": v} for v, lbl in field.choices]
         )
     elif field.kind == MULTI:
-        control = dcc.Dropdown(id=control_id, value=value or [], multi=True, className="meridian-dropdown",
-                               options=[{"label": lbl, "value": v} for v, lbl in field.choices])  # fmt: skip
+        control = dcc.Dropdown(
+            id=control_id,
+            value=value or [],
+            multi=True,
+            className="meridian-dropdown",
+            options=[{"label": lbl, "value": v} for v, lbl in field.choices],
+        )
     elif field.kind == DATE:
         # Text, not type="date": a controlled date input is reset by React while a date is half
         # typed, so typing one would never work. The server reads YYYY-MM-DD and says so if not.
-        control = dbc.Input(id=control_id, type="text", value=value, debounce=True, placeholder="YYYY-MM-DD",
-                            maxLength=10, pattern=r"\d{4}-\d{2}-\d{2}")  # fmt: skip
+        control = dbc.Input(
+            id=control_id,
+            type="text",
+            value=value,
+            debounce=True,
+            placeholder="YYYY-MM-DD",
+            maxLength=10,
+            pattern=r"\d{4}-\d{2}-\d{2}",
+        )
     else:
         control = dbc.Input(id=control_id, type="text", value=value, debounce=True, maxLength=2000)
     parts = [

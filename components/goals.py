@@ -11,8 +11,13 @@ from dashboard.forms import CHOICE, DATE, INTEGER, NUMBER, Field
 PAGE = "goals"  # the goal form
 SIM_PAGE = "goalsim"  # the simulation settings
 SIM_FIELDS = [
-    Field("model", "Return model", CHOICE, "parametric", choices=(
-        ("parametric", "Household holdings (parametric)"), ("gbm", "Geometric Brownian motion"))),
+    Field(
+        "model",
+        "Return model",
+        CHOICE,
+        "parametric",
+        choices=(("parametric", "Household holdings (parametric)"), ("gbm", "Geometric Brownian motion")),
+    ),
     Field("mu", "Expected return, GBM", NUMBER, 6.0, -50, 50, percent=True),
     Field("sigma", "Volatility, GBM", NUMBER, 12.0, 0, 150, percent=True),
     Field("start", "Statistics from", DATE, "2008-04-11", required=False),
@@ -21,7 +26,7 @@ SIM_FIELDS = [
     Field("paths", "Paths", INTEGER, 10_000, 100, 100_000),
     Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
     Field("probability", "Solve for probability", NUMBER, 80.0, 1, 99, percent=True),
-]  # fmt: skip
+]
 EDIT_TYPE = "goals-edit"
 
 
@@ -31,24 +36,40 @@ def goals_table(goals, results: dict | None) -> dbc.Table:
     rows = []
     for goal in goals:
         result = (results or {}).get(goal.id)
-        rows.append(html.Tr([
-            html.Td(goal.name), html.Td(goal.priority.capitalize()),
-            html.Td(money(goal.target_amount), className="text-end"), html.Td(goal.target_date.strftime("%b %Y")),
-            html.Td(money(goal.current_amount), className="text-end"),
-            html.Td(money(goal.monthly_contribution), className="text-end"),
-            html.Td(percent(result.probability) if result else "—", className="text-end fw-semibold",
-                    id={"type": "goals-probability", "index": goal.id}),
-            html.Td(money(result.median_ending_wealth) if result else "—", className="text-end"),
-            html.Td(dbc.Button("Edit", id={"type": EDIT_TYPE, "index": goal.id}, size="sm", color="link")),
-        ]))  # fmt: skip
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(goal.name),
+                    html.Td(goal.priority.capitalize()),
+                    html.Td(money(goal.target_amount), className="text-end"),
+                    html.Td(goal.target_date.strftime("%b %Y")),
+                    html.Td(money(goal.current_amount), className="text-end"),
+                    html.Td(money(goal.monthly_contribution), className="text-end"),
+                    html.Td(
+                        percent(result.probability) if result else "—",
+                        className="text-end fw-semibold",
+                        id={"type": "goals-probability", "index": goal.id},
+                    ),
+                    html.Td(money(result.median_ending_wealth) if result else "—", className="text-end"),
+                    html.Td(
+                        dbc.Button("Edit", id={"type": EDIT_TYPE, "index": goal.id}, size="sm", color="link")
+                    ),
+                ]
+            )
+        )
     if not rows:
         rows = [
             html.Tr(
                 html.Td("No goals yet: add one with the form.", colSpan=len(header), className="text-muted")
             )
         ]
-    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)], hover=True, size="sm",
-                     responsive=True, id="goals-table")  # fmt: skip
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
+        hover=True,
+        size="sm",
+        responsive=True,
+        id="goals-table",
+    )
 
 
 def probability_figure(goals, results: dict) -> dict:
@@ -65,12 +86,12 @@ def probability_figure(goals, results: dict) -> dict:
                 "marker": {"color": colours},
                 "hovertemplate": "%{y}: %{x:.1%}<extra></extra>",
             }
-        ],  # fmt: skip
+        ],
         "layout": {
             "title": {"text": "Probability of reaching each goal", "font": {"size": 15}, "x": 0.02},
             "xaxis": {"range": [0, 1], "tickformat": ".0%"},
             "yaxis": {"automargin": True},
             "height": max(200, 60 + 40 * len(names)),
             "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
-        },  # fmt: skip
+        },
     }

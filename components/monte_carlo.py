@@ -18,15 +18,51 @@ BACKGROUND_THRESHOLD = (
 )
 
 FIELDS = [
-    Field("model", "Model", CHOICE, "parametric", choices=(
-        ("parametric", "Parametric (household holdings)"), ("bootstrap", "Historical bootstrap (holdings)"),
-        ("gbm", "Geometric Brownian motion"))),
+    Field(
+        "model",
+        "Model",
+        CHOICE,
+        "parametric",
+        choices=(
+            ("parametric", "Parametric (household holdings)"),
+            ("bootstrap", "Historical bootstrap (holdings)"),
+            ("gbm", "Geometric Brownian motion"),
+        ),
+    ),
     Field("mu", "Expected return, GBM", NUMBER, 7.0, -50, 50, percent=True),
     Field("sigma", "Volatility, GBM", NUMBER, 15.0, 0, 150, percent=True),
-    Field("start", "Statistics from", DATE, "2008-04-11", required=False, help="Holdings' history used by the parametric and bootstrap models."),
-    Field("distribution", "Distribution", CHOICE, "normal", choices=(("normal", "Normal"), ("lognormal", "Lognormal"))),
-    Field("rebalance", "Rebalancing", CHOICE, "1", choices=(("1", "Monthly"), ("3", "Quarterly"), ("12", "Yearly"), ("0", "Never"))),
-    Field("initial", "Initial wealth ($)", NUMBER, None, 0, 1e11, required=False, help="Empty: the household's invested assets today."),
+    Field(
+        "start",
+        "Statistics from",
+        DATE,
+        "2008-04-11",
+        required=False,
+        help="Holdings' history used by the parametric and bootstrap models.",
+    ),
+    Field(
+        "distribution",
+        "Distribution",
+        CHOICE,
+        "normal",
+        choices=(("normal", "Normal"), ("lognormal", "Lognormal")),
+    ),
+    Field(
+        "rebalance",
+        "Rebalancing",
+        CHOICE,
+        "1",
+        choices=(("1", "Monthly"), ("3", "Quarterly"), ("12", "Yearly"), ("0", "Never")),
+    ),
+    Field(
+        "initial",
+        "Initial wealth ($)",
+        NUMBER,
+        None,
+        0,
+        1e11,
+        required=False,
+        help="Empty: the household's invested assets today.",
+    ),
     Field("years", "Horizon (years)", INTEGER, 30, 1, 100),
     Field("contribution", "Monthly contribution ($)", NUMBER, 0.0, 0, 1e9),
     Field("withdrawal", "Monthly withdrawal ($)", NUMBER, 0.0, 0, 1e9),
@@ -36,14 +72,25 @@ FIELDS = [
     Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
     Field("paths", "Paths", INTEGER, 10_000, 100, 1_000_000),
     Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
-    Field("target", "Target, today's money ($)", NUMBER, None, 0, 1e13, required=False,
-          help="Success: real ending wealth at least this; empty: never depleted."),
+    Field(
+        "target",
+        "Target, today's money ($)",
+        NUMBER,
+        None,
+        0,
+        1e13,
+        required=False,
+        help="Success: real ending wealth at least this; empty: never depleted.",
+    ),
     Field("block", "Bootstrap block (months)", INTEGER, 12, 1, 120),
-]  # fmt: skip
+]
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
-BANDS = ((5, 95, "rgba(47, 164, 231, 0.15)", "5th-95th"), (10, 90, "rgba(47, 164, 231, 0.25)", "10th-90th"),
-         (25, 75, "rgba(47, 164, 231, 0.40)", "25th-75th"))  # fmt: skip
+BANDS = (
+    (5, 95, "rgba(47, 164, 231, 0.15)", "5th-95th"),
+    (10, 90, "rgba(47, 164, 231, 0.25)", "10th-90th"),
+    (25, 75, "rgba(47, 164, 231, 0.40)", "25th-75th"),
+)
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -51,23 +98,62 @@ def fan_chart(result) -> dict:
     years = [round(m / 12, 4) for m in result.recorded_months.tolist()]
     traces = []
     for low, high, colour, name in BANDS:
-        traces.append({"type": "scatter", "x": years, "y": result.percentiles_real[high].round(2).tolist(),
-                       "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False})  # fmt: skip
-        traces.append({"type": "scatter", "x": years, "y": result.percentiles_real[low].round(2).tolist(),
-                       "mode": "lines", "line": {"width": 0}, "fill": "tonexty", "fillcolor": colour, "name": name,
-                       "hovertemplate": f"{name}: %{{y:$,.0f}}<extra></extra>"})  # fmt: skip
-    traces.append({"type": "scatter", "x": years, "y": result.percentiles_real[50].round(2).tolist(),
-                   "mode": "lines", "line": {"color": "#033c73", "width": 2.5}, "name": "Median",
-                   "hovertemplate": "Year %{x:.1f}: median %{y:$,.0f}<extra></extra>"})  # fmt: skip
+        traces.append(
+            {
+                "type": "scatter",
+                "x": years,
+                "y": result.percentiles_real[high].round(2).tolist(),
+                "mode": "lines",
+                "line": {"width": 0},
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": years,
+                "y": result.percentiles_real[low].round(2).tolist(),
+                "mode": "lines",
+                "line": {"width": 0},
+                "fill": "tonexty",
+                "fillcolor": colour,
+                "name": name,
+                "hovertemplate": f"{name}: %{{y:$,.0f}}<extra></extra>",
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": years,
+            "y": result.percentiles_real[50].round(2).tolist(),
+            "mode": "lines",
+            "line": {"color": "#033c73", "width": 2.5},
+            "name": "Median",
+            "hovertemplate": "Year %{x:.1f}: median %{y:$,.0f}<extra></extra>",
+        }
+    )
     layout = {
         "title": {"text": "Wealth in today's money: percentile bands", "font": {"size": 15}},
-        "xaxis": {"title": {"text": "Years"}}, "yaxis": {"tickprefix": "$", "tickformat": ",.0f"},
-        "height": 380, "margin": {"l": 70, "r": 10, "t": 40, "b": 40}, "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"title": {"text": "Years"}},
+        "yaxis": {"tickprefix": "$", "tickformat": ",.0f"},
+        "height": 380,
+        "margin": {"l": 70, "r": 10, "t": 40, "b": 40},
+        "legend": {"orientation": "h", "y": -0.2},
         "hovermode": "x unified",
-    }  # fmt: skip
+    }
     if result.target:
-        layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": result.target, "y1": result.target,
-                             "line": {"color": "#c71c22", "dash": "dash"}}]  # fmt: skip
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": result.target,
+                "y1": result.target,
+                "line": {"color": "#c71c22", "dash": "dash"},
+            }
+        ]
     return {"data": traces, "layout": layout}
 
 
@@ -83,7 +169,7 @@ def histogram(result) -> dict:
                 "marker": {"color": "#2fa4e7"},
                 "hovertemplate": "%{x:$,.0f}: %{y} paths<extra></extra>",
             }
-        ],  # fmt: skip
+        ],
         "layout": {
             "title": {"text": "Ending wealth (today's money)", "font": {"size": 15}},
             "bargap": 0.02,
@@ -91,17 +177,35 @@ def histogram(result) -> dict:
             "yaxis": {"title": {"text": "Paths"}},
             "height": 320,
             "margin": {"l": 60, "r": 10, "t": 40, "b": 40},
-        },  # fmt: skip
+        },
     }
     if result.target:
-        figure["layout"]["shapes"] = [{"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": result.target,
-                                       "x1": result.target, "line": {"color": "#c71c22", "dash": "dash"}}]  # fmt: skip
+        figure["layout"]["shapes"] = [
+            {
+                "type": "line",
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "x0": result.target,
+                "x1": result.target,
+                "line": {"color": "#c71c22", "dash": "dash"},
+            }
+        ]
     return figure
 
 
 def _card(label, value, test_id):
-    return dbc.Col(dbc.Card(dbc.CardBody([html.Div(label, className="text-muted small"),
-                                          html.Div(value, className="fs-4 fw-semibold", id=test_id)])), md=3)  # fmt: skip
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(label, className="text-muted small"),
+                    html.Div(value, className="fs-4 fw-semibold", id=test_id),
+                ]
+            )
+        ),
+        md=3,
+    )
 
 
 def results_panel(result, request_summary: str) -> html.Div:
@@ -127,7 +231,7 @@ def results_panel(result, request_summary: str) -> html.Div:
                     ),
                 ],
                 className="g-3 mb-2",
-            ),  # fmt: skip
+            ),
             html.P(
                 [
                     f"{result.paths:,} paths over {result.months // 12} years, seed ",
@@ -135,7 +239,7 @@ def results_panel(result, request_summary: str) -> html.Div:
                     f". {request_summary}",
                 ],
                 className="small text-muted",
-            ),  # fmt: skip
+            ),
             dcc.Graph(id="mc-fan-chart", figure=fan_chart(result), config=GRAPH_CONFIG),
             dbc.Row(
                 [
@@ -166,7 +270,7 @@ def results_panel(result, request_summary: str) -> html.Div:
                                 ],
                                 size="sm",
                                 id="mc-percentiles",
-                            ),  # fmt: skip
+                            ),
                             html.H3("Maximum drawdown of the portfolio", className="h6 mt-2"),
                             dbc.Table(
                                 html.Tbody(
@@ -202,7 +306,7 @@ def results_panel(result, request_summary: str) -> html.Div:
                                 ),
                                 size="sm",
                                 id="mc-drawdowns",
-                            ),  # fmt: skip
+                            ),
                         ],
                         lg=5,
                     ),
@@ -220,7 +324,9 @@ def csv_rows(result) -> tuple[list[str], list[list]]:
     )
     rows = []
     for i, month in enumerate(result.recorded_months.tolist()):
-        rows.append([month, round(month / 12, 4)]
-                    + [round(float(result.percentiles[p][i]), 2) for p in result.percentiles]
-                    + [round(float(result.percentiles_real[p][i]), 2) for p in result.percentiles_real])  # fmt: skip
+        rows.append(
+            [month, round(month / 12, 4)]
+            + [round(float(result.percentiles[p][i]), 2) for p in result.percentiles]
+            + [round(float(result.percentiles_real[p][i]), 2) for p in result.percentiles_real]
+        )
     return header, rows

@@ -49,77 +49,143 @@ def allocation_figure(allocation: dict[str, float], title: str) -> dict:
     labels = list(allocation)
     values = [round(v, 2) for v in allocation.values()]
     return {
-        "data": [{
-            "type": "pie", "labels": labels, "values": values, "hole": 0.55, "sort": False,
-            "textinfo": "label+percent", "textposition": "inside", "insidetextorientation": "horizontal",
-            "hovertemplate": "%{label}: $%{value:,.0f} (%{percent})<extra></extra>",
-        }],
+        "data": [
+            {
+                "type": "pie",
+                "labels": labels,
+                "values": values,
+                "hole": 0.55,
+                "sort": False,
+                "textinfo": "label+percent",
+                "textposition": "inside",
+                "insidetextorientation": "horizontal",
+                "hovertemplate": "%{label}: $%{value:,.0f} (%{percent})<extra></extra>",
+            }
+        ],
         "layout": {
-            "title": {"text": title, "font": {"size": 15}}, "showlegend": False,
-            "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 320,
+            "title": {"text": title, "font": {"size": 15}},
+            "showlegend": False,
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+            "height": 320,
         },
-    }  # fmt: skip
+    }
 
 
 def cash_flow_figure(cash_flow) -> dict:
     months = [m.month.strftime("%b %Y") for m in cash_flow]
     return {
         "data": [
-            {"type": "bar", "name": "Income", "x": months, "y": [round(m.income, 2) for m in cash_flow],
-             "marker": {"color": "#73a839"}},
-            {"type": "bar", "name": "Spending", "x": months, "y": [round(-m.expense, 2) for m in cash_flow],
-             "marker": {"color": "#c71c22"}},
-            {"type": "scatter", "mode": "lines+markers", "name": "Net", "x": months,
-             "y": [round(m.net, 2) for m in cash_flow], "line": {"color": "#033c73"}},
+            {
+                "type": "bar",
+                "name": "Income",
+                "x": months,
+                "y": [round(m.income, 2) for m in cash_flow],
+                "marker": {"color": "#73a839"},
+            },
+            {
+                "type": "bar",
+                "name": "Spending",
+                "x": months,
+                "y": [round(-m.expense, 2) for m in cash_flow],
+                "marker": {"color": "#c71c22"},
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Net",
+                "x": months,
+                "y": [round(m.net, 2) for m in cash_flow],
+                "line": {"color": "#033c73"},
+            },
         ],
         "layout": {
-            "title": {"text": "Monthly cash flow (budget)", "font": {"size": 15}}, "barmode": "relative",
-            "yaxis": {"tickprefix": "$", "tickformat": ",.0f"}, "height": 320,
-            "margin": {"l": 60, "r": 10, "t": 40, "b": 40}, "legend": {"orientation": "h", "y": -0.2},
+            "title": {"text": "Monthly cash flow (budget)", "font": {"size": 15}},
+            "barmode": "relative",
+            "yaxis": {"tickprefix": "$", "tickformat": ",.0f"},
+            "height": 320,
+            "margin": {"l": 60, "r": 10, "t": 40, "b": 40},
+            "legend": {"orientation": "h", "y": -0.2},
         },
-    }  # fmt: skip
+    }
 
 
 def accounts_table(snapshot) -> dbc.Table:
-    header = html.Thead(html.Tr([html.Th(h) for h in (
-        "Account", "Type", "Institution", "Invested", "Cash", "Value", "Aggregator link")]))  # fmt: skip
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(h)
+                for h in ("Account", "Type", "Institution", "Invested", "Cash", "Value", "Aggregator link")
+            ]
+        )
+    )
     rows = []
     for account in snapshot.accounts:
         if account.linked_institution:
             synced = account.last_synced_at.strftime("%Y-%m-%d %H:%M") if account.last_synced_at else "never"
             status = "linked" if account.link_status == "active" else account.link_status.replace("_", " ")
-            link = html.Span([dbc.Badge(status, color="success" if status == "linked" else "warning",
-                                        className="me-1"), f"last sync {synced}"])  # fmt: skip
+            link = html.Span(
+                [
+                    dbc.Badge(status, color="success" if status == "linked" else "warning", className="me-1"),
+                    f"last sync {synced}",
+                ]
+            )
         else:
             link = html.Span("—", className="text-muted")
-        rows.append(html.Tr([
-            html.Td(account.name), html.Td(ACCOUNT_TYPE_LABELS.get(account.account_type, account.account_type)),
-            html.Td(account.institution), html.Td(money(account.invested), className="text-end"),
-            html.Td(money(account.cash), className="text-end"),
-            html.Td(money(account.value), className="text-end fw-semibold"), html.Td(link),
-        ]))  # fmt: skip
-    total = html.Tr([html.Td("Total", colSpan=5, className="fw-semibold"),
-                     html.Td(money(snapshot.net_worth), className="text-end fw-bold"), html.Td()])  # fmt: skip
-    return dbc.Table([header, html.Tbody(rows + [total])], id=ids.OVERVIEW_ACCOUNTS, hover=True,
-                     responsive=True, size="sm", className="align-middle")  # fmt: skip
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(account.name),
+                    html.Td(ACCOUNT_TYPE_LABELS.get(account.account_type, account.account_type)),
+                    html.Td(account.institution),
+                    html.Td(money(account.invested), className="text-end"),
+                    html.Td(money(account.cash), className="text-end"),
+                    html.Td(money(account.value), className="text-end fw-semibold"),
+                    html.Td(link),
+                ]
+            )
+        )
+    total = html.Tr(
+        [
+            html.Td("Total", colSpan=5, className="fw-semibold"),
+            html.Td(money(snapshot.net_worth), className="text-end fw-bold"),
+            html.Td(),
+        ]
+    )
+    return dbc.Table(
+        [header, html.Tbody(rows + [total])],
+        id=ids.OVERVIEW_ACCOUNTS,
+        hover=True,
+        responsive=True,
+        size="sm",
+        className="align-middle",
+    )
 
 
 def goals_table(snapshot, probabilities: dict | None = None) -> dbc.Table:
     """Goals with funding and, once computed, the probability of success (the Goals page's defaults)."""
-    header = html.Thead(html.Tr([html.Th(h) for h in (
-        "Goal", "Priority", "Target", "By", "Saved", "Funded", "Probability")]))  # fmt: skip
+    header = html.Thead(
+        html.Tr([html.Th(h) for h in ("Goal", "Priority", "Target", "By", "Saved", "Funded", "Probability")])
+    )
     rows = [
-        html.Tr([
-            html.Td(g.name), html.Td(g.priority.capitalize()), html.Td(money(g.target_amount), className="text-end"),
-            html.Td(g.target_date.strftime("%b %Y")), html.Td(money(g.current_amount), className="text-end"),
-            html.Td(percent(g.current_amount / g.target_amount, 0), className="text-end"),
-            html.Td(percent(probabilities[g.id], 0) if probabilities and g.id in probabilities else "…",
-                    className="text-end fw-semibold"),
-        ])
+        html.Tr(
+            [
+                html.Td(g.name),
+                html.Td(g.priority.capitalize()),
+                html.Td(money(g.target_amount), className="text-end"),
+                html.Td(g.target_date.strftime("%b %Y")),
+                html.Td(money(g.current_amount), className="text-end"),
+                html.Td(percent(g.current_amount / g.target_amount, 0), className="text-end"),
+                html.Td(
+                    percent(probabilities[g.id], 0) if probabilities and g.id in probabilities else "…",
+                    className="text-end fw-semibold",
+                ),
+            ]
+        )
         for g in snapshot.goals
-    ]  # fmt: skip
-    return dbc.Table([header, html.Tbody(rows)], id=ids.OVERVIEW_GOALS, hover=True, responsive=True,
-                     size="sm")  # fmt: skip
+    ]
+    return dbc.Table(
+        [header, html.Tbody(rows)], id=ids.OVERVIEW_GOALS, hover=True, responsive=True, size="sm"
+    )
 
 
 def threads_list(threads) -> html.Div:
@@ -134,7 +200,7 @@ def threads_list(threads) -> html.Div:
                     f"updated {t.updated_at:%Y-%m-%d}",
                     className="text-muted",
                 ),
-            ]  # fmt: skip
+            ]
         )
         for t in threads
     ]
@@ -193,7 +259,7 @@ def transactions_grid(key: str):
             "rowBuffer": 0,
             "infiniteInitialRowCount": 50,
             "animateRows": False,
-        },  # fmt: skip
+        },
         style={"height": "560px"},
     )
     # a new key per household and account: React mounts a fresh grid, which asks for its first block
@@ -225,7 +291,7 @@ def household_panel(snapshot, threads=()) -> html.Div:
                             ),
                         ),
                         lg=6,
-                    ),  # fmt: skip
+                    ),
                     dbc.Col(
                         dcc.Graph(
                             id=ids.OVERVIEW_SECTORS,
@@ -235,7 +301,7 @@ def household_panel(snapshot, threads=()) -> html.Div:
                             ),
                         ),
                         lg=6,
-                    ),  # fmt: skip
+                    ),
                 ],
                 className="g-3",
             ),
@@ -249,7 +315,7 @@ def household_panel(snapshot, threads=()) -> html.Div:
                             threads_list(threads),
                         ],
                         lg=6,
-                    ),  # fmt: skip
+                    ),
                     dbc.Col(
                         dcc.Graph(
                             id=ids.OVERVIEW_CASH_FLOW,
@@ -257,7 +323,7 @@ def household_panel(snapshot, threads=()) -> html.Div:
                             figure=cash_flow_figure(snapshot.cash_flow),
                         ),
                         lg=6,
-                    ),  # fmt: skip
+                    ),
                 ],
                 className="g-3 mt-1",
             ),
@@ -281,8 +347,9 @@ def households_table(rows: list[dict], selected: int | None) -> dbc.Table | dbc.
         )
         for row in rows
     ]
-    return dbc.Table([header, html.Tbody(body)], hover=True, responsive=True, size="sm",
-                     id="overview-households-table")  # fmt: skip
+    return dbc.Table(
+        [header, html.Tbody(body)], hover=True, responsive=True, size="sm", id="overview-households-table"
+    )
 
 
 def import_section() -> dbc.Card:
@@ -299,7 +366,7 @@ def import_section() -> dbc.Card:
                         "if any is wrong nothing is imported and each problem is listed.",
                     ],
                     className="small text-muted",
-                ),  # fmt: skip
+                ),
                 dbc.Row(
                     [
                         dbc.Col(
@@ -332,7 +399,7 @@ def import_section() -> dbc.Card:
                         ),
                     ],
                     className="g-2 align-items-center",
-                ),  # fmt: skip
+                ),
                 dcc.Loading(html.Div(id=ids.OVERVIEW_IMPORT_RESULT, className="mt-2"), type="default"),
             ]
         ),
@@ -353,7 +420,7 @@ def import_result(result) -> dbc.Alert | html.Div:
                 f"Nothing was imported: {result.total_errors:,} problem{'s' if result.total_errors != 1 else ''} "
                 "in the file. Fix them and upload it again.",
                 color="warning",
-            ),  # fmt: skip
+            ),
             dbc.Table(
                 [
                     html.Thead(html.Tr([html.Th("Row"), html.Th("Column"), html.Th("Problem")])),
@@ -361,7 +428,7 @@ def import_result(result) -> dbc.Alert | html.Div:
                 ],
                 size="sm",
                 id="overview-import-errors",
-            ),  # fmt: skip
+            ),
             html.P(f"… and {more:,} more." if more > 0 else "", className="small text-muted"),
         ]
     )

@@ -24,7 +24,7 @@ def action_buttons(prefix: str, run_label: str) -> html.Div:
                 outline=True,
                 className="me-2",
                 title="Ignore cached results and compute again",
-            ),  # fmt: skip
+            ),
             dbc.Button("Download CSV", id=f"{prefix}-download-button", color="secondary", outline=True),
         ],
         className="mt-2",

@@ -16,14 +16,27 @@ FIELDS = [
     Field("paths", "Monte Carlo VaR paths", INTEGER, 50_000, 1_000, 1_000_000),
     Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
 ]
-METHODS = {"historical": "Historical", "parametric": "Parametric (normal)", "cornish_fisher": "Cornish-Fisher",
-           "monte_carlo": "Monte Carlo"}  # fmt: skip
+METHODS = {
+    "historical": "Historical",
+    "parametric": "Parametric (normal)",
+    "cornish_fisher": "Cornish-Fisher",
+    "monte_carlo": "Monte Carlo",
+}
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def _card(label, value, test_id):
-    return dbc.Col(dbc.Card(dbc.CardBody([html.Div(label, className="text-muted small"),
-                                          html.Div(value, className="fs-4 fw-semibold", id=test_id)])), md=2)  # fmt: skip
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(label, className="text-muted small"),
+                    html.Div(value, className="fs-4 fw-semibold", id=test_id),
+                ]
+            )
+        ),
+        md=2,
+    )
 
 
 def drawdown_figure(report) -> dict:
@@ -41,13 +54,13 @@ def drawdown_figure(report) -> dict:
                 "line": {"color": "#c71c22", "width": 1},
                 "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
             }
-        ],  # fmt: skip
+        ],
         "layout": {
             "title": {"text": "Drawdown from the running peak", "font": {"size": 15}, "x": 0.02},
             "yaxis": {"tickformat": ".0%"},
             "height": 300,
             "margin": {"l": 50, "r": 10, "t": 40, "b": 30},
-        },  # fmt: skip
+        },
     }
 
 
@@ -62,53 +75,93 @@ def var_table(report) -> dbc.Table:
     def tail(row):
         return "n/a" if row.cvar != row.cvar else percent(row.cvar, 2)
 
-    body = [html.Tr([html.Td(METHODS[m]), html.Td(cell(r[0.95]), className="text-end"), html.Td(tail(r[0.95]), className="text-end"),
-                     html.Td(cell(r[0.99]), className="text-end"), html.Td(tail(r[0.99]), className="text-end")])
-            for m, r in rows.items()]  # fmt: skip
-    header = html.Thead(html.Tr([html.Th("One-day loss"), html.Th("VaR 95 %", className="text-end"),
-                                 html.Th("CVaR 95 %", className="text-end"), html.Th("VaR 99 %", className="text-end"),
-                                 html.Th("CVaR 99 %", className="text-end")]))  # fmt: skip
+    body = [
+        html.Tr(
+            [
+                html.Td(METHODS[m]),
+                html.Td(cell(r[0.95]), className="text-end"),
+                html.Td(tail(r[0.95]), className="text-end"),
+                html.Td(cell(r[0.99]), className="text-end"),
+                html.Td(tail(r[0.99]), className="text-end"),
+            ]
+        )
+        for m, r in rows.items()
+    ]
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th("One-day loss"),
+                html.Th("VaR 95 %", className="text-end"),
+                html.Th("CVaR 95 %", className="text-end"),
+                html.Th("VaR 99 %", className="text-end"),
+                html.Th("CVaR 99 %", className="text-end"),
+            ]
+        )
+    )
     return dbc.Table([header, html.Tbody(body)], size="sm", id="risk-var")
 
 
 def stress_table(report) -> dbc.Table:
     body = [
-        html.Tr([html.Td(s.name), html.Td(f"{s.start:%Y-%m-%d} – {s.end:%Y-%m-%d}"),
-                 html.Td(percent(s.portfolio_return), className="text-end fw-semibold"),
-                 html.Td(percent(s.benchmark_return) if s.benchmark_return is not None else "—", className="text-end"),
-                 html.Td(percent(s.max_drawdown), className="text-end"),
-                 html.Td(", ".join(s.proxied) or "—", className="small text-muted")])
+        html.Tr(
+            [
+                html.Td(s.name),
+                html.Td(f"{s.start:%Y-%m-%d} – {s.end:%Y-%m-%d}"),
+                html.Td(percent(s.portfolio_return), className="text-end fw-semibold"),
+                html.Td(
+                    percent(s.benchmark_return) if s.benchmark_return is not None else "—",
+                    className="text-end",
+                ),
+                html.Td(percent(s.max_drawdown), className="text-end"),
+                html.Td(", ".join(s.proxied) or "—", className="small text-muted"),
+            ]
+        )
         for s in report.stress
-    ]  # fmt: skip
-    header = html.Thead(html.Tr([html.Th(h) for h in ("Window", "Dates", "Portfolio", "S&P 500 (SPY)", "Max fall",
-                                                       "Stood in for by SPY")]))  # fmt: skip
+    ]
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(h)
+                for h in ("Window", "Dates", "Portfolio", "S&P 500 (SPY)", "Max fall", "Stood in for by SPY")
+            ]
+        )
+    )
     return dbc.Table([header, html.Tbody(body)], size="sm", id="risk-stress", responsive=True)
 
 
 def results_panel(report, described: str) -> html.Div:
     beta = f"{report.beta:.2f}" if report.beta is not None else "—"
-    return html.Div([
-        html.P(f"{described}; {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}, {report.observations:,} daily returns.",
-               className="small text-muted"),  # fmt: skip
-        dbc.Row([
-            _card("Annual return", percent(report.annual_return), "risk-return"),
-            _card("Volatility", percent(report.volatility), "risk-volatility"),
-            _card("Sharpe", f"{report.sharpe:.2f}", "risk-sharpe"),
-            _card("Sortino", f"{report.sortino:.2f}", "risk-sortino"),
-            _card("Beta vs SPY", beta, "risk-beta"),
-            _card("Max drawdown", percent(report.max_drawdown), "risk-max-drawdown"),
-        ], className="g-2 mb-2"),  # fmt: skip
-        dcc.Graph(id="risk-drawdown", figure=drawdown_figure(report), config=GRAPH_CONFIG),
-        html.H3("Value at risk and expected shortfall", className="h6 mt-2"),
-        var_table(report),
-        html.H3("Historical stress windows, today's weights", className="h6 mt-2"),
-        stress_table(report),
-    ])  # fmt: skip
+    return html.Div(
+        [
+            html.P(
+                f"{described}; {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}, {report.observations:,} daily returns.",
+                className="small text-muted",
+            ),
+            dbc.Row(
+                [
+                    _card("Annual return", percent(report.annual_return), "risk-return"),
+                    _card("Volatility", percent(report.volatility), "risk-volatility"),
+                    _card("Sharpe", f"{report.sharpe:.2f}", "risk-sharpe"),
+                    _card("Sortino", f"{report.sortino:.2f}", "risk-sortino"),
+                    _card("Beta vs SPY", beta, "risk-beta"),
+                    _card("Max drawdown", percent(report.max_drawdown), "risk-max-drawdown"),
+                ],
+                className="g-2 mb-2",
+            ),
+            dcc.Graph(id="risk-drawdown", figure=drawdown_figure(report), config=GRAPH_CONFIG),
+            html.H3("Value at risk and expected shortfall", className="h6 mt-2"),
+            var_table(report),
+            html.H3("Historical stress windows, today's weights", className="h6 mt-2"),
+            stress_table(report),
+        ]
+    )
 
 
 def csv_rows(report) -> tuple[list[str], list[list]]:
-    rows = [["metric", k, getattr(report, k), ""] for k in ("annual_return", "volatility", "sharpe", "sortino",
-                                                           "beta", "max_drawdown")]  # fmt: skip
+    rows = [
+        ["metric", k, getattr(report, k), ""]
+        for k in ("annual_return", "volatility", "sharpe", "sortino", "beta", "max_drawdown")
+    ]
     rows += [["var", f"{r.method} {r.confidence:.0%}", r.var, r.cvar] for r in report.var]
     rows += [["stress", s.name, s.portfolio_return, s.max_drawdown] for s in report.stress]
     return ["section", "name", "value", "cvar_or_max_fall"], rows

@@ -17,10 +17,14 @@ from dash import dcc, html
 
 # page prefix -> (path, name) for links and labels
 PAGES = {
-    "mc": ("/monte-carlo", "Monte Carlo"), "opt": ("/optimisation", "Optimisation"), "goalsim": ("/goals", "Goals"),
-    "risk": ("/risk", "Risk"), "div": ("/diversification", "Diversification"), "ret": ("/retirement", "Retirement"),
+    "mc": ("/monte-carlo", "Monte Carlo"),
+    "opt": ("/optimisation", "Optimisation"),
+    "goalsim": ("/goals", "Goals"),
+    "risk": ("/risk", "Risk"),
+    "div": ("/diversification", "Diversification"),
+    "ret": ("/retirement", "Retirement"),
     "tax": ("/tax", "Tax"),
-}  # fmt: skip
+}
 
 
 def ids(kind: str, page) -> dict:
@@ -38,7 +42,7 @@ def save_panel(prefix: str) -> dbc.Card:
                     id=ids("select", prefix),
                     placeholder="Choose a thread, or name a new one below",
                     className="mb-2",
-                ),  # fmt: skip
+                ),
                 dbc.Input(
                     id=ids("title", prefix), placeholder="New thread title", maxLength=200, className="mb-2"
                 ),
@@ -48,7 +52,7 @@ def save_panel(prefix: str) -> dbc.Card:
                 dbc.Button("Save run", id=ids("save", prefix), color="secondary", size="sm"),
                 html.Div(id=ids("feedback", prefix), className="small mt-2"),
             ]
-        ),  # fmt: skip
+        ),
         className="mt-3",
     )
 
@@ -74,31 +78,81 @@ def threads_view(threads) -> html.Div:
     cards = []
     for thread in threads:
         rows = [
-            html.Tr([
-                html.Td(dbc.Checkbox(id={"type": "threads-pick", "index": run.id}, value=False)),
-                html.Td(PAGES.get(run.page, ("", run.page))[1]),
-                html.Td(f"{run.created_at:%Y-%m-%d %H:%M}"),
-                html.Td("—" if run.seed is None else run.seed),
-                html.Td("; ".join(f"{k}: {describe(v)}" for k, v in list(run.summary.items())[:4]), className="small"),
-                html.Td(run.note, className="small"),
-                html.Td([dcc.Link("Open", href=run_link(run), className="me-2", id={"type": "threads-open", "index": run.id}),
-                         dbc.Button("Delete", id={"type": "threads-delete-run", "index": run.id}, size="sm",
-                                    color="link", className="text-danger p-0")]),
-            ])
+            html.Tr(
+                [
+                    html.Td(dbc.Checkbox(id={"type": "threads-pick", "index": run.id}, value=False)),
+                    html.Td(PAGES.get(run.page, ("", run.page))[1]),
+                    html.Td(f"{run.created_at:%Y-%m-%d %H:%M}"),
+                    html.Td("—" if run.seed is None else run.seed),
+                    html.Td(
+                        "; ".join(f"{k}: {describe(v)}" for k, v in list(run.summary.items())[:4]),
+                        className="small",
+                    ),
+                    html.Td(run.note, className="small"),
+                    html.Td(
+                        [
+                            dcc.Link(
+                                "Open",
+                                href=run_link(run),
+                                className="me-2",
+                                id={"type": "threads-open", "index": run.id},
+                            ),
+                            dbc.Button(
+                                "Delete",
+                                id={"type": "threads-delete-run", "index": run.id},
+                                size="sm",
+                                color="link",
+                                className="text-danger p-0",
+                            ),
+                        ]
+                    ),
+                ]
+            )
             for run in thread.items
-        ]  # fmt: skip
-        body = (dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("", "Page", "Saved", "Seed", "Summary", "Note", "")])),
-                           html.Tbody(rows)], size="sm", hover=True, responsive=True)
-                if rows else html.P("No runs saved yet.", className="small text-muted"))  # fmt: skip
-        cards.append(dbc.Card([
-            dbc.CardHeader([html.Span(thread.title, className="fw-semibold"),
-                            html.Span(f" · {thread.created_by} · updated {thread.updated_at:%Y-%m-%d}", className="small text-muted"),
+        ]
+        body = (
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr([html.Th(h) for h in ("", "Page", "Saved", "Seed", "Summary", "Note", "")])
+                    ),
+                    html.Tbody(rows),
+                ],
+                size="sm",
+                hover=True,
+                responsive=True,
+            )
+            if rows
+            else html.P("No runs saved yet.", className="small text-muted")
+        )
+        cards.append(
+            dbc.Card(
+                [
+                    dbc.CardHeader(
+                        [
+                            html.Span(thread.title, className="fw-semibold"),
+                            html.Span(
+                                f" · {thread.created_by} · updated {thread.updated_at:%Y-%m-%d}",
+                                className="small text-muted",
+                            ),
                             dcc.ConfirmDialogProvider(
-                                dbc.Button("Delete thread", size="sm", color="link", className="float-end text-danger p-0"),
+                                dbc.Button(
+                                    "Delete thread",
+                                    size="sm",
+                                    color="link",
+                                    className="float-end text-danger p-0",
+                                ),
                                 id={"type": "threads-delete-thread", "index": thread.id},
-                                message="Delete this thread and every run in it?")]),
-            dbc.CardBody(body),
-        ], className="mb-3", id={"type": "threads-card", "index": thread.id}))  # fmt: skip
+                                message="Delete this thread and every run in it?",
+                            ),
+                        ]
+                    ),
+                    dbc.CardBody(body),
+                ],
+                className="mb-3",
+                id={"type": "threads-card", "index": thread.id},
+            )
+        )
     return html.Div(cards)
 
 
@@ -112,10 +166,19 @@ def comparison(runs) -> dbc.Table:
     header = html.Thead(
         html.Tr([html.Th("")] + [html.Th(f"{PAGES.get(r.page, ('', r.page))[1]} #{r.id}") for r in runs])
     )
-    body = [html.Tr([html.Td(k, className="fw-semibold")] + [html.Td(describe(r.summary.get(k, "—"))) for r in runs])
-            for k in keys]  # fmt: skip
-    body += [html.Tr([html.Td(k, className="text-muted")] + [html.Td(p.get(k, "—"), className="text-muted") for p in params])
-             for k in param_keys]  # fmt: skip
+    body = [
+        html.Tr(
+            [html.Td(k, className="fw-semibold")] + [html.Td(describe(r.summary.get(k, "—"))) for r in runs]
+        )
+        for k in keys
+    ]
+    body += [
+        html.Tr(
+            [html.Td(k, className="text-muted")]
+            + [html.Td(p.get(k, "—"), className="text-muted") for p in params]
+        )
+        for k in param_keys
+    ]
     return dbc.Table([header, html.Tbody(body)], size="sm", id="threads-comparison", responsive=True)
 
 

@@ -80,8 +80,9 @@ def _window(tickers, start, end) -> tuple[tuple[str, ...], str | None, str | Non
 
 
 @track_performance("facade.load_prices")
-def load_prices(tickers: Sequence[str], start: str | None = None, end: str | None = None,
-                refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+def load_prices(
+    tickers: Sequence[str], start: str | None = None, end: str | None = None, refresh: bool = False
+) -> pd.DataFrame:
     """Closes of ``tickers`` between ``start`` and ``end`` (cached as market data)."""
     tickers, start, end = _window(list(tickers), start, end)
     request = {"dataset": DATASET_ID, "tickers": list(tickers), "start": start, "end": end, "format": FORMAT}
@@ -89,9 +90,11 @@ def load_prices(tickers: Sequence[str], start: str | None = None, end: str | Non
     def read():
         with db.engine.connect() as conn:
             frame = prices_from_db(
-                conn, tickers,
-                dt.date.fromisoformat(start) if start else None, dt.date.fromisoformat(end) if end else None,
-            )  # fmt: skip
+                conn,
+                tickers,
+                dt.date.fromisoformat(start) if start else None,
+                dt.date.fromisoformat(end) if end else None,
+            )
         missing = [t for t in tickers if t not in frame.columns or frame[t].isna().all()]
         if missing:
             raise InvalidInput(f"No prices for {', '.join(missing)} in the chosen dates.")
@@ -135,8 +138,12 @@ class OptimisationRequest:
         from engine.optimize import OBJECTIVES, RETURNS_MODELS, RISK_MODELS
 
         tickers, start, end = _window(raw.get("tickers"), raw.get("start"), raw.get("end"))
-        choice = {"objective": OBJECTIVES, "returns_model": RETURNS_MODELS, "risk_model": RISK_MODELS,
-                  "bl_objective": OBJECTIVES[:5]}  # fmt: skip
+        choice = {
+            "objective": OBJECTIVES,
+            "returns_model": RETURNS_MODELS,
+            "risk_model": RISK_MODELS,
+            "bl_objective": OBJECTIVES[:5],
+        }
         picked = {}
         for name, allowed in choice.items():
             value = raw.get(name, getattr(cls, name))
@@ -169,20 +176,29 @@ class OptimisationRequest:
                     raise InvalidInput(
                         f"A view names {str(name)[:20]!r}, which is not among the chosen assets."
                     )
-            parsed_views.append((asset, _number(view.get("value"), f"The view on {asset}", -1.0, 2.0),
-                                 _number(view.get("confidence", 0.5), f"The confidence on {asset}", 0.01, 1.0),
-                                 versus))  # fmt: skip
+            parsed_views.append(
+                (
+                    asset,
+                    _number(view.get("value"), f"The view on {asset}", -1.0, 2.0),
+                    _number(view.get("confidence", 0.5), f"The confidence on {asset}", 0.01, 1.0),
+                    versus,
+                )
+            )
         return cls(
-            tickers=tickers, start=start, end=end, **picked,
+            tickers=tickers,
+            start=start,
+            end=end,
+            **picked,
             risk_free_rate=_number(raw.get("risk_free_rate", 0.0), "The risk-free rate", -0.1, 0.5),
             target_volatility=_optional(raw.get("target_volatility"), "The target volatility", 0.0, 100.0),
             target_return=_optional(raw.get("target_return"), "The target return", -1.0, 100.0),
             risk_aversion=_number(raw.get("risk_aversion", 1.0), "The risk aversion", 0.01, 100.0),
             min_weight=_number(raw.get("min_weight", 0.0), "The minimum weight", -1.0, 1.0),
             max_weight=_number(raw.get("max_weight", 1.0), "The maximum weight", -1.0, 1.0),
-            sector_lower=limits("sector_lower"), sector_upper=limits("sector_upper"),
+            sector_lower=limits("sector_lower"),
+            sector_upper=limits("sector_upper"),
             views=tuple(parsed_views),
-        )  # fmt: skip
+        )
 
     def key(self) -> dict:
         return dataclasses.asdict(self)
@@ -199,12 +215,23 @@ def statistics(request: OptimisationRequest, refresh: bool = False):
         benchmark = None
         if request.returns_model == "capm":
             benchmark = load_prices([BENCHMARK_TICKER], request.start, request.end)[BENCHMARK_TICKER]
-        return estimate(prices, request.returns_model, request.risk_model, benchmark=benchmark,
-                        risk_free_rate=request.risk_free_rate)  # fmt: skip
+        return estimate(
+            prices,
+            request.returns_model,
+            request.risk_model,
+            benchmark=benchmark,
+            risk_free_rate=request.risk_free_rate,
+        )
 
-    key = {"kind": "statistics", "tickers": list(request.tickers), "start": request.start, "end": request.end,
-           "returns_model": request.returns_model, "risk_model": request.risk_model,
-           "risk_free_rate": request.risk_free_rate if request.returns_model == "capm" else None}  # fmt: skip
+    key = {
+        "kind": "statistics",
+        "tickers": list(request.tickers),
+        "start": request.start,
+        "end": request.end,
+        "returns_model": request.returns_model,
+        "risk_model": request.risk_model,
+        "risk_free_rate": request.risk_free_rate if request.returns_model == "capm" else None,
+    }
     return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
 
 
@@ -229,14 +256,21 @@ def optimise(request: OptimisationRequest, refresh: bool = False, household: int
     def compute():
         prices, stats = _statistics(request, refresh)
         return optimize(
-            stats, request.objective, risk_free_rate=request.risk_free_rate,
-            target_volatility=request.target_volatility, target_return=request.target_return,
-            risk_aversion=request.risk_aversion, bounds=(request.min_weight, request.max_weight),
-            sectors=_sector_limits(request), returns=prices.pct_change().iloc[1:],
+            stats,
+            request.objective,
+            risk_free_rate=request.risk_free_rate,
+            target_volatility=request.target_volatility,
+            target_return=request.target_return,
+            risk_aversion=request.risk_aversion,
+            bounds=(request.min_weight, request.max_weight),
+            sectors=_sector_limits(request),
+            returns=prices.pct_change().iloc[1:],
             views=[View(a, v, c, s) for a, v, c, s in request.views],
-            market_caps=market_caps(request.tickers, prices) if request.objective == "black_litterman" else None,
+            market_caps=market_caps(request.tickers, prices)
+            if request.objective == "black_litterman"
+            else None,
             bl_objective=request.bl_objective,
-        )  # fmt: skip
+        )
 
     return cache.get_or_compute(
         "optimisation", {"kind": "optimise", **request.key()}, compute, refresh=refresh
@@ -254,8 +288,13 @@ def frontier(
 
     def compute():
         _, stats = _statistics(request, refresh)
-        return efficient_frontier(stats, points, risk_free_rate=request.risk_free_rate,
-                                  bounds=(request.min_weight, request.max_weight), sectors=_sector_limits(request))  # fmt: skip
+        return efficient_frontier(
+            stats,
+            points,
+            risk_free_rate=request.risk_free_rate,
+            bounds=(request.min_weight, request.max_weight),
+            sectors=_sector_limits(request),
+        )
 
     key = {"kind": "frontier", "points": points, **request.key()}
     return cache.get_or_compute("optimisation", key, compute, refresh=refresh, household=household)
@@ -311,23 +350,34 @@ class SimulationRequest:
         if raw.get("rebalance_months", 1) not in (0, 1, 3, 6, 12):
             raise InvalidInput("Rebalance monthly, quarterly, half-yearly, yearly or never.")
         return cls(
-            model=model, tickers=tickers, weights=weights, start=start, end=end,
+            model=model,
+            tickers=tickers,
+            weights=weights,
+            start=start,
+            end=end,
             mu=_number(raw.get("mu", 0.07), "The expected return", -1.0, 1.0),
             sigma=_number(raw.get("sigma", 0.15), "The volatility", 0.0, 2.0),
-            distribution=raw.get("distribution", "normal"), rebalance_months=raw.get("rebalance_months", 1),
+            distribution=raw.get("distribution", "normal"),
+            rebalance_months=raw.get("rebalance_months", 1),
             block_months=_whole(raw.get("block_months", 12), "The block length", 1, 120),
             initial=_number(raw.get("initial", 1_000_000.0), "The initial wealth", 0.0, 1e12),
-            monthly_contribution=_number(raw.get("monthly_contribution", 0.0), "The monthly contribution", 0.0, 1e10),
-            monthly_withdrawal=_number(raw.get("monthly_withdrawal", 0.0), "The monthly withdrawal", 0.0, 1e10),
+            monthly_contribution=_number(
+                raw.get("monthly_contribution", 0.0), "The monthly contribution", 0.0, 1e10
+            ),
+            monthly_withdrawal=_number(
+                raw.get("monthly_withdrawal", 0.0), "The monthly withdrawal", 0.0, 1e10
+            ),
             withdrawal_rate=_number(raw.get("withdrawal_rate", 0.0), "The withdrawal rate", 0.0, 1.0),
-            withdrawal_start_month=_whole(raw.get("withdrawal_start_month", 0), "The withdrawal start", 0, MAX_MONTHS),
+            withdrawal_start_month=_whole(
+                raw.get("withdrawal_start_month", 0), "The withdrawal start", 0, MAX_MONTHS
+            ),
             inflation=_number(raw.get("inflation", 0.0), "Inflation", -0.2, 1.0),
             fee=_number(raw.get("fee", 0.0), "The fee", 0.0, 0.2),
             months=_whole(raw.get("months", 360), "The horizon in months", 1, MAX_MONTHS),
             paths=_whole(raw.get("paths", 10_000), "The number of paths", 100, MAX_PATHS),
             seed=_whole(raw.get("seed", 0), "The seed", 0, 2**31 - 1),
             target=_optional(raw.get("target"), "The target", 0.0, 1e13),
-        )  # fmt: skip
+        )
 
     def key(self) -> dict:
         return dataclasses.asdict(self)
@@ -361,10 +411,24 @@ def simulate(request: SimulationRequest, refresh: bool = False, progress=None, h
     from engine.montecarlo import simulate as run
 
     def compute():
-        flows = CashFlows(request.initial, request.monthly_contribution, request.monthly_withdrawal,
-                          request.withdrawal_rate, request.withdrawal_start_month, request.inflation, request.fee)  # fmt: skip
-        return run(return_model(request), flows, request.months, request.paths, request.seed,
-                   request.target, progress=progress)  # fmt: skip
+        flows = CashFlows(
+            request.initial,
+            request.monthly_contribution,
+            request.monthly_withdrawal,
+            request.withdrawal_rate,
+            request.withdrawal_start_month,
+            request.inflation,
+            request.fee,
+        )
+        return run(
+            return_model(request),
+            flows,
+            request.months,
+            request.paths,
+            request.seed,
+            request.target,
+            progress=progress,
+        )
 
     return cache.get_or_compute("monte_carlo", request.key(), compute, refresh=refresh, household=household)
 
@@ -393,10 +457,17 @@ def allocate(
         t: float(v)
         for t, v in load_prices(request.tickers, request.start, request.end).ffill().iloc[-1].items()
     }
-    key = {"kind": "allocation", "weights": {t: round(w, 12) for t, w in weights.items()}, "cash": cash,
-           "tickers": list(request.tickers), "start": request.start, "end": request.end}  # fmt: skip
-    allocation = cache.get_or_compute("optimisation", key, lambda: discrete_allocation(weights, latest, cash),
-                                      household=household)  # fmt: skip
+    key = {
+        "kind": "allocation",
+        "weights": {t: round(w, 12) for t, w in weights.items()},
+        "cash": cash,
+        "tickers": list(request.tickers),
+        "start": request.start,
+        "end": request.end,
+    }
+    allocation = cache.get_or_compute(
+        "optimisation", key, lambda: discrete_allocation(weights, latest, cash), household=household
+    )
     return allocation, latest
 
 
@@ -413,8 +484,9 @@ class GoalSpec:
 
 
 @track_performance("facade.goals")
-def goal_probabilities(model: SimulationRequest, goals: Sequence[GoalSpec], household: int | None = None,
-                       refresh: bool = False) -> list:  # fmt: skip
+def goal_probabilities(
+    model: SimulationRequest, goals: Sequence[GoalSpec], household: int | None = None, refresh: bool = False
+) -> list:
     """Probability of success of each goal (``engine.goals.GoalResult``), on the model's paths."""
     from engine.goals import Goal, goal_probability
 
@@ -428,7 +500,7 @@ def goal_probabilities(model: SimulationRequest, goals: Sequence[GoalSpec], hous
                 model.seed,
                 model.inflation,
                 model.fee,
-            )  # fmt: skip
+            )
             for g in goals
         ]
 
@@ -444,9 +516,15 @@ def goal_saving(model: SimulationRequest, goal: GoalSpec, probability: float, ho
     probability = _number(probability, "The probability", 0.01, 0.99)
 
     def compute():
-        return solve_monthly_saving(return_model(model), Goal(goal.name, goal.target, goal.months, goal.current_savings,
-                                                              goal.monthly_contribution),
-                                    probability, model.paths, model.seed, model.inflation, model.fee)  # fmt: skip
+        return solve_monthly_saving(
+            return_model(model),
+            Goal(goal.name, goal.target, goal.months, goal.current_savings, goal.monthly_contribution),
+            probability,
+            model.paths,
+            model.seed,
+            model.inflation,
+            model.fee,
+        )
 
     key = {
         "kind": "goal_saving",
@@ -596,15 +674,22 @@ def tax(
 
         with db.session() as session:
             lots = session.execute(
-                select(TaxLot.id, Security.ticker, Security.id, TaxLot.acquired_on, TaxLot.quantity,
-                       TaxLot.cost_per_share, Account.name)
+                select(
+                    TaxLot.id,
+                    Security.ticker,
+                    Security.id,
+                    TaxLot.acquired_on,
+                    TaxLot.quantity,
+                    TaxLot.cost_per_share,
+                    Account.name,
+                )
                 .join(Holding, Holding.id == TaxLot.holding_id)
                 .join(Account, Account.id == Holding.account_id)
                 .join(Security, Security.id == Holding.security_id)
                 # gains in retirement accounts are not taxed on sale: taxable accounts only
                 .where(Account.household_id == household_id, Account.account_type == "taxable")
                 .order_by(Security.ticker, TaxLot.acquired_on)
-            ).all()  # fmt: skip
+            ).all()
             as_of, closes = latest_prices(session, sorted({row[2] for row in lots}))
             if as_of is None:
                 raise InvalidInput("This household has no lots in taxable accounts.")
@@ -613,18 +698,29 @@ def tax(
                 select(Security.ticker, Transaction.date, Transaction.quantity)
                 .join(Account, Account.id == Transaction.account_id)
                 .join(Security, Security.id == Transaction.security_id)
-                .where(Account.household_id == household_id, Transaction.type == "buy",
-                       Transaction.date >= window_start, Transaction.date <= as_of + dt.timedelta(days=30))
-            ).all()  # fmt: skip
+                .where(
+                    Account.household_id == household_id,
+                    Transaction.type == "buy",
+                    Transaction.date >= window_start,
+                    Transaction.date <= as_of + dt.timedelta(days=30),
+                )
+            ).all()
         ids = {ticker: sid for _, ticker, sid, *_ in lots}
         return tax_report(
             [Lot(i, t, d, q, c, account) for i, t, _sid, d, q, c, account in lots],
             {t: closes[sid] for t, sid in ids.items() if sid in closes},
             as_of,
             [Purchase(t, d, float(q or 0)) for t, d, q in buys],
-            short_term_rate, long_term_rate, min_loss,
-        )  # fmt: skip
+            short_term_rate,
+            long_term_rate,
+            min_loss,
+        )
 
-    key = {"household": household_id, "data_version": data_version, "short": short_term_rate,
-           "long": long_term_rate, "min_loss": min_loss}  # fmt: skip
+    key = {
+        "household": household_id,
+        "data_version": data_version,
+        "short": short_term_rate,
+        "long": long_term_rate,
+        "min_loss": min_loss,
+    }
     return cache.get_or_compute("tax", key, compute, household=household_id, refresh=refresh)

@@ -53,8 +53,9 @@ def create_blueprint(settings, app) -> flask.Blueprint:
         window = flask.request.args.get("window", "all")
         if window not in WINDOWS:
             raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
-        return flask.jsonify(window=window, operations=metrics.stats(window), counters=metrics.counters(),
-                             generated_at=_now())  # fmt: skip
+        return flask.jsonify(
+            window=window, operations=metrics.stats(window), counters=metrics.counters(), generated_at=_now()
+        )
 
     @bp.get(f"{base}/operation/<path:name>")
     def operation(name: str):
@@ -234,10 +235,16 @@ def build_report(window: str) -> dict:
         if name.startswith("web_vitals."):
             _, page, vital = name.split(".", 2)
             ratings = {r: counters.get(f"{name}.{r}", 0) for r in ("good", "needs-improvement", "poor")}
-            vitals.setdefault(page, {})[vital] = {"p50": summary["p50"], "p95": summary["p95"],
-                                                  "count": summary["count"], "ratings": ratings}  # fmt: skip
-    renders = sorted(((k[len("render."):], v) for k, v in operations.items() if k.startswith("render.")),
-                     key=lambda kv: -(kv[1]["p95"] or 0))  # fmt: skip
+            vitals.setdefault(page, {})[vital] = {
+                "p50": summary["p50"],
+                "p95": summary["p95"],
+                "count": summary["count"],
+                "ratings": ratings,
+            }
+    renders = sorted(
+        ((k[len("render.") :], v) for k, v in operations.items() if k.startswith("render.")),
+        key=lambda kv: -(kv[1]["p95"] or 0),
+    )
     timed = [(k, v) for k, v in operations.items() if not k.startswith(("web_vitals.", "render."))]
     return {
         "generated_at": _now(),
@@ -255,7 +262,7 @@ def build_report(window: str) -> dict:
             {"operation": k, "slow": v["slow"], "threshold_ms": v["threshold_ms"]}
             for k, v in operations.items()
             if v["slow"]
-        ],  # fmt: skip
+        ],
         "cache": {"operations": cache_ops, "hit_rate": hits / asked if asked else None},
         "web_vitals": vitals,
         "slowest_components": [{"component": k, **v} for k, v in renders[:10]],

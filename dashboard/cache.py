@@ -61,8 +61,9 @@ def canonical(request: Mapping[str, Any]) -> str:
     return json.dumps(request, sort_keys=True, separators=(",", ":"), allow_nan=False, default=refuse)
 
 
-def make_key(operation: str, request: Mapping[str, Any], household: int | None = None,
-             user: int | str | None = None) -> str:  # fmt: skip
+def make_key(
+    operation: str, request: Mapping[str, Any], household: int | None = None, user: int | str | None = None
+) -> str:
     """``<operation>:e<engine>:h<household>:u<user>:<digest>`` (without the backend prefix)."""
     if not operation or not operation.replace("_", "").isalnum():
         raise CacheKeyError(f"invalid operation name {operation!r}")
@@ -281,7 +282,7 @@ class CacheFacade:
                     "socket_connect_timeout": timeout,
                     "retry_on_timeout": False,
                     "health_check_interval": 30,
-                },  # fmt: skip
+                },
             }
         else:
             folder = settings.instance_path / "cache"
@@ -320,8 +321,11 @@ class CacheFacade:
             if first:
                 self.counters.outages += 1
         if first:
-            log.warning("cache unavailable (%s during %s); computing directly until it answers again",
-                        type(error).__name__, during)  # fmt: skip
+            log.warning(
+                "cache unavailable (%s during %s); computing directly until it answers again",
+                type(error).__name__,
+                during,
+            )
 
     def _worked(self) -> None:
         if self._down:
@@ -423,8 +427,9 @@ class CacheFacade:
 
     # -- invalidation ------------------------------------------------------------------------
 
-    def invalidate(self, operation: str | None = None, household: int | None = None,
-                   user: int | str | None = None) -> int:  # fmt: skip
+    def invalidate(
+        self, operation: str | None = None, household: int | None = None, user: int | str | None = None
+    ) -> int:
         """Delete every entry matching the operation, household and/or user; returns how many."""
         if operation is None and household is None and user is None:
             raise ValueError("say what to invalidate: an operation, a household or a user")

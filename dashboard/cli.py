@@ -68,8 +68,10 @@ def _seed(settings: Settings, args) -> int:
     engine = make_engine(settings.database_url)
     try:
         if migrate.current_revision(engine) is None:
-            print("meridian: the database has no schema; run `python -m dashboard migrate` first",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                "meridian: the database has no schema; run `python -m dashboard migrate` first",
+                file=sys.stderr,
+            )
             return 2
         report = demo.seed(
             engine,

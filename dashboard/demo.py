@@ -36,11 +36,39 @@ ANALYSTS = [
     ("sofia.novak@meridian.example", "Sofia Novak"),
 ]
 SURNAMES = [
-    "Alvarez", "Chen", "Okafor", "Lindqvist", "Patel", "Moreau", "Kowalski", "Nakamura",
-    "O'Brien", "Haddad", "Schmidt", "Rossi", "Mensah", "Johansson", "Silva", "Ivanova",
-    "Dubois", "Kim", "Nguyen", "Fischer", "Garcia", "Walsh", "Yilmaz", "Adeyemi", "Costa",
-    "Bergstrom", "Hughes", "Tanaka", "Novak", "Reyes", "Murphy", "Weber",
-]  # fmt: skip
+    "Alvarez",
+    "Chen",
+    "Okafor",
+    "Lindqvist",
+    "Patel",
+    "Moreau",
+    "Kowalski",
+    "Nakamura",
+    "O'Brien",
+    "Haddad",
+    "Schmidt",
+    "Rossi",
+    "Mensah",
+    "Johansson",
+    "Silva",
+    "Ivanova",
+    "Dubois",
+    "Kim",
+    "Nguyen",
+    "Fischer",
+    "Garcia",
+    "Walsh",
+    "Yilmaz",
+    "Adeyemi",
+    "Costa",
+    "Bergstrom",
+    "Hughes",
+    "Tanaka",
+    "Novak",
+    "Reyes",
+    "Murphy",
+    "Weber",
+]
 RISK_PROFILES = ("conservative", "balanced", "growth", "aggressive")
 BANKS = ("Chase", "Bank of America", "Wells Fargo", "Citi", "Capital One", "US Bank")
 CUSTODIANS = ("Schwab", "Fidelity", "Vanguard", "Pershing")
@@ -184,21 +212,66 @@ class _Generator:
         columns = {
             "users": ("id", "email", "name", "role", "password_hash", "is_active", "created_at"),
             "households": ("id", "name", "analyst_id", "risk_profile", "data_version", "created_at"),
-            "plaid_items": ("id", "household_id", "item_id", "institution_name", "status",
-                            "last_synced_at", "created_at"),
-            "plaid_accounts": ("id", "plaid_item_id", "external_id", "name", "mask", "type",
-                               "subtype", "current_balance", "available_balance"),
-            "accounts": ("id", "household_id", "plaid_account_id", "name", "account_type",
-                         "institution", "cash_balance", "opened_on"),
+            "plaid_items": (
+                "id",
+                "household_id",
+                "item_id",
+                "institution_name",
+                "status",
+                "last_synced_at",
+                "created_at",
+            ),
+            "plaid_accounts": (
+                "id",
+                "plaid_item_id",
+                "external_id",
+                "name",
+                "mask",
+                "type",
+                "subtype",
+                "current_balance",
+                "available_balance",
+            ),
+            "accounts": (
+                "id",
+                "household_id",
+                "plaid_account_id",
+                "name",
+                "account_type",
+                "institution",
+                "cash_balance",
+                "opened_on",
+            ),
             "holdings": ("id", "account_id", "security_id", "quantity"),
             "tax_lots": ("id", "holding_id", "acquired_on", "quantity", "cost_per_share"),
-            "transactions": ("id", "account_id", "security_id", "date", "type", "description",
-                             "category", "quantity", "price", "amount", "external_id"),
+            "transactions": (
+                "id",
+                "account_id",
+                "security_id",
+                "date",
+                "type",
+                "description",
+                "category",
+                "quantity",
+                "price",
+                "amount",
+                "external_id",
+            ),
             "budget_entries": ("id", "household_id", "month", "category", "kind", "amount"),
-            "goals": ("id", "household_id", "name", "target_amount", "target_date", "priority",
-                      "current_amount", "monthly_contribution", "created_at", "updated_at"),
+            "goals": (
+                "id",
+                "household_id",
+                "name",
+                "target_amount",
+                "target_date",
+                "priority",
+                "current_amount",
+                "monthly_contribution",
+                "created_at",
+                "updated_at",
+            ),
             "threads": ("id", "household_id", "created_by", "title", "created_at", "updated_at"),
-        }  # fmt: skip
+        }
         tables = {t.name: t for t in TABLES}
         counts = {}
         for name, cols in columns.items():
@@ -263,14 +336,26 @@ class _Generator:
             (item_id, hid, f"item-{hid:07d}", bank, status, _stamp(synced), _stamp(created))
         )
         accounts = []
-        for label, subtype, balance_months in (("Everyday checking", "checking", 1.5), ("High-yield savings", "savings", 8.0)):  # fmt: skip
+        for label, subtype, balance_months in (
+            ("Everyday checking", "checking", 1.5),
+            ("High-yield savings", "savings", 8.0),
+        ):
             pid = self.ids("plaid_accounts", 1)[0]
             balance = round(income * balance_months * rng.uniform(0.5, 1.5), 2)
             mask = f"{int(rng.integers(0, 10_000)):04d}"
             rows["plaid_accounts"].append(
-                (pid, item_id, f"pa-{hid:07d}-{subtype}", f"{bank} {label}", mask, "depository",
-                 subtype, balance, round(balance * 0.98, 2))
-            )  # fmt: skip
+                (
+                    pid,
+                    item_id,
+                    f"pa-{hid:07d}-{subtype}",
+                    f"{bank} {label}",
+                    mask,
+                    "depository",
+                    subtype,
+                    balance,
+                    round(balance * 0.98, 2),
+                )
+            )
             aid = self.ids("accounts", 1)[0]
             rows["accounts"].append(
                 (aid, hid, pid, label, subtype, bank, balance, created.date().isoformat())
@@ -304,9 +389,14 @@ class _Generator:
                 days = days[-1:]
             for day, qty in zip(days, split, strict=True):
                 rows["tax_lots"].append(
-                    (self.ids("tax_lots", 1)[0], hold_id, _iso(self.dates[day]), float(qty),
-                     round(float(close[day]), 4))
-                )  # fmt: skip
+                    (
+                        self.ids("tax_lots", 1)[0],
+                        hold_id,
+                        _iso(self.dates[day]),
+                        float(qty),
+                        round(float(close[day]), 4),
+                    )
+                )
         return held
 
     def _investment_transactions(self, rows, aid: int, held, n: int) -> None:
@@ -328,27 +418,64 @@ class _Generator:
         amounts = np.where(
             kinds == "fee",
             fee_amounts,
-            np.where(kinds == "dividend", np.round(prices * quantities * yields, 2),
-                     np.round(sign * quantities * prices, 2)),
-        )  # fmt: skip
+            np.where(
+                kinds == "dividend",
+                np.round(prices * quantities * yields, 2),
+                np.round(sign * quantities * prices, 2),
+            ),
+        )
         dates = self.dates[days].astype(str).tolist()
         ids = self.ids("transactions", n)
         out = rows["transactions"]
         for tid, date, kind, ticker, qty, price, amount in zip(
-            ids, dates, kinds.tolist(), tickers.tolist(), quantities.tolist(),
-            np.round(prices, 4).tolist(), amounts.tolist(), strict=True,
-        ):  # fmt: skip
+            ids,
+            dates,
+            kinds.tolist(),
+            tickers.tolist(),
+            quantities.tolist(),
+            np.round(prices, 4).tolist(),
+            amounts.tolist(),
+            strict=True,
+        ):
             if kind == "fee":
                 out.append(
                     (tid, aid, None, date, "fee", "Advisory fee", "Fees", None, None, amount, f"tx-{tid}")
                 )
             elif kind == "dividend":
                 sid = self.security_ids[ticker]
-                out.append((tid, aid, sid, date, "dividend", f"{ticker} dividend", "Dividends", None, None, amount, f"tx-{tid}"))  # fmt: skip
+                out.append(
+                    (
+                        tid,
+                        aid,
+                        sid,
+                        date,
+                        "dividend",
+                        f"{ticker} dividend",
+                        "Dividends",
+                        None,
+                        None,
+                        amount,
+                        f"tx-{tid}",
+                    )
+                )
             else:
                 sid = self.security_ids[ticker]
                 label = "Bought" if kind == "buy" else "Sold"
-                out.append((tid, aid, sid, date, kind, f"{label} {qty:g} {ticker}", "Investments", qty, price, amount, f"tx-{tid}"))  # fmt: skip
+                out.append(
+                    (
+                        tid,
+                        aid,
+                        sid,
+                        date,
+                        kind,
+                        f"{label} {qty:g} {ticker}",
+                        "Investments",
+                        qty,
+                        price,
+                        amount,
+                        f"tx-{tid}",
+                    )
+                )
 
     # -- cash flow ------------------------------------------------------------
 
@@ -367,9 +494,37 @@ class _Generator:
             interest = np.round(rng.uniform(2, 40, size=n), 2).tolist()
             for tid, date, draw, transfer, paid in zip(ids, dates, draws, transfers, interest, strict=True):
                 if draw < 0.7:
-                    out.append((tid, aid, None, date, "transfer", "Transfer from checking", "Savings", None, None, transfer, f"tx-{tid}"))  # fmt: skip
+                    out.append(
+                        (
+                            tid,
+                            aid,
+                            None,
+                            date,
+                            "transfer",
+                            "Transfer from checking",
+                            "Savings",
+                            None,
+                            None,
+                            transfer,
+                            f"tx-{tid}",
+                        )
+                    )
                 else:
-                    out.append((tid, aid, None, date, "interest", "Interest paid", "Interest", None, None, paid, f"tx-{tid}"))  # fmt: skip
+                    out.append(
+                        (
+                            tid,
+                            aid,
+                            None,
+                            date,
+                            "interest",
+                            "Interest paid",
+                            "Interest",
+                            None,
+                            None,
+                            paid,
+                            f"tx-{tid}",
+                        )
+                    )
             return
         categories = list(MERCHANTS)
         category_picks = rng.integers(len(categories), size=n).tolist()
@@ -380,11 +535,39 @@ class _Generator:
             ids, dates, draws, category_picks, merchant_picks, payroll, spend, strict=True
         ):
             if draw < 0.08:
-                out.append((tid, aid, None, date, "deposit", "Payroll deposit", "Salary", None, None, pay, f"tx-{tid}"))  # fmt: skip
+                out.append(
+                    (
+                        tid,
+                        aid,
+                        None,
+                        date,
+                        "deposit",
+                        "Payroll deposit",
+                        "Salary",
+                        None,
+                        None,
+                        pay,
+                        f"tx-{tid}",
+                    )
+                )
                 continue
             category = categories[c]
             amount = -round(base * (0.25 if category == "Housing" else 0.01), 2)
-            out.append((tid, aid, None, date, "payment", MERCHANTS[category][m], category, None, None, amount, f"tx-{tid}"))  # fmt: skip
+            out.append(
+                (
+                    tid,
+                    aid,
+                    None,
+                    date,
+                    "payment",
+                    MERCHANTS[category][m],
+                    category,
+                    None,
+                    None,
+                    amount,
+                    f"tx-{tid}",
+                )
+            )
 
     def _budget(self, rows, hid: int, income: float) -> None:
         rng = self.rng
@@ -397,8 +580,15 @@ class _Generator:
             for category, kind, share, noise in BUDGET:
                 amount = income * share * max(0.0, 1 + noise * float(rng.normal()))
                 rows["budget_entries"].append(
-                    (self.ids("budget_entries", 1)[0], hid, month.isoformat(), category, kind, round(amount, 2))
-                )  # fmt: skip
+                    (
+                        self.ids("budget_entries", 1)[0],
+                        hid,
+                        month.isoformat(),
+                        category,
+                        kind,
+                        round(amount, 2),
+                    )
+                )
 
     def _goals(self, rows, hid: int, wealth: float, income: float) -> None:
         rng = self.rng
@@ -413,6 +603,16 @@ class _Generator:
             contribution = round(income * float(rng.uniform(0.02, 0.12)), 2)
             stamp = _stamp(self.as_of_moment - dt.timedelta(days=int(rng.integers(10, 400))))
             rows["goals"].append(
-                (self.ids("goals", 1)[0], hid, name, target, f"{year}-{int(rng.integers(1, 13)):02d}-01",
-                 priority, current, contribution, stamp, stamp)
-            )  # fmt: skip
+                (
+                    self.ids("goals", 1)[0],
+                    hid,
+                    name,
+                    target,
+                    f"{year}-{int(rng.integers(1, 13)):02d}-01",
+                    priority,
+                    current,
+                    contribution,
+                    stamp,
+                    stamp,
+                )
+            )

@@ -99,8 +99,16 @@ def evaluation(household, clean: dict):
     with db.session() as session:
         snap = snapshot(session, household)
         portfolio = portfolio_of(session, household)
-    raw = {"model": clean["model"], "mu": clean["mu"], "sigma": clean["sigma"], "inflation": clean["inflation"],
-           "fee": clean["fee"], "paths": clean["paths"], "seed": clean["seed"], "months": 12}  # fmt: skip
+    raw = {
+        "model": clean["model"],
+        "mu": clean["mu"],
+        "sigma": clean["sigma"],
+        "inflation": clean["inflation"],
+        "fee": clean["fee"],
+        "paths": clean["paths"],
+        "seed": clean["seed"],
+        "months": 12,
+    }
     if clean["model"] != "gbm":
         if not portfolio.tickers:
             raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
@@ -115,7 +123,7 @@ def evaluation(household, clean: dict):
             months_between(as_of, g.target_date),
             g.current_amount,
             g.monthly_contribution,
-        )  # fmt: skip
+        )
         for g in snap.goals
     ]
     return snap.goals, as_of, model, specs

@@ -50,8 +50,13 @@ def register(server: flask.Flask, app, settings) -> None:
         if isinstance(error, HTTPException):
             return error
         reference = uuid.uuid4().hex[:8]
-        log.error("request failed (reference %s): %s %s", reference, flask.request.method, flask.request.path,
-                  exc_info=error)  # fmt: skip
+        log.error(
+            "request failed (reference %s): %s %s",
+            reference,
+            flask.request.method,
+            flask.request.path,
+            exc_info=error,
+        )
         if flask.request.path == update_path:
             # Dash's own dispatch raised: the payload did not match the callback it names
             return flask.jsonify(error="invalid callback request", reference=reference), 400

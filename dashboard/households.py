@@ -111,20 +111,32 @@ class HouseholdSnapshot:
 def snapshot(session: Session, household: Household) -> HouseholdSnapshot:
     """Everything the Overview shows for one (already authorised) household."""
     holdings = session.execute(
-        select(Holding.account_id, Holding.security_id, Holding.quantity, Security.ticker,
-               Security.name, Security.sector)
+        select(
+            Holding.account_id,
+            Holding.security_id,
+            Holding.quantity,
+            Security.ticker,
+            Security.name,
+            Security.sector,
+        )
         .join(Account, Account.id == Holding.account_id)
         .join(Security, Security.id == Holding.security_id)
         .where(Account.household_id == household.id, Holding.quantity > 0)
         .order_by(Security.ticker)
-    ).all()  # fmt: skip
+    ).all()
     as_of, prices = latest_prices(session, sorted({h.security_id for h in holdings}))
     positions = [
-        Position(h.account_id, h.ticker, h.name, h.sector or "Broad market (ETF)", h.quantity,
-                 prices[h.security_id])
+        Position(
+            h.account_id,
+            h.ticker,
+            h.name,
+            h.sector or "Broad market (ETF)",
+            h.quantity,
+            prices[h.security_id],
+        )
         for h in holdings
         if h.security_id in prices
-    ]  # fmt: skip
+    ]
     invested: dict[int, float] = defaultdict(float)
     for position in positions:
         invested[position.account_id] += position.value
@@ -136,17 +148,27 @@ def snapshot(session: Session, household: Household) -> HouseholdSnapshot:
         .order_by(Account.id)
     ).all()
     accounts = [
-        AccountSummary(a.id, a.name, a.account_type, a.institution, a.cash_balance,
-                       invested.get(a.id, 0.0), inst, status, synced)
+        AccountSummary(
+            a.id,
+            a.name,
+            a.account_type,
+            a.institution,
+            a.cash_balance,
+            invested.get(a.id, 0.0),
+            inst,
+            status,
+            synced,
+        )
         for a, inst, status, synced in account_rows
-    ]  # fmt: skip
+    ]
     goals = [
-        GoalSummary(g.id, g.name, g.priority, g.target_amount, g.target_date, g.current_amount,
-                    g.monthly_contribution)
+        GoalSummary(
+            g.id, g.name, g.priority, g.target_amount, g.target_date, g.current_amount, g.monthly_contribution
+        )
         for g in session.scalars(
             select(Goal).where(Goal.household_id == household.id).order_by(Goal.target_date, Goal.id)
         )
-    ]  # fmt: skip
+    ]
     flows: dict[dt.date, dict[str, float]] = defaultdict(lambda: {"income": 0.0, "expense": 0.0})
     for month, kind, total in session.execute(
         select(BudgetEntry.month, BudgetEntry.kind, func.sum(BudgetEntry.amount))
@@ -155,8 +177,9 @@ def snapshot(session: Session, household: Household) -> HouseholdSnapshot:
     ):
         flows[month][kind] = float(total)
     cash_flow = [CashFlowMonth(m, v["income"], v["expense"]) for m, v in sorted(flows.items())]
-    return HouseholdSnapshot(household.id, household.name, household.risk_profile, as_of,
-                             accounts, positions, goals, cash_flow)  # fmt: skip
+    return HouseholdSnapshot(
+        household.id, household.name, household.risk_profile, as_of, accounts, positions, goals, cash_flow
+    )
 
 
 def latest_prices(session: Session, security_ids: list[int]) -> tuple[dt.date | None, dict[int, float]]:

@@ -162,8 +162,11 @@ def parse(kind: str, text: str, existing_ids: set[str], latest: dt.date) -> tupl
                 errors.append(RowError(number, "", f"has {len(values)} values for {len(header)} columns"))
                 continue
             cells = dict(zip(header, values, strict=True))
-            row = _transaction(cells, number, errors, latest, seen_ids, existing_ids) if kind == "transactions" \
-                else _lot(cells, number, errors, latest)  # fmt: skip
+            row = (
+                _transaction(cells, number, errors, latest, seen_ids, existing_ids)
+                if kind == "transactions"
+                else _lot(cells, number, errors, latest)
+            )
             if row is not None:
                 rows.append(row)
     except csv.Error as error:
@@ -210,8 +213,17 @@ def _transaction(cells, row, errors, latest, seen_ids, existing_ids):
         return None
     if kind is None:
         kind = "payment" if amount < 0 else "deposit"
-    return {"date": day, "description": description, "amount": round(amount, 2), "category": category, "type": kind,
-            "ticker": ticker, "quantity": quantity, "price": price, "external_id": external}  # fmt: skip
+    return {
+        "date": day,
+        "description": description,
+        "amount": round(amount, 2),
+        "category": category,
+        "type": kind,
+        "ticker": ticker,
+        "quantity": quantity,
+        "price": price,
+        "external_id": external,
+    }
 
 
 def _lot(cells, row, errors, latest):
@@ -236,28 +248,42 @@ def import_statement(household, account_id, kind: str, contents: str, filename: 
         )
         if account is None:
             raise InvalidInput("That account is not one of this household's accounts.")
-        existing = set(session.scalars(select(Transaction.external_id).where(
-            Transaction.account_id == account.id, Transaction.external_id.is_not(None))))  # fmt: skip
+        existing = set(
+            session.scalars(
+                select(Transaction.external_id).where(
+                    Transaction.account_id == account.id, Transaction.external_id.is_not(None)
+                )
+            )
+        )
         rows, errors = parse(kind, text, existing, dt.date.today())
         result = ImportResult(kind, errors=errors[:MAX_REPORTED_ERRORS], total_errors=len(errors))
         if errors:
             return result  # nothing imported
         securities = dict(session.execute(select(Security.ticker, Security.id)).all())
         if kind == "transactions":
-            session.add_all(Transaction(account_id=account.id, security_id=securities.get(r.pop("ticker")), **r)
-                            for r in rows)  # fmt: skip
+            session.add_all(
+                Transaction(account_id=account.id, security_id=securities.get(r.pop("ticker")), **r)
+                for r in rows
+            )
         else:
             for r in rows:
                 sid = securities[r["ticker"]]
-                holding = session.scalar(select(Holding).where(Holding.account_id == account.id,
-                                                               Holding.security_id == sid))  # fmt: skip
+                holding = session.scalar(
+                    select(Holding).where(Holding.account_id == account.id, Holding.security_id == sid)
+                )
                 if holding is None:
                     holding = Holding(account_id=account.id, security_id=sid, quantity=0.0)
                     session.add(holding)
                     session.flush()
                 holding.quantity += r["quantity"]
-                session.add(TaxLot(holding_id=holding.id, acquired_on=r["acquired_on"], quantity=r["quantity"],
-                                   cost_per_share=r["cost_per_share"]))  # fmt: skip
+                session.add(
+                    TaxLot(
+                        holding_id=holding.id,
+                        acquired_on=r["acquired_on"],
+                        quantity=r["quantity"],
+                        cost_per_share=r["cost_per_share"],
+                    )
+                )
         result.imported = len(rows)
     household_changed(household.id)
     return result

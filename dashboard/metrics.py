@@ -162,8 +162,9 @@ class RedisBackend:
     def __init__(self, url: str, timeout: float, prefix: str = "meridian:metrics:"):
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=max(timeout, 0.5),
-                                           socket_connect_timeout=max(timeout, 0.5))  # fmt: skip
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=max(timeout, 0.5), socket_connect_timeout=max(timeout, 0.5)
+        )
         self.prefix = prefix
         self._merge = self.client.register_script(_MERGE_LUA)
         self._register = self.client.register_script(_REGISTER_LUA)
@@ -386,8 +387,12 @@ class MetricsStore:
         now = time.monotonic()
         if now - self._slow_logged.get(name, -1e9) >= SLOW_LOG_INTERVAL:
             self._slow_logged[name] = now
-            log.warning("slow operation %s took %.0f ms (threshold %.0f ms)", name, milliseconds,
-                        self.threshold_ms(name))  # fmt: skip
+            log.warning(
+                "slow operation %s took %.0f ms (threshold %.0f ms)",
+                name,
+                milliseconds,
+                self.threshold_ms(name),
+            )
 
     # -- flushing --------------------------------------------------------------------------------
 

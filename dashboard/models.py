@@ -327,13 +327,43 @@ class Simulation(Base):
 
 
 # Tables in dependency order (parents first), for loaders and tests.
-TABLES = [m.__table__ for m in (
-    User, Household, Security, Price, PlaidItem, PlaidAccount, Account, Holding,
-    TaxLot, Transaction, BudgetEntry, Goal, Thread, ThreadItem, Simulation,
-)]  # fmt: skip
+TABLES = [
+    m.__table__
+    for m in (
+        User,
+        Household,
+        Security,
+        Price,
+        PlaidItem,
+        PlaidAccount,
+        Account,
+        Holding,
+        TaxLot,
+        Transaction,
+        BudgetEntry,
+        Goal,
+        Thread,
+        ThreadItem,
+        Simulation,
+    )
+]
 
 __all__ = [
-    "Base", "User", "Household", "Security", "Price", "PlaidItem", "PlaidAccount",
-    "Account", "Holding", "TaxLot", "Transaction", "BudgetEntry", "Goal", "Thread",
-    "ThreadItem", "Simulation", "TABLES",
-]  # fmt: skip
+    "Base",
+    "User",
+    "Household",
+    "Security",
+    "Price",
+    "PlaidItem",
+    "PlaidAccount",
+    "Account",
+    "Holding",
+    "TaxLot",
+    "Transaction",
+    "BudgetEntry",
+    "Goal",
+    "Thread",
+    "ThreadItem",
+    "Simulation",
+    "TABLES",
+]

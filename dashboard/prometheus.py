@@ -24,9 +24,11 @@ def _instruments():
             from prometheus_client import Counter, Histogram
 
             _created["duration"] = Histogram(
-                "meridian_operation_duration_seconds", "Duration of timed operations", ["operation"],
+                "meridian_operation_duration_seconds",
+                "Duration of timed operations",
+                ["operation"],
                 buckets=BUCKETS_SECONDS,
-            )  # fmt: skip
+            )
             _created["errors"] = Counter(
                 "meridian_operation_errors_total", "Timed operations that raised", ["operation"]
             )

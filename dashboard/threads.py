@@ -69,10 +69,14 @@ def household_threads(household_id: int) -> list[ThreadSummary]:
                     item.note,
                     author,
                     item.created_at,
-                )  # fmt: skip
+                )
             )
-        return [ThreadSummary(t.id, t.title, t.name, t.updated_at, len(runs.get(t.id, [])), tuple(runs.get(t.id, [])))
-                for t in threads]  # fmt: skip
+        return [
+            ThreadSummary(
+                t.id, t.title, t.name, t.updated_at, len(runs.get(t.id, [])), tuple(runs.get(t.id, []))
+            )
+            for t in threads
+        ]
 
     return cache.get_or_compute("thread", {"household": household_id}, load, household=household_id)
 
@@ -115,8 +119,16 @@ def _owned_thread(session, household_id: int, thread_id) -> Thread:
     return thread
 
 
-def save_run(household_id: int, user_id: int, thread_id: int, page: str, params: str, seed: int | None,
-             summary: dict, note) -> int:  # fmt: skip
+def save_run(
+    household_id: int,
+    user_id: int,
+    thread_id: int,
+    page: str,
+    params: str,
+    seed: int | None,
+    summary: dict,
+    note,
+) -> int:
     """Add a run to one of the household's threads; returns its id."""
     if not isinstance(note, str | type(None)) or len(note or "") > MAX_NOTE:
         raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.")
@@ -124,8 +136,15 @@ def save_run(household_id: int, user_id: int, thread_id: int, page: str, params:
         raise InvalidInput("These parameters are too long to save.")
     with db.session() as session:
         thread = _owned_thread(session, household_id, thread_id)
-        item = ThreadItem(thread_id=thread.id, created_by=user_id, page=page, params=params, seed=seed,
-                          summary=json.dumps(summary, sort_keys=True, allow_nan=False), note=(note or "").strip())  # fmt: skip
+        item = ThreadItem(
+            thread_id=thread.id,
+            created_by=user_id,
+            page=page,
+            params=params,
+            seed=seed,
+            summary=json.dumps(summary, sort_keys=True, allow_nan=False),
+            note=(note or "").strip(),
+        )
         session.add(item)
         thread.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         session.flush()
@@ -136,9 +155,15 @@ def save_run(household_id: int, user_id: int, thread_id: int, page: str, params:
 
 def delete_run(household_id: int, run_id) -> None:
     with db.session() as session:
-        item = session.scalar(
-            select(ThreadItem).join(Thread).where(ThreadItem.id == run_id, Thread.household_id == household_id)
-        ) if isinstance(run_id, int) and not isinstance(run_id, bool) else None  # fmt: skip
+        item = (
+            session.scalar(
+                select(ThreadItem)
+                .join(Thread)
+                .where(ThreadItem.id == run_id, Thread.household_id == household_id)
+            )
+            if isinstance(run_id, int) and not isinstance(run_id, bool)
+            else None
+        )
         if item is None:
             raise AccessDenied("That run is not in one of this household's threads.")
         session.delete(item)
@@ -153,6 +178,9 @@ def delete_thread(household_id: int, thread_id) -> None:
 
 def run_count(household_id: int) -> int:
     with db.session() as session:
-        return int(session.scalar(
-            select(func.count(ThreadItem.id)).join(Thread).where(Thread.household_id == household_id)
-        ) or 0)  # fmt: skip
+        return int(
+            session.scalar(
+                select(func.count(ThreadItem.id)).join(Thread).where(Thread.household_id == household_id)
+            )
+            or 0
+        )

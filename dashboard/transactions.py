@@ -34,8 +34,17 @@ TEXT_COLUMNS = {"account", "type", "description", "category", "ticker"}
 NUMBER_COLUMNS = {"quantity", "price", "amount"}
 DATE_COLUMNS = {"date"}
 TEXT_OPS = {"contains", "notContains", "equals", "notEqual", "startsWith", "endsWith", "blank", "notBlank"}
-NUMBER_OPS = {"equals", "notEqual", "lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual", "inRange",
-              "blank", "notBlank"}  # fmt: skip
+NUMBER_OPS = {
+    "equals",
+    "notEqual",
+    "lessThan",
+    "lessThanOrEqual",
+    "greaterThan",
+    "greaterThanOrEqual",
+    "inRange",
+    "blank",
+    "notBlank",
+}
 DATE_OPS = {"equals", "notEqual", "lessThan", "greaterThan", "inRange", "blank", "notBlank"}
 
 
@@ -109,9 +118,14 @@ def _condition(column: str, model: dict):
         value = _number(model.get("filter"))
         if op == "inRange":
             return expr.between(value, _number(model.get("filterTo")))
-        return {"equals": expr == value, "notEqual": expr != value, "lessThan": expr < value,
-                "lessThanOrEqual": expr <= value, "greaterThan": expr > value,
-                "greaterThanOrEqual": expr >= value}[op]  # fmt: skip
+        return {
+            "equals": expr == value,
+            "notEqual": expr != value,
+            "lessThan": expr < value,
+            "lessThanOrEqual": expr <= value,
+            "greaterThan": expr > value,
+            "greaterThanOrEqual": expr >= value,
+        }[op]
     if op not in DATE_OPS:
         raise InvalidInput("Invalid date filter.")
     day = _day(model.get("dateFrom"))
@@ -157,15 +171,22 @@ def _sort(sort_model) -> list[tuple[str, str]]:
 
 def _selection(filters):
     return (
-        select(Transaction.id.label("id"), Transaction.date.label("date"), Account.name.label("account"),
-               Transaction.type.label("type"), Transaction.description.label("description"),
-               Transaction.category.label("category"), Security.ticker.label("ticker"),
-               Transaction.quantity.label("quantity"), Transaction.price.label("price"),
-               Transaction.amount.label("amount"))
+        select(
+            Transaction.id.label("id"),
+            Transaction.date.label("date"),
+            Account.name.label("account"),
+            Transaction.type.label("type"),
+            Transaction.description.label("description"),
+            Transaction.category.label("category"),
+            Security.ticker.label("ticker"),
+            Transaction.quantity.label("quantity"),
+            Transaction.price.label("price"),
+            Transaction.amount.label("amount"),
+        )
         .join(Account, Account.id == Transaction.account_id)
         .outerjoin(Security, Security.id == Transaction.security_id)
         .where(*filters)
-    )  # fmt: skip
+    )
 
 
 def page(session, account_ids: list[int], request: dict, remember=None) -> Page:
@@ -187,10 +208,16 @@ def page(session, account_ids: list[int], request: dict, remember=None) -> Page:
     base_filters = [Transaction.account_id.in_(account_ids), *filters]
 
     def count() -> int:
-        return int(session.scalar(
-            select(func.count()).select_from(Transaction).join(Account, Account.id == Transaction.account_id)
-            .outerjoin(Security, Security.id == Transaction.security_id).where(*base_filters)
-        ) or 0)  # fmt: skip
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Transaction)
+                .join(Account, Account.id == Transaction.account_id)
+                .outerjoin(Security, Security.id == Transaction.security_id)
+                .where(*base_filters)
+            )
+            or 0
+        )
 
     key = {"accounts": list(account_ids), "filters": request.get("filterModel") or {}}
     total = remember(key, count) if remember is not None else count()
@@ -204,8 +231,14 @@ def page(session, account_ids: list[int], request: dict, remember=None) -> Page:
                 if descending
                 else [Transaction.date, Transaction.id]
             )
-            parts.append(select(_selection([Transaction.account_id == account_id, *filters])
-                                .order_by(*ordered).limit(end).subquery()))  # fmt: skip
+            parts.append(
+                select(
+                    _selection([Transaction.account_id == account_id, *filters])
+                    .order_by(*ordered)
+                    .limit(end)
+                    .subquery()
+                )
+            )
         merged = union_all(*parts).subquery()
         order = [merged.c.date.desc(), merged.c.id.desc()] if descending else [merged.c.date, merged.c.id]
         rows = session.execute(select(merged).order_by(*order).offset(start).limit(limit)).mappings().all()

@@ -141,8 +141,9 @@ def _statistics(args):
 
     prices = _load_prices(args)
     benchmark = _load_benchmark(args, prices.index) if args.returns_model == "capm" else None
-    return prices, estimate(prices, args.returns_model, args.risk_model, benchmark=benchmark,
-                            risk_free_rate=args.risk_free_rate)  # fmt: skip
+    return prices, estimate(
+        prices, args.returns_model, args.risk_model, benchmark=benchmark, risk_free_rate=args.risk_free_rate
+    )
 
 
 def run_optimize(args):
@@ -150,10 +151,15 @@ def run_optimize(args):
 
     prices, stats = _statistics(args)
     result = optimize(
-        stats, args.objective, risk_free_rate=args.risk_free_rate, target_volatility=args.target_volatility,
-        target_return=args.target_return, risk_aversion=args.risk_aversion,
-        bounds=(args.min_weight, args.max_weight), returns=prices.pct_change().iloc[1:],
-    )  # fmt: skip
+        stats,
+        args.objective,
+        risk_free_rate=args.risk_free_rate,
+        target_volatility=args.target_volatility,
+        target_return=args.target_return,
+        risk_aversion=args.risk_aversion,
+        bounds=(args.min_weight, args.max_weight),
+        returns=prices.pct_change().iloc[1:],
+    )
     return result.as_dict()
 
 
@@ -161,8 +167,9 @@ def run_frontier(args):
     from engine.frontier import efficient_frontier
 
     _, stats = _statistics(args)
-    return efficient_frontier(stats, args.points, risk_free_rate=args.risk_free_rate,
-                              bounds=(args.min_weight, args.max_weight)).as_dict()  # fmt: skip
+    return efficient_frontier(
+        stats, args.points, risk_free_rate=args.risk_free_rate, bounds=(args.min_weight, args.max_weight)
+    ).as_dict()
 
 
 def run_simulate(args):
@@ -185,9 +192,14 @@ def run_simulate(args):
                 weights, monthly_history(prices), args.block_months, args.rebalance_months
             )
     flows = CashFlows(
-        args.initial, args.monthly_contribution, args.monthly_withdrawal, args.withdrawal_rate,
-        args.withdrawal_start_month, args.inflation, args.fee,
-    )  # fmt: skip
+        args.initial,
+        args.monthly_contribution,
+        args.monthly_withdrawal,
+        args.withdrawal_rate,
+        args.withdrawal_start_month,
+        args.inflation,
+        args.fee,
+    )
     months = _months(args.years)
     result = simulate(model, flows, months, args.paths, args.seed, args.target)
     return result.as_dict(include_paths=args.paths_output)
@@ -212,12 +224,21 @@ def run_retirement(args):
 
     model = ReturnModel.gbm(args.mu, args.sigma)
     plan = RetirementPlan(
-        current_age=args.current_age, retirement_age=args.retirement_age, end_age=args.end_age,
-        savings=args.savings, monthly_contribution=args.monthly_contribution, annual_spending=args.spending,
-        annual_pension=args.pension, pension_start_age=args.pension_start_age, inflation=args.inflation,
-        annual_fee=args.fee, strategy=args.strategy, withdrawal_rate=args.withdrawal_rate,
-        vpw_real_return=args.vpw_real_return, spending_floor=args.spending_floor,
-    )  # fmt: skip
+        current_age=args.current_age,
+        retirement_age=args.retirement_age,
+        end_age=args.end_age,
+        savings=args.savings,
+        monthly_contribution=args.monthly_contribution,
+        annual_spending=args.spending,
+        annual_pension=args.pension,
+        pension_start_age=args.pension_start_age,
+        inflation=args.inflation,
+        annual_fee=args.fee,
+        strategy=args.strategy,
+        withdrawal_rate=args.withdrawal_rate,
+        vpw_real_return=args.vpw_real_return,
+        spending_floor=args.spending_floor,
+    )
     out = simulate_retirement(model, plan, args.paths, args.seed).as_dict()
     if args.solve_success is not None:
         solution = solve_spending(model, plan, args.solve_success, args.paths, args.seed)
@@ -239,8 +260,18 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("optimize", help="optimal weights for an objective")
     _common_options(p)
     _stats_options(p)
-    p.add_argument("--objective", required=True, choices=("max_sharpe", "min_volatility", "efficient_risk",
-                                                          "efficient_return", "max_quadratic_utility", "hrp"))  # fmt: skip
+    p.add_argument(
+        "--objective",
+        required=True,
+        choices=(
+            "max_sharpe",
+            "min_volatility",
+            "efficient_risk",
+            "efficient_return",
+            "max_quadratic_utility",
+            "hrp",
+        ),
+    )
     p.add_argument("--target-volatility", type=float)
     p.add_argument("--target-return", type=float)
     p.add_argument("--risk-aversion", type=float, default=1.0)

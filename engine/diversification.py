@@ -40,12 +40,17 @@ class DiversificationReport:
 
     def as_dict(self) -> dict:
         return {
-            "tickers": list(self.tickers), "correlation": self.correlation.tolist(), "weights": self.weights,
-            "risk_contributions": self.risk_contributions, "hhi": self.hhi,
-            "effective_holdings": self.effective_holdings, "effective_bets": self.effective_bets,
-            "diversification_ratio": self.diversification_ratio, "volatility": self.volatility,
+            "tickers": list(self.tickers),
+            "correlation": self.correlation.tolist(),
+            "weights": self.weights,
+            "risk_contributions": self.risk_contributions,
+            "hhi": self.hhi,
+            "effective_holdings": self.effective_holdings,
+            "effective_bets": self.effective_bets,
+            "diversification_ratio": self.diversification_ratio,
+            "volatility": self.volatility,
             "sector_exposure": self.sector_exposure,
-        }  # fmt: skip
+        }
 
 
 def cluster_order(correlation: np.ndarray) -> np.ndarray:
@@ -111,6 +116,10 @@ def diversification_report(
         correlation=correlation[np.ix_(order, order)],
         weights={t: float(x) for t, x in zip(tickers, w, strict=True)},
         risk_contributions={t: float(c) for t, c in zip(tickers, contributions, strict=True)},
-        hhi=hhi, effective_holdings=1.0 / hhi, effective_bets=effective_bets(w, cov),
-        diversification_ratio=float(w @ vols / volatility), volatility=volatility, sector_exposure=exposure,
-    )  # fmt: skip
+        hhi=hhi,
+        effective_holdings=1.0 / hhi,
+        effective_bets=effective_bets(w, cov),
+        diversification_ratio=float(w @ vols / volatility),
+        volatility=volatility,
+        sector_exposure=exposure,
+    )

@@ -47,16 +47,22 @@ class FrontierResult:
         return {
             "tickers": list(self.tickers),
             "points": [
-                {"expected_return": float(r), "volatility": float(v), "sharpe": float(s),
-                 "weights": dict(zip(self.tickers, map(float, w), strict=True))}
+                {
+                    "expected_return": float(r),
+                    "volatility": float(v),
+                    "sharpe": float(s),
+                    "weights": dict(zip(self.tickers, map(float, w), strict=True)),
+                }
                 for r, v, s, w in zip(self.returns, self.volatilities, self.sharpe, self.weights, strict=True)
             ],
             "min_volatility": self.min_volatility.as_dict(),
             "max_sharpe": self.max_sharpe.as_dict() if self.max_sharpe else None,
-            "assets": {t: {"expected_return": float(r), "volatility": float(v)} for t, r, v in
-                       zip(self.tickers, self.asset_returns, self.asset_volatilities, strict=True)},
+            "assets": {
+                t: {"expected_return": float(r), "volatility": float(v)}
+                for t, r, v in zip(self.tickers, self.asset_returns, self.asset_volatilities, strict=True)
+            },
             "risk_free_rate": self.risk_free_rate,
-        }  # fmt: skip
+        }
 
 
 class FrontierProblem:
@@ -123,8 +129,18 @@ class FrontierProblem:
 
         lower = np.concatenate([[1.0], np.full(len(b) - 1, -np.inf)])
         model = osqp.OSQP()
-        model.setup(P=self.P, q=np.zeros(self.n), A=self.A, l=lower, u=b, eps_abs=1e-8, eps_rel=1e-8,
-                    polish=True, verbose=False, max_iter=100_000)  # fmt: skip
+        model.setup(
+            P=self.P,
+            q=np.zeros(self.n),
+            A=self.A,
+            l=lower,
+            u=b,
+            eps_abs=1e-8,
+            eps_rel=1e-8,
+            polish=True,
+            verbose=False,
+            max_iter=100_000,
+        )
         result = model.solve()
         if result.info.status not in ("solved", "solved inaccurate") or result.x is None:
             return None
@@ -172,10 +188,17 @@ def efficient_frontier(
         weights[i] = _tidy(w, (low, high))
     perf = np.array([portfolio_performance(w, stats.mu, stats.cov, risk_free_rate) for w in weights])
     return FrontierResult(
-        tickers=stats.tickers, returns=perf[:, 0], volatilities=perf[:, 1], sharpe=perf[:, 2], weights=weights,
-        min_volatility=min_vol, max_sharpe=max_sharpe, asset_returns=stats.mu.copy(),
-        asset_volatilities=stats.volatilities, risk_free_rate=risk_free_rate,
-    )  # fmt: skip
+        tickers=stats.tickers,
+        returns=perf[:, 0],
+        volatilities=perf[:, 1],
+        sharpe=perf[:, 2],
+        weights=weights,
+        min_volatility=min_vol,
+        max_sharpe=max_sharpe,
+        asset_returns=stats.mu.copy(),
+        asset_volatilities=stats.volatilities,
+        risk_free_rate=risk_free_rate,
+    )
 
 
 def _tidy(weights: np.ndarray, bounds) -> np.ndarray:
@@ -188,10 +211,16 @@ def _as_result(stats, objective, weights, bounds, risk_free_rate) -> Optimizatio
     weights = _tidy(weights, bounds)
     ret, vol, sharpe = portfolio_performance(weights, stats.mu, stats.cov, risk_free_rate)
     return OptimizationResult(
-        objective=objective, weights=dict(zip(stats.tickers, map(float, weights), strict=True)),
-        expected_return=ret, volatility=vol, sharpe=sharpe, risk_free_rate=risk_free_rate,
-        returns_model=stats.returns_model, risk_model=stats.risk_model, solver="CLARABEL",
-    )  # fmt: skip
+        objective=objective,
+        weights=dict(zip(stats.tickers, map(float, weights), strict=True)),
+        expected_return=ret,
+        volatility=vol,
+        sharpe=sharpe,
+        risk_free_rate=risk_free_rate,
+        returns_model=stats.returns_model,
+        risk_model=stats.risk_model,
+        solver="CLARABEL",
+    )
 
 
 def naive_frontier(stats: AssetStatistics, targets: np.ndarray, bounds=(0.0, 1.0)) -> np.ndarray:

@@ -69,8 +69,14 @@ def _linear_paths(model: ReturnModel, goal: Goal, paths: int, seed: int, inflati
     return a, b
 
 
-def goal_probability(model: ReturnModel, goal: Goal, paths: int = 10_000, seed: int = 0,
-                     inflation: float = 0.0, fee: float = 0.0) -> GoalResult:  # fmt: skip
+def goal_probability(
+    model: ReturnModel,
+    goal: Goal,
+    paths: int = 10_000,
+    seed: int = 0,
+    inflation: float = 0.0,
+    fee: float = 0.0,
+) -> GoalResult:
     """Probability that real wealth at the goal's date reaches its target."""
     paths = _count(paths, "The number of paths", 1, MAX_GOAL_PATHS)
     target = _number(goal.target, f"The target of {goal.name}", 0.01, 1e13)
@@ -79,12 +85,25 @@ def goal_probability(model: ReturnModel, goal: Goal, paths: int = 10_000, seed: 
     ending = a + contribution * b
     reached = ending >= target
     short = target - ending[~reached]
-    return GoalResult(goal.name, target, int(goal.months), float(reached.mean()), float(np.median(ending)),
-                      float(np.median(short)) if len(short) else 0.0)  # fmt: skip
+    return GoalResult(
+        goal.name,
+        target,
+        int(goal.months),
+        float(reached.mean()),
+        float(np.median(ending)),
+        float(np.median(short)) if len(short) else 0.0,
+    )
 
 
-def solve_monthly_saving(model: ReturnModel, goal: Goal, probability: float, paths: int = 10_000,
-                         seed: int = 0, inflation: float = 0.0, fee: float = 0.0) -> SavingSolution:  # fmt: skip
+def solve_monthly_saving(
+    model: ReturnModel,
+    goal: Goal,
+    probability: float,
+    paths: int = 10_000,
+    seed: int = 0,
+    inflation: float = 0.0,
+    fee: float = 0.0,
+) -> SavingSolution:
     """The smallest monthly saving (today's money) that reaches the target with ``probability``."""
     p = _number(probability, "The probability", 0.01, 0.99)
     paths = _count(paths, "The number of paths", 100, MAX_GOAL_PATHS)

@@ -74,8 +74,9 @@ class ReturnModel:
         return cls("gbm", mu=mu, sigma=sigma)
 
     @classmethod
-    def parametric(cls, weights, asset_mu, asset_cov, distribution: str = "normal",
-                   rebalance_months: int = 1) -> ReturnModel:  # fmt: skip
+    def parametric(
+        cls, weights, asset_mu, asset_cov, distribution: str = "normal", rebalance_months: int = 1
+    ) -> ReturnModel:
         """Multivariate normal (or lognormal) monthly asset returns from annual means and covariance."""
         w = _weights(weights)
         mu = check_finite(asset_mu, "Expected returns")
@@ -84,8 +85,14 @@ class ReturnModel:
             raise InvalidInputError("Weights, expected returns and covariance must cover the same assets.")
         if distribution not in ("normal", "lognormal"):
             raise InvalidInputError("The distribution must be normal or lognormal.")
-        return cls("parametric", weights=w, asset_mu=mu, asset_cov=(cov + cov.T) / 2,
-                   distribution=distribution, rebalance_months=_rebalance(rebalance_months))  # fmt: skip
+        return cls(
+            "parametric",
+            weights=w,
+            asset_mu=mu,
+            asset_cov=(cov + cov.T) / 2,
+            distribution=distribution,
+            rebalance_months=_rebalance(rebalance_months),
+        )
 
     @classmethod
     def bootstrap(
@@ -107,8 +114,13 @@ class ReturnModel:
             )
         if (history <= -1).any():
             raise InvalidInputError("A historical monthly return of -100 % or worse cannot be resampled.")
-        return cls("bootstrap", weights=w, history=history, block_months=block,
-                   rebalance_months=_rebalance(rebalance_months))  # fmt: skip
+        return cls(
+            "bootstrap",
+            weights=w,
+            history=history,
+            block_months=block,
+            rebalance_months=_rebalance(rebalance_months),
+        )
 
     def describe(self) -> dict:
         out = {"model": self.kind, "rebalance_months": self.rebalance_months}
@@ -319,8 +331,15 @@ class PathRun:
     contribution_sensitivity: np.ndarray  # (P,) real ending wealth per unit of monthly contribution
 
 
-def run_paths(model: ReturnModel, flows: CashFlows, months: int, paths: int, rng: np.random.Generator,
-              recorded: np.ndarray, sensitivity: bool = False) -> PathRun:  # fmt: skip
+def run_paths(
+    model: ReturnModel,
+    flows: CashFlows,
+    months: int,
+    paths: int,
+    rng: np.random.Generator,
+    recorded: np.ndarray,
+    sensitivity: bool = False,
+) -> PathRun:
     """Simulate one chunk month by month, holding only per-path state (memory O(paths)).
 
     The wealth recursion is kept in closed form: with H the cumulative

@@ -187,9 +187,11 @@ def estimate(
                 raise InvalidInputError("The CAPM model needs benchmark prices (SPY).")
             market = benchmark.reindex(frame.index).ffill().to_frame("mkt")
             mu = expected_returns.capm_return(
-                frame.loc[start:], market_prices=market.loc[start:], risk_free_rate=risk_free_rate,
+                frame.loc[start:],
+                market_prices=market.loc[start:],
+                risk_free_rate=risk_free_rate,
                 frequency=TRADING_DAYS,
-            )  # fmt: skip
+            )
         if risk_model == "sample":
             cov = risk_models.sample_cov(frame, frequency=TRADING_DAYS)
         elif risk_model == "ledoit_wolf":
@@ -201,8 +203,9 @@ def estimate(
         cov.reindex(index=frame.columns, columns=frame.columns).to_numpy(), "The covariance matrix"
     )
     cov_values, repaired = make_psd(cov_values)
-    return AssetStatistics(tuple(map(str, frame.columns)), mu_values, cov_values, returns_model, risk_model,
-                           overlap, repaired)  # fmt: skip
+    return AssetStatistics(
+        tuple(map(str, frame.columns)), mu_values, cov_values, returns_model, risk_model, overlap, repaired
+    )
 
 
 def make_psd(cov: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -318,8 +321,12 @@ def optimize(
         if not np.isfinite(risk_aversion) or risk_aversion <= 0:
             raise InvalidInputError("Risk aversion must be a positive number.")
 
-    params = {"risk_free_rate": risk_free_rate, "target_volatility": target_volatility,
-              "target_return": target_return, "risk_aversion": risk_aversion}  # fmt: skip
+    params = {
+        "risk_free_rate": risk_free_rate,
+        "target_volatility": target_volatility,
+        "target_return": target_return,
+        "risk_aversion": risk_aversion,
+    }
     try:
         weights, solver = _solve_with_fallback(stats.tickers, mu, cov, inner, (low, high), sectors, **params)
     except (TargetVolatilityTooLowError, InfeasibleConstraintsError, SolverError):
@@ -447,10 +454,17 @@ def _result(stats, objective, weights, rf, solver, sectors, notes, mu=None, cov=
     return OptimizationResult(
         objective=objective,
         weights={t: float(w) for t, w in zip(stats.tickers, weights, strict=True)},
-        expected_return=ret, volatility=vol, sharpe=sharpe, risk_free_rate=rf,
-        returns_model=stats.returns_model, risk_model=stats.risk_model, solver=solver,
-        sector_weights=by_sector, warnings=tuple(notes), implied_returns=implied or {},
-    )  # fmt: skip
+        expected_return=ret,
+        volatility=vol,
+        sharpe=sharpe,
+        risk_free_rate=rf,
+        returns_model=stats.returns_model,
+        risk_model=stats.risk_model,
+        solver=solver,
+        sector_weights=by_sector,
+        warnings=tuple(notes),
+        implied_returns=implied or {},
+    )
 
 
 def _hrp(stats: AssetStatistics, returns: pd.DataFrame | None) -> np.ndarray:
@@ -525,8 +539,16 @@ def black_litterman_posterior(
         confidences.append(confidence)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = BlackLittermanModel(cov, pi=prior, Q=Q, P=P, omega="idzorek",
-                                    view_confidences=confidences, tau=tau, risk_aversion=delta)  # fmt: skip
+        model = BlackLittermanModel(
+            cov,
+            pi=prior,
+            Q=Q,
+            P=P,
+            omega="idzorek",
+            view_confidences=confidences,
+            tau=tau,
+            risk_aversion=delta,
+        )
         mu = model.bl_returns().reindex(tickers).to_numpy(dtype=float)
         posterior_cov = model.bl_cov().reindex(index=tickers, columns=tickers).to_numpy(dtype=float)
     mu = check_finite(mu, "Black-Litterman returns")
@@ -642,9 +664,14 @@ def _max_return(mu, low, high, sectors, tickers) -> float:
             a_ub.append([-1.0 if sectors.mapper[t] == name else 0.0 for t in tickers])
             b_ub.append(-float(limit))
     solution = linprog(
-        -np.asarray(mu), A_ub=np.array(a_ub) if a_ub else None, b_ub=np.array(b_ub) if b_ub else None,
-        A_eq=np.ones((1, n)), b_eq=[1.0], bounds=[(low, high)] * n, method="highs",
-    )  # fmt: skip
+        -np.asarray(mu),
+        A_ub=np.array(a_ub) if a_ub else None,
+        b_ub=np.array(b_ub) if b_ub else None,
+        A_eq=np.ones((1, n)),
+        b_eq=[1.0],
+        bounds=[(low, high)] * n,
+        method="highs",
+    )
     if solution.status == 2:
         raise InfeasibleConstraintsError(
             "No portfolio satisfies these weight bounds and sector limits together."

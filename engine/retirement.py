@@ -177,8 +177,17 @@ class _Scenario:
                 year_start_wealth = wealth.copy()
                 pension = plan.annual_pension if age >= pension_age else 0.0
                 if age >= plan.retirement_age:
-                    annual = _annual_withdrawal(plan, age, wealth, price, pension, previous_annual,
-                                                initial_rate, last_return, first=age == plan.retirement_age)  # fmt: skip
+                    annual = _annual_withdrawal(
+                        plan,
+                        age,
+                        wealth,
+                        price,
+                        pension,
+                        previous_annual,
+                        initial_rate,
+                        last_return,
+                        first=age == plan.retirement_age,
+                    )
                     annual = np.where(gone, 0.0, annual)
                     withdrawal = annual / 12
                     spending = annual / price + pension
@@ -258,12 +267,17 @@ def _summarise(plan: RetirementPlan, paths: int, seed: int, outcome) -> Retireme
         float(np.median(plan.current_age + depleted_at[depleted] / 12)) if depleted.any() else None
     )
     return RetirementResult(
-        strategy=plan.strategy, paths=paths, seed=seed,
-        success_rate=float(success.mean()), depletion_rate=float(depleted.mean()), ages=ages,
+        strategy=plan.strategy,
+        paths=paths,
+        seed=seed,
+        success_rate=float(success.mean()),
+        depletion_rate=float(depleted.mean()),
+        ages=ages,
         wealth_percentiles={p: np.percentile(wealth_real, p, axis=1) for p in PERCENTILES},
         spending_percentiles={p: np.percentile(spending_real, p, axis=1) for p in PERCENTILES},
-        median_ending_wealth=float(np.median(wealth_real[-1])), median_depletion_age=depletion_age,
-    )  # fmt: skip
+        median_ending_wealth=float(np.median(wealth_real[-1])),
+        median_depletion_age=depletion_age,
+    )
 
 
 def simulate_retirement(
@@ -276,8 +290,14 @@ def simulate_retirement(
     return _summarise(plan, paths, int(seed), scenario.run(plan))
 
 
-def solve_spending(model: ReturnModel, plan: RetirementPlan, target_success: float, paths: int = 10_000,
-                   seed: int = 0, tolerance: float = 1.0) -> SpendingSolution:  # fmt: skip
+def solve_spending(
+    model: ReturnModel,
+    plan: RetirementPlan,
+    target_success: float,
+    paths: int = 10_000,
+    seed: int = 0,
+    tolerance: float = 1.0,
+) -> SpendingSolution:
     """Highest real annual spending whose success rate is at least ``target_success``.
 
     Bisection on the spending with the same simulated paths for every trial

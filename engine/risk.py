@@ -89,15 +89,29 @@ class RiskReport:
 
     def as_dict(self, include_series: bool = False) -> dict:
         out = {
-            "tickers": list(self.tickers), "weights": list(self.weights),
-            "start": self.start.isoformat(), "end": self.end.isoformat(), "observations": self.observations,
-            "annual_return": self.annual_return, "volatility": self.volatility, "sharpe": self.sharpe,
-            "sortino": self.sortino, "beta": self.beta, "max_drawdown": self.max_drawdown,
+            "tickers": list(self.tickers),
+            "weights": list(self.weights),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "observations": self.observations,
+            "annual_return": self.annual_return,
+            "volatility": self.volatility,
+            "sharpe": self.sharpe,
+            "sortino": self.sortino,
+            "beta": self.beta,
+            "max_drawdown": self.max_drawdown,
             "risk_free_rate": self.risk_free_rate,
             "var": [row.__dict__ for row in self.var],
-            "stress": [{**s.__dict__, "start": s.start.isoformat(), "end": s.end.isoformat(),
-                        "proxied": list(s.proxied)} for s in self.stress],
-        }  # fmt: skip
+            "stress": [
+                {
+                    **s.__dict__,
+                    "start": s.start.isoformat(),
+                    "end": s.end.isoformat(),
+                    "proxied": list(s.proxied),
+                }
+                for s in self.stress
+            ],
+        }
         if include_series:
             out["drawdown"] = {
                 "dates": [d.isoformat() for d in self.drawdown_dates],
@@ -114,8 +128,14 @@ def portfolio_returns(prices: pd.DataFrame, weights) -> pd.Series:
     return pd.Series(daily.to_numpy() @ w, index=daily.index, name="portfolio")
 
 
-def var_table(returns: np.ndarray, confidences=CONFIDENCES, asset_returns: np.ndarray | None = None,
-              weights: np.ndarray | None = None, paths: int = 100_000, seed: int = 0) -> tuple[VaRRow, ...]:  # fmt: skip
+def var_table(
+    returns: np.ndarray,
+    confidences=CONFIDENCES,
+    asset_returns: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    paths: int = 100_000,
+    seed: int = 0,
+) -> tuple[VaRRow, ...]:
     """One-day VaR and CVaR of daily ``returns`` (T,) by each method at each confidence."""
     r = np.asarray(returns, dtype=float)
     if len(r) < 30:
@@ -138,8 +158,14 @@ def var_table(returns: np.ndarray, confidences=CONFIDENCES, asset_returns: np.nd
             VaRRow("parametric", c, float(-(mu + sigma * z)), float(-(mu - sigma * sps.norm.pdf(z) / a)))
         )
         if _cf_valid(skew, kurt):
-            rows.append(VaRRow("cornish_fisher", c, float(-(mu + sigma * _cornish_fisher(z, skew, kurt))),
-                               float(-(mu + sigma * _cf_tail_mean(a, skew, kurt)))))  # fmt: skip
+            rows.append(
+                VaRRow(
+                    "cornish_fisher",
+                    c,
+                    float(-(mu + sigma * _cornish_fisher(z, skew, kurt))),
+                    float(-(mu + sigma * _cf_tail_mean(a, skew, kurt))),
+                )
+            )
         else:  # the expansion is not a quantile function for such skew/kurtosis: no number rather than a wrong one
             rows.append(VaRRow("cornish_fisher", c, float("nan"), float("nan")))
         if simulated is not None:
@@ -210,16 +236,28 @@ def risk_report(
     table = var_table(r.to_numpy(), asset_returns=daily.to_numpy(), weights=w, paths=mc_paths, seed=seed)
     stress = stress_tests(stress_prices if stress_prices is not None else prices, w, benchmark)
     return RiskReport(
-        tickers=tuple(map(str, frame.columns)), weights=tuple(map(float, w)),
-        start=frame.index[0].date(), end=frame.index[-1].date(), observations=len(r),
-        annual_return=float(annual), volatility=vol, sharpe=float(sharpe), sortino=float(sortino), beta=beta,
-        max_drawdown=float(-drawdown.min()), drawdown_dates=tuple(d.date() for d in drawdown.index),
-        drawdown=drawdown.to_numpy(), var=table, stress=stress, risk_free_rate=float(risk_free_rate),
-    )  # fmt: skip
+        tickers=tuple(map(str, frame.columns)),
+        weights=tuple(map(float, w)),
+        start=frame.index[0].date(),
+        end=frame.index[-1].date(),
+        observations=len(r),
+        annual_return=float(annual),
+        volatility=vol,
+        sharpe=float(sharpe),
+        sortino=float(sortino),
+        beta=beta,
+        max_drawdown=float(-drawdown.min()),
+        drawdown_dates=tuple(d.date() for d in drawdown.index),
+        drawdown=drawdown.to_numpy(),
+        var=table,
+        stress=stress,
+        risk_free_rate=float(risk_free_rate),
+    )
 
 
-def stress_tests(prices: pd.DataFrame, weights, benchmark: pd.Series | None,
-                 windows=STRESS_WINDOWS) -> tuple[StressResult, ...]:  # fmt: skip
+def stress_tests(
+    prices: pd.DataFrame, weights, benchmark: pd.Series | None, windows=STRESS_WINDOWS
+) -> tuple[StressResult, ...]:
     """Today's weights held through each historical window (buy and hold from its first day).
 
     An asset without prices for the whole window is stood in for by the
@@ -252,11 +290,17 @@ def stress_tests(prices: pd.DataFrame, weights, benchmark: pd.Series | None,
             continue
         value = pd.concat(columns, axis=1).to_numpy() @ w
         peak = np.maximum.accumulate(value)
-        out.append(StressResult(
-            name, window.index[0].date(), window.index[-1].date(), float(value[-1] - 1.0),
-            float(market.iloc[-1] / market.iloc[0] - 1.0) if market is not None else None,
-            float((1.0 - value / peak).max()), tuple(proxied),
-        ))  # fmt: skip
+        out.append(
+            StressResult(
+                name,
+                window.index[0].date(),
+                window.index[-1].date(),
+                float(value[-1] - 1.0),
+                float(market.iloc[-1] / market.iloc[0] - 1.0) if market is not None else None,
+                float((1.0 - value / peak).max()),
+                tuple(proxied),
+            )
+        )
     return tuple(out)
 
 

@@ -69,21 +69,42 @@ class TaxReport:
 
     def as_dict(self) -> dict:
         def lot(g: LotGain) -> dict:
-            return {"id": g.lot.id, "ticker": g.lot.ticker, "account": g.lot.account,
-                    "acquired_on": g.lot.acquired_on.isoformat(), "quantity": g.lot.quantity,
-                    "cost_per_share": g.lot.cost_per_share, "price": g.price, "market_value": g.market_value,
-                    "cost_basis": g.cost_basis, "gain": g.gain, "term": g.term, "days_held": g.days_held}  # fmt: skip
+            return {
+                "id": g.lot.id,
+                "ticker": g.lot.ticker,
+                "account": g.lot.account,
+                "acquired_on": g.lot.acquired_on.isoformat(),
+                "quantity": g.lot.quantity,
+                "cost_per_share": g.lot.cost_per_share,
+                "price": g.price,
+                "market_value": g.market_value,
+                "cost_basis": g.cost_basis,
+                "gain": g.gain,
+                "term": g.term,
+                "days_held": g.days_held,
+            }
 
         return {
-            "as_of": self.as_of.isoformat(), "lots": [lot(g) for g in self.lots],
-            "short_term_gain": self.short_term_gain, "long_term_gain": self.long_term_gain,
-            "estimated_tax": self.estimated_tax, "loss_carryforward": self.loss_carryforward,
-            "candidates": [{**lot(c.lot_gain), "tax_savings": c.tax_savings, "wash_sale": c.wash_sale,
-                            "conflicting_purchases": [{"ticker": p.ticker, "date": p.date.isoformat(),
-                                                       "quantity": p.quantity} for p in c.conflicting_purchases]}
-                           for c in self.candidates],
+            "as_of": self.as_of.isoformat(),
+            "lots": [lot(g) for g in self.lots],
+            "short_term_gain": self.short_term_gain,
+            "long_term_gain": self.long_term_gain,
+            "estimated_tax": self.estimated_tax,
+            "loss_carryforward": self.loss_carryforward,
+            "candidates": [
+                {
+                    **lot(c.lot_gain),
+                    "tax_savings": c.tax_savings,
+                    "wash_sale": c.wash_sale,
+                    "conflicting_purchases": [
+                        {"ticker": p.ticker, "date": p.date.isoformat(), "quantity": p.quantity}
+                        for p in c.conflicting_purchases
+                    ],
+                }
+                for c in self.candidates
+            ],
             "estimated_savings": self.estimated_savings,
-        }  # fmt: skip
+        }
 
 
 def is_long_term(acquired_on: dt.date, sold_on: dt.date) -> bool:
@@ -95,8 +116,9 @@ def is_long_term(acquired_on: dt.date, sold_on: dt.date) -> bool:
     return sold_on > anniversary
 
 
-def net_tax(short: float, long: float, short_rate: float, long_rate: float,
-            loss_deduction_limit: float = 3000.0) -> tuple[float, float]:  # fmt: skip
+def net_tax(
+    short: float, long: float, short_rate: float, long_rate: float, loss_deduction_limit: float = 3000.0
+) -> tuple[float, float]:
     """(tax, carryforward) after netting short- and long-term results; a deductible loss gives negative tax."""
     if short < 0 < long:
         long, short = max(long + short, 0.0), min(long + short, 0.0)
@@ -153,11 +175,18 @@ def tax_report(
     for g in sorted(gains, key=lambda g: g.gain):
         if g.gain > -min_loss:
             continue
-        conflicts = tuple(sorted(
-            {p for p in buys if p.ticker == g.lot.ticker and abs((p.date - as_of).days) <= window.days
-             and not (p.date == g.lot.acquired_on and p.quantity == g.lot.quantity)},
-            key=lambda p: p.date,
-        ))  # fmt: skip
+        conflicts = tuple(
+            sorted(
+                {
+                    p
+                    for p in buys
+                    if p.ticker == g.lot.ticker
+                    and abs((p.date - as_of).days) <= window.days
+                    and not (p.date == g.lot.acquired_on and p.quantity == g.lot.quantity)
+                },
+                key=lambda p: p.date,
+            )
+        )
         rate = short_term_rate if g.term == "short" else long_term_rate
         candidates.append(HarvestCandidate(g, -g.gain * rate, bool(conflicts), conflicts))
     savings = sum(c.tax_savings for c in candidates if not c.wash_sale)

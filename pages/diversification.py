@@ -8,8 +8,9 @@ from components.forms import form_field
 from components.page import analysis_layout
 from dashboard.forms import from_query
 
-dash.register_page(__name__, path="/diversification", title="Diversification · Meridian", name="Diversification",
-                   order=5)  # fmt: skip
+dash.register_page(
+    __name__, path="/diversification", title="Diversification · Meridian", name="Diversification", order=5
+)
 
 
 def layout(**query):

@@ -58,7 +58,7 @@ def layout(**query):
                                     ]
                                 ),
                                 className="mb-3",
-                            ),  # fmt: skip
+                            ),
                             dbc.Card(
                                 dbc.CardBody(
                                     [
@@ -67,7 +67,7 @@ def layout(**query):
                                         action_buttons("goals", "Evaluate goals"),
                                     ]
                                 )
-                            ),  # fmt: skip
+                            ),
                             save_panel(SIM_PAGE),
                         ],
                         lg=4,
@@ -103,7 +103,7 @@ def layout(**query):
                                     ]
                                 ),
                                 className="mt-3",
-                            ),  # fmt: skip
+                            ),
                         ],
                         lg=8,
                     ),

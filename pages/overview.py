@@ -36,7 +36,7 @@ def layout(**_kwargs):
                     ),
                     md=4,
                 )
-            ),  # fmt: skip
+            ),
             html.Div(transactions_grid("none"), id=ids.OVERVIEW_TRANSACTIONS_AREA),
             import_section(),
             dcc.Store(id=ids.OVERVIEW_VERSION, data=0),

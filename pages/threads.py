@@ -27,7 +27,7 @@ def layout(**_kwargs):
                             "Compare ticked runs", id="threads-compare", color="secondary", outline=True
                         ),
                         md="auto",
-                    ),  # fmt: skip
+                    ),
                 ],
                 className="g-2 mb-3",
             ),

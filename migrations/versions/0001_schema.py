@@ -189,8 +189,20 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "simulations", "thread_items", "threads", "goals", "budget_entries", "transactions",
-        "tax_lots", "holdings", "accounts", "plaid_accounts", "plaid_items", "prices",
-        "securities", "households", "users",
-    ):  # fmt: skip
+        "simulations",
+        "thread_items",
+        "threads",
+        "goals",
+        "budget_entries",
+        "transactions",
+        "tax_lots",
+        "holdings",
+        "accounts",
+        "plaid_accounts",
+        "plaid_items",
+        "prices",
+        "securities",
+        "households",
+        "users",
+    ):
         op.drop_table(table)

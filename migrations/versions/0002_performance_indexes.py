@@ -50,7 +50,7 @@ INDEXES: list[tuple[str, str, list[str], bool]] = [
     ("ix_simulations_household_id_created_at", "simulations", ["household_id", "created_at"], False),
     ("ix_simulations_user_id", "simulations", ["user_id"], False),
     ("ix_simulations_status", "simulations", ["status"], False),
-]  # fmt: skip
+]
 
 
 def upgrade() -> None:

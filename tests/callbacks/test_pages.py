@@ -183,14 +183,17 @@ def test_cb006_frontier_click_shows_that_points_weights(ctx):
         opt_cb.show_frontier_point({"points": [{"customdata": 999}]}, mine[0].id, values, ids)
 
 
-@pytest.mark.parametrize("changes,field,message", [
-    ({"sector_limits": "Crypto<=10"}, None, "Unknown sector"),
-    ({"views": "AAPL twelve"}, None, "Cannot read the view"),
-    ({"objective": "efficient_risk", "target_volatility": 1.0}, None, "lowest achievable volatility"),
-    ({"min_weight": 60}, None, "more than 100"),
-    ({"universe": "custom", "tickers": ["AAPL"]}, "tickers", "at least two"),
-    ({"max_weight": 500}, "max_weight", "between -100 % and 100 %"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "changes,field,message",
+    [
+        ({"sector_limits": "Crypto<=10"}, None, "Unknown sector"),
+        ({"views": "AAPL twelve"}, None, "Cannot read the view"),
+        ({"objective": "efficient_risk", "target_volatility": 1.0}, None, "lowest achievable volatility"),
+        ({"min_weight": 60}, None, "more than 100"),
+        ({"universe": "custom", "tickers": ["AAPL"]}, "tickers", "at least two"),
+        ({"max_weight": 500}, "max_weight", "between -100 % and 100 %"),
+    ],
+)
 def test_cb007_optimisation_errors_are_shown_on_the_page(ctx, changes, field, message):
     mine, _ = households()
     values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, **changes)
@@ -206,8 +209,14 @@ def test_cb007_optimisation_errors_are_shown_on_the_page(ctx, changes, field, me
 
 
 def _goal_form(**changes):
-    base = {"name": "Boat", "target_amount": 150_000, "target_date": "2030-06-01", "priority": "aspirational",
-            "current_amount": 20_000, "monthly_contribution": 800}  # fmt: skip
+    base = {
+        "name": "Boat",
+        "target_amount": 150_000,
+        "target_date": "2030-06-01",
+        "priority": "aspirational",
+        "current_amount": 20_000,
+        "monthly_contribution": 800,
+    }
     base.update(changes)
     return [base[f.name] for f in GOAL_FIELDS], [
         {"type": "goals-field", "index": f.name} for f in GOAL_FIELDS
@@ -283,13 +292,20 @@ def test_cb010_transactions_grid_pages_sorts_and_filters_in_sql(ctx):
     first = overview_cb.transaction_rows({"startRow": 0, "endRow": 50}, "all", household.id)
     dates = [r["date"] for r in first["rowData"]]
     assert dates == sorted(dates, reverse=True) and first["rowCount"] >= len(dates) > 0
-    by_amount = overview_cb.transaction_rows({"startRow": 0, "endRow": 20, "sortModel": [{"colId": "amount", "sort": "asc"}]},
-                                             "all", household.id)  # fmt: skip
+    by_amount = overview_cb.transaction_rows(
+        {"startRow": 0, "endRow": 20, "sortModel": [{"colId": "amount", "sort": "asc"}]}, "all", household.id
+    )
     amounts = [r["amount"] for r in by_amount["rowData"]]
     assert amounts == sorted(amounts)
     groceries = overview_cb.transaction_rows(
-        {"startRow": 0, "endRow": 50, "filterModel": {"category": {"filterType": "text", "type": "equals", "filter": "groceries"}}},
-        "all", household.id)  # fmt: skip
+        {
+            "startRow": 0,
+            "endRow": 50,
+            "filterModel": {"category": {"filterType": "text", "type": "equals", "filter": "groceries"}},
+        },
+        "all",
+        household.id,
+    )
     assert (
         all(r["category"] == "Groceries" for r in groceries["rowData"])
         and groceries["rowCount"] < first["rowCount"]
@@ -298,9 +314,13 @@ def test_cb010_transactions_grid_pages_sorts_and_filters_in_sql(ctx):
     assert not {r["id"] for r in second["rowData"]} & {r["id"] for r in first["rowData"]}
     with db.session() as session:
         foreign_account = session.scalars(select(Account.id).where(Account.household_id == theirs.id)).first()
-    for bad in ({"startRow": -1, "endRow": 5}, {"startRow": 0, "endRow": 10_000}, {"sortModel": [{"colId": "password", "sort": "asc"}]},
-                {"filterModel": {"amount": {"filterType": "number", "type": "drop table", "filter": 1}}},
-                {"filterModel": {"description": {"filterType": "text", "type": "contains", "filter": "x" * 500}}}):  # fmt: skip
+    for bad in (
+        {"startRow": -1, "endRow": 5},
+        {"startRow": 0, "endRow": 10_000},
+        {"sortModel": [{"colId": "password", "sort": "asc"}]},
+        {"filterModel": {"amount": {"filterType": "number", "type": "drop table", "filter": 1}}},
+        {"filterModel": {"description": {"filterType": "text", "type": "contains", "filter": "x" * 500}}},
+    ):
         with pytest.raises(InvalidInput):
             overview_cb.transaction_rows({"startRow": 0, "endRow": 50, **bad}, "all", household.id)
     with pytest.raises(InvalidInput):

@@ -123,8 +123,16 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=1000, seed=9)
     scenario = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, household.id, values, ids)[-1]
     save = {"type": "thread-save", "page": "mc"}
-    out = triggered(json.dumps(save, separators=(",", ":")) + ".n_clicks", threads_cb.save_to_thread, 1, scenario,
-                    None, "Review <script>alert(1)</script>", "first look", household.id)  # fmt: skip
+    out = triggered(
+        json.dumps(save, separators=(",", ":")) + ".n_clicks",
+        threads_cb.save_to_thread,
+        1,
+        scenario,
+        None,
+        "Review <script>alert(1)</script>",
+        "first look",
+        household.id,
+    )
     assert "Saved" in text_of(out[0]), text_of(out[0])
     with db.session() as session:
         item = session.scalars(select(ThreadItem).order_by(ThreadItem.id.desc())).first()
@@ -138,8 +146,16 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     # a second run into the same thread, then compare the two
     values2, _ = form(mc_ui.PAGE, mc_ui.FIELDS, paths=1000, seed=10)
     scenario2 = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, household.id, values2, ids)[-1]
-    triggered(json.dumps(save, separators=(",", ":")) + ".n_clicks", threads_cb.save_to_thread, 1, scenario2, thread.id,
-              None, "", household.id)  # fmt: skip
+    triggered(
+        json.dumps(save, separators=(",", ":")) + ".n_clicks",
+        threads_cb.save_to_thread,
+        1,
+        scenario2,
+        thread.id,
+        None,
+        "",
+        household.id,
+    )
     listing = threads_cb.render_threads(household.id, 0)[0]
     assert "Review <script>alert(1)</script>" in text_of(listing)
     with db.session() as session:
@@ -151,19 +167,51 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     # the saved link reproduces the run: same parameters -> same (cached) result
     assert "seed=9" in scenario and f"household={household.id}" in scenario
     # another household's thread is refused; a tampered page prefix is refused
-    bad = triggered(json.dumps(save, separators=(",", ":")) + ".n_clicks", threads_cb.save_to_thread, 1, scenario,
-                    thread.id, None, "", theirs.id)  # fmt: skip
+    bad = triggered(
+        json.dumps(save, separators=(",", ":")) + ".n_clicks",
+        threads_cb.save_to_thread,
+        1,
+        scenario,
+        thread.id,
+        None,
+        "",
+        theirs.id,
+    )
     assert "not one of your households" in text_of(bad[0])
     fake = {"type": "thread-save", "page": "nope"}
-    bad = triggered(json.dumps(fake, separators=(",", ":")) + ".n_clicks", threads_cb.save_to_thread, 1, scenario,
-                    thread.id, None, "", household.id)  # fmt: skip
+    bad = triggered(
+        json.dumps(fake, separators=(",", ":")) + ".n_clicks",
+        threads_cb.save_to_thread,
+        1,
+        scenario,
+        thread.id,
+        None,
+        "",
+        household.id,
+    )
     assert "cannot save runs" in text_of(bad[0])
-    tampered = triggered(json.dumps(save, separators=(",", ":")) + ".n_clicks", threads_cb.save_to_thread, 1,
-                         "?paths=-5", thread.id, None, "", household.id)  # fmt: skip
+    tampered = triggered(
+        json.dumps(save, separators=(",", ":")) + ".n_clicks",
+        threads_cb.save_to_thread,
+        1,
+        "?paths=-5",
+        thread.id,
+        None,
+        "",
+        household.id,
+    )
     assert "Paths" in text_of(tampered[0])
     # delete one run, then the thread
-    triggered(json.dumps({"index": runs[0], "type": "threads-delete-run"}, separators=(",", ":")) + ".n_clicks",
-              threads_cb.change_threads, None, [1, None], [None], None, 0, household.id)  # fmt: skip
+    triggered(
+        json.dumps({"index": runs[0], "type": "threads-delete-run"}, separators=(",", ":")) + ".n_clicks",
+        threads_cb.change_threads,
+        None,
+        [1, None],
+        [None],
+        None,
+        0,
+        household.id,
+    )
     with db.session() as session:
         assert (
             session.scalar(
@@ -171,8 +219,17 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
             )
             == 1
         )
-    triggered(json.dumps({"index": thread.id, "type": "threads-delete-thread"}, separators=(",", ":")) + ".submit_n_clicks",
-              threads_cb.change_threads, None, [None], [1], None, 1, household.id)  # fmt: skip
+    triggered(
+        json.dumps({"index": thread.id, "type": "threads-delete-thread"}, separators=(",", ":"))
+        + ".submit_n_clicks",
+        threads_cb.change_threads,
+        None,
+        [None],
+        [1],
+        None,
+        1,
+        household.id,
+    )
     with db.session() as session:
         assert session.get(Thread, thread.id) is None
 
@@ -196,9 +253,11 @@ def test_cb105_import_good_transactions_file(ctx):
             select(func.count()).select_from(Transaction).where(Transaction.account_id == account.id)
         )
         version = session.get(Household, household.id).data_version
-    text = ("date,description,amount,category,type,ticker,quantity,price,transaction_id\n"
-            "2018-04-02,<img src=x onerror=alert(1)>,-84.12,Groceries,payment,,,,imp-1\n"
-            "2018-04-03,Bought 10 AAPL,-1689.40,Investments,buy,AAPL,10,168.94,imp-2\n")  # fmt: skip
+    text = (
+        "date,description,amount,category,type,ticker,quantity,price,transaction_id\n"
+        "2018-04-02,<img src=x onerror=alert(1)>,-84.12,Groceries,payment,,,,imp-1\n"
+        "2018-04-03,Bought 10 AAPL,-1689.40,Investments,buy,AAPL,10,168.94,imp-2\n"
+    )
     result = import_statement(household, account.id, "transactions", _upload(text), "statement.csv")
     assert result.ok and result.imported == 2
     with db.session() as session:
@@ -212,18 +271,21 @@ def test_cb105_import_good_transactions_file(ctx):
     assert not again.ok and {e.message for e in again.errors} == {"was imported before"}
 
 
-@pytest.mark.parametrize("text,problem", [
-    ("date,amount\n2018-01-01,5\n", "missing description"),
-    ("date,description,amount,evil\n2018-01-01,x,5,1\n", "unknown evil"),
-    ("date,description,amount\n2018-01-01,x,lots\n", "is not a number"),
-    ("date,description,amount\n2018-13-45,x,5\n", "is not a date"),
-    ("date,description,amount\n2999-01-01,x,5\n", "must be between 1900-01-01"),
-    ("date,description,amount,transaction_id\n2018-01-01,x,5,a\n2018-01-02,y,6,a\n", "appears twice"),
-    ("date,description,amount,type\n2018-01-01,x,5,steal\n", "must be one of"),
-    ("date,description,amount,type,ticker\n2018-01-01,x,5,buy,ZZZZ\n", "not a known security"),
-    ("date,description,amount\n2018-01-01,x,nan\n", "must be between"),
-    ("date,description,amount\n2018-01-01,x\n", "values for 3 columns"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ("date,amount\n2018-01-01,5\n", "missing description"),
+        ("date,description,amount,evil\n2018-01-01,x,5,1\n", "unknown evil"),
+        ("date,description,amount\n2018-01-01,x,lots\n", "is not a number"),
+        ("date,description,amount\n2018-13-45,x,5\n", "is not a date"),
+        ("date,description,amount\n2999-01-01,x,5\n", "must be between 1900-01-01"),
+        ("date,description,amount,transaction_id\n2018-01-01,x,5,a\n2018-01-02,y,6,a\n", "appears twice"),
+        ("date,description,amount,type\n2018-01-01,x,5,steal\n", "must be one of"),
+        ("date,description,amount,type,ticker\n2018-01-01,x,5,buy,ZZZZ\n", "not a known security"),
+        ("date,description,amount\n2018-01-01,x,nan\n", "must be between"),
+        ("date,description,amount\n2018-01-01,x\n", "values for 3 columns"),
+    ],
+)
 def test_cb106_bad_files_import_nothing_and_say_why(ctx, text, problem):
     mine, _ = households()
     household, account = mine[0], _account(mine[0])

@@ -41,40 +41,54 @@ def test_fac002_prices_come_from_the_database_not_a_repr(ctx):
     assert prices.index[0].isoformat().startswith("2015-01-02")
 
 
-@pytest.mark.parametrize("raw,message", [
-    ({"tickers": []}, "at least one asset"),
-    ({"tickers": ["AAPL", "<script>"]}, "Unknown asset"),
-    ({"tickers": ["AAPL"] * 50}, "at most"),
-    ({"tickers": TICKERS, "objective": "moon"}, "objective"),
-    ({"tickers": TICKERS, "risk_free_rate": "0.02"}, "risk-free rate must be a number"),
-    ({"tickers": TICKERS, "risk_free_rate": float("nan")}, "risk-free rate"),
-    ({"tickers": TICKERS, "start": "2018-01-01", "end": "2017-01-01"}, "before the end"),
-    ({"tickers": TICKERS, "start": "yesterday"}, "date"),
-    ({"tickers": TICKERS, "sector_upper": {"Crypto": 0.2}}, "Unknown sector"),
-    ({"tickers": TICKERS, "views": [{"asset": "GE", "value": 0.1}]}, "not among the chosen assets"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ({"tickers": []}, "at least one asset"),
+        ({"tickers": ["AAPL", "<script>"]}, "Unknown asset"),
+        ({"tickers": ["AAPL"] * 50}, "at most"),
+        ({"tickers": TICKERS, "objective": "moon"}, "objective"),
+        ({"tickers": TICKERS, "risk_free_rate": "0.02"}, "risk-free rate must be a number"),
+        ({"tickers": TICKERS, "risk_free_rate": float("nan")}, "risk-free rate"),
+        ({"tickers": TICKERS, "start": "2018-01-01", "end": "2017-01-01"}, "before the end"),
+        ({"tickers": TICKERS, "start": "yesterday"}, "date"),
+        ({"tickers": TICKERS, "sector_upper": {"Crypto": 0.2}}, "Unknown sector"),
+        ({"tickers": TICKERS, "views": [{"asset": "GE", "value": 0.1}]}, "not among the chosen assets"),
+    ],
+)
 def test_fac003_bad_requests_are_refused_before_the_engine(raw, message):
     with pytest.raises(InvalidInput, match=message):
         analytics.OptimisationRequest.build(**raw)
 
 
-@pytest.mark.parametrize("raw,message", [
-    ({"model": "quantum"}, "Choose a model"),
-    ({"paths": 10**8}, "paths"),
-    ({"paths": True}, "paths"),
-    ({"months": 0}, "horizon"),
-    ({"model": "parametric", "tickers": ["AAPL", "XOM"], "weights": [0.5]}, "one weight per asset"),
-    ({"model": "parametric", "tickers": ["AAPL", "XOM"], "weights": [0.5, 0.6]}, "add up to 100"),
-    ({"seed": -3}, "seed"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ({"model": "quantum"}, "Choose a model"),
+        ({"paths": 10**8}, "paths"),
+        ({"paths": True}, "paths"),
+        ({"months": 0}, "horizon"),
+        ({"model": "parametric", "tickers": ["AAPL", "XOM"], "weights": [0.5]}, "one weight per asset"),
+        ({"model": "parametric", "tickers": ["AAPL", "XOM"], "weights": [0.5, 0.6]}, "add up to 100"),
+        ({"seed": -3}, "seed"),
+    ],
+)
 def test_fac004_bad_simulations_are_refused(raw, message):
     with pytest.raises(InvalidInput, match=message):
         analytics.SimulationRequest.build(**raw)
 
 
 def test_fac005_simulate_through_the_facade(ctx):
-    request = analytics.SimulationRequest.build(model="parametric", tickers=["AAPL", "XOM"], weights=[0.5, 0.5],
-                                                start="2010-01-01", months=120, paths=2000, seed=4, target=1.5e6)  # fmt: skip
+    request = analytics.SimulationRequest.build(
+        model="parametric",
+        tickers=["AAPL", "XOM"],
+        weights=[0.5, 0.5],
+        start="2010-01-01",
+        months=120,
+        paths=2000,
+        seed=4,
+        target=1.5e6,
+    )
     result = analytics.simulate(request)
     assert result.paths == 2000 and 0 <= result.probability_of_success <= 1
     again = analytics.simulate(request)
@@ -117,8 +131,16 @@ def test_fac007_session_and_thread_lookups_go_through_the_cache(ctx):
         thread = session.scalars(select(Thread).order_by(Thread.id)).first()
     before = household_threads(thread.household_id)
     with db.session() as session:
-        session.add(ThreadItem(thread_id=thread.id, created_by=thread.created_by, page="risk", params="{}",
-                               summary="{}", note=""))  # fmt: skip
+        session.add(
+            ThreadItem(
+                thread_id=thread.id,
+                created_by=thread.created_by,
+                page="risk",
+                params="{}",
+                summary="{}",
+                note="",
+            )
+        )
     assert household_threads(thread.household_id) == before  # still the cached view
     threads_changed(thread.household_id)
     after = {t.id: t.runs for t in household_threads(thread.household_id)}

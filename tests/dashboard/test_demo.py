@@ -41,9 +41,21 @@ def test_demo001_same_seed_same_rows(settings):
 
 def test_demo002_every_table_the_demo_promises_is_filled(settings):
     engine, report = _seeded(settings, "d.db", households=6, transactions_per_account=25)
-    for name in ("users", "households", "accounts", "holdings", "tax_lots", "transactions",
-                 "budget_entries", "goals", "threads", "plaid_items", "plaid_accounts",
-                 "securities", "prices"):  # fmt: skip
+    for name in (
+        "users",
+        "households",
+        "accounts",
+        "holdings",
+        "tax_lots",
+        "transactions",
+        "budget_entries",
+        "goals",
+        "threads",
+        "plaid_items",
+        "plaid_accounts",
+        "securities",
+        "prices",
+    ):
         assert report.counts[name] > 0, name
     with engine.connect() as conn:
         roles = dict(conn.exec_driver_sql("SELECT role, count(*) FROM users GROUP BY role").all())
@@ -53,13 +65,13 @@ def test_demo002_every_table_the_demo_promises_is_filled(settings):
         mismatched = conn.exec_driver_sql("""
             SELECT count(*) FROM holdings h
             WHERE abs(h.quantity - (SELECT sum(quantity) FROM tax_lots WHERE holding_id = h.id)) > 1e-9
-        """).scalar()  # fmt: skip
+        """).scalar()
         assert mismatched == 0
         unpriced = conn.exec_driver_sql("""
             SELECT count(*) FROM tax_lots l JOIN holdings h ON h.id = l.holding_id
             WHERE NOT EXISTS (SELECT 1 FROM prices p WHERE p.security_id = h.security_id
                               AND p.date = l.acquired_on AND abs(p.close - l.cost_per_share) < 1e-3)
-        """).scalar()  # fmt: skip
+        """).scalar()
         assert unpriced == 0
         # every analyst-owned household's linked accounts point at aggregator accounts
         assert (

@@ -14,15 +14,23 @@ def client(app):
     return client
 
 
-@pytest.mark.parametrize("body,status", [
-    ("not json", 400),
-    (json.dumps([1, 2]), 400),
-    (json.dumps({"inputs": []}), 400),
-    (json.dumps({"output": "..nope.children..", "inputs": []}), 400),
-    (json.dumps({"output": "overview-goals-status.children", "inputs": "x"}), 400),
-    (json.dumps({"output": "overview-goals-status.children", "inputs": [{"id": 5}], "outputs": {"bad": 1}}), 400),
-    (json.dumps({"output": "overview-goals-status.children", "pad": "x" * (3 * 1024 * 1024)}), 413),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ("not json", 400),
+        (json.dumps([1, 2]), 400),
+        (json.dumps({"inputs": []}), 400),
+        (json.dumps({"output": "..nope.children..", "inputs": []}), 400),
+        (json.dumps({"output": "overview-goals-status.children", "inputs": "x"}), 400),
+        (
+            json.dumps(
+                {"output": "overview-goals-status.children", "inputs": [{"id": 5}], "outputs": {"bad": 1}}
+            ),
+            400,
+        ),
+        (json.dumps({"output": "overview-goals-status.children", "pad": "x" * (3 * 1024 * 1024)}), 413),
+    ],
+)
 def test_hard001_tampered_callback_requests_are_4xx(client, body, status):
     response = client.post(UPDATE, data=body, content_type="application/json")
     assert response.status_code == status

@@ -233,9 +233,14 @@ def _beacon(client, body, raw=None):
 
 
 def test_met010_ingest_stores_valid_beacons_with_server_side_ratings(client):
-    response = _beacon(client, {"page": "/risk", "vitals": [{"name": "LCP", "value": 900.0, "rating": "poor"},
-                                                            {"name": "CLS", "value": 0.3}],
-                                "renders": [{"component": "risk-drawdown", "duration_ms": 120.5}]})  # fmt: skip
+    response = _beacon(
+        client,
+        {
+            "page": "/risk",
+            "vitals": [{"name": "LCP", "value": 900.0, "rating": "poor"}, {"name": "CLS", "value": 0.3}],
+            "renders": [{"component": "risk-drawdown", "duration_ms": 120.5}],
+        },
+    )
     assert response.status_code == 202
     stats = client.get(f"{API}/stats").get_json()
     assert stats["operations"]["web_vitals.risk.LCP"]["count"] == 1
@@ -246,23 +251,26 @@ def test_met010_ingest_stores_valid_beacons_with_server_side_ratings(client):
     assert "web_vitals.other.FCP" in client.get(f"{API}/stats").get_json()["operations"]
 
 
-@pytest.mark.parametrize("body,raw,status", [
-    (None, '{"page": "/", "vitals": [{"name": "LCP", "value": NaN}]}', 400),
-    (None, '{"page": "/", "vitals": [{"name": "LCP", "value": Infinity}]}', 400),
-    (None, "not json", 400),
-    (None, "[1, 2]", 400),
-    ({"page": 5}, None, 400),
-    ({"page": "/", "vitals": "LCP"}, None, 400),
-    ({"page": "/", "vitals": [{"name": "LCP", "value": "fast"}]}, None, 400),
-    ({"page": "/", "vitals": [{"name": "SPEED", "value": 1}]}, None, 400),
-    ({"page": "/", "vitals": [{"name": "LCP", "value": -5}]}, None, 400),
-    ({"page": "/", "vitals": [{"name": "LCP", "value": True}]}, None, 400),
-    ({"page": "/", "renders": [{"component": "<script>", "duration_ms": 1}]}, None, 400),
-    ({"page": "/", "renders": [{"component": "x", "duration_ms": 1e12}]}, None, 400),
-    ({"page": "/", "extra": 1}, None, 400),
-    ({"page": "/", "vitals": [{"name": "LCP", "value": 1}] * 51}, None, 400),
-    (None, '{"page": "/", "pad": "' + "x" * 20_000 + '"}', 413),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "body,raw,status",
+    [
+        (None, '{"page": "/", "vitals": [{"name": "LCP", "value": NaN}]}', 400),
+        (None, '{"page": "/", "vitals": [{"name": "LCP", "value": Infinity}]}', 400),
+        (None, "not json", 400),
+        (None, "[1, 2]", 400),
+        ({"page": 5}, None, 400),
+        ({"page": "/", "vitals": "LCP"}, None, 400),
+        ({"page": "/", "vitals": [{"name": "LCP", "value": "fast"}]}, None, 400),
+        ({"page": "/", "vitals": [{"name": "SPEED", "value": 1}]}, None, 400),
+        ({"page": "/", "vitals": [{"name": "LCP", "value": -5}]}, None, 400),
+        ({"page": "/", "vitals": [{"name": "LCP", "value": True}]}, None, 400),
+        ({"page": "/", "renders": [{"component": "<script>", "duration_ms": 1}]}, None, 400),
+        ({"page": "/", "renders": [{"component": "x", "duration_ms": 1e12}]}, None, 400),
+        ({"page": "/", "extra": 1}, None, 400),
+        ({"page": "/", "vitals": [{"name": "LCP", "value": 1}] * 51}, None, 400),
+        (None, '{"page": "/", "pad": "' + "x" * 20_000 + '"}', 413),
+    ],
+)
 def test_met011_bad_beacons_are_refused_and_nothing_is_stored(client, body, raw, status):
     before = client.get(f"{API}/stats").get_json()
     # a valid measurement in the same beacon must not be stored either

@@ -20,7 +20,7 @@ from dashboard.models import (
     TaxLot,
     Transaction,
     User,
-)  # fmt: skip
+)
 
 
 @pytest.fixture
@@ -65,8 +65,12 @@ def test_mod003_natural_keys_are_unique(engine):
         session.add(security)
         session.flush()
         day = dt.date(2020, 1, 2)
-        session.add_all([Price(security_id=security.id, date=day, close=1.0),
-                         Price(security_id=security.id, date=day, close=2.0)])  # fmt: skip
+        session.add_all(
+            [
+                Price(security_id=security.id, date=day, close=1.0),
+                Price(security_id=security.id, date=day, close=2.0),
+            ]
+        )
         with pytest.raises(IntegrityError):
             session.commit()
 
@@ -104,10 +108,14 @@ def test_mod006_deleting_a_household_cascades_to_its_data(engine):
         holding = Holding(account_id=account.id, security_id=security.id, quantity=3)
         session.add(holding)
         session.flush()
-        session.add_all([
-            TaxLot(holding_id=holding.id, acquired_on=dt.date(2017, 1, 3), quantity=3, cost_per_share=10),
-            Transaction(account_id=account.id, date=dt.date(2017, 1, 3), type="buy", description="b", amount=-30),
-        ])  # fmt: skip
+        session.add_all(
+            [
+                TaxLot(holding_id=holding.id, acquired_on=dt.date(2017, 1, 3), quantity=3, cost_per_share=10),
+                Transaction(
+                    account_id=account.id, date=dt.date(2017, 1, 3), type="buy", description="b", amount=-30
+                ),
+            ]
+        )
         session.commit()
         session.execute(sa.delete(Household).where(Household.id == household.id))
         session.commit()

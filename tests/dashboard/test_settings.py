@@ -25,10 +25,17 @@ def test_set001_defaults_are_the_embedded_setup(tmp_path):
 
 
 def test_set002_environment_overrides(tmp_path):
-    settings = Settings.from_env(env(
-        tmp_path, DATABASE_URL="postgresql://u@db/meridian", REDIS_URL="redis://cache:6379/2",
-        URL_PREFIX="/meridian/", SECRET_KEY="x" * 20, LOG_LEVEL="debug", CACHE_TTL_RISK="60",
-    ))  # fmt: skip
+    settings = Settings.from_env(
+        env(
+            tmp_path,
+            DATABASE_URL="postgresql://u@db/meridian",
+            REDIS_URL="redis://cache:6379/2",
+            URL_PREFIX="/meridian/",
+            SECRET_KEY="x" * 20,
+            LOG_LEVEL="debug",
+            CACHE_TTL_RISK="60",
+        )
+    )
     assert settings.database_url == "postgresql://u@db/meridian"
     assert settings.redis_url == "redis://cache:6379/2"
     assert settings.url_prefix == "/meridian/"
@@ -68,10 +75,13 @@ def test_set004_test_override_ignores_the_environment(tmp_path, monkeypatch):
 
 def test_set005_bad_setting_stops_startup_with_one_line(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-c", "import app"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", "import app"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
         env={"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path), "URL_PREFIX": "nope"},
         timeout=120,
-    )  # fmt: skip
+    )
     assert run.returncode == 2
     assert (
         run.stderr.strip()
@@ -83,8 +93,11 @@ def test_set006_gunicorn_config_refuses_bad_settings(tmp_path):
     gunicorn = PROJECT_ROOT / ".venv" / "bin" / "gunicorn"
     run = subprocess.run(
         [str(gunicorn), "--config", "gunicorn.conf.py", "--check-config", "app:server"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path), "REDIS_URL": "ftp://x"},
-    )  # fmt: skip
+    )
     assert run.returncode != 0
     assert "meridian: invalid setting REDIS_URL" in run.stderr

@@ -10,8 +10,9 @@ from dashboard.settings import PROJECT_ROOT
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_eng001_importing_the_engine_pulls_in_no_ui_framework():
@@ -40,11 +41,45 @@ def test_eng002_optimize_reference_values_as_json():
 
 
 def test_eng003_simulate_frontier_risk_retirement_as_json():
-    sim = json.loads(run("simulate", "--model", "gbm", "--initial", "100000", "--years", "10", "--paths", "2000",
-                         "--seed", "3", "--target", "150000", "--monthly-contribution", "200").stdout)  # fmt: skip
+    sim = json.loads(
+        run(
+            "simulate",
+            "--model",
+            "gbm",
+            "--initial",
+            "100000",
+            "--years",
+            "10",
+            "--paths",
+            "2000",
+            "--seed",
+            "3",
+            "--target",
+            "150000",
+            "--monthly-contribution",
+            "200",
+        ).stdout
+    )
     assert 0 < sim["probability_of_success"] < 1 and sim["seed"] == 3
-    again = json.loads(run("simulate", "--model", "gbm", "--initial", "100000", "--years", "10", "--paths", "2000",
-                           "--seed", "3", "--target", "150000", "--monthly-contribution", "200").stdout)  # fmt: skip
+    again = json.loads(
+        run(
+            "simulate",
+            "--model",
+            "gbm",
+            "--initial",
+            "100000",
+            "--years",
+            "10",
+            "--paths",
+            "2000",
+            "--seed",
+            "3",
+            "--target",
+            "150000",
+            "--monthly-contribution",
+            "200",
+        ).stdout
+    )
     assert again == sim
     frontier = json.loads(run("frontier", "--points", "5", "--tickers", "AAPL,XOM,JPM").stdout)
     assert len(frontier["points"]) == 5
@@ -57,20 +92,39 @@ def test_eng003_simulate_frontier_risk_retirement_as_json():
         "cornish_fisher",
         "monte_carlo",
     }
-    retirement = json.loads(run("retirement", "--current-age", "60", "--retirement-age", "65", "--savings",
-                                "800000", "--spending", "40000", "--paths", "1000").stdout)  # fmt: skip
+    retirement = json.loads(
+        run(
+            "retirement",
+            "--current-age",
+            "60",
+            "--retirement-age",
+            "65",
+            "--savings",
+            "800000",
+            "--spending",
+            "40000",
+            "--paths",
+            "1000",
+        ).stdout
+    )
     assert 0 <= retirement["success_rate"] <= 1
 
 
-@pytest.mark.parametrize("args,message", [
-    (["optimize", "--objective", "efficient_risk", "--target-volatility", "15"], "looks like a percentage"),
-    (["optimize", "--objective", "max_sharpe", "--tickers", "NOPE"], "unknown ticker"),
-    (["optimize", "--objective", "sideways"], "invalid choice"),
-    (["simulate", "--initial", "-1", "--years", "5"], "initial wealth"),
-    (["simulate", "--initial", "1000", "--years", "5", "--paths", "0"], "paths"),
-    (["optimize", "--objective", "max_sharpe", "--prices", "/nonexistent.csv"], "no such prices file"),
-    (["risk", "--start", "not-a-date"], "not a date"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["optimize", "--objective", "efficient_risk", "--target-volatility", "15"],
+            "looks like a percentage",
+        ),
+        (["optimize", "--objective", "max_sharpe", "--tickers", "NOPE"], "unknown ticker"),
+        (["optimize", "--objective", "sideways"], "invalid choice"),
+        (["simulate", "--initial", "-1", "--years", "5"], "initial wealth"),
+        (["simulate", "--initial", "1000", "--years", "5", "--paths", "0"], "paths"),
+        (["optimize", "--objective", "max_sharpe", "--prices", "/nonexistent.csv"], "no such prices file"),
+        (["risk", "--start", "not-a-date"], "not a date"),
+    ],
+)
 def test_eng004_bad_input_exits_2_with_one_clear_line(args, message):
     out = run(*args)
     assert out.returncode == 2

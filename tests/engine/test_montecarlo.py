@@ -47,8 +47,15 @@ def test_mc004_cash_flows_match_a_sequential_simulation():
     """The closed-form recursion equals the month-by-month loop, path by path."""
     from engine.montecarlo import chunk_generators, month_stepper, run_paths
 
-    flows = CashFlows(200_000, monthly_contribution=1500, monthly_withdrawal=2500, withdrawal_rate=0.01,
-                      withdrawal_start_month=24, inflation=0.03, annual_fee=0.01)  # fmt: skip
+    flows = CashFlows(
+        200_000,
+        monthly_contribution=1500,
+        monthly_withdrawal=2500,
+        withdrawal_rate=0.01,
+        withdrawal_start_month=24,
+        inflation=0.03,
+        annual_fee=0.01,
+    )
     model = ReturnModel.gbm(0.05, 0.2)
     months, n = 180, 500
     ((rng, _),) = chunk_generators(9, n)
@@ -108,10 +115,17 @@ def test_mc008_drawdowns_and_depletion():
     assert draining.probability_of_success == pytest.approx(1 - draining.probability_of_depletion)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"months": 0}, "horizon"), ({"paths": 0}, "paths"), ({"paths": 2_000_000}, "paths"),
-    ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"target": float("nan")}, "target"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"months": 0}, "horizon"),
+        ({"paths": 0}, "paths"),
+        ({"paths": 2_000_000}, "paths"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"target": float("nan")}, "target"),
+    ],
+)
 def test_mc009_bad_inputs_have_messages(kwargs, message):
     args = {"months": 12, "paths": 100, "seed": 0, "target": None, **kwargs}
     with pytest.raises(errors.InvalidInputError, match=message):

@@ -29,10 +29,13 @@ def test_opt002_min_volatility_reference_values(stats):
 def test_opt003_every_objective_gives_valid_weights(stats, stock_prices):
     returns = stock_prices.pct_change().iloc[1:]
     cases = {
-        "max_sharpe": {}, "min_volatility": {}, "efficient_risk": {"target_volatility": 0.2},
-        "efficient_return": {"target_return": 0.2}, "max_quadratic_utility": {"risk_aversion": 2},
+        "max_sharpe": {},
+        "min_volatility": {},
+        "efficient_risk": {"target_volatility": 0.2},
+        "efficient_return": {"target_return": 0.2},
+        "max_quadratic_utility": {"risk_aversion": 2},
         "hrp": {"returns": returns},
-    }  # fmt: skip
+    }
     for objective, kwargs in cases.items():
         result = optimize(stats, objective, **kwargs)
         w = np.array(list(result.weights.values()))
@@ -138,9 +141,13 @@ def test_opt013_target_return_above_maximum(stats):
         optimize(stats, "efficient_return", target_return=0.9)
 
 
-@pytest.mark.parametrize("objective,kwargs", [
-    ("efficient_risk", {"target_volatility": 15}), ("efficient_return", {"target_return": 20}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "objective,kwargs",
+    [
+        ("efficient_risk", {"target_volatility": 15}),
+        ("efficient_return", {"target_return": 20}),
+    ],
+)
 def test_opt014_integer_targets_read_as_percentages_are_refused(stats, objective, kwargs):
     with pytest.raises(errors.InvalidInputError, match="looks like a percentage"):
         optimize(stats, objective, **kwargs)
@@ -211,8 +218,11 @@ def test_opt020_weights_sum_to_one_and_respect_bounds(n, seed, low, objective):
     rng = np.random.default_rng(seed)
     high = max(low * 1.5, 1.0 / n + 0.2)
     daily = rng.normal(0.0008, 0.015, size=(600, n)) + rng.normal(0, 0.01, size=(600, 1))
-    prices = pd.DataFrame(100 * np.cumprod(1 + daily, axis=0), columns=[f"A{i}" for i in range(n)],
-                          index=pd.bdate_range("2015-01-01", periods=600))  # fmt: skip
+    prices = pd.DataFrame(
+        100 * np.cumprod(1 + daily, axis=0),
+        columns=[f"A{i}" for i in range(n)],
+        index=pd.bdate_range("2015-01-01", periods=600),
+    )
     stats = estimate(prices)
     try:
         result = optimize(stats, objective, bounds=(low, min(high, 1.0)))

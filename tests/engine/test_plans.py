@@ -27,11 +27,17 @@ def test_goal002_solved_saving_reaches_the_probability_on_the_same_paths():
     goal = Goal("College", 250_000, 144, 40_000, 300)
     solution = solve_monthly_saving(GBM, goal, 0.85, 20_000, seed=7, inflation=0.025)
     assert solution.achieved_probability >= 0.85
-    check = goal_probability(GBM, replace(goal, monthly_contribution=solution.monthly_saving), 20_000, seed=7,
-                             inflation=0.025)  # fmt: skip
+    check = goal_probability(
+        GBM, replace(goal, monthly_contribution=solution.monthly_saving), 20_000, seed=7, inflation=0.025
+    )
     assert check.probability == pytest.approx(solution.achieved_probability, abs=1e-4)
-    less = goal_probability(GBM, replace(goal, monthly_contribution=solution.monthly_saving * 0.97), 20_000,
-                            seed=7, inflation=0.025)  # fmt: skip
+    less = goal_probability(
+        GBM,
+        replace(goal, monthly_contribution=solution.monthly_saving * 0.97),
+        20_000,
+        seed=7,
+        inflation=0.025,
+    )
     assert less.probability < 0.85  # the solution is the smallest saving, not just a sufficient one
     already = solve_monthly_saving(GBM, Goal("Small", 10_000, 120, 100_000, 0), 0.9, 2000, seed=1)
     assert already.monthly_saving == 0.0
@@ -39,13 +45,23 @@ def test_goal002_solved_saving_reaches_the_probability_on_the_same_paths():
 
 def test_goal003_probability_rises_with_saving():
     goal = Goal("Trip", 80_000, 60, 10_000, 0)
-    values = [goal_probability(GBM, replace(goal, monthly_contribution=c), 5000, seed=3).probability
-              for c in (0, 500, 1000, 1500)]  # fmt: skip
+    values = [
+        goal_probability(GBM, replace(goal, monthly_contribution=c), 5000, seed=3).probability
+        for c in (0, 500, 1000, 1500)
+    ]
     assert values == sorted(values) and values[-1] > values[0]
 
 
-PLAN = RetirementPlan(55, 65, 95, 1_000_000, monthly_contribution=2000, annual_spending=60_000,
-                      annual_pension=20_000, pension_start_age=67)  # fmt: skip
+PLAN = RetirementPlan(
+    55,
+    65,
+    95,
+    1_000_000,
+    monthly_contribution=2000,
+    annual_spending=60_000,
+    annual_pension=20_000,
+    pension_start_age=67,
+)
 
 
 @pytest.mark.parametrize("strategy", ["constant_real", "constant_percentage", "guardrails", "vpw"])

@@ -66,8 +66,9 @@ def test_risk003_var_never_exceeds_cvar(seed, df):
 
 
 def test_risk004_stress_windows_replay_todays_weights(stock_prices, spy):
-    report = risk_report(stock_prices[["AAPL", "FB"]].loc["2016":], [0.5, 0.5], spy,
-                         stress_prices=stock_prices[["AAPL", "FB"]])  # fmt: skip
+    report = risk_report(
+        stock_prices[["AAPL", "FB"]].loc["2016":], [0.5, 0.5], spy, stress_prices=stock_prices[["AAPL", "FB"]]
+    )
     by_name = {s.name: s for s in report.stress}
     gfc = by_name["2008-09 global financial crisis"]
     a = stock_prices["AAPL"]
@@ -111,8 +112,14 @@ def test_tax001_terms_gains_and_netting():
         Lot(2, "XOM", dt.date(2018, 1, 2), 20, 90.0),  # short-term loss
         Lot(3, "GE", dt.date(2016, 5, 2), 50, 30.0),  # long-term loss
     ]
-    report = tax_report(lots, {"AAPL": 170.0, "XOM": 75.0, "GE": 13.0}, AS_OF, short_term_rate=0.35,
-                        long_term_rate=0.15, min_loss=0)  # fmt: skip
+    report = tax_report(
+        lots,
+        {"AAPL": 170.0, "XOM": 75.0, "GE": 13.0},
+        AS_OF,
+        short_term_rate=0.35,
+        long_term_rate=0.15,
+        min_loss=0,
+    )
     assert report.long_term_gain == pytest.approx(700 - 850)
     assert report.short_term_gain == pytest.approx(-300)
     tax, carry = net_tax(-300, -150, 0.35, 0.15)

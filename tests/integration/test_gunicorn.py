@@ -23,17 +23,21 @@ OUTPUT = (
 )
 OVERVIEW = {
     "output": OUTPUT,
-    "outputs": [{"id": "overview-content", "property": "children"},
-                {"id": "overview-households", "property": "children"},
-                {"id": "overview-transactions-account", "property": "options"},
-                {"id": "overview-transactions-account", "property": "value"},
-                {"id": "overview-import-account", "property": "options"},
-                {"id": "overview-import-account", "property": "value"}],
-    "inputs": [{"id": "shell-household-select", "property": "value", "value": 1},
-               {"id": "overview-version", "property": "data", "value": 0}],
+    "outputs": [
+        {"id": "overview-content", "property": "children"},
+        {"id": "overview-households", "property": "children"},
+        {"id": "overview-transactions-account", "property": "options"},
+        {"id": "overview-transactions-account", "property": "value"},
+        {"id": "overview-import-account", "property": "options"},
+        {"id": "overview-import-account", "property": "value"},
+    ],
+    "inputs": [
+        {"id": "shell-household-select", "property": "value", "value": 1},
+        {"id": "overview-version", "property": "data", "value": 0},
+    ],
     "changedPropIds": ["shell-household-select.value"],
     "state": [],
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -51,9 +55,19 @@ def gunicorn(seeded_settings, tmp_path):
     env.pop("REDIS_URL", None)
     log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - a file, not a pipe: a full pipe blocks the server
     process = subprocess.Popen(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "app:server"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app:server",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -78,8 +92,12 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
 
     def call(_):
         with session_factory() as s:  # a new connection each time, so both workers take some
-            response = s.post(f"{base}/_dash-update-component", data=json.dumps(OVERVIEW),
-                              headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+            response = s.post(
+                f"{base}/_dash-update-component",
+                data=json.dumps(OVERVIEW),
+                headers={"Content-Type": "application/json"},
+                timeout=30,
+            )
             return response.status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:

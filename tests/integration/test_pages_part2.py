@@ -12,10 +12,15 @@ from tests.integration.test_pages import click, my_household, open_page, pattern
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
 
-@pytest.mark.parametrize("path,result", [
-    ("/risk", "#risk-var"), ("/diversification", "#div-heatmap .main-svg"),
-    ("/retirement?paths=1000", "#ret-success"), ("/tax", "#tax-lots"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path,result",
+    [
+        ("/risk", "#risk-var"),
+        ("/diversification", "#div-heatmap .main-svg"),
+        ("/retirement?paths=1000", "#ret-success"),
+        ("/tax", "#tax-lots"),
+    ],
+)
 def test_part2_001_each_page_shows_its_results(dash_duo, app, path, result):
     household = my_household()
     joiner = "&" if "?" in path else "?"

@@ -10,8 +10,18 @@ from tests.conftest import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
-PAGES = ["/", "/goals", "/optimisation", "/monte-carlo", "/risk", "/diversification",
-         "/retirement", "/tax", "/threads", "/performance"]  # fmt: skip
+PAGES = [
+    "/",
+    "/goals",
+    "/optimisation",
+    "/monte-carlo",
+    "/risk",
+    "/diversification",
+    "/retirement",
+    "/tax",
+    "/threads",
+    "/performance",
+]
 
 
 def test_shell001_every_page_opens_without_console_errors(dash_duo, app):
@@ -21,8 +31,18 @@ def test_shell001_every_page_opens_without_console_errors(dash_duo, app):
         dash_duo.driver.get(dash_duo.server_url + path)
         dash_duo.wait_for_element("#_pages_content h1", timeout=10)
         navigation = dash_duo.find_element(".shell-navbar").text
-        for link in ("Overview", "Goals", "Optimisation", "Monte Carlo", "Risk", "Diversification",
-                     "Retirement", "Tax", "Threads", "Performance"):  # fmt: skip
+        for link in (
+            "Overview",
+            "Goals",
+            "Optimisation",
+            "Monte Carlo",
+            "Risk",
+            "Diversification",
+            "Retirement",
+            "Tax",
+            "Threads",
+            "Performance",
+        ):
             assert link in navigation
     assert dash_duo.get_logs() == []
 

@@ -121,8 +121,10 @@ def test_cache006_stampede_across_processes(settings, redis_url, tmp_path):
     marker = tmp_path / "computed"
     context = multiprocessing.get_context("fork")
     start = context.Event()
-    processes = [context.Process(target=_worker, args=(settings.replace(redis_url=redis_url), marker, start))
-                 for _ in range(4)]  # fmt: skip
+    processes = [
+        context.Process(target=_worker, args=(settings.replace(redis_url=redis_url), marker, start))
+        for _ in range(4)
+    ]
     for p in processes:
         p.start()
     start.set()
@@ -200,9 +202,22 @@ class PrivateRedis:
 
     def start(self):
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
