@@ -24,6 +24,15 @@ def read_form(fields: list[Field], values: list, ids: list) -> tuple[dict, dict,
     return clean, errors, raw, classes, messages
 
 
+def checked_form(fields: list[Field], values: list, ids: list, household_id) -> tuple[dict, object]:
+    """(clean values, household) for callbacks that act on the form as it stands; raises on anything wrong."""
+    household = authorize_household(household_id)
+    clean, errors = validate(fields, raw_values(values, ids))
+    if errors:
+        raise FormErrors(errors)
+    return clean, household
+
+
 def household_or_none(raw):
     """The chosen household if the current user may see it; None when nothing is chosen yet."""
     if raw is None:
@@ -122,10 +131,7 @@ def register_analysis(prefix: str, fields: list[Field], compute, render, csv_tab
         prevent_initial_call=True,
     )
     def download(_clicks, household_id, values, field_ids):
-        clean, errors, *_ = read_form(fields, values, field_ids)
-        household = authorize_household(household_id)
-        if errors:
-            raise FormErrors(errors)
+        clean, household = checked_form(fields, values, field_ids, household_id)
         header, rows = csv_table(compute(clean, household, False))
         return csv_download(header, rows, f"{prefix}-{household.id}.csv")
 

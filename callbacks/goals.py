@@ -7,7 +7,15 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import FormErrors, csv_download, error_alert, household_or_none, notice, read_form
+from callbacks.common import (
+    FormErrors,
+    checked_form,
+    csv_download,
+    error_alert,
+    household_or_none,
+    notice,
+    read_form,
+)
 from callbacks.threads import register_summary
 from components import ids
 from components.formatting import money, percent
@@ -188,10 +196,7 @@ def solve_saving(_clicks, goal_id, household_id, values, field_ids):
     prevent_initial_call=True,
 )
 def download_csv(_clicks, household_id, values, field_ids):
-    clean, errors, *_ = read_form(SIM_FIELDS, values, field_ids)
-    if errors:
-        raise FormErrors(errors)
-    household = authorize_household(household_id)
+    clean, household = checked_form(SIM_FIELDS, values, field_ids, household_id)
     goals, _as_of, model, specs = evaluation(household, clean)
     results = analytics.goal_probabilities(model, specs, household=household.id)
     rows = [

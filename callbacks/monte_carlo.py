@@ -5,7 +5,15 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, ctx, no_update
 
-from callbacks.common import FormErrors, csv_download, error_alert, household_or_none, notice, read_form
+from callbacks.common import (
+    FormErrors,
+    checked_form,
+    csv_download,
+    error_alert,
+    household_or_none,
+    notice,
+    read_form,
+)
 from callbacks.threads import register_summary
 from components import ids
 from components.forms import field_outputs, field_states
@@ -41,11 +49,8 @@ def simulation_request(clean: dict, household) -> tuple[analytics.SimulationRequ
         "rebalance_months": int(clean["rebalance"]),
         "block_months": clean["block"],
     }
+    raw = analytics.with_holdings(raw, portfolio, household.name, clean["start"])
     if clean["model"] != "gbm":
-        if not portfolio.tickers:
-            raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
-        weights = analytics.exact_weights(portfolio.weights)
-        raw.update(tickers=list(portfolio.tickers), weights=weights, start=clean["start"])
         described = f"{household.name}: {len(portfolio.tickers)} holdings by market value"
     else:
         described = f"GBM with {clean['mu']:.2%} drift and {clean['sigma']:.2%} volatility"
@@ -142,10 +147,7 @@ def run_simulation_background(set_progress, job):
     prevent_initial_call=True,
 )
 def download_csv(_clicks, household_id, values, field_ids):
-    clean, errors, *_ = read_form(FIELDS, values, field_ids)
-    household = authorize_household(household_id)
-    if errors:
-        raise FormErrors(errors)
+    clean, household = checked_form(FIELDS, values, field_ids, household_id)
     request, _ = simulation_request(clean, household)
     result = analytics.simulate(request, household=household.id)
     header, rows = csv_rows(result)

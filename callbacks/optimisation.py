@@ -5,7 +5,15 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, ctx, no_update
 
-from callbacks.common import FormErrors, csv_download, error_alert, household_or_none, notice, read_form
+from callbacks.common import (
+    FormErrors,
+    checked_form,
+    csv_download,
+    error_alert,
+    household_or_none,
+    notice,
+    read_form,
+)
 from callbacks.threads import register_summary
 from components import ids
 from components.forms import field_outputs, field_states
@@ -20,7 +28,7 @@ from components.optimisation import (
 )
 from components.threads import ids as thread_ids
 from dashboard import analytics
-from dashboard.access import InvalidInput, authorize_household
+from dashboard.access import InvalidInput
 from dashboard.extensions import db
 from dashboard.forms import to_query
 from dashboard.households import portfolio_of
@@ -156,10 +164,7 @@ def show_frontier_point(click, household_id, values, field_ids):
     index = points[0].get("customdata") if points and isinstance(points[0], dict) else None
     if not isinstance(index, int) or isinstance(index, bool):
         return no_update  # a click on an asset or marker, not on the frontier
-    clean, errors, *_ = read_form(FIELDS, values, field_ids)
-    if errors:
-        raise FormErrors(errors)
-    household = authorize_household(household_id)
+    clean, household = checked_form(FIELDS, values, field_ids, household_id)
     request, current, _ = optimisation_request(clean, household)
     frontier = analytics.frontier(request, clean["points"], household=household.id)
     if not 0 <= index < len(frontier.returns):
@@ -189,10 +194,7 @@ def show_frontier_point(click, household_id, values, field_ids):
     prevent_initial_call=True,
 )
 def download_csv(_clicks, household_id, values, field_ids):
-    clean, errors, *_ = read_form(FIELDS, values, field_ids)
-    household = authorize_household(household_id)
-    if errors:
-        raise FormErrors(errors)
+    clean, household = checked_form(FIELDS, values, field_ids, household_id)
     request, optimal, frontier, current, _perf, allocation, prices, _ = _compute(clean, household, False)
     rows = [
         [

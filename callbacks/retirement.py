@@ -5,7 +5,6 @@ from __future__ import annotations
 from callbacks.common import register_analysis
 from components.retirement import FIELDS, PAGE, csv_rows, results_panel
 from dashboard import analytics
-from dashboard.access import InvalidInput
 from dashboard.extensions import db
 from dashboard.households import portfolio_of
 
@@ -22,14 +21,7 @@ def retirement_plan(clean: dict, household, refresh: bool = False):
         "seed": clean["seed"],
         "months": 12,
     }
-    if clean["model"] != "gbm":
-        if not portfolio.tickers:
-            raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
-        raw.update(
-            tickers=list(portfolio.tickers),
-            weights=analytics.exact_weights(portfolio.weights),
-            start=clean["start"],
-        )
+    raw = analytics.with_holdings(raw, portfolio, household.name, clean["start"])
     model = analytics.SimulationRequest.build(**raw)
     savings = (
         clean["savings"] if clean["savings"] is not None else round(portfolio.invested + portfolio.cash, 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.cards import stat_card
 from components.formatting import percent
 from dashboard.forms import DATE, Field
 
@@ -102,15 +103,6 @@ def sectors_figure(report) -> dict:
     }
 
 
-def _card(label, value, test_id, help_text):
-    body = [
-        html.Div(label, className="text-muted small"),
-        html.Div(value, className="fs-4 fw-semibold", id=test_id),
-        html.Div(help_text, className="small text-muted"),
-    ]
-    return dbc.Col(dbc.Card(dbc.CardBody(body)), md=3)
-
-
 def results_panel(report, described: str) -> html.Div:
     n = len(report.weights)
     return html.Div(
@@ -118,20 +110,22 @@ def results_panel(report, described: str) -> html.Div:
             html.P(described, className="small text-muted"),
             dbc.Row(
                 [
-                    _card("Concentration (HHI)", f"{report.hhi:.3f}", "div-hhi", "sum of squared weights"),
-                    _card(
+                    stat_card(
+                        "Concentration (HHI)", f"{report.hhi:.3f}", "div-hhi", "sum of squared weights"
+                    ),
+                    stat_card(
                         "Effective holdings",
                         f"{report.effective_holdings:.1f}",
                         "div-effective-holdings",
                         f"of {n} (1 / HHI)",
                     ),
-                    _card(
+                    stat_card(
                         "Effective bets",
                         f"{report.effective_bets:.1f}",
                         "div-effective-bets",
                         "independent risk sources (Meucci)",
                     ),
-                    _card(
+                    stat_card(
                         "Diversification ratio",
                         f"{report.diversification_ratio:.2f}",
                         "div-ratio",

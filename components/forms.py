@@ -13,6 +13,22 @@ from dash import ALL, Output, State, dcc, html
 from dashboard.forms import CHOICE, DATE, INTEGER, MULTI, NUMBER, Field
 
 
+def return_model_fields() -> list[Field]:
+    """The model choice every household simulation offers: its holdings (parametric) or GBM."""
+    return [
+        Field(
+            "model",
+            "Return model",
+            CHOICE,
+            "parametric",
+            choices=(("parametric", "Household holdings (parametric)"), ("gbm", "Geometric Brownian motion")),
+        ),
+        Field("mu", "Expected return, GBM", NUMBER, 6.0, -50, 50, percent=True),
+        Field("sigma", "Volatility, GBM", NUMBER, 12.0, 0, 150, percent=True),
+        Field("start", "Statistics from", DATE, "2008-04-11", required=False),
+    ]
+
+
 def field_id(page: str, name: str) -> dict:
     return {"type": f"{page}-field", "index": name}
 

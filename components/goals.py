@@ -6,21 +6,13 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.formatting import money, percent
-from dashboard.forms import CHOICE, DATE, INTEGER, NUMBER, Field
+from components.forms import return_model_fields
+from dashboard.forms import INTEGER, NUMBER, Field
 
 PAGE = "goals"  # the goal form
 SIM_PAGE = "goalsim"  # the simulation settings
 SIM_FIELDS = [
-    Field(
-        "model",
-        "Return model",
-        CHOICE,
-        "parametric",
-        choices=(("parametric", "Household holdings (parametric)"), ("gbm", "Geometric Brownian motion")),
-    ),
-    Field("mu", "Expected return, GBM", NUMBER, 6.0, -50, 50, percent=True),
-    Field("sigma", "Volatility, GBM", NUMBER, 12.0, 0, 150, percent=True),
-    Field("start", "Statistics from", DATE, "2008-04-11", required=False),
+    *return_model_fields(),
     Field("inflation", "Inflation", NUMBER, 2.5, -5, 50, percent=True),
     Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
     Field("paths", "Paths", INTEGER, 10_000, 100, 100_000),

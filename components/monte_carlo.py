@@ -9,6 +9,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.cards import fan_figure, stat_card
 from components.formatting import money, percent
 from dashboard.forms import CHOICE, DATE, INTEGER, NUMBER, Field
 
@@ -86,75 +87,19 @@ FIELDS = [
 ]
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
-BANDS = (
-    (5, 95, "rgba(47, 164, 231, 0.15)", "5th-95th"),
-    (10, 90, "rgba(47, 164, 231, 0.25)", "10th-90th"),
-    (25, 75, "rgba(47, 164, 231, 0.40)", "25th-75th"),
-)
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def fan_chart(result) -> dict:
     years = [round(m / 12, 4) for m in result.recorded_months.tolist()]
-    traces = []
-    for low, high, colour, name in BANDS:
-        traces.append(
-            {
-                "type": "scatter",
-                "x": years,
-                "y": result.percentiles_real[high].round(2).tolist(),
-                "mode": "lines",
-                "line": {"width": 0},
-                "hoverinfo": "skip",
-                "showlegend": False,
-            }
-        )
-        traces.append(
-            {
-                "type": "scatter",
-                "x": years,
-                "y": result.percentiles_real[low].round(2).tolist(),
-                "mode": "lines",
-                "line": {"width": 0},
-                "fill": "tonexty",
-                "fillcolor": colour,
-                "name": name,
-                "hovertemplate": f"{name}: %{{y:$,.0f}}<extra></extra>",
-            }
-        )
-    traces.append(
-        {
-            "type": "scatter",
-            "x": years,
-            "y": result.percentiles_real[50].round(2).tolist(),
-            "mode": "lines",
-            "line": {"color": "#033c73", "width": 2.5},
-            "name": "Median",
-            "hovertemplate": "Year %{x:.1f}: median %{y:$,.0f}<extra></extra>",
-        }
+    return fan_figure(
+        years,
+        result.percentiles_real,
+        "Wealth in today's money: percentile bands",
+        "Years",
+        "Year",
+        target=result.target,
     )
-    layout = {
-        "title": {"text": "Wealth in today's money: percentile bands", "font": {"size": 15}},
-        "xaxis": {"title": {"text": "Years"}},
-        "yaxis": {"tickprefix": "$", "tickformat": ",.0f"},
-        "height": 380,
-        "margin": {"l": 70, "r": 10, "t": 40, "b": 40},
-        "legend": {"orientation": "h", "y": -0.2},
-        "hovermode": "x unified",
-    }
-    if result.target:
-        layout["shapes"] = [
-            {
-                "type": "line",
-                "xref": "paper",
-                "x0": 0,
-                "x1": 1,
-                "y0": result.target,
-                "y1": result.target,
-                "line": {"color": "#c71c22", "dash": "dash"},
-            }
-        ]
-    return {"data": traces, "layout": layout}
 
 
 def histogram(result) -> dict:
@@ -194,20 +139,6 @@ def histogram(result) -> dict:
     return figure
 
 
-def _card(label, value, test_id):
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    html.Div(label, className="text-muted small"),
-                    html.Div(value, className="fs-4 fw-semibold", id=test_id),
-                ]
-            )
-        ),
-        md=3,
-    )
-
-
 def results_panel(result, request_summary: str) -> html.Div:
     success = "never depleted" if result.target is None else f"ending ≥ {money(result.target)}"
     drawdown = result.drawdown
@@ -215,18 +146,18 @@ def results_panel(result, request_summary: str) -> html.Div:
         [
             dbc.Row(
                 [
-                    _card(
+                    stat_card(
                         f"Probability of success ({success})",
                         percent(result.probability_of_success),
                         "mc-probability",
                     ),
-                    _card(
+                    stat_card(
                         "Median ending wealth (today's $)",
                         money(result.ending_wealth_percentiles[50]),
                         "mc-median",
                     ),
-                    _card("Mean ending wealth (today's $)", money(result.mean_ending_wealth), "mc-mean"),
-                    _card(
+                    stat_card("Mean ending wealth (today's $)", money(result.mean_ending_wealth), "mc-mean"),
+                    stat_card(
                         "Probability of depletion", percent(result.probability_of_depletion), "mc-depletion"
                     ),
                 ],

@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.cards import stat_card
 from components.formatting import money, percent
 
 ACCOUNT_TYPE_LABELS = {
@@ -25,21 +26,14 @@ ACCOUNT_TYPE_LABELS = {
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
-def _stat(label: str, value: str, test_id: str | None = None) -> dbc.Col:
-    body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-4 fw-semibold")]
-    return dbc.Col(
-        dbc.Card(dbc.CardBody(body), id=test_id or f"overview-stat-{label.lower().replace(' ', '-')}"), md=3
-    )
-
-
 def summary_cards(snapshot) -> dbc.Row:
     as_of = snapshot.as_of.isoformat() if snapshot.as_of else "no prices"
     return dbc.Row(
         [
-            _stat("Net worth", money(snapshot.net_worth), ids.OVERVIEW_NET_WORTH),
-            _stat("Invested", money(snapshot.invested)),
-            _stat("Cash", money(snapshot.cash)),
-            _stat("Valued as of", as_of),
+            stat_card("Net worth", money(snapshot.net_worth), card_id=ids.OVERVIEW_NET_WORTH),
+            stat_card("Invested", money(snapshot.invested), card_id="overview-stat-invested"),
+            stat_card("Cash", money(snapshot.cash), card_id="overview-stat-cash"),
+            stat_card("Valued as of", as_of, card_id="overview-stat-valued-as-of"),
         ],
         className="g-3 mb-3",
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.cards import FAN_BANDS, fan_figure, stat_card
 from components.formatting import money, percent
-from dashboard.forms import CHOICE, DATE, INTEGER, NUMBER, Field
+from components.forms import return_model_fields
+from dashboard.forms import CHOICE, INTEGER, NUMBER, Field
 
 PAGE = "ret"
 STRATEGIES = (
@@ -57,87 +59,18 @@ FIELDS = [
     Field("floor", "Spending floor, today's $", NUMBER, 0.0, 0, 1e10),
     Field("inflation", "Inflation", NUMBER, 2.5, -5, 50, percent=True),
     Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
-    Field(
-        "model",
-        "Return model",
-        CHOICE,
-        "parametric",
-        choices=(("parametric", "Household holdings (parametric)"), ("gbm", "Geometric Brownian motion")),
-    ),
-    Field("mu", "Expected return, GBM", NUMBER, 6.0, -50, 50, percent=True),
-    Field("sigma", "Volatility, GBM", NUMBER, 12.0, 0, 150, percent=True),
-    Field("start", "Statistics from", DATE, "2008-04-11", required=False),
+    *return_model_fields(),
     Field("paths", "Paths", INTEGER, 5_000, 100, 100_000),
     Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
     Field("target_success", "Solve spending for success", NUMBER, 90.0, 1, 99, percent=True),
 ]
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
-BANDS = ((5, 95, "rgba(47, 164, 231, 0.15)", "5th-95th"), (25, 75, "rgba(47, 164, 231, 0.40)", "25th-75th"))
 
 
 def fan(ages, percentiles: dict, title: str, test_id: str) -> dcc.Graph:
-    x = ages.tolist()
-    traces = []
-    for low, high, colour, name in BANDS:
-        traces.append(
-            {
-                "type": "scatter",
-                "x": x,
-                "y": percentiles[high].round(2).tolist(),
-                "mode": "lines",
-                "line": {"width": 0},
-                "showlegend": False,
-                "hoverinfo": "skip",
-            }
-        )
-        traces.append(
-            {
-                "type": "scatter",
-                "x": x,
-                "y": percentiles[low].round(2).tolist(),
-                "mode": "lines",
-                "line": {"width": 0},
-                "fill": "tonexty",
-                "fillcolor": colour,
-                "name": name,
-                "hovertemplate": f"{name}: %{{y:$,.0f}}<extra></extra>",
-            }
-        )
-    traces.append(
-        {
-            "type": "scatter",
-            "x": x,
-            "y": percentiles[50].round(2).tolist(),
-            "mode": "lines",
-            "name": "Median",
-            "line": {"color": "#033c73", "width": 2.5},
-            "hovertemplate": "Age %{x}: %{y:$,.0f}<extra></extra>",
-        }
-    )
-    layout = {
-        "title": {"text": title, "font": {"size": 15}, "x": 0.02},
-        "xaxis": {"title": {"text": "Age"}},
-        "yaxis": {"tickprefix": "$", "tickformat": ",.0f"},
-        "height": 330,
-        "hovermode": "x unified",
-        "margin": {"l": 70, "r": 10, "t": 40, "b": 40},
-        "legend": {"orientation": "h", "y": -0.25},
-    }
-    return dcc.Graph(id=test_id, figure={"data": traces, "layout": layout}, config=GRAPH_CONFIG)
-
-
-def _card(label, value, test_id):
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    html.Div(label, className="text-muted small"),
-                    html.Div(value, className="fs-4 fw-semibold", id=test_id),
-                ]
-            )
-        ),
-        md=3,
-    )
+    bands = (FAN_BANDS[0], FAN_BANDS[2])
+    figure = fan_figure(ages.tolist(), percentiles, title, "Age", "Age", bands=bands, height=330)
+    return dcc.Graph(id=test_id, figure=figure, config=GRAPH_CONFIG)
 
 
 def results_panel(result, solution, described: str) -> html.Div:
@@ -158,14 +91,14 @@ def results_panel(result, solution, described: str) -> html.Div:
             html.P(described, className="small text-muted"),
             dbc.Row(
                 [
-                    _card("Success rate", percent(result.success_rate), "ret-success"),
-                    _card("Runs out of money", percent(result.depletion_rate), "ret-depletion"),
-                    _card(
+                    stat_card("Success rate", percent(result.success_rate), "ret-success"),
+                    stat_card("Runs out of money", percent(result.depletion_rate), "ret-depletion"),
+                    stat_card(
                         "Median wealth at the end (today's $)",
                         money(result.median_ending_wealth),
                         "ret-ending",
                     ),
-                    _card("Median age when it runs out", depletion, "ret-depletion-age"),
+                    stat_card("Median age when it runs out", depletion, "ret-depletion-age"),
                 ],
                 className="g-2 mb-2",
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.cards import stat_card
 from components.formatting import percent
 from dashboard.forms import DATE, INTEGER, NUMBER, Field
 
@@ -23,20 +24,6 @@ METHODS = {
     "monte_carlo": "Monte Carlo",
 }
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
-
-
-def _card(label, value, test_id):
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    html.Div(label, className="text-muted small"),
-                    html.Div(value, className="fs-4 fw-semibold", id=test_id),
-                ]
-            )
-        ),
-        md=2,
-    )
 
 
 def drawdown_figure(report) -> dict:
@@ -139,12 +126,12 @@ def results_panel(report, described: str) -> html.Div:
             ),
             dbc.Row(
                 [
-                    _card("Annual return", percent(report.annual_return), "risk-return"),
-                    _card("Volatility", percent(report.volatility), "risk-volatility"),
-                    _card("Sharpe", f"{report.sharpe:.2f}", "risk-sharpe"),
-                    _card("Sortino", f"{report.sortino:.2f}", "risk-sortino"),
-                    _card("Beta vs SPY", beta, "risk-beta"),
-                    _card("Max drawdown", percent(report.max_drawdown), "risk-max-drawdown"),
+                    stat_card("Annual return", percent(report.annual_return), "risk-return", width=2),
+                    stat_card("Volatility", percent(report.volatility), "risk-volatility", width=2),
+                    stat_card("Sharpe", f"{report.sharpe:.2f}", "risk-sharpe", width=2),
+                    stat_card("Sortino", f"{report.sortino:.2f}", "risk-sortino", width=2),
+                    stat_card("Beta vs SPY", beta, "risk-beta", width=2),
+                    stat_card("Max drawdown", percent(report.max_drawdown), "risk-max-drawdown", width=2),
                 ],
                 className="g-2 mb-2",
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.cards import stat_card
 from components.formatting import money
 from dashboard.forms import NUMBER, Field
 
@@ -14,20 +15,6 @@ FIELDS = [
     Field("long_term_rate", "Long-term rate", NUMBER, 20.0, 0, 100, percent=True),
     Field("min_loss", "Smallest loss to harvest ($)", NUMBER, 100.0, 0, 1e9),
 ]
-
-
-def _card(label, value, test_id):
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    html.Div(label, className="text-muted small"),
-                    html.Div(value, className="fs-5 fw-semibold", id=test_id),
-                ]
-            )
-        ),
-        md=True,
-    )
 
 
 def lots_table(report) -> dbc.Table:
@@ -102,11 +89,18 @@ def results_panel(report, described: str) -> html.Div:
             ),
             dbc.Row(
                 [
-                    _card("Short-term gains", money(report.short_term_gain), "tax-short"),
-                    _card("Long-term gains", money(report.long_term_gain), "tax-long"),
-                    _card("Estimated tax if all sold", money(report.estimated_tax), "tax-estimate"),
-                    _card("Loss carried forward", money(report.loss_carryforward), "tax-carryforward"),
-                    _card("Harvesting saves", money(report.estimated_savings), "tax-savings"),
+                    stat_card("Short-term gains", money(report.short_term_gain), "tax-short", width=True),
+                    stat_card("Long-term gains", money(report.long_term_gain), "tax-long", width=True),
+                    stat_card(
+                        "Estimated tax if all sold", money(report.estimated_tax), "tax-estimate", width=True
+                    ),
+                    stat_card(
+                        "Loss carried forward",
+                        money(report.loss_carryforward),
+                        "tax-carryforward",
+                        width=True,
+                    ),
+                    stat_card("Harvesting saves", money(report.estimated_savings), "tax-savings", width=True),
                 ],
                 className="g-2 mb-3",
             ),

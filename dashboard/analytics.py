@@ -569,6 +569,20 @@ def exact_weights(weights) -> list[float]:
     return rounded
 
 
+def with_holdings(raw: dict, portfolio, name: str, start: str | None) -> dict:
+    """A raw simulation request plus the household's holdings, unless the model is GBM (which needs none)."""
+    if raw.get("model", "gbm") == "gbm":
+        return raw
+    if not portfolio.tickers:
+        raise InvalidInput(f"{name} holds no securities; use the GBM model.")
+    return {
+        **raw,
+        "tickers": list(portfolio.tickers),
+        "weights": exact_weights(portfolio.weights),
+        "start": start,
+    }
+
+
 def holdings_window(portfolio, start: str | None = None, end: str | None = None) -> HoldingsWindow:
     """The window of a ``households.Portfolio``; InvalidInput when it holds nothing."""
     if not portfolio.tickers:

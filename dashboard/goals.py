@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from dashboard import analytics
-from dashboard.access import AccessDenied, InvalidInput
+from dashboard.access import AccessDenied
 from dashboard.extensions import db
 from dashboard.forms import CHOICE, DATE, NUMBER, TEXT, Field, FormErrors, validate
 from dashboard.households import household_changed, portfolio_of, snapshot
@@ -109,11 +109,7 @@ def evaluation(household, clean: dict):
         "seed": clean["seed"],
         "months": 12,
     }
-    if clean["model"] != "gbm":
-        if not portfolio.tickers:
-            raise InvalidInput(f"{household.name} holds no securities; use the GBM model.")
-        weights = analytics.exact_weights(portfolio.weights)
-        raw.update(model="parametric", tickers=list(portfolio.tickers), weights=weights, start=clean["start"])
+    raw = analytics.with_holdings(raw, portfolio, household.name, clean["start"])
     model = analytics.SimulationRequest.build(**raw)
     as_of = snap.as_of
     specs = [
