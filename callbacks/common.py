@@ -46,8 +46,10 @@ def error_alert(error: Exception) -> dbc.Alert:
     return dbc.Alert(message, color=color, className="page-alert")
 
 
-def notice(text: str) -> html.P:
-    return html.P(text, className="text-muted page-notice")
+def notice(text: str, notice_id: str | None = None) -> html.P:
+    if notice_id is None:
+        return html.P(text, className="text-muted page-notice")
+    return html.P(text, className="text-muted page-notice", id=notice_id)
 
 
 def csv_download(header: list[str], rows: list[list], filename: str) -> dict:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 
 from callbacks.common import (
     FormErrors,
@@ -24,6 +26,8 @@ from dashboard.access import InvalidInput, authorize_household
 from dashboard.extensions import db
 from dashboard.forms import to_query, validate
 from dashboard.households import portfolio_of
+
+WAITING = "mc-waiting"
 
 
 def simulation_request(clean: dict, household) -> tuple[analytics.SimulationRequest, str]:
@@ -90,7 +94,9 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
         refresh = ctx.triggered_id == "mc-recompute"
         if request.paths * request.months >= BACKGROUND_THRESHOLD:
             job = {"household": household.id, "form": raw, "refresh": refresh}
-            waiting = notice(f"{request.paths:,} paths x {request.months} months run in the background…")
+            waiting = notice(
+                f"{request.paths:,} paths x {request.months} months run in the background…", WAITING
+            )
             return classes, messages, waiting, None, search, job, search
         result = analytics.simulate(request, refresh=refresh, household=household.id)
         return classes, messages, results_panel(result, described), None, search, no_update, search
@@ -106,6 +112,7 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
     progress=[Output("mc-progress", "value"), Output("mc-progress", "label")],
     progress_default=[0, ""],
     running=[
+        (Output("mc-job-state", "data"), "running", "ended"),
         (Output("mc-progress-area", "style"), {"display": "block"}, {"display": "none"}),
         (Output("mc-run", "disabled"), True, False),
         (Output("mc-recompute", "disabled"), True, False),
@@ -137,6 +144,27 @@ def run_simulation_background(set_progress, job):
         return results_panel(result, described), None
     except Exception as error:  # noqa: BLE001 - shown on the page
         return no_update, error_alert(error)
+
+
+@dash.callback(
+    Output("mc-results", "children", allow_duplicate=True),
+    Output("mc-alert", "children", allow_duplicate=True),
+    Input("mc-job-state", "data"),
+    Input("mc-cancel", "n_clicks"),
+    State("mc-results", "children"),
+    prevent_initial_call=True,
+)
+def watch_background_job(state, _cancel, results):
+    """A job that ends without a result (cancelled, or its process died) says so instead of waiting forever."""
+    still_waiting = isinstance(results, dict) and results.get("props", {}).get("id") == WAITING
+    if not still_waiting:
+        raise PreventUpdate
+    if ctx.triggered_id == "mc-cancel":
+        return notice("The simulation was cancelled."), None
+    if state != "ended":
+        raise PreventUpdate
+    message = "The background simulation stopped before finishing (its worker process ended); nothing was saved. Run it again."
+    return notice("No result."), dbc.Alert(message, color="danger", className="page-alert")
 
 
 @dash.callback(

@@ -17,10 +17,10 @@ def stat_card(
     label: str, value: str, value_id=None, note: str | None = None, width=3, card_id=None
 ) -> dbc.Col:
     """A labelled figure; ``value_id`` on the figure itself (tests and screen readers find it there)."""
-    body = [
-        html.Div(label, className="text-muted small"),
-        html.Div(value, className="fs-4 fw-semibold", id=value_id),
-    ]
+    figure = html.Div(value, className="fs-4 fw-semibold")
+    if value_id is not None:  # Dash refuses id=None
+        figure.id = value_id
+    body = [html.Div(label, className="text-muted small"), figure]
     if note:
         body.append(html.Div(note, className="small text-muted"))
     card = dbc.Card(dbc.CardBody(body), id=card_id) if card_id else dbc.Card(dbc.CardBody(body))

@@ -33,5 +33,5 @@ def layout(**query):
         [form_field(PAGE, f, values[f.name]) for f in FIELDS],
         "Run simulation",
         [progress, dcc.Loading(html.Div(id="mc-results"), type="default", delay_show=200)],
-        stores=[dcc.Store(id="mc-job")],
+        stores=[dcc.Store(id="mc-job"), dcc.Store(id="mc-job-state")],
     )
