@@ -81,11 +81,10 @@ def register_analysis(prefix: str, fields: list[Field], compute, render, csv_tab
     ``components.page.analysis_layout`` plus ``<prefix>-results``.
     """
     import dash
-    from dash import Input, Output, State, ctx, no_update
+    from dash import Output, ctx, no_update
 
     from callbacks.threads import register_summary
-    from components import ids
-    from components.forms import field_outputs, field_states
+    from components.forms import field_outputs
     from components.threads import ids as thread_ids
     from dashboard.forms import to_query
 
@@ -99,10 +98,7 @@ def register_analysis(prefix: str, fields: list[Field], compute, render, csv_tab
         Output(f"{prefix}-alert", "children"),
         Output(f"{prefix}-url", "search"),
         Output(thread_ids("scenario", prefix), "data"),
-        Input(f"{prefix}-run", "n_clicks"),
-        Input(f"{prefix}-recompute", "n_clicks"),
-        Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-        *field_states(prefix),
+        *run_triggers(prefix),
     )
     def run(_run, _recompute, household_id, values, field_ids):
         clean, errors, raw, classes, messages = read_form(fields, values, field_ids)
@@ -125,16 +121,47 @@ def register_analysis(prefix: str, fields: list[Field], compute, render, csv_tab
         except Exception as error:  # noqa: BLE001 - shown on the page
             return classes, messages, no_update, error_alert(error), no_update, None
 
+    download = register_download(
+        prefix, fields, prefix, lambda clean, household: csv_table(compute(clean, household, False))
+    )
+
+    return run, download
+
+
+def run_triggers(prefix: str, form_page: str | None = None) -> list:
+    """A run callback's inputs: its run and recompute buttons, the household, then every field of the form."""
+    from dash import Input
+
+    from components import ids
+    from components.forms import field_states
+
+    return [
+        Input(f"{prefix}-run", "n_clicks"),
+        Input(f"{prefix}-recompute", "n_clicks"),
+        Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+        *field_states(form_page or prefix),
+    ]
+
+
+def register_download(prefix: str, fields: list[Field], form_page: str, make_csv):
+    """The "Download CSV" callback of a page: ``make_csv(clean, household) -> (header, rows)`` from the form as it is."""
+    import dash
+    from dash import Input, Output, State
+
+    from components import ids
+    from components.forms import field_states
+
     @dash.callback(
         Output(f"{prefix}-download", "data"),
         Input(f"{prefix}-download-button", "n_clicks"),
         State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-        *field_states(prefix),
+        *field_states(form_page),
         prevent_initial_call=True,
     )
     def download(_clicks, household_id, values, field_ids):
         clean, household = checked_form(fields, values, field_ids, household_id)
-        header, rows = csv_table(compute(clean, household, False))
-        return csv_download(header, rows, f"{prefix}-{household.id}.csv")
+        header, rows = make_csv(clean, household)
+        seed = f"-seed{clean['seed']}" if clean.get("seed") is not None else ""
+        return csv_download(header, rows, f"{prefix}-{household.id}{seed}.csv")
 
-    return run, download
+    return download

@@ -9,12 +9,12 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.common import (
     FormErrors,
-    checked_form,
-    csv_download,
     error_alert,
     household_or_none,
     notice,
     read_form,
+    register_download,
+    run_triggers,
 )
 from callbacks.threads import register_summary
 from components import ids
@@ -37,13 +37,10 @@ from dashboard.households import snapshot
     Output("goals-url", "search"),
     Output("goals-solve-goal", "options"),
     Output(thread_ids("scenario", SIM_PAGE), "data"),
-    Input("goals-run", "n_clicks"),
-    Input("goals-recompute", "n_clicks"),
-    Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    *run_triggers("goals", SIM_PAGE),
     Input("goals-version", "data"),
-    *field_states(SIM_PAGE),
 )
-def render_goals(_run, _recompute, household_id, _version, values, field_ids):
+def render_goals(_run, _recompute, household_id, values, field_ids, _version):
     clean, errors, raw, classes, messages = read_form(SIM_FIELDS, values, field_ids)
     try:
         household = household_or_none(household_id)
@@ -188,15 +185,7 @@ def solve_saving(_clicks, goal_id, household_id, values, field_ids):
         return error_alert(error)
 
 
-@dash.callback(
-    Output("goals-download", "data"),
-    Input("goals-download-button", "n_clicks"),
-    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-    *field_states(SIM_PAGE),
-    prevent_initial_call=True,
-)
-def download_csv(_clicks, household_id, values, field_ids):
-    clean, household = checked_form(SIM_FIELDS, values, field_ids, household_id)
+def _csv(clean: dict, household):
     goals, _as_of, model, specs = evaluation(household, clean)
     results = analytics.goal_probabilities(model, specs, household=household.id)
     rows = [
@@ -222,7 +211,10 @@ def download_csv(_clicks, household_id, values, field_ids):
         "probability",
         "median_at_date",
     ]
-    return csv_download(header, rows, f"goals-{household.id}-seed{model.seed}.csv")
+    return header, rows
+
+
+download_csv = register_download("goals", SIM_FIELDS, SIM_PAGE, _csv)
 
 
 def summarise(clean: dict, household) -> tuple[int, dict]:

@@ -9,16 +9,15 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.common import (
     FormErrors,
-    checked_form,
-    csv_download,
     error_alert,
     household_or_none,
     notice,
     read_form,
+    register_download,
+    run_triggers,
 )
 from callbacks.threads import register_summary
-from components import ids
-from components.forms import field_outputs, field_states
+from components.forms import field_outputs
 from components.monte_carlo import BACKGROUND_THRESHOLD, FIELDS, PAGE, csv_rows, results_panel
 from components.threads import ids as thread_ids
 from dashboard import analytics
@@ -68,10 +67,7 @@ def simulation_request(clean: dict, household) -> tuple[analytics.SimulationRequ
     Output("mc-url", "search"),
     Output("mc-job", "data"),
     Output(thread_ids("scenario", PAGE), "data"),
-    Input("mc-run", "n_clicks"),
-    Input("mc-recompute", "n_clicks"),
-    Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-    *field_states(PAGE),
+    *run_triggers(PAGE),
 )
 def run_simulation(_run, _recompute, household_id, values, field_ids):
     clean, errors, raw, classes, messages = read_form(FIELDS, values, field_ids)
@@ -167,19 +163,12 @@ def watch_background_job(state, _cancel, results):
     return notice("No result."), dbc.Alert(message, color="danger", className="page-alert")
 
 
-@dash.callback(
-    Output("mc-download", "data"),
-    Input("mc-download-button", "n_clicks"),
-    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-    *field_states(PAGE),
-    prevent_initial_call=True,
-)
-def download_csv(_clicks, household_id, values, field_ids):
-    clean, household = checked_form(FIELDS, values, field_ids, household_id)
+def _csv(clean: dict, household):
     request, _ = simulation_request(clean, household)
-    result = analytics.simulate(request, household=household.id)
-    header, rows = csv_rows(result)
-    return csv_download(header, rows, f"monte-carlo-{household.id}-seed{request.seed}.csv")
+    return csv_rows(analytics.simulate(request, household=household.id))
+
+
+download_csv = register_download(PAGE, FIELDS, PAGE, _csv)
 
 
 def summarise(clean: dict, household) -> tuple[int, dict]:

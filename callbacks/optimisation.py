@@ -8,11 +8,12 @@ from dash import Input, Output, State, ctx, no_update
 from callbacks.common import (
     FormErrors,
     checked_form,
-    csv_download,
     error_alert,
     household_or_none,
     notice,
     read_form,
+    register_download,
+    run_triggers,
 )
 from callbacks.threads import register_summary
 from components import ids
@@ -96,10 +97,7 @@ def _compute(clean, household, refresh):
     Output("opt-alert", "children"),
     Output("opt-url", "search"),
     Output(thread_ids("scenario", PAGE), "data"),
-    Input("opt-run", "n_clicks"),
-    Input("opt-recompute", "n_clicks"),
-    Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-    *field_states(PAGE),
+    *run_triggers(PAGE),
 )
 def run_optimisation(_run, _recompute, household_id, values, field_ids):
     clean, errors, raw, classes, messages = read_form(FIELDS, values, field_ids)
@@ -186,15 +184,7 @@ def show_frontier_point(click, household_id, values, field_ids):
     ]
 
 
-@dash.callback(
-    Output("opt-download", "data"),
-    Input("opt-download-button", "n_clicks"),
-    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-    *field_states(PAGE),
-    prevent_initial_call=True,
-)
-def download_csv(_clicks, household_id, values, field_ids):
-    clean, household = checked_form(FIELDS, values, field_ids, household_id)
+def _csv(clean: dict, household):
     request, optimal, frontier, current, _perf, allocation, prices, _ = _compute(clean, household, False)
     rows = [
         [
@@ -221,7 +211,10 @@ def download_csv(_clicks, household_id, values, field_ids):
         "shares_or_sharpe",
         "price",
     ]
-    return csv_download(header, rows, f"optimisation-{household.id}-{request.objective}.csv")
+    return header, rows
+
+
+download_csv = register_download(PAGE, FIELDS, PAGE, _csv)
 
 
 def summarise(clean: dict, household) -> tuple[None, dict]:

@@ -241,7 +241,7 @@ def test_cb008_goal_create_edit_delete_invalidate_and_compute(ctx):
         assert session.get(Goal, goal_id).target_amount == 175_000
     # the table shows its probability, equal to the engine's
     svalues, sids = form(goals_ui.SIM_PAGE, goals_ui.SIM_FIELDS, paths=2000)
-    out = triggered("goals-run.n_clicks", goals_cb.render_goals, 1, None, household.id, 2, svalues, sids)
+    out = triggered("goals-run.n_clicks", goals_cb.render_goals, 1, None, household.id, svalues, sids, 2)
     content = out[2]
     clean, _ = validate(goals_ui.SIM_FIELDS, dict(zip([i["index"] for i in sids], svalues, strict=True)))
     goals, _as_of, model, specs = goals_cb.evaluation(household, clean)
