@@ -1,6 +1,6 @@
 """Entry point: ``gunicorn app:server`` (see gunicorn.conf.py)."""
 
-from dashboard import create_app
+from dashboard.factory import create_app
 
 app = create_app()
 server = app.server

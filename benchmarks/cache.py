@@ -12,8 +12,9 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 def _app(redis_url: str | None, folder: Path):
-    from dashboard import create_app, demo, migrate
-    from dashboard.db import make_engine
+    from dashboard.data import demo, migrate
+    from dashboard.data.db import make_engine
+    from dashboard.factory import create_app
 
     settings = Settings.for_tests(
         folder, market_data_path=PROJECT_ROOT / "data" / "market", redis_url=redis_url
@@ -28,8 +29,11 @@ def _app(redis_url: str | None, folder: Path):
 def run() -> None:
     import redis
 
-    from dashboard import analytics
+    from dashboard.analytics.optimisation import optimise
+    from dashboard.analytics.requests import OptimisationRequest, SimulationRequest
+    from dashboard.analytics.simulation import simulate
     from dashboard.extensions import cache
+    from dashboard.factory import shutdown
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=1).flushdb()
@@ -64,18 +68,19 @@ def run() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             app = _app(url, Path(tmp))
             with app.server.app_context():
-                request = analytics.OptimisationRequest.build(tickers=tickers, objective="max_sharpe")
-                sim = analytics.SimulationRequest.build(
+                request = OptimisationRequest(tickers=tuple(tickers), objective="max_sharpe")
+                sim = SimulationRequest(
                     model="gbm", months=360, paths=10_000, seed=1, monthly_contribution=1000.0, target=2e6
                 )
                 cache.invalidate(operation="optimisation")
                 cache.invalidate(operation="market_data")
                 cache.invalidate(operation="monte_carlo")
                 # uncached: statistics from prices (read from the database) + optimisation, every time
-                uncached = timings(lambda r=request: analytics.optimise(r, refresh=True), repeats=9, warmup=1)
-                cached = timings(lambda r=request: analytics.optimise(r), repeats=200, warmup=5)
-                mc_uncached = timings(lambda s=sim: analytics.simulate(s, refresh=True), repeats=7, warmup=1)
-                mc_cached = timings(lambda s=sim: analytics.simulate(s), repeats=200, warmup=5)
+                uncached = timings(lambda r=request: optimise(r, refresh=True), repeats=9, warmup=1)
+                cached = timings(lambda r=request: optimise(r), repeats=200, warmup=5)
+                mc_uncached = timings(lambda s=sim: simulate(s, refresh=True), repeats=7, warmup=1)
+                mc_cached = timings(lambda s=sim: simulate(s), repeats=200, warmup=5)
+            shutdown(app)
             rows.append(
                 [
                     f"{name}: max Sharpe, 20 assets, incl. statistics from prices",

@@ -13,8 +13,8 @@ import time
 import sqlalchemy as sa
 
 from benchmarks.common import median_ms, table, timings
-from dashboard import demo, migrate
-from dashboard.db import make_engine
+from dashboard.data import demo, migrate
+from dashboard.data.db import make_engine
 from dashboard.settings import PROJECT_ROOT, Settings
 
 SAMPLES = 40
@@ -101,7 +101,7 @@ def _grid(engine) -> None:
     """The Overview's server-side grid on the heaviest household (with the indexes in place)."""
     from sqlalchemy.orm import Session
 
-    from dashboard.transactions import page
+    from dashboard.services.transactions import page
 
     with engine.connect() as conn:
         accounts = [

@@ -1,6 +1,12 @@
-"""Every callback module, imported explicitly so none is silently unregistered."""
+"""Every callback, wired explicitly so none is silently unregistered.
+
+Page-specific callbacks are registered when their module is imported
+(``dash.callback`` at module level). The analysis pages' shared callbacks
+(run, CSV download, save to thread) are made here from their page specs.
+"""
 
 from callbacks import (
+    analysis,
     diversification,
     goals,
     monte_carlo,
@@ -13,15 +19,20 @@ from callbacks import (
     threads,
 )
 
-__all__ = [
-    "diversification",
-    "goals",
-    "monte_carlo",
-    "optimisation",
-    "overview",
-    "retirement",
-    "risk",
-    "shell",
-    "tax",
-    "threads",
-]
+# Every page that can download its results and save a run to a thread.
+ANALYSIS_PAGES = (
+    optimisation.PAGE,
+    monte_carlo.PAGE,
+    goals.PAGE,
+    risk.PAGE,
+    diversification.PAGE,
+    retirement.PAGE,
+    tax.PAGE,
+)
+
+# The shared callbacks made from the specs, by page key (tests call them directly).
+DOWNLOADS = {page.key: analysis.register_download(page) for page in ANALYSIS_PAGES}
+RUNS = {page.key: analysis.register_run(page) for page in ANALYSIS_PAGES if page.render is not None}
+THREADS = threads.register(ANALYSIS_PAGES)
+
+__all__ = ["ANALYSIS_PAGES", "DOWNLOADS", "RUNS", "THREADS", "overview", "shell"]

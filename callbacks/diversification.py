@@ -1,20 +1,23 @@
-"""Diversification callbacks: the household's holdings through the cached facade, rendered; CSV."""
+"""Diversification: the household's holdings through the cached facade, rendered; CSV; thread summary."""
 
 from __future__ import annotations
 
-from callbacks.common import register_analysis
-from components.diversification import FIELDS, PAGE, csv_rows, results_panel
-from dashboard import analytics
-from dashboard.extensions import db
-from dashboard.households import portfolio_of
+from callbacks.analysis import AnalysisPage
+from components.diversification import csv_rows, results_panel
+from components.ids import DIV
+from dashboard.analytics.diversification import diversification
+from dashboard.forms import diversification as form
+from dashboard.services.households import portfolio
 
 
-def diversification_report(clean: dict, household, refresh: bool = False):
-    with db.session() as session:
-        portfolio = portfolio_of(session, household)
-    window = analytics.holdings_window(portfolio, clean["start"], clean["end"])
-    report = analytics.diversification(window, household=household.id, refresh=refresh)
-    return report, f"{household.name}: {len(window.tickers)} holdings by market value"
+def prepare(clean: dict, household):
+    window = form.request(clean, portfolio(household), household.name)
+    return window, household.id, f"{household.name}: {len(window.tickers)} holdings by market value"
+
+
+def compute(scenario, refresh: bool):
+    window, household_id, described = scenario
+    return diversification(window, household=household_id, refresh=refresh), described
 
 
 def summarise(out, _clean):
@@ -25,12 +28,15 @@ def summarise(out, _clean):
     }
 
 
-run_diversification, download_csv = register_analysis(
-    PAGE,
-    FIELDS,
-    diversification_report,
-    lambda out: results_panel(*out),
-    lambda out: csv_rows(out[0]),
-    "diversification",
-    summarise,
+PAGE = AnalysisPage(
+    frame=DIV.frame,
+    form=form.FORM,
+    path="/diversification",
+    name="Diversification",
+    noun="diversification",
+    prepare=prepare,
+    compute=compute,
+    render=lambda out: results_panel(*out),
+    table=lambda out: csv_rows(out[0]),
+    summarise=summarise,
 )

@@ -1,180 +1,46 @@
-"""Monte Carlo callbacks: validate, simulate through the cached facade (or a background job), render."""
+"""Monte Carlo: simulate through the cached facade, or as a background job for large runs; render; CSV."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import (
-    FormErrors,
-    error_alert,
-    household_or_none,
-    notice,
-    read_form,
-    register_download,
-    run_triggers,
-)
-from callbacks.threads import register_summary
+from callbacks.analysis import AnalysisPage, attempt, error_alert, notice, refreshing, run_inputs
+from components import ids
 from components.forms import field_outputs
-from components.monte_carlo import BACKGROUND_THRESHOLD, FIELDS, PAGE, csv_rows, results_panel
-from components.threads import ids as thread_ids
-from dashboard import analytics
-from dashboard.access import InvalidInput, authorize_household
-from dashboard.extensions import db
-from dashboard.forms import to_query, validate
-from dashboard.households import portfolio_of
+from components.ids import MC
+from components.monte_carlo import csv_rows, results_panel
+from dashboard.analytics.simulation import simulate
+from dashboard.background import in_job_process
+from dashboard.errors import InvalidInput
+from dashboard.forms import monte_carlo as form
+from dashboard.forms.simulation import describe_model
+from dashboard.services.access import authorize_household
+from dashboard.services.households import portfolio
 
-WAITING = "mc-waiting"
-
-
-def simulation_request(clean: dict, household) -> tuple[analytics.SimulationRequest, str]:
-    """The facade request for a validated form and household, and a one-line description."""
-    with db.session() as session:
-        portfolio = portfolio_of(session, household)
-    raw = {
-        "model": clean["model"],
-        "mu": clean["mu"],
-        "sigma": clean["sigma"],
-        "initial": clean["initial"] if clean["initial"] is not None else round(portfolio.invested, 2),
-        "months": clean["years"] * 12,
-        "monthly_contribution": clean["contribution"],
-        "monthly_withdrawal": clean["withdrawal"],
-        "withdrawal_start_month": clean["withdrawal_start"] * 12,
-        "withdrawal_rate": clean["withdrawal_rate"],
-        "inflation": clean["inflation"],
-        "fee": clean["fee"],
-        "paths": clean["paths"],
-        "seed": clean["seed"],
-        "target": clean["target"],
-        "distribution": clean["distribution"],
-        "rebalance_months": int(clean["rebalance"]),
-        "block_months": clean["block"],
-    }
-    raw = analytics.with_holdings(raw, portfolio, household.name, clean["start"])
-    if clean["model"] != "gbm":
-        described = f"{household.name}: {len(portfolio.tickers)} holdings by market value"
-    else:
-        described = f"GBM with {clean['mu']:.2%} drift and {clean['sigma']:.2%} volatility"
-    return analytics.SimulationRequest.build(**raw), described
+# paths x months: 100,000 paths over 10 years and beyond run in the background
+BACKGROUND_THRESHOLD = 12_000_000
 
 
-@dash.callback(
-    *field_outputs(PAGE),
-    Output("mc-results", "children"),
-    Output("mc-alert", "children"),
-    Output("mc-url", "search"),
-    Output("mc-job", "data"),
-    Output(thread_ids("scenario", PAGE), "data"),
-    *run_triggers(PAGE),
-)
-def run_simulation(_run, _recompute, household_id, values, field_ids):
-    clean, errors, raw, classes, messages = read_form(FIELDS, values, field_ids)
-    try:
-        household = household_or_none(household_id)
-        if household is None:
-            return (
-                classes,
-                messages,
-                notice("Choose a household to simulate."),
-                None,
-                no_update,
-                no_update,
-                None,
-            )
-        if errors:
-            raise FormErrors(errors)
-        request, described = simulation_request(clean, household)
-        search = to_query(FIELDS, raw, household.id)
-        refresh = ctx.triggered_id == "mc-recompute"
-        if request.paths * request.months >= BACKGROUND_THRESHOLD:
-            job = {"household": household.id, "form": raw, "refresh": refresh}
-            waiting = notice(
-                f"{request.paths:,} paths x {request.months} months run in the background…", WAITING
-            )
-            return classes, messages, waiting, None, search, job, search
-        result = analytics.simulate(request, refresh=refresh, household=household.id)
-        return classes, messages, results_panel(result, described), None, search, no_update, search
-    except Exception as error:  # noqa: BLE001 - shown on the page; unexpected ones are logged with a reference
-        return classes, messages, no_update, error_alert(error), no_update, no_update, None
+def prepare(clean: dict, household):
+    """(``SimulationRequest``, household id, description) for a validated form and household."""
+    holdings = portfolio(household)
+    request = form.request(clean, holdings, household.name)
+    return request, household.id, describe_model(clean, household.name, len(holdings.tickers))
 
 
-@dash.callback(
-    Output("mc-results", "children", allow_duplicate=True),
-    Output("mc-alert", "children", allow_duplicate=True),
-    Input("mc-job", "data"),
-    background=True,
-    progress=[Output("mc-progress", "value"), Output("mc-progress", "label")],
-    progress_default=[0, ""],
-    running=[
-        (Output("mc-job-state", "data"), "running", "ended"),
-        (Output("mc-progress-area", "style"), {"display": "block"}, {"display": "none"}),
-        (Output("mc-run", "disabled"), True, False),
-        (Output("mc-recompute", "disabled"), True, False),
-    ],
-    cancel=[Input("mc-cancel", "n_clicks")],
-    prevent_initial_call=True,
-    interval=400,
-)
-def run_simulation_background(set_progress, job):
-    """A large simulation as a background job: progress per 10,000 paths, cancellable."""
-    from dashboard.extensions import db as database
-
-    database.dispose()  # a fresh process (diskcache) must not reuse the parent's connections
-    try:
-        if not isinstance(job, dict) or not isinstance(job.get("form"), dict):
-            raise InvalidInput("The simulation request was malformed.")
-        household = authorize_household(job.get("household"))
-        clean, errors = validate(FIELDS, job["form"])  # the job may have been tampered with: validate again
-        if errors:
-            raise FormErrors(errors)
-        request, described = simulation_request(clean, household)
-
-        def progress(done, total):
-            set_progress((round(100 * done / total), f"{done:,} / {total:,} paths"))
-
-        result = analytics.simulate(
-            request, refresh=bool(job.get("refresh")), progress=progress, household=household.id
-        )
-        return results_panel(result, described), None
-    except Exception as error:  # noqa: BLE001 - shown on the page
-        return no_update, error_alert(error)
+def compute(scenario, refresh: bool, progress=None):
+    request, household_id, described = scenario
+    return simulate(request, refresh=refresh, progress=progress, household=household_id), described
 
 
-@dash.callback(
-    Output("mc-results", "children", allow_duplicate=True),
-    Output("mc-alert", "children", allow_duplicate=True),
-    Input("mc-job-state", "data"),
-    Input("mc-cancel", "n_clicks"),
-    State("mc-results", "children"),
-    prevent_initial_call=True,
-)
-def watch_background_job(state, _cancel, results):
-    """A job that ends without a result (cancelled, or its process died) says so instead of waiting forever."""
-    still_waiting = isinstance(results, dict) and results.get("props", {}).get("id") == WAITING
-    if not still_waiting:
-        raise PreventUpdate
-    if ctx.triggered_id == "mc-cancel":
-        return notice("The simulation was cancelled."), None
-    if state != "ended":
-        raise PreventUpdate
-    message = "The background simulation stopped before finishing (its worker process ended); nothing was saved. Run it again."
-    return notice("No result."), dbc.Alert(message, color="danger", className="page-alert")
-
-
-def _csv(clean: dict, household):
-    request, _ = simulation_request(clean, household)
-    return csv_rows(analytics.simulate(request, household=household.id))
-
-
-download_csv = register_download(PAGE, FIELDS, PAGE, _csv)
-
-
-def summarise(clean: dict, household) -> tuple[int, dict]:
-    request, _ = simulation_request(clean, household)
-    result = analytics.simulate(request, household=household.id)
-    return request.seed, {
+def summarise(out, _clean) -> tuple[int, dict]:
+    result, _ = out
+    return result.seed, {
         "probability_of_success": round(result.probability_of_success, 6),
         "median_ending_wealth": round(result.ending_wealth_percentiles[50], 2),
         "mean_ending_wealth": round(result.mean_ending_wealth, 2),
@@ -185,4 +51,130 @@ def summarise(clean: dict, household) -> tuple[int, dict]:
     }
 
 
-register_summary(PAGE, FIELDS, summarise)
+PAGE = AnalysisPage(
+    frame=MC.frame,
+    form=form.FORM,
+    path="/monte-carlo",
+    name="Monte Carlo",
+    noun="simulation",
+    prepare=prepare,
+    compute=compute,
+    table=lambda out: csv_rows(out[0]),
+    summarise=summarise,
+)
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A scenario too large for a web request: it runs as a background job."""
+
+    scenario: tuple
+
+
+@dash.callback(
+    *field_outputs(form.FORM.key),
+    Output(MC.frame.results, "children"),
+    Output(MC.frame.alert, "children"),
+    Output(MC.frame.url, "search"),
+    Output(MC.JOB, "data"),
+    Output(ids.thread_save("scenario", PAGE.key), "data"),
+    *run_inputs(MC.frame, form.FORM),
+)
+def run_simulation(_run, _recompute, household_id, values, field_ids):
+    refresh = refreshing(MC.frame)
+
+    def run_or_defer(scenario):
+        request = scenario[0]
+        if request.paths * request.months >= BACKGROUND_THRESHOLD:
+            return Deferred(scenario)
+        return compute(scenario, refresh)
+
+    done = attempt(PAGE, household_id, values, field_ids, run_or_defer)
+    if done.error is not None:
+        return done.classes, done.messages, no_update, error_alert(done.error), no_update, no_update, None
+    if done.household is None:
+        return (
+            done.classes,
+            done.messages,
+            notice("Choose a household to simulate."),
+            None,
+            no_update,
+            no_update,
+            None,
+        )
+    if isinstance(done.outcome, Deferred):
+        request = done.outcome.scenario[0]
+        raw = form.FORM.read(values, field_ids).raw
+        job = {"household": done.household.id, "form": raw, "refresh": refresh}
+        waiting = notice(
+            f"{request.paths:,} paths x {request.months} months run in the background…", MC.WAITING
+        )
+        return done.classes, done.messages, waiting, None, done.search, job, done.search
+    return (
+        done.classes,
+        done.messages,
+        results_panel(*done.outcome),
+        None,
+        done.search,
+        no_update,
+        done.search,
+    )
+
+
+@dash.callback(
+    Output(MC.frame.results, "children", allow_duplicate=True),
+    Output(MC.frame.alert, "children", allow_duplicate=True),
+    Input(MC.JOB, "data"),
+    background=True,
+    progress=[Output(MC.PROGRESS, "value"), Output(MC.PROGRESS, "label")],
+    progress_default=[0, ""],
+    running=[
+        (Output(MC.JOB_STATE, "data"), "running", "ended"),
+        (Output(MC.PROGRESS_AREA, "style"), {"display": "block"}, {"display": "none"}),
+        (Output(MC.frame.run, "disabled"), True, False),
+        (Output(MC.frame.recompute, "disabled"), True, False),
+    ],
+    cancel=[Input(MC.CANCEL, "n_clicks")],
+    prevent_initial_call=True,
+    interval=400,
+)
+def run_simulation_background(set_progress, job):
+    """A large simulation as a background job: progress per 10,000 paths, cancellable."""
+    in_job_process()
+    try:
+        if not isinstance(job, dict) or not isinstance(job.get("form"), dict):
+            raise InvalidInput("The simulation request was malformed.")
+        household = authorize_household(job.get("household"))
+        # the job may have been tampered with: its form is validated again, like any other request
+        scenario = prepare(form.FORM.clean(job["form"]), household)
+
+        def progress(done, total):
+            set_progress((round(100 * done / total), f"{done:,} / {total:,} paths"))
+
+        return results_panel(*compute(scenario, bool(job.get("refresh")), progress)), None
+    except Exception as error:  # noqa: BLE001 - shown on the page
+        return no_update, error_alert(error)
+
+
+@dash.callback(
+    Output(MC.frame.results, "children", allow_duplicate=True),
+    Output(MC.frame.alert, "children", allow_duplicate=True),
+    Input(MC.JOB_STATE, "data"),
+    Input(MC.CANCEL, "n_clicks"),
+    State(MC.frame.results, "children"),
+    prevent_initial_call=True,
+)
+def watch_background_job(state, _cancel, results):
+    """A job that ends without a result (cancelled, or its process died) says so instead of waiting forever."""
+    still_waiting = isinstance(results, dict) and results.get("props", {}).get("id") == MC.WAITING
+    if not still_waiting:
+        raise PreventUpdate
+    if ctx.triggered_id == MC.CANCEL:
+        return notice("The simulation was cancelled."), None
+    if state != "ended":
+        raise PreventUpdate
+    message = (
+        "The background simulation stopped before finishing (its worker process ended); "
+        "nothing was saved. Run it again."
+    )
+    return notice("No result."), dbc.Alert(message, color="danger", className="page-alert")

@@ -1,202 +1,71 @@
-"""Optimisation callbacks: validate, optimise and draw the frontier through the cached facade."""
+"""Optimisation: optimise and draw the frontier through the cached facade; the clicked point's weights; CSV."""
 
 from __future__ import annotations
 
-import dash
-from dash import Input, Output, State, ctx, no_update
+from dataclasses import dataclass
 
-from callbacks.common import (
-    FormErrors,
-    checked_form,
-    error_alert,
-    household_or_none,
-    notice,
-    read_form,
-    register_download,
-    run_triggers,
-)
-from callbacks.threads import register_summary
+import dash
+from dash import Input, Output, State, no_update
+
+from callbacks.analysis import AnalysisPage, attempt, error_alert, notice, refreshing, run_inputs
 from components import ids
 from components.forms import field_outputs, field_states
-from components.optimisation import (
-    FIELDS,
-    PAGE,
-    frontier_figure,
-    parse_sector_limits,
-    parse_views,
-    result_parts,
-    weights_table,
-)
-from components.threads import ids as thread_ids
-from dashboard import analytics
-from dashboard.access import InvalidInput
-from dashboard.extensions import db
-from dashboard.forms import to_query
-from dashboard.households import portfolio_of
+from components.ids import OPT
+from components.optimisation import frontier_figure, point_panel, point_prompt, result_parts
+from dashboard.analytics import optimisation as facade
+from dashboard.data.securities import sector_of
+from dashboard.errors import InvalidInput
+from dashboard.forms import optimisation as form
+from dashboard.services.access import authorize_household
+from dashboard.services.households import portfolio
 
 
-def optimisation_request(clean: dict, household):
-    """(request, current weights or None, description) for a validated form and household."""
-    with db.session() as session:
-        portfolio = portfolio_of(session, household)
-    held = dict(zip(portfolio.tickers, portfolio.weights, strict=True))
-    if clean["universe"] == "holdings":
-        tickers = list(portfolio.tickers)
-        if len(tickers) < 2:
-            raise InvalidInput(
-                f"{household.name} holds fewer than two securities; choose the assets instead."
-            )
-        described = f"{household.name}'s {len(tickers)} holdings"
-    else:
-        tickers = clean["tickers"]
-        if len(tickers) < 2:
-            raise FormErrors({"tickers": "Choose at least two assets."})
-        described = f"{len(tickers)} chosen assets"
-    lower, upper = parse_sector_limits(clean["sector_limits"], clean["sector_max"])
-    universe_sectors = {analytics.SECURITIES[t][1] or "Broad market (ETF)" for t in tickers}
-    request = analytics.OptimisationRequest.build(
-        tickers=tickers,
-        start=clean["start"],
-        end=clean["end"],
-        objective=clean["objective"],
-        returns_model=clean["returns_model"],
-        risk_model=clean["risk_model"],
-        risk_free_rate=clean["risk_free_rate"],
-        target_volatility=clean["target_volatility"],
-        target_return=clean["target_return"],
-        risk_aversion=clean["risk_aversion"],
-        min_weight=clean["min_weight"],
-        max_weight=clean["max_weight"],
-        sector_lower={s: v for s, v in lower.items() if s in universe_sectors},
-        sector_upper={s: v for s, v in upper.items() if s in universe_sectors},
-        views=parse_views(clean["views"]),
-        bl_objective=clean["bl_objective"],
-    )
-    overlap = {t: w for t, w in held.items() if t in request.tickers}
-    current = overlap if overlap and sum(overlap.values()) > 0 else None
-    return request, current, described
+@dataclass(frozen=True)
+class Optimised:
+    scenario: form.Scenario
+    optimal: object  # engine.optimize.OptimizationResult
+    frontier: object  # engine.frontier.FrontierResult
+    current_performance: tuple[float, float, float] | None
+    allocation: object  # engine.optimize.Allocation
+    prices: dict[str, float]
 
 
-def _compute(clean, household, refresh):
-    request, current, described = optimisation_request(clean, household)
-    optimal = analytics.optimise(request, refresh=refresh, household=household.id)
-    frontier = analytics.frontier(request, clean["points"], refresh=refresh, household=household.id)
-    current_perf = analytics.performance(request, current) if current else None
-    allocation, prices = analytics.allocate(request, optimal.weights, clean["cash"], household=household.id)
-    return request, optimal, frontier, current, current_perf, allocation, prices, described
+def prepare(clean: dict, household) -> form.Scenario:
+    return form.scenario(clean, portfolio(household), household.name)
 
 
-@dash.callback(
-    *field_outputs(PAGE),
-    Output("opt-results", "children"),
-    Output("opt-notes", "children"),
-    Output("opt-side", "children"),
-    Output("opt-tables", "children"),
-    Output("opt-frontier", "figure"),
-    Output("opt-point", "children"),
-    Output("opt-alert", "children"),
-    Output("opt-url", "search"),
-    Output(thread_ids("scenario", PAGE), "data"),
-    *run_triggers(PAGE),
-)
-def run_optimisation(_run, _recompute, household_id, values, field_ids):
-    clean, errors, raw, classes, messages = read_form(FIELDS, values, field_ids)
-    unchanged = [no_update] * 6
-    try:
-        household = household_or_none(household_id)
-        if household is None:
-            return (
-                classes,
-                messages,
-                notice("Choose a household to optimise."),
-                *unchanged,
-                None,
-                no_update,
-                None,
-            )
-        if errors:
-            raise FormErrors(errors)
-        refresh = ctx.triggered_id == "opt-recompute"
-        request, optimal, frontier, current, current_perf, allocation, prices, described = _compute(
-            clean, household, refresh
-        )
-        total = sum(current.values()) if current else 1.0
-        rows = [
-            (t, w, (current or {}).get(t, 0.0) / total if current else None)
-            for t, w in optimal.weights.items()
-        ]
-        objective = dict(FIELDS[6].choices)[request.objective]
-        notes, side, tables = result_parts(
-            optimal, current_perf, rows, allocation, prices, f"{described}; {objective}."
-        )
-        figure = frontier_figure(frontier, optimal, current_perf)
-        point = dash.html.P("Click a point on the frontier.", className="small text-muted")
-        search = to_query(FIELDS, raw, household.id)
-        return classes, messages, None, notes, side, tables, figure, point, None, search, search
-    except FormErrors as error:
-        classes, messages = _mark(field_ids, error.errors, classes, messages)
-        return classes, messages, *unchanged, error_alert(error), no_update, None
-    except Exception as error:  # noqa: BLE001 - shown on the page (unexpected ones logged with a reference)
-        return classes, messages, *unchanged, error_alert(error), no_update, None
+def compute(scenario: form.Scenario, refresh: bool) -> Optimised:
+    request = scenario.request
+    optimal = facade.optimise(request, refresh=refresh)
+    frontier = facade.frontier(request, scenario.points, refresh=refresh)
+    current = facade.performance(request, scenario.current) if scenario.current else None
+    allocation = facade.allocate(request, optimal.weights, scenario.cash)
+    return Optimised(scenario, optimal, frontier, current, allocation, facade.latest_closes(request))
 
 
-def _mark(field_ids, errors, classes, messages):
-    from components.forms import marks
-
-    extra_classes, extra_messages = marks(field_ids, errors, {f.name: f for f in FIELDS})
-    return (
-        [c or e for c, e in zip(classes, extra_classes, strict=True)],
-        [m or e for m, e in zip(messages, extra_messages, strict=True)],
-    )
-
-
-@dash.callback(
-    Output("opt-point", "children", allow_duplicate=True),
-    Input("opt-frontier", "clickData"),
-    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-    *field_states(PAGE),
-    prevent_initial_call=True,
-)
-def show_frontier_point(click, household_id, values, field_ids):
-    points = (click or {}).get("points") or []
-    index = points[0].get("customdata") if points and isinstance(points[0], dict) else None
-    if not isinstance(index, int) or isinstance(index, bool):
-        return no_update  # a click on an asset or marker, not on the frontier
-    clean, household = checked_form(FIELDS, values, field_ids, household_id)
-    request, current, _ = optimisation_request(clean, household)
-    frontier = analytics.frontier(request, clean["points"], household=household.id)
-    if not 0 <= index < len(frontier.returns):
-        raise InvalidInput("That frontier point does not exist any more; optimise again.")
-    weights = dict(zip(frontier.tickers, frontier.weights[index].tolist(), strict=True))
+def weight_rows(weights: dict[str, float], current: dict[str, float] | None) -> list[tuple]:
+    """(ticker, sector, weight, current weight or None) for the weights tables."""
     total = sum(current.values()) if current else 1.0
-    rows = [
-        (t, w, (current or {}).get(t, 0.0) / total if current else None)
-        for t, w in weights.items()
-        if w > 1e-6
-    ]
-    summary = (
-        f"Return {frontier.returns[index]:.2%}, volatility {frontier.volatilities[index]:.2%}, "
-        f"Sharpe {frontier.sharpe[index]:.2f}"
-    )
     return [
-        dash.html.P(summary, className="small mb-1", id="opt-point-summary"),
-        weights_table(rows, "opt-point-weights"),
+        (t, sector_of(t), w, (current or {}).get(t, 0.0) / total if current else None)
+        for t, w in weights.items()
     ]
 
 
-def _csv(clean: dict, household):
-    request, optimal, frontier, current, _perf, allocation, prices, _ = _compute(clean, household, False)
+def table(out: Optimised) -> tuple[list[str], list[list]]:
+    current = out.scenario.current or {}
     rows = [
         [
             "weights",
             t,
             round(w, 8),
-            round((current or {}).get(t, 0.0), 8),
-            allocation.shares.get(t, 0),
-            prices[t],
+            round(current.get(t, 0.0), 8),
+            out.allocation.shares.get(t, 0),
+            out.prices[t],
         ]
-        for t, w in optimal.weights.items()
+        for t, w in out.optimal.weights.items()
     ]
+    frontier = out.frontier
     rows += [
         ["frontier", i, round(float(r), 8), round(float(v), 8), round(float(s), 6), ""]
         for i, (r, v, s) in enumerate(
@@ -214,12 +83,8 @@ def _csv(clean: dict, household):
     return header, rows
 
 
-download_csv = register_download(PAGE, FIELDS, PAGE, _csv)
-
-
-def summarise(clean: dict, household) -> tuple[None, dict]:
-    request, _current, _ = optimisation_request(clean, household)
-    result = analytics.optimise(request, household=household.id)
+def summarise(out: Optimised, _clean) -> tuple[None, dict]:
+    result = out.optimal
     top = sorted(result.weights.items(), key=lambda kv: -kv[1])[:5]
     return None, {
         "objective": result.objective,
@@ -230,4 +95,96 @@ def summarise(clean: dict, household) -> tuple[None, dict]:
     }
 
 
-register_summary(PAGE, FIELDS, summarise)
+PAGE = AnalysisPage(
+    frame=OPT.frame,
+    form=form.FORM,
+    path="/optimisation",
+    name="Optimisation",
+    noun="optimisation",
+    prepare=prepare,
+    compute=compute,
+    table=table,
+    summarise=summarise,
+)
+
+
+@dash.callback(
+    *field_outputs(form.FORM.key),
+    Output(OPT.frame.results, "children"),
+    Output(OPT.NOTES, "children"),
+    Output(OPT.SIDE, "children"),
+    Output(OPT.TABLES, "children"),
+    Output(OPT.FRONTIER, "figure"),
+    Output(OPT.POINT, "children"),
+    Output(OPT.frame.alert, "children"),
+    Output(OPT.frame.url, "search"),
+    Output(ids.thread_save("scenario", PAGE.key), "data"),
+    *run_inputs(OPT.frame, form.FORM),
+)
+def run_optimisation(_run, _recompute, household_id, values, field_ids):
+    refresh = refreshing(OPT.frame)
+    done = attempt(PAGE, household_id, values, field_ids, lambda scenario: compute(scenario, refresh))
+    unchanged = [no_update] * 6
+    if done.error is not None:
+        return done.classes, done.messages, *unchanged, error_alert(done.error), no_update, None
+    if done.household is None:
+        return (
+            done.classes,
+            done.messages,
+            notice("Choose a household to optimise."),
+            *unchanged[1:],
+            None,
+            no_update,
+            None,
+        )
+    out: Optimised = done.outcome
+    objective = form.OBJECTIVE_LABELS[out.scenario.request.objective]
+    notes, side, tables = result_parts(
+        out.optimal,
+        out.current_performance,
+        weight_rows(out.optimal.weights, out.scenario.current),
+        out.allocation,
+        out.prices,
+        f"{out.scenario.described}; {objective}.",
+    )
+    figure = frontier_figure(out.frontier, out.optimal, out.current_performance)
+    return (
+        done.classes,
+        done.messages,
+        None,
+        notes,
+        side,
+        tables,
+        figure,
+        point_prompt(),
+        None,
+        done.search,
+        done.search,
+    )
+
+
+@dash.callback(
+    Output(OPT.POINT, "children", allow_duplicate=True),
+    Input(OPT.FRONTIER, "clickData"),
+    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    *field_states(form.FORM.key),
+    prevent_initial_call=True,
+)
+def show_frontier_point(click, household_id, values, field_ids):
+    points = (click or {}).get("points") or []
+    index = points[0].get("customdata") if points and isinstance(points[0], dict) else None
+    if not isinstance(index, int) or isinstance(index, bool):
+        return no_update  # a click on an asset or marker, not on the frontier
+    household = authorize_household(household_id)
+    scenario = prepare(form.FORM.read(values, field_ids).check(), household)
+    frontier = facade.frontier(scenario.request, scenario.points)
+    if not 0 <= index < len(frontier.returns):
+        raise InvalidInput("That frontier point does not exist any more; optimise again.")
+    weights = {
+        t: w for t, w in zip(frontier.tickers, frontier.weights[index].tolist(), strict=True) if w > 1e-6
+    }
+    summary = (
+        f"Return {frontier.returns[index]:.2%}, volatility {frontier.volatilities[index]:.2%}, "
+        f"Sharpe {frontier.sharpe[index]:.2f}"
+    )
+    return point_panel(summary, weight_rows(weights, scenario.current))

@@ -1,15 +1,14 @@
-"""Overview: the chosen household's snapshot, its transactions grid (server side), goal status."""
+"""Overview: the chosen household's snapshot, its transactions grid (server side), goal status, imports."""
 
 from __future__ import annotations
 
 import dash
 from dash import Input, Output, State
 from dash.exceptions import PreventUpdate
-from sqlalchemy import select
 
-from callbacks.common import error_alert
+from callbacks.analysis import error_alert, notice
+from callbacks.goals import SIM_FORM, evaluate
 from components import ids
-from components.goals import SIM_FIELDS
 from components.overview import (
     account_options,
     goals_table,
@@ -18,16 +17,13 @@ from components.overview import (
     import_result,
     transactions_grid,
 )
-from dashboard import analytics
-from dashboard.access import InvalidInput, authorize_household, visible_households
-from dashboard.extensions import cache, db
-from dashboard.forms import validate
-from dashboard.goals import evaluation
-from dashboard.households import household_rows, snapshot
-from dashboard.imports import import_statement
-from dashboard.models import Account
-from dashboard.threads import household_threads
-from dashboard.transactions import page
+from dashboard.services.access import authorize_household, household_or_none, visible_households
+from dashboard.services.households import account_ids, household_rows, snapshot
+from dashboard.services.imports import import_statement
+from dashboard.services.threads import household_threads
+from dashboard.services.transactions import household_page
+
+ALL_ACCOUNTS = [{"label": "All accounts", "value": "all"}]
 
 
 @dash.callback(
@@ -41,23 +37,16 @@ from dashboard.transactions import page
     Input(ids.OVERVIEW_VERSION, "data"),
 )
 def render_overview(household_id, _version):
-    households = visible_households()
-    with db.session() as session:
-        rows = household_rows(session, households)
-        if household_id is None:
-            empty = [{"label": "All accounts", "value": "all"}]
-            return (
-                dash.html.P("Choose a household above.", className="text-muted"),
-                households_table(rows, None),
-                empty,
-                "all",
-            )
-        household = authorize_household(household_id)
-        snap = snapshot(session, household)
-        panel = household_panel(snap, household_threads(household.id))
-        accounts = [{"label": a.name, "value": a.id} for a in snap.accounts]
-        first = accounts[0]["value"] if accounts else None
-        return panel, households_table(rows, household.id), account_options(snap), "all", accounts, first
+    rows = household_rows(visible_households())
+    household = household_or_none(household_id)
+    if household is None:
+        prompt = "Choose a household above." if rows else "No households are assigned to you yet."
+        return notice(prompt), households_table(rows, None), ALL_ACCOUNTS, "all", [], None
+    snap = snapshot(household)
+    panel = household_panel(snap, household_threads(household.id))
+    accounts = [{"label": a.name, "value": a.id} for a in snap.accounts]
+    first = accounts[0]["value"] if accounts else None
+    return panel, households_table(rows, household.id), account_options(snap), "all", accounts, first
 
 
 @dash.callback(
@@ -67,29 +56,12 @@ def render_overview(household_id, _version):
 )
 def goal_status(household_id, _version):
     """Each goal's probability with the Goals page's default settings (the same cached computation)."""
-    if household_id is None:
+    household = household_or_none(household_id)
+    if household is None:
         raise PreventUpdate
-    household = authorize_household(household_id)
-    defaults, _ = validate(SIM_FIELDS, {})
-    goals, _as_of, model, specs = evaluation(household, defaults)
-    results = analytics.goal_probabilities(model, specs, household=household.id)
-    with db.session() as session:
-        snap = snapshot(session, household)
-    return goals_table(snap, {g.id: r.probability for g, r in zip(goals, results, strict=True)})
-
-
-def _accounts(household, account) -> list[int]:
-    with db.session() as session:
-        owned = list(
-            session.scalars(
-                select(Account.id).where(Account.household_id == household.id).order_by(Account.id)
-            )
-        )
-    if account in (None, "all"):
-        return owned
-    if account not in owned:
-        raise InvalidInput("That account is not one of this household's accounts.")
-    return [account]
+    evaluation = evaluate(SIM_FORM.defaults(), household)
+    probabilities = {g: r.probability for g, r in evaluation.by_goal().items()}
+    return goals_table(evaluation.goals, probabilities)
 
 
 @dash.callback(
@@ -99,10 +71,10 @@ def _accounts(household, account) -> list[int]:
     Input(ids.OVERVIEW_VERSION, "data"),
 )
 def choose_account(account, household_id, version):
-    if household_id is None:
+    household = household_or_none(household_id)
+    if household is None:
         raise PreventUpdate
-    household = authorize_household(household_id)
-    _accounts(household, account)  # refuses accounts of other households
+    account_ids(household, account)  # refuses accounts of other households
     return transactions_grid(f"{household.id}-{account}-{version}")
 
 
@@ -115,14 +87,7 @@ def choose_account(account, household_id, version):
 def transaction_rows(request, account, household_id):
     if request is None or household_id is None:
         raise PreventUpdate
-    household = authorize_household(household_id)
-
-    def remember(key, count):
-        request_key = {**key, "data_version": household.data_version}
-        return cache.get_or_compute("grid", request_key, count, household=household.id)
-
-    with db.session() as session:
-        block = page(session, _accounts(household, account), request, remember)
+    block = household_page(authorize_household(household_id), account, request)
     return {"rowData": block.rows, "rowCount": block.total}
 
 

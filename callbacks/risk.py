@@ -1,28 +1,28 @@
-"""Risk callbacks: the household's holdings through the cached facade, rendered; CSV."""
+"""Risk: the household's holdings through the cached facade, rendered; CSV; thread summary."""
 
 from __future__ import annotations
 
-from callbacks.common import register_analysis
-from components.risk import FIELDS, PAGE, csv_rows, results_panel
-from dashboard import analytics
-from dashboard.extensions import db
-from dashboard.households import portfolio_of
+from callbacks.analysis import AnalysisPage
+from components.ids import RISK
+from components.risk import csv_rows, results_panel
+from dashboard.analytics.risk import risk
+from dashboard.forms import risk as form
+from dashboard.services.households import portfolio
 
 
-def risk_report(clean: dict, household, refresh: bool = False):
-    """(``RiskReport``, description) of the household's holdings for validated settings."""
-    with db.session() as session:
-        portfolio = portfolio_of(session, household)
-    window = analytics.holdings_window(portfolio, clean["start"], clean["end"])
-    report = analytics.risk(
-        window,
-        clean["risk_free_rate"],
-        clean["paths"],
-        clean["seed"],
-        household=household.id,
-        refresh=refresh,
+def prepare(clean: dict, household):
+    """(``RiskRequest``, description) for validated settings and a household."""
+    request = form.request(clean, portfolio(household), household.name)
+    return (
+        request,
+        household.id,
+        f"{household.name}: {len(request.window.tickers)} holdings at today's weights",
     )
-    return report, f"{household.name}: {len(window.tickers)} holdings at today's weights"
+
+
+def compute(scenario, refresh: bool):
+    request, household_id, described = scenario
+    return risk(request, household=household_id, refresh=refresh), described
 
 
 def summarise(out, clean):
@@ -39,12 +39,15 @@ def summarise(out, clean):
     }
 
 
-run_risk, download_csv = register_analysis(
-    PAGE,
-    FIELDS,
-    risk_report,
-    lambda out: results_panel(*out),
-    lambda out: csv_rows(out[0]),
-    "risk",
-    summarise,
+PAGE = AnalysisPage(
+    frame=RISK.frame,
+    form=form.FORM,
+    path="/risk",
+    name="Risk",
+    noun="risk",
+    prepare=prepare,
+    compute=compute,
+    render=lambda out: results_panel(*out),
+    table=lambda out: csv_rows(out[0]),
+    summarise=summarise,
 )

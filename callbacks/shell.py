@@ -8,8 +8,8 @@ import dash
 from dash import ALL, Input, Output, State, ctx, no_update
 
 from components import ids
-from dashboard.access import current_user, parse_household_id, visible_households
 from dashboard.errors import show_alert
+from dashboard.services.access import current_user, parse_household_id, visible_households
 
 
 def household_from_search(search: str | None) -> str | None:

@@ -1,22 +1,22 @@
-"""Tax callbacks: the household's lots through the cached facade, rendered; CSV."""
+"""Tax: the household's lots through the cached facade, rendered; CSV; thread summary."""
 
 from __future__ import annotations
 
-from callbacks.common import register_analysis
-from components.tax import FIELDS, PAGE, csv_rows, results_panel
-from dashboard import analytics
+from callbacks.analysis import AnalysisPage
+from components.ids import TAX
+from components.tax import csv_rows, results_panel
+from dashboard.analytics.tax import tax
+from dashboard.forms import tax as form
 
 
-def tax_report(clean: dict, household, refresh: bool = False):
-    report = analytics.tax(
-        household.id,
-        household.data_version,
-        clean["short_term_rate"],
-        clean["long_term_rate"],
-        clean["min_loss"],
-        refresh=refresh,
-    )
-    return report, f"{household.name}: {len(report.lots)} lots"
+def prepare(clean: dict, household):
+    return form.request(clean, household), household.name
+
+
+def compute(scenario, refresh: bool):
+    request, name = scenario
+    report = tax(request, refresh=refresh)
+    return report, f"{name}: {len(report.lots)} lots"
 
 
 def summarise(out, _clean):
@@ -30,12 +30,15 @@ def summarise(out, _clean):
     }
 
 
-run_tax, download_csv = register_analysis(
-    PAGE,
-    FIELDS,
-    tax_report,
-    lambda out: results_panel(*out),
-    lambda out: csv_rows(out[0]),
-    "tax lots",
-    summarise,
+PAGE = AnalysisPage(
+    frame=TAX.frame,
+    form=form.FORM,
+    path="/tax",
+    name="Tax",
+    noun="tax lots",
+    prepare=prepare,
+    compute=compute,
+    render=lambda out: results_panel(*out),
+    table=lambda out: csv_rows(out[0]),
+    summarise=summarise,
 )

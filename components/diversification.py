@@ -7,18 +7,12 @@ correlated holdings show as blocks along the diagonal.
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.cards import stat_card
 from components.formatting import percent
-from dashboard.forms import DATE, Field
-
-PAGE = "div"
-FIELDS = [
-    Field("start", "History from", DATE, "2013-04-11", required=False),
-    Field("end", "History to", DATE, None, required=False),
-]
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+from components.graphs import graph
+from components.ids import DIV
 
 
 def heatmap(report) -> dict:
@@ -110,25 +104,23 @@ def results_panel(report, described: str) -> html.Div:
             html.P(described, className="small text-muted"),
             dbc.Row(
                 [
-                    stat_card(
-                        "Concentration (HHI)", f"{report.hhi:.3f}", "div-hhi", "sum of squared weights"
-                    ),
+                    stat_card("Concentration (HHI)", f"{report.hhi:.3f}", DIV.HHI, "sum of squared weights"),
                     stat_card(
                         "Effective holdings",
                         f"{report.effective_holdings:.1f}",
-                        "div-effective-holdings",
+                        DIV.EFFECTIVE_HOLDINGS,
                         f"of {n} (1 / HHI)",
                     ),
                     stat_card(
                         "Effective bets",
                         f"{report.effective_bets:.1f}",
-                        "div-effective-bets",
+                        DIV.EFFECTIVE_BETS,
                         "independent risk sources (Meucci)",
                     ),
                     stat_card(
                         "Diversification ratio",
                         f"{report.diversification_ratio:.2f}",
-                        "div-ratio",
+                        DIV.RATIO,
                         f"volatility {percent(report.volatility)}",
                     ),
                 ],
@@ -136,14 +128,14 @@ def results_panel(report, described: str) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Graph(id="div-heatmap", figure=heatmap(report), config=GRAPH_CONFIG), lg=7),
+                    dbc.Col(graph(DIV.HEATMAP, heatmap(report)), lg=7),
                     dbc.Col(
-                        [dcc.Graph(id="div-sectors", figure=sectors_figure(report), config=GRAPH_CONFIG)],
+                        [graph(DIV.SECTORS, sectors_figure(report))],
                         lg=5,
                     ),
                 ]
             ),
-            dcc.Graph(id="div-contributions", figure=contributions_figure(report), config=GRAPH_CONFIG),
+            graph(DIV.CONTRIBUTIONS, contributions_figure(report)),
         ]
     )
 

@@ -1,8 +1,8 @@
-"""Form controls drawn from ``dashboard.forms.Field`` specs, with their validation message beside them.
+"""Form controls drawn from ``dashboard.forms`` field specs, with their validation message beside them.
 
-Every field of a page has the id ``{"type": "<page>-field", "index": <name>}``
-and its message ``{"type": "<page>-feedback", "index": <name>}``, so one
-callback can read every value and mark every bad field (``ALL`` patterns).
+Every field of a form has the id ``ids.field(<form key>, <name>)`` and its
+message ``ids.feedback(<form key>, <name>)``, so one callback can read every
+value and mark every bad field (``ALL`` patterns).
 """
 
 from __future__ import annotations
@@ -10,36 +10,13 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import ALL, Output, State, dcc, html
 
-from dashboard.forms import CHOICE, DATE, INTEGER, MULTI, NUMBER, Field
+from components import ids
+from dashboard.forms.fields import CHOICE, DATE, INTEGER, MULTI, NUMBER, Field, Form
 
 
-def return_model_fields() -> list[Field]:
-    """The model choice every household simulation offers: its holdings (parametric) or GBM."""
-    return [
-        Field(
-            "model",
-            "Return model",
-            CHOICE,
-            "parametric",
-            choices=(("parametric", "Household holdings (parametric)"), ("gbm", "Geometric Brownian motion")),
-        ),
-        Field("mu", "Expected return, GBM", NUMBER, 6.0, -50, 50, percent=True),
-        Field("sigma", "Volatility, GBM", NUMBER, 12.0, 0, 150, percent=True),
-        Field("start", "Statistics from", DATE, "2008-04-11", required=False),
-    ]
-
-
-def field_id(page: str, name: str) -> dict:
-    return {"type": f"{page}-field", "index": name}
-
-
-def feedback_id(page: str, name: str) -> dict:
-    return {"type": f"{page}-feedback", "index": name}
-
-
-def form_field(page: str, field: Field, value=None, width: int | None = None) -> dbc.Col:
-    """Label, control, message slot and help text for one field."""
-    control_id = field_id(page, field.name)
+def form_field(form: str, field: Field, value=None, width: int | None = None) -> dbc.Col:
+    """Label, control, message slot and help text for one field of the form keyed ``form``."""
+    control_id = ids.field(form, field.name)
     label = f"{field.label} (%)" if field.percent else field.label
     if field.kind in (NUMBER, INTEGER):
         # No min/max on the element: the browser would hand back an empty value for an out-of-range
@@ -79,35 +56,38 @@ def form_field(page: str, field: Field, value=None, width: int | None = None) ->
     else:
         control = dbc.Input(id=control_id, type="text", value=value, debounce=True, maxLength=2000)
     parts = [
-        dbc.Label(label, html_for=_html_id(page, field.name), className="small mb-1"),
-        html.Div(control, id=_html_id(page, field.name) + "-wrap"),
-        html.Div(id=feedback_id(page, field.name), className="invalid-feedback d-block small"),
+        dbc.Label(label, html_for=_html_id(form, field.name), className="small mb-1"),
+        html.Div(control, id=_html_id(form, field.name) + "-wrap"),
+        html.Div(id=ids.feedback(form, field.name), className="invalid-feedback d-block small"),
     ]
     if field.help:
         parts.append(dbc.FormText(field.help, className="small"))
     return dbc.Col(parts, md=width or 6, className="mb-2")
 
 
-def _html_id(page: str, name: str) -> str:
-    return f"{page}-{name.replace('_', '-')}"
+def form_fields(form: Form, values: dict, wide: frozenset[str] = frozenset()) -> list[dbc.Col]:
+    """Every field of ``form`` with its value; ``wide`` fields take the whole row."""
+    return [
+        form_field(form.key, f, values.get(f.name), width=12 if f.name in wide else 6) for f in form.fields
+    ]
 
 
-def field_states(page: str) -> list[State]:
-    return [State(field_id(page, ALL), "value"), State(field_id(page, ALL), "id")]
+def _html_id(form: str, name: str) -> str:
+    return f"{form}-{name.replace('_', '-')}"
 
 
-def field_outputs(page: str) -> list[Output]:
-    return [Output(field_id(page, ALL), "className"), Output(feedback_id(page, ALL), "children")]
+def field_states(form: str) -> list[State]:
+    return [State(ids.field(form, ALL), "value"), State(ids.field(form, ALL), "id")]
 
 
-def raw_values(values: list, ids: list) -> dict:
-    return {i["index"]: v for i, v in zip(ids, values, strict=False) if isinstance(i, dict) and "index" in i}
+def field_outputs(form: str) -> list[Output]:
+    return [Output(ids.field(form, ALL), "className"), Output(ids.feedback(form, ALL), "children")]
 
 
-def marks(ids: list, errors: dict[str, str], fields: dict[str, Field]) -> tuple[list, list]:
+def marks(field_ids: list, errors: dict[str, str], fields: dict[str, Field]) -> tuple[list, list]:
     """(className per field, message per field) in layout order."""
     classes, messages = [], []
-    for i in ids:
+    for i in field_ids:
         name = i.get("index") if isinstance(i, dict) else None
         field = fields.get(name)
         base = "meridian-dropdown" if field is not None and field.kind == MULTI else ""

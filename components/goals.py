@@ -1,4 +1,4 @@
-"""Goals: the simulation settings' fields, the goals table with probabilities, and the probability chart."""
+"""Goals: the goals table with probabilities, and the probability chart."""
 
 from __future__ import annotations
 
@@ -6,20 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.formatting import money, percent
-from components.forms import return_model_fields
-from dashboard.forms import INTEGER, NUMBER, Field
-
-PAGE = "goals"  # the goal form
-SIM_PAGE = "goalsim"  # the simulation settings
-SIM_FIELDS = [
-    *return_model_fields(),
-    Field("inflation", "Inflation", NUMBER, 2.5, -5, 50, percent=True),
-    Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
-    Field("paths", "Paths", INTEGER, 10_000, 100, 100_000),
-    Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
-    Field("probability", "Solve for probability", NUMBER, 80.0, 1, 99, percent=True),
-]
-EDIT_TYPE = "goals-edit"
+from components.ids import GOALS
 
 
 def goals_table(goals, results: dict | None) -> dbc.Table:
@@ -40,12 +27,10 @@ def goals_table(goals, results: dict | None) -> dbc.Table:
                     html.Td(
                         percent(result.probability) if result else "—",
                         className="text-end fw-semibold",
-                        id={"type": "goals-probability", "index": goal.id},
+                        id=GOALS.probability(goal.id),
                     ),
                     html.Td(money(result.median_ending_wealth) if result else "—", className="text-end"),
-                    html.Td(
-                        dbc.Button("Edit", id={"type": EDIT_TYPE, "index": goal.id}, size="sm", color="link")
-                    ),
+                    html.Td(dbc.Button("Edit", id=GOALS.edit(goal.id), size="sm", color="link")),
                 ]
             )
         )
@@ -60,7 +45,7 @@ def goals_table(goals, results: dict | None) -> dbc.Table:
         hover=True,
         size="sm",
         responsive=True,
-        id="goals-table",
+        id=GOALS.TABLE,
     )
 
 
@@ -87,3 +72,8 @@ def probability_figure(goals, results: dict) -> dict:
             "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
         },
     }
+
+
+def saving_solution(before: str, saving: str, after: str) -> html.P:
+    """The solve-for's answer, the monthly saving in bold."""
+    return html.P([before, html.Strong(saving, id=GOALS.SOLVED_SAVING), after])

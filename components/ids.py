@@ -1,8 +1,47 @@
-"""Component ids we own, shared by layouts, callbacks, clientside code and tests."""
+"""Every component id we own, in one place per page: layouts, callbacks, clientside code and tests use these.
 
-# The app shell (navigation, household choice, page-wide alerts).
+Plain ids are kebab-case ``"<page>-<thing>"``; repeated rows use dict ids
+``{"type": "<page>-<thing>", "index": ...}`` from the factories here. An
+analysis page's frame (form card, actions, alert, results) takes its ids from
+:class:`Frame`, built from the page's prefix.
+"""
+
+from __future__ import annotations
+
+
+class Frame:
+    """The ids of one analysis page's frame (``components.page.analysis_layout``), from its prefix."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.url = f"{prefix}-url"  # the scenario in the address bar
+        self.download = f"{prefix}-download"
+        self.download_button = f"{prefix}-download-button"
+        self.run = f"{prefix}-run"
+        self.recompute = f"{prefix}-recompute"
+        self.alert = f"{prefix}-alert"
+        self.results = f"{prefix}-results"
+
+
+def field(form: str, name: str) -> dict:
+    """A form field's control (``form``: the form's key)."""
+    return {"type": f"{form}-field", "index": name}
+
+
+def feedback(form: str, name: str) -> dict:
+    """A form field's validation message."""
+    return {"type": f"{form}-feedback", "index": name}
+
+
+def thread_save(kind: str, page) -> dict:
+    """A part of the "save to thread" panel of ``page`` (its prefix, or ``MATCH`` in callbacks)."""
+    return {"type": f"thread-{kind}", "page": page}
+
+
+# -- the app shell (navigation, household choice, page-wide alerts) ---------------------------
 SHELL_URL = "shell-url"
 SHELL_NAV = "shell-nav"
+SHELL_NAV_TOGGLER = "shell-nav-toggler"
 SHELL_HOUSEHOLD_SELECT = "shell-household-select"
 SHELL_HOUSEHOLD_STORE = "shell-household-store"
 SHELL_ALERT = "shell-alert"
@@ -14,15 +53,21 @@ def nav_link(page: str) -> dict:
     return {"type": "shell-nav-link", "index": page}
 
 
-# Overview page.
+# -- Overview -----------------------------------------------------------------------------------
 OVERVIEW_HOUSEHOLDS = "overview-households"
+OVERVIEW_HOUSEHOLDS_TABLE = "overview-households-table"
+OVERVIEW_HOUSEHOLD_NAME = "overview-household-name"
 OVERVIEW_CONTENT = "overview-content"
 OVERVIEW_ALERT = "overview-alert"
 OVERVIEW_NET_WORTH = "overview-net-worth"
+OVERVIEW_INVESTED = "overview-stat-invested"
+OVERVIEW_CASH = "overview-stat-cash"
+OVERVIEW_VALUED_AS_OF = "overview-stat-valued-as-of"
 OVERVIEW_ALLOCATION = "overview-allocation"
 OVERVIEW_SECTORS = "overview-sectors"
 OVERVIEW_ACCOUNTS = "overview-accounts"
 OVERVIEW_GOALS = "overview-goals"
+OVERVIEW_THREADS = "overview-threads"
 OVERVIEW_CASH_FLOW = "overview-cash-flow"
 OVERVIEW_TRANSACTIONS = "overview-transactions"
 OVERVIEW_TRANSACTIONS_AREA = "overview-transactions-area"
@@ -33,3 +78,154 @@ OVERVIEW_IMPORT_UPLOAD = "overview-import-upload"
 OVERVIEW_IMPORT_ACCOUNT = "overview-import-account"
 OVERVIEW_IMPORT_KIND = "overview-import-kind"
 OVERVIEW_IMPORT_RESULT = "overview-import-result"
+OVERVIEW_IMPORT_OK = "overview-import-ok"
+OVERVIEW_IMPORT_ERRORS = "overview-import-errors"
+
+
+# -- Optimisation -------------------------------------------------------------------------------
+class OPT:
+    frame = Frame("opt")
+    OUTPUT = "opt-output"
+    NOTES = "opt-notes"
+    DESCRIBED = "opt-described"
+    SIDE = "opt-side"
+    TABLES = "opt-tables"
+    FRONTIER = "opt-frontier"
+    POINT = "opt-point"
+    POINT_SUMMARY = "opt-point-summary"
+    POINT_WEIGHTS = "opt-point-weights"
+    WEIGHTS = "opt-weights"
+    COMPARISON = "opt-comparison"
+    ALLOCATION = "opt-allocation"
+
+
+# -- Monte Carlo --------------------------------------------------------------------------------
+class MC:
+    frame = Frame("mc")
+    JOB = "mc-job"
+    JOB_STATE = "mc-job-state"
+    WAITING = "mc-waiting"
+    PROGRESS = "mc-progress"
+    PROGRESS_AREA = "mc-progress-area"
+    CANCEL = "mc-cancel"
+    PROBABILITY = "mc-probability"
+    DEPLETION = "mc-depletion"
+    MEDIAN = "mc-median"
+    MEAN = "mc-mean"
+    SEED = "mc-seed"
+    FAN_CHART = "mc-fan-chart"
+    HISTOGRAM = "mc-histogram"
+    PERCENTILES = "mc-percentiles"
+    DRAWDOWNS = "mc-drawdowns"
+
+
+# -- Goals --------------------------------------------------------------------------------------
+class GOALS:
+    frame = Frame("goals")
+    CONTENT = "goals-content"
+    SELECTED = "goals-selected"
+    VERSION = "goals-version"
+    FORM_TITLE = "goals-form-title"
+    SAVE = "goals-save"
+    NEW = "goals-new"
+    DELETE = "goals-delete"
+    DELETE_CONFIRM = "goals-delete-confirm"
+    TABLE = "goals-table"
+    CHART = "goals-chart"
+    SOLVE_GOAL = "goals-solve-goal"
+    SOLVE = "goals-solve"
+    SOLUTION = "goals-solution"
+    SOLVED_SAVING = "goals-solved-saving"
+
+    @staticmethod
+    def edit(goal_id) -> dict:
+        return {"type": "goals-edit", "index": goal_id}
+
+    @staticmethod
+    def probability(goal_id) -> dict:
+        return {"type": "goals-probability", "index": goal_id}
+
+
+# -- Risk ---------------------------------------------------------------------------------------
+class RISK:
+    frame = Frame("risk")
+    RETURN = "risk-return"
+    VOLATILITY = "risk-volatility"
+    SHARPE = "risk-sharpe"
+    SORTINO = "risk-sortino"
+    BETA = "risk-beta"
+    MAX_DRAWDOWN = "risk-max-drawdown"
+    DRAWDOWN = "risk-drawdown"
+    VAR = "risk-var"
+    STRESS = "risk-stress"
+
+
+# -- Diversification ----------------------------------------------------------------------------
+class DIV:
+    frame = Frame("div")
+    HHI = "div-hhi"
+    EFFECTIVE_HOLDINGS = "div-effective-holdings"
+    EFFECTIVE_BETS = "div-effective-bets"
+    RATIO = "div-ratio"
+    HEATMAP = "div-heatmap"
+    SECTORS = "div-sectors"
+    CONTRIBUTIONS = "div-contributions"
+
+
+# -- Retirement ---------------------------------------------------------------------------------
+class RET:
+    frame = Frame("ret")
+    SUCCESS = "ret-success"
+    DEPLETION = "ret-depletion"
+    DEPLETION_AGE = "ret-depletion-age"
+    ENDING = "ret-ending"
+    SOLVED_SPENDING = "ret-solved-spending"
+    WEALTH = "ret-wealth"
+    SPENDING = "ret-spending"
+
+
+# -- Tax ----------------------------------------------------------------------------------------
+class TAX:
+    frame = Frame("tax")
+    SHORT = "tax-short"
+    LONG = "tax-long"
+    ESTIMATE = "tax-estimate"
+    SAVINGS = "tax-savings"
+    CARRYFORWARD = "tax-carryforward"
+    LOTS = "tax-lots"
+    CANDIDATES = "tax-candidates"
+
+
+# -- Threads ------------------------------------------------------------------------------------
+class THREADS:
+    LIST = "threads-list"
+    ALERT = "threads-alert"
+    VERSION = "threads-version"
+    NEW_TITLE = "threads-new-title"
+    CREATE = "threads-create"
+    COMPARE = "threads-compare"
+    COMPARISON_AREA = "threads-comparison-area"
+    COMPARISON = "threads-comparison"
+    PICK = "threads-pick"
+    DELETE_RUN = "threads-delete-run"
+    DELETE_THREAD = "threads-delete-thread"
+
+    @staticmethod
+    def pick(run_id) -> dict:
+        return {"type": THREADS.PICK, "index": run_id}
+
+    @staticmethod
+    def delete_run(run_id) -> dict:
+        return {"type": THREADS.DELETE_RUN, "index": run_id}
+
+    @staticmethod
+    def delete_thread(thread_id) -> dict:
+        return {"type": THREADS.DELETE_THREAD, "index": thread_id}
+
+    @staticmethod
+    def open(run_id) -> dict:
+        return {"type": "threads-open", "index": run_id}
+
+    @staticmethod
+    def card(thread_id) -> dict:
+        return {"type": "threads-card", "index": thread_id}

@@ -1,4 +1,4 @@
-"""Monte Carlo: the form's fields and the result panels built from a ``SimulationResult``.
+"""Monte Carlo: the result panels built from a ``SimulationResult``.
 
 The fan chart draws the percentile paths in today's money as filled bands
 (5-95, 10-90, 25-75) around the median; figures are plain dicts.
@@ -7,87 +7,12 @@ The fan chart draws the percentile paths in today's money as filled bands
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.cards import fan_figure, stat_card
 from components.formatting import money, percent
-from dashboard.forms import CHOICE, DATE, INTEGER, NUMBER, Field
-
-PAGE = "mc"
-BACKGROUND_THRESHOLD = (
-    12_000_000  # paths x months: 100,000 paths over 10 years and beyond run in the background
-)
-
-FIELDS = [
-    Field(
-        "model",
-        "Model",
-        CHOICE,
-        "parametric",
-        choices=(
-            ("parametric", "Parametric (household holdings)"),
-            ("bootstrap", "Historical bootstrap (holdings)"),
-            ("gbm", "Geometric Brownian motion"),
-        ),
-    ),
-    Field("mu", "Expected return, GBM", NUMBER, 7.0, -50, 50, percent=True),
-    Field("sigma", "Volatility, GBM", NUMBER, 15.0, 0, 150, percent=True),
-    Field(
-        "start",
-        "Statistics from",
-        DATE,
-        "2008-04-11",
-        required=False,
-        help="Holdings' history used by the parametric and bootstrap models.",
-    ),
-    Field(
-        "distribution",
-        "Distribution",
-        CHOICE,
-        "normal",
-        choices=(("normal", "Normal"), ("lognormal", "Lognormal")),
-    ),
-    Field(
-        "rebalance",
-        "Rebalancing",
-        CHOICE,
-        "1",
-        choices=(("1", "Monthly"), ("3", "Quarterly"), ("12", "Yearly"), ("0", "Never")),
-    ),
-    Field(
-        "initial",
-        "Initial wealth ($)",
-        NUMBER,
-        None,
-        0,
-        1e11,
-        required=False,
-        help="Empty: the household's invested assets today.",
-    ),
-    Field("years", "Horizon (years)", INTEGER, 30, 1, 100),
-    Field("contribution", "Monthly contribution ($)", NUMBER, 0.0, 0, 1e9),
-    Field("withdrawal", "Monthly withdrawal ($)", NUMBER, 0.0, 0, 1e9),
-    Field("withdrawal_start", "Withdrawals start after (years)", INTEGER, 0, 0, 100),
-    Field("withdrawal_rate", "Withdrawal rate of wealth", NUMBER, 0.0, 0, 100, percent=True),
-    Field("inflation", "Inflation", NUMBER, 2.5, -5, 50, percent=True),
-    Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
-    Field("paths", "Paths", INTEGER, 10_000, 100, 1_000_000),
-    Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
-    Field(
-        "target",
-        "Target, today's money ($)",
-        NUMBER,
-        None,
-        0,
-        1e13,
-        required=False,
-        help="Success: real ending wealth at least this; empty: never depleted.",
-    ),
-    Field("block", "Bootstrap block (months)", INTEGER, 12, 1, 120),
-]
-FIELD_BY_NAME = {f.name: f for f in FIELDS}
-
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+from components.graphs import graph
+from components.ids import MC
 
 
 def fan_chart(result) -> dict:
@@ -149,16 +74,16 @@ def results_panel(result, request_summary: str) -> html.Div:
                     stat_card(
                         f"Probability of success ({success})",
                         percent(result.probability_of_success),
-                        "mc-probability",
+                        MC.PROBABILITY,
                     ),
                     stat_card(
                         "Median ending wealth (today's $)",
                         money(result.ending_wealth_percentiles[50]),
-                        "mc-median",
+                        MC.MEDIAN,
                     ),
-                    stat_card("Mean ending wealth (today's $)", money(result.mean_ending_wealth), "mc-mean"),
+                    stat_card("Mean ending wealth (today's $)", money(result.mean_ending_wealth), MC.MEAN),
                     stat_card(
-                        "Probability of depletion", percent(result.probability_of_depletion), "mc-depletion"
+                        "Probability of depletion", percent(result.probability_of_depletion), MC.DEPLETION
                     ),
                 ],
                 className="g-3 mb-2",
@@ -166,17 +91,15 @@ def results_panel(result, request_summary: str) -> html.Div:
             html.P(
                 [
                     f"{result.paths:,} paths over {result.months // 12} years, seed ",
-                    html.Strong(str(result.seed), id="mc-seed"),
+                    html.Strong(str(result.seed), id=MC.SEED),
                     f". {request_summary}",
                 ],
                 className="small text-muted",
             ),
-            dcc.Graph(id="mc-fan-chart", figure=fan_chart(result), config=GRAPH_CONFIG),
+            graph(MC.FAN_CHART, fan_chart(result)),
             dbc.Row(
                 [
-                    dbc.Col(
-                        dcc.Graph(id="mc-histogram", figure=histogram(result), config=GRAPH_CONFIG), lg=7
-                    ),
+                    dbc.Col(graph(MC.HISTOGRAM, histogram(result)), lg=7),
                     dbc.Col(
                         [
                             html.H3("Ending wealth percentiles", className="h6 mt-2"),
@@ -200,7 +123,7 @@ def results_panel(result, request_summary: str) -> html.Div:
                                     ),
                                 ],
                                 size="sm",
-                                id="mc-percentiles",
+                                id=MC.PERCENTILES,
                             ),
                             html.H3("Maximum drawdown of the portfolio", className="h6 mt-2"),
                             dbc.Table(
@@ -236,7 +159,7 @@ def results_panel(result, request_summary: str) -> html.Div:
                                     ]
                                 ),
                                 size="sm",
-                                id="mc-drawdowns",
+                                id=MC.DRAWDOWNS,
                             ),
                         ],
                         lg=5,

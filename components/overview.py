@@ -14,6 +14,7 @@ from dash import dcc, html
 from components import ids
 from components.cards import stat_card
 from components.formatting import money, percent
+from components.graphs import graph
 
 ACCOUNT_TYPE_LABELS = {
     "taxable": "Taxable",
@@ -23,7 +24,6 @@ ACCOUNT_TYPE_LABELS = {
     "checking": "Checking",
     "savings": "Savings",
 }
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 def summary_cards(snapshot) -> dbc.Row:
@@ -31,9 +31,9 @@ def summary_cards(snapshot) -> dbc.Row:
     return dbc.Row(
         [
             stat_card("Net worth", money(snapshot.net_worth), card_id=ids.OVERVIEW_NET_WORTH),
-            stat_card("Invested", money(snapshot.invested), card_id="overview-stat-invested"),
-            stat_card("Cash", money(snapshot.cash), card_id="overview-stat-cash"),
-            stat_card("Valued as of", as_of, card_id="overview-stat-valued-as-of"),
+            stat_card("Invested", money(snapshot.invested), card_id=ids.OVERVIEW_INVESTED),
+            stat_card("Cash", money(snapshot.cash), card_id=ids.OVERVIEW_CASH),
+            stat_card("Valued as of", as_of, card_id=ids.OVERVIEW_VALUED_AS_OF),
         ],
         className="g-3 mb-3",
     )
@@ -155,7 +155,7 @@ def accounts_table(snapshot) -> dbc.Table:
     )
 
 
-def goals_table(snapshot, probabilities: dict | None = None) -> dbc.Table:
+def goals_table(goals, probabilities: dict | None = None) -> dbc.Table:
     """Goals with funding and, once computed, the probability of success (the Goals page's defaults)."""
     header = html.Thead(
         html.Tr([html.Th(h) for h in ("Goal", "Priority", "Target", "By", "Saved", "Funded", "Probability")])
@@ -175,7 +175,7 @@ def goals_table(snapshot, probabilities: dict | None = None) -> dbc.Table:
                 ),
             ]
         )
-        for g in snapshot.goals
+        for g in goals
     ]
     return dbc.Table(
         [header, html.Tbody(rows)], id=ids.OVERVIEW_GOALS, hover=True, responsive=True, size="sm"
@@ -198,7 +198,7 @@ def threads_list(threads) -> html.Div:
         )
         for t in threads
     ]
-    return dbc.ListGroup(items, id="overview-threads", flush=True)
+    return dbc.ListGroup(items, id=ids.OVERVIEW_THREADS, flush=True)
 
 
 TRANSACTION_COLUMNS = [
@@ -271,28 +271,24 @@ def household_panel(snapshot, threads=()) -> html.Div:
         return dbc.Alert(f"{snapshot.name} has no accounts yet.", color="info")
     return html.Div(
         [
-            html.H2(snapshot.name, className="h4", id="overview-household-name"),
+            html.H2(snapshot.name, className="h4", id=ids.OVERVIEW_HOUSEHOLD_NAME),
             html.P(f"Risk profile: {snapshot.risk_profile}", className="text-muted"),
             summary_cards(snapshot),
             dbc.Row(
                 [
                     dbc.Col(
-                        dcc.Graph(
-                            id=ids.OVERVIEW_ALLOCATION,
-                            config=GRAPH_CONFIG,
-                            figure=allocation_figure(
-                                snapshot.allocation_by("ticker"), "Allocation by security"
-                            ),
+                        graph(
+                            ids.OVERVIEW_ALLOCATION,
+                            allocation_figure(snapshot.allocation_by("ticker"), "Allocation by security"),
+                            toolbar=False,
                         ),
                         lg=6,
                     ),
                     dbc.Col(
-                        dcc.Graph(
-                            id=ids.OVERVIEW_SECTORS,
-                            config=GRAPH_CONFIG,
-                            figure=allocation_figure(
-                                snapshot.allocation_by("sector"), "Allocation by sector"
-                            ),
+                        graph(
+                            ids.OVERVIEW_SECTORS,
+                            allocation_figure(snapshot.allocation_by("sector"), "Allocation by sector"),
+                            toolbar=False,
                         ),
                         lg=6,
                     ),
@@ -311,10 +307,10 @@ def household_panel(snapshot, threads=()) -> html.Div:
                         lg=6,
                     ),
                     dbc.Col(
-                        dcc.Graph(
-                            id=ids.OVERVIEW_CASH_FLOW,
-                            config=GRAPH_CONFIG,
-                            figure=cash_flow_figure(snapshot.cash_flow),
+                        graph(
+                            ids.OVERVIEW_CASH_FLOW,
+                            cash_flow_figure(snapshot.cash_flow),
+                            toolbar=False,
                         ),
                         lg=6,
                     ),
@@ -342,14 +338,12 @@ def households_table(rows: list[dict], selected: int | None) -> dbc.Table | dbc.
         for row in rows
     ]
     return dbc.Table(
-        [header, html.Tbody(body)], hover=True, responsive=True, size="sm", id="overview-households-table"
+        [header, html.Tbody(body)], hover=True, responsive=True, size="sm", id=ids.OVERVIEW_HOUSEHOLDS_TABLE
     )
 
 
-def import_section() -> dbc.Card:
-    """Upload a statement CSV (transactions or holdings) into one of the household's accounts."""
-    from dashboard.imports import MAX_BYTES
-
+def import_section(max_bytes: int) -> dbc.Card:
+    """Upload a statement CSV (transactions or holdings, at most ``max_bytes``) into one of the household's accounts."""
     return dbc.Card(
         dbc.CardBody(
             [
@@ -386,7 +380,7 @@ def import_section() -> dbc.Card:
                                 dbc.Button("Choose a CSV file", color="secondary", outline=True, size="sm"),
                                 id=ids.OVERVIEW_IMPORT_UPLOAD,
                                 accept=".csv,text/csv",
-                                max_size=MAX_BYTES,
+                                max_size=max_bytes,
                                 multiple=False,
                             ),
                             md=4,
@@ -404,7 +398,7 @@ def import_section() -> dbc.Card:
 def import_result(result) -> dbc.Alert | html.Div:
     if result.ok:
         return dbc.Alert(
-            f"Imported {result.imported:,} {result.kind} rows.", color="success", id="overview-import-ok"
+            f"Imported {result.imported:,} {result.kind} rows.", color="success", id=ids.OVERVIEW_IMPORT_OK
         )
     rows = [html.Tr([html.Td(e.row), html.Td(e.column), html.Td(e.message)]) for e in result.errors]
     more = result.total_errors - len(result.errors)
@@ -421,7 +415,7 @@ def import_result(result) -> dbc.Alert | html.Div:
                     html.Tbody(rows),
                 ],
                 size="sm",
-                id="overview-import-errors",
+                id=ids.OVERVIEW_IMPORT_ERRORS,
             ),
             html.P(f"… and {more:,} more." if more > 0 else "", className="small text-muted"),
         ]

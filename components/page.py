@@ -1,8 +1,7 @@
 """The frame every analysis page shares: the form card with run / recompute / download, and the results column.
 
-Ids follow the page's prefix: ``<p>-url`` (the scenario in the address bar),
-``<p>-download``, ``<p>-run``, ``<p>-recompute``, ``<p>-download-button``,
-``<p>-alert``.
+Ids come from ``ids.Frame(prefix)``: the scenario in the address bar, the
+download, the buttons, the alert and the results.
 """
 
 from __future__ import annotations
@@ -10,35 +9,48 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.ids import Frame
 from components.threads import save_panel
 
 
-def action_buttons(prefix: str, run_label: str) -> html.Div:
+def action_buttons(frame: Frame, run_label: str) -> html.Div:
     return html.Div(
         [
-            dbc.Button(run_label, id=f"{prefix}-run", color="primary", className="me-2"),
+            dbc.Button(run_label, id=frame.run, color="primary", className="me-2"),
             dbc.Button(
                 "Recompute",
-                id=f"{prefix}-recompute",
+                id=frame.recompute,
                 color="secondary",
                 outline=True,
                 className="me-2",
                 title="Ignore cached results and compute again",
             ),
-            dbc.Button("Download CSV", id=f"{prefix}-download-button", color="secondary", outline=True),
+            dbc.Button("Download CSV", id=frame.download_button, color="secondary", outline=True),
         ],
         className="mt-2",
     )
 
 
 def analysis_layout(
-    prefix: str, title: str, fields: list, run_label: str, results: list, stores: list = ()
+    frame: Frame,
+    title: str,
+    fields: list,
+    run_label: str,
+    results: list | None = None,
+    stores: list = (),
+    thread_page: str | None = None,
 ) -> html.Div:
-    """Form on the left (fields, then the actions), alert and ``results`` on the right."""
+    """Form on the left (fields, then the actions), alert and results on the right.
+
+    ``results`` default to one loading area, ``frame.results``; ``thread_page``
+    is the key runs are saved under (default: the prefix).
+    """
+    if results is None:
+        results = [dcc.Loading(html.Div(id=frame.results), type="default", delay_show=200)]
     return html.Div(
         [
-            dcc.Location(id=f"{prefix}-url", refresh=False),
-            dcc.Download(id=f"{prefix}-download"),
+            dcc.Location(id=frame.url, refresh=False),
+            dcc.Download(id=frame.download),
             *stores,
             html.H1(title, className="h3"),
             dbc.Row(
@@ -47,14 +59,14 @@ def analysis_layout(
                         [
                             dbc.Card(
                                 dbc.CardBody(
-                                    [dbc.Row(fields, className="g-2"), action_buttons(prefix, run_label)]
+                                    [dbc.Row(fields, className="g-2"), action_buttons(frame, run_label)]
                                 )
                             ),
-                            save_panel(prefix),
+                            save_panel(thread_page or frame.prefix),
                         ],
                         lg=4,
                     ),
-                    dbc.Col([html.Div(id=f"{prefix}-alert"), *results], lg=8),
+                    dbc.Col([html.Div(id=frame.alert), *results], lg=8),
                 ],
                 className="g-3",
             ),

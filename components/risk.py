@@ -1,29 +1,21 @@
-"""Risk: the form's fields and panels from a ``RiskReport`` (metrics, drawdown, VaR/CVaR, stress)."""
+"""Risk: panels from a ``RiskReport`` (metrics, drawdown, VaR/CVaR, stress)."""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.cards import stat_card
 from components.formatting import percent
-from dashboard.forms import DATE, INTEGER, NUMBER, Field
+from components.graphs import graph
+from components.ids import RISK
 
-PAGE = "risk"
-FIELDS = [
-    Field("start", "History from", DATE, "2013-04-11", required=False),
-    Field("end", "History to", DATE, None, required=False),
-    Field("risk_free_rate", "Risk-free rate", NUMBER, 2.0, -10, 50, percent=True),
-    Field("paths", "Monte Carlo VaR paths", INTEGER, 50_000, 1_000, 1_000_000),
-    Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
-]
 METHODS = {
     "historical": "Historical",
     "parametric": "Parametric (normal)",
     "cornish_fisher": "Cornish-Fisher",
     "monte_carlo": "Monte Carlo",
 }
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def drawdown_figure(report) -> dict:
@@ -85,7 +77,7 @@ def var_table(report) -> dbc.Table:
             ]
         )
     )
-    return dbc.Table([header, html.Tbody(body)], size="sm", id="risk-var")
+    return dbc.Table([header, html.Tbody(body)], size="sm", id=RISK.VAR)
 
 
 def stress_table(report) -> dbc.Table:
@@ -113,7 +105,7 @@ def stress_table(report) -> dbc.Table:
             ]
         )
     )
-    return dbc.Table([header, html.Tbody(body)], size="sm", id="risk-stress", responsive=True)
+    return dbc.Table([header, html.Tbody(body)], size="sm", id=RISK.STRESS, responsive=True)
 
 
 def results_panel(report, described: str) -> html.Div:
@@ -126,16 +118,16 @@ def results_panel(report, described: str) -> html.Div:
             ),
             dbc.Row(
                 [
-                    stat_card("Annual return", percent(report.annual_return), "risk-return", width=2),
-                    stat_card("Volatility", percent(report.volatility), "risk-volatility", width=2),
-                    stat_card("Sharpe", f"{report.sharpe:.2f}", "risk-sharpe", width=2),
-                    stat_card("Sortino", f"{report.sortino:.2f}", "risk-sortino", width=2),
-                    stat_card("Beta vs SPY", beta, "risk-beta", width=2),
-                    stat_card("Max drawdown", percent(report.max_drawdown), "risk-max-drawdown", width=2),
+                    stat_card("Annual return", percent(report.annual_return), RISK.RETURN, width=2),
+                    stat_card("Volatility", percent(report.volatility), RISK.VOLATILITY, width=2),
+                    stat_card("Sharpe", f"{report.sharpe:.2f}", RISK.SHARPE, width=2),
+                    stat_card("Sortino", f"{report.sortino:.2f}", RISK.SORTINO, width=2),
+                    stat_card("Beta vs SPY", beta, RISK.BETA, width=2),
+                    stat_card("Max drawdown", percent(report.max_drawdown), RISK.MAX_DRAWDOWN, width=2),
                 ],
                 className="g-2 mb-2",
             ),
-            dcc.Graph(id="risk-drawdown", figure=drawdown_figure(report), config=GRAPH_CONFIG),
+            graph(RISK.DRAWDOWN, drawdown_figure(report)),
             html.H3("Value at risk and expected shortfall", className="h6 mt-2"),
             var_table(report),
             html.H3("Historical stress windows, today's weights", className="h6 mt-2"),

@@ -34,7 +34,7 @@ def create_navbar() -> dbc.Navbar:
                 placeholder="Choose a household",
                 clearable=False,
                 searchable=True,
-                className="shell-household-select",
+                className=ids.SHELL_HOUSEHOLD_SELECT,
             ),
         ],
         className="shell-household ms-lg-3",
@@ -43,7 +43,7 @@ def create_navbar() -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand("Meridian", href=dash.get_relative_path("/"), className="fw-bold"),
-                dbc.NavbarToggler(id="shell-nav-toggler"),
+                dbc.NavbarToggler(id=ids.SHELL_NAV_TOGGLER),
                 dbc.Collapse(
                     [
                         dbc.Nav(links, navbar=True, className="me-auto"),
@@ -74,7 +74,11 @@ def create_appshell() -> html.Div:
             create_navbar(),
             dbc.Container(
                 [
-                    dbc.Alert(id=ids.SHELL_ALERT, is_open=False, dismissable=True, color="danger"),
+                    # assets/meridian-faults.js shows server faults here; it finds the alert by this attribute
+                    html.Div(
+                        dbc.Alert(id=ids.SHELL_ALERT, is_open=False, dismissable=True, color="danger"),
+                        **{"data-meridian-alert": ids.SHELL_ALERT},
+                    ),
                     dash.page_container,
                 ],
                 fluid=True,

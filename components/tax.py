@@ -7,14 +7,7 @@ from dash import html
 
 from components.cards import stat_card
 from components.formatting import money
-from dashboard.forms import NUMBER, Field
-
-PAGE = "tax"
-FIELDS = [
-    Field("short_term_rate", "Short-term rate", NUMBER, 37.0, 0, 100, percent=True),
-    Field("long_term_rate", "Long-term rate", NUMBER, 20.0, 0, 100, percent=True),
-    Field("min_loss", "Smallest loss to harvest ($)", NUMBER, 100.0, 0, 1e9),
-]
+from components.ids import TAX
 
 
 def lots_table(report) -> dbc.Table:
@@ -42,13 +35,13 @@ def lots_table(report) -> dbc.Table:
         size="sm",
         hover=True,
         responsive=True,
-        id="tax-lots",
+        id=TAX.LOTS,
     )
 
 
 def candidates_table(report) -> dbc.Table | html.P:
     if not report.candidates:
-        return html.P("No lots with a loss worth harvesting.", className="text-muted", id="tax-candidates")
+        return html.P("No lots with a loss worth harvesting.", className="text-muted", id=TAX.CANDIDATES)
     header = ["Lot", "Asset", "Term", "Loss", "Tax saved", "Wash sale"]
     body = []
     for c in report.candidates:
@@ -75,7 +68,7 @@ def candidates_table(report) -> dbc.Table | html.P:
         [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
         size="sm",
         hover=True,
-        id="tax-candidates",
+        id=TAX.CANDIDATES,
     )
 
 
@@ -89,18 +82,18 @@ def results_panel(report, described: str) -> html.Div:
             ),
             dbc.Row(
                 [
-                    stat_card("Short-term gains", money(report.short_term_gain), "tax-short", width=True),
-                    stat_card("Long-term gains", money(report.long_term_gain), "tax-long", width=True),
+                    stat_card("Short-term gains", money(report.short_term_gain), TAX.SHORT, width=True),
+                    stat_card("Long-term gains", money(report.long_term_gain), TAX.LONG, width=True),
                     stat_card(
-                        "Estimated tax if all sold", money(report.estimated_tax), "tax-estimate", width=True
+                        "Estimated tax if all sold", money(report.estimated_tax), TAX.ESTIMATE, width=True
                     ),
                     stat_card(
                         "Loss carried forward",
                         money(report.loss_carryforward),
-                        "tax-carryforward",
+                        TAX.CARRYFORWARD,
                         width=True,
                     ),
-                    stat_card("Harvesting saves", money(report.estimated_savings), "tax-savings", width=True),
+                    stat_card("Harvesting saves", money(report.estimated_savings), TAX.SAVINGS, width=True),
                 ],
                 className="g-2 mb-3",
             ),

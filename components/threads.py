@@ -8,27 +8,18 @@ children, which React escapes: it can never run as markup.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qs
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-# page prefix -> (path, name) for links and labels
-PAGES = {
-    "mc": ("/monte-carlo", "Monte Carlo"),
-    "opt": ("/optimisation", "Optimisation"),
-    "goalsim": ("/goals", "Goals"),
-    "risk": ("/risk", "Risk"),
-    "div": ("/diversification", "Diversification"),
-    "ret": ("/retirement", "Retirement"),
-    "tax": ("/tax", "Tax"),
-}
+from components import ids
+from components.ids import THREADS
 
-
-def ids(kind: str, page) -> dict:
-    return {"type": f"thread-{kind}", "page": page}
+# How the Threads page names and links a saved run's page: page key -> (path, name),
+# handed in by the callbacks from the page specs.
+PageNames = dict[str, tuple[str, str]]
 
 
 def save_panel(prefix: str) -> dbc.Card:
@@ -37,28 +28,34 @@ def save_panel(prefix: str) -> dbc.Card:
         dbc.CardBody(
             [
                 html.H2("Save to thread", className="h6"),
-                dcc.Store(id=ids("scenario", prefix)),
+                dcc.Store(id=ids.thread_save("scenario", prefix)),
                 dcc.Dropdown(
-                    id=ids("select", prefix),
+                    id=ids.thread_save("select", prefix),
                     placeholder="Choose a thread, or name a new one below",
                     className="mb-2",
                 ),
                 dbc.Input(
-                    id=ids("title", prefix), placeholder="New thread title", maxLength=200, className="mb-2"
+                    id=ids.thread_save("title", prefix),
+                    placeholder="New thread title",
+                    maxLength=200,
+                    className="mb-2",
                 ),
                 dbc.Textarea(
-                    id=ids("note", prefix), placeholder="Note (optional)", maxLength=2000, className="mb-2"
+                    id=ids.thread_save("note", prefix),
+                    placeholder="Note (optional)",
+                    maxLength=2000,
+                    className="mb-2",
                 ),
-                dbc.Button("Save run", id=ids("save", prefix), color="secondary", size="sm"),
-                html.Div(id=ids("feedback", prefix), className="small mt-2"),
+                dbc.Button("Save run", id=ids.thread_save("save", prefix), color="secondary", size="sm"),
+                html.Div(id=ids.thread_save("feedback", prefix), className="small mt-2"),
             ]
         ),
         className="mt-3",
     )
 
 
-def run_link(run) -> str:
-    path, _ = PAGES.get(run.page, ("/", run.page))
+def run_link(run, pages: PageNames) -> str:
+    path, _ = pages.get(run.page, ("/", run.page))
     return dash.get_relative_path(path) + (run.params if run.params.startswith("?") else "?" + run.params)
 
 
@@ -70,7 +67,7 @@ def describe(value) -> str:
     return str(value)
 
 
-def threads_view(threads) -> html.Div:
+def threads_view(threads, pages: PageNames) -> html.Div:
     if not threads:
         return html.P(
             "No threads yet: create one, or save a run from any analysis page.", className="text-muted"
@@ -80,8 +77,8 @@ def threads_view(threads) -> html.Div:
         rows = [
             html.Tr(
                 [
-                    html.Td(dbc.Checkbox(id={"type": "threads-pick", "index": run.id}, value=False)),
-                    html.Td(PAGES.get(run.page, ("", run.page))[1]),
+                    html.Td(dbc.Checkbox(id=THREADS.pick(run.id), value=False)),
+                    html.Td(pages.get(run.page, ("", run.page))[1]),
                     html.Td(f"{run.created_at:%Y-%m-%d %H:%M}"),
                     html.Td("—" if run.seed is None else run.seed),
                     html.Td(
@@ -93,13 +90,13 @@ def threads_view(threads) -> html.Div:
                         [
                             dcc.Link(
                                 "Open",
-                                href=run_link(run),
+                                href=run_link(run, pages),
                                 className="me-2",
-                                id={"type": "threads-open", "index": run.id},
+                                id=THREADS.open(run.id),
                             ),
                             dbc.Button(
                                 "Delete",
-                                id={"type": "threads-delete-run", "index": run.id},
+                                id=THREADS.delete_run(run.id),
                                 size="sm",
                                 color="link",
                                 className="text-danger p-0",
@@ -142,7 +139,7 @@ def threads_view(threads) -> html.Div:
                                     color="link",
                                     className="float-end text-danger p-0",
                                 ),
-                                id={"type": "threads-delete-thread", "index": thread.id},
+                                id=THREADS.delete_thread(thread.id),
                                 message="Delete this thread and every run in it?",
                             ),
                         ]
@@ -150,13 +147,13 @@ def threads_view(threads) -> html.Div:
                     dbc.CardBody(body),
                 ],
                 className="mb-3",
-                id={"type": "threads-card", "index": thread.id},
+                id=THREADS.card(thread.id),
             )
         )
     return html.Div(cards)
 
 
-def comparison(runs) -> dbc.Table:
+def comparison(runs, pages: PageNames) -> dbc.Table:
     """Two (or more) runs side by side: their parameters and every summary figure."""
     keys = list(dict.fromkeys(k for run in runs for k in run.summary))
     params = [
@@ -164,7 +161,7 @@ def comparison(runs) -> dbc.Table:
     ]
     param_keys = list(dict.fromkeys(k for p in params for k in p))
     header = html.Thead(
-        html.Tr([html.Th("")] + [html.Th(f"{PAGES.get(r.page, ('', r.page))[1]} #{r.id}") for r in runs])
+        html.Tr([html.Th("")] + [html.Th(f"{pages.get(r.page, ('', r.page))[1]} #{r.id}") for r in runs])
     )
     body = [
         html.Tr(
@@ -179,8 +176,11 @@ def comparison(runs) -> dbc.Table:
         )
         for k in param_keys
     ]
-    return dbc.Table([header, html.Tbody(body)], size="sm", id="threads-comparison", responsive=True)
+    return dbc.Table([header, html.Tbody(body)], size="sm", id=THREADS.COMPARISON, responsive=True)
 
 
-def summary_json(summary: dict) -> str:
-    return json.dumps(summary, sort_keys=True)
+def saved(threads_href: str) -> dbc.Alert:
+    """Beside the save button: the run was saved, with a link to the threads."""
+    return dbc.Alert(
+        ["Saved. ", dcc.Link("Open the threads", href=threads_href)], color="success", className="py-1 mb-0"
+    )

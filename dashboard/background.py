@@ -7,18 +7,27 @@ runs jobs in subprocesses of the web worker (the embedded default).
 
 from __future__ import annotations
 
+from dashboard.extensions import db
 from dashboard.settings import Settings
 
 # Results of finished jobs are kept this long for the browser to collect.
 RESULT_EXPIRY_SECONDS = 60 * 60
 
 
-def create_manager(settings: Settings):
+def create_manager(server, settings: Settings):
+    """The manager for ``server``'s app; every job runs inside that app's context (its database, cache, metrics)."""
     if settings.redis_url:
-        from celery import Celery
+        from celery import Celery, Task
         from dash import CeleryManager
 
-        celery_app = Celery("meridian", broker=settings.redis_url, backend=settings.redis_url)
+        class AppContextTask(Task):
+            def __call__(self, *args, **kwargs):
+                with server.app_context():
+                    return super().__call__(*args, **kwargs)
+
+        celery_app = Celery(
+            "meridian", broker=settings.redis_url, backend=settings.redis_url, task_cls=AppContextTask
+        )
         celery_app.conf.update(
             result_expires=RESULT_EXPIRY_SECONDS,
             broker_connection_retry_on_startup=True,
@@ -33,3 +42,8 @@ def create_manager(settings: Settings):
     folder = settings.instance_path / "background-jobs"
     folder.mkdir(parents=True, exist_ok=True)
     return DiskcacheManager(diskcache.Cache(str(folder)), expire=RESULT_EXPIRY_SECONDS)
+
+
+def in_job_process() -> None:
+    """Called first in a background job: a forked job process must not use its parent's pooled connections."""
+    db.dispose()

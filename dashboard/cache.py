@@ -31,10 +31,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import flask
 from flask_caching import Cache
 from flask_caching.backends.base import BaseCache
 
-from dashboard.metrics import track_operation
+from dashboard.observability.metrics import track_operation
 from engine import ENGINE_VERSION
 
 log = logging.getLogger("meridian.cache")
@@ -259,18 +260,15 @@ class _DiskStore:
 # -- the facade ----------------------------------------------------------------------------------
 
 
-class CacheFacade:
-    """The only way callbacks reach the engine: ``get_or_compute`` around every engine call."""
+class AppCache:
+    """One app's cache: ``get_or_compute`` around every engine call and every cached read."""
 
-    def __init__(self) -> None:
+    def __init__(self, server, settings) -> None:
         self.counters = CacheCounters()
-        self._store = None
-        self._ttls: dict[str, int] = {}
         self._state = threading.Lock()
         self._down_until = 0.0
         self._down = False
-
-    def init_app(self, server, settings) -> None:
+        self._ttls: dict[str, int] = dict(settings.cache_ttls)
         if settings.redis_url:
             timeout = settings.redis_socket_timeout
             config = {
@@ -297,13 +295,10 @@ class CacheFacade:
         flask_cache.init_app(server)
         backend = server.extensions["cache"][flask_cache]
         self._store = _RedisStore(backend) if settings.redis_url else _DiskStore(backend)
-        self._ttls = dict(settings.cache_ttls)
-        self._down, self._down_until = False, 0.0
-        server.extensions["meridian.cache"] = self
 
     @property
     def backend_name(self) -> str:
-        return self._store.name if self._store else "unbound"
+        return self._store.name
 
     def ttl(self, operation: str) -> int:
         return self._ttls.get(operation, 300)
@@ -311,7 +306,7 @@ class CacheFacade:
     # -- degradation ---------------------------------------------------------------------------
 
     def _available(self) -> bool:
-        return self._store is not None and time.monotonic() >= self._down_until
+        return time.monotonic() >= self._down_until
 
     def _failed(self, error: BaseException, during: str) -> None:
         with self._state:
@@ -364,8 +359,6 @@ class CacheFacade:
     ):
         """The cached value of ``compute()`` for this request; computed once across workers on a miss."""
         key = make_key(operation, request, household, user)
-        if self._store is None:  # no app bound (scripts, engine-only tests): plain computation
-            return compute()
         ttl = ttl or self.ttl(operation)
         if refresh:
             self.counters.add(operation, "refreshes")
@@ -434,16 +427,41 @@ class CacheFacade:
         if operation is None and household is None and user is None:
             raise ValueError("say what to invalidate: an operation, a household or a user")
         glob = pattern(operation, household, user)
-        return self._call("invalidate", self._store.delete_matching, glob, default=0) if self._store else 0
+        return self._call("invalidate", self._store.delete_matching, glob, default=0)
 
     def delete(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> int:
         """Delete one entry."""
         key = make_key(operation, request, household, user)
-        return self._call("delete", self._store.remove, key, default=0) if self._store else 0
+        return self._call("delete", self._store.remove, key, default=0)
 
     def health(self) -> str:
-        if self._store is None:
-            return "unbound"
         if not self._available():
             return "down"
         return "ok" if self._call("ping", self._store.ping, default=False) else "down"
+
+
+class CacheExtension:
+    """The cache extension: created unbound, bound per app by ``init_app``.
+
+    Attribute access goes to the current app's :class:`AppCache` (inside a
+    request, a job or an ``app.app_context()``), so two apps in one process
+    never share a backend, counters or outage state.
+    """
+
+    key = "meridian.cache"
+
+    def init_app(self, server, settings) -> AppCache:
+        bound = AppCache(server, settings)
+        server.extensions[self.key] = bound
+        return bound
+
+    def current(self) -> AppCache:
+        if not flask.has_app_context():
+            raise RuntimeError("the cache is used outside an app context: use app.server.app_context()")
+        bound = flask.current_app.extensions.get(self.key)
+        if bound is None:
+            raise RuntimeError("the cache is not bound to this app: call create_app()")
+        return bound
+
+    def __getattr__(self, name: str):
+        return getattr(self.current(), name)

@@ -6,8 +6,8 @@ import argparse
 import logging
 import sys
 
-from dashboard import demo, migrate
-from dashboard.db import make_engine
+from dashboard.data import demo, migrate
+from dashboard.data.db import make_engine
 from dashboard.settings import Settings, SettingsError
 
 

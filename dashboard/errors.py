@@ -1,4 +1,4 @@
-"""Turning callback errors into messages in the page, never tracebacks in the browser."""
+"""What can go wrong for the analyst, and how a callback failure reaches the page (never as a traceback)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,18 @@ import uuid
 import dash
 
 from components import ids
-from dashboard.access import AccessDenied, InvalidInput
-from engine.errors import EngineError
+from dashboard.observability.instrumentation import mark_callback_failed
+from engine.errors import EngineError, InvalidInputError
 
 log = logging.getLogger("meridian.callbacks")
+
+
+class AccessDenied(Exception):
+    """The current user may not see what was asked for; the message is safe to show."""
+
+
+# One notion of "this input is invalid" from the form to the engine; the message is safe to show.
+InvalidInput = InvalidInputError
 
 # Errors whose message is written for the analyst and safe to show as is.
 USER_FACING: tuple[type[Exception], ...] = (AccessDenied, InvalidInput, EngineError)
@@ -26,21 +34,24 @@ def user_message(error: Exception) -> str | None:
     return str(error) if isinstance(error, USER_FACING) else None
 
 
+def server_fault(error: BaseException) -> str:
+    """Log ``error`` with its traceback under a fresh reference; the analyst's message quotes it."""
+    reference = uuid.uuid4().hex[:8]
+    log.error("callback failed (reference %s)", reference, exc_info=error)
+    return f"Something went wrong on the server; nothing was changed. Reference: {reference}."
+
+
 def describe(error: Exception) -> tuple[str, str]:
     """(message, colour) for the analyst; anything unexpected is logged with a reference they can quote."""
     message = user_message(error)
     if message is not None:
         log.info("refused: %s", message)
         return message, "warning"
-    reference = uuid.uuid4().hex[:8]
-    log.error("callback failed (reference %s)", reference, exc_info=error)
-    return f"Something went wrong on the server; nothing was changed. Reference: {reference}.", "danger"
+    return server_fault(error), "danger"
 
 
 def on_callback_error(error: Exception) -> None:
     """App-wide ``on_error``: a clear alert, outputs left unchanged, details only in the log."""
-    from dashboard.instrumentation import mark_callback_failed
-
     mark_callback_failed()
     message, color = describe(error)
     show_alert(message, color=color)

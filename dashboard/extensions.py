@@ -1,30 +1,33 @@
-"""Extensions, created unbound here and bound to an app by ``create_app``."""
+"""Extensions, created unbound here and bound to each app by ``create_app``.
+
+Each keeps its per-app state in ``server.extensions`` and reaches it through
+``flask.current_app``: inside a request, a background job or an
+``app.server.app_context()``. Nothing remembers "the last app built".
+"""
 
 from __future__ import annotations
 
 import flask
 
-from dashboard.cache import CacheFacade
-from dashboard.db import Database
+from dashboard.cache import CacheExtension
+from dashboard.data.db import Database
+from dashboard.observability.metrics import metrics
 from dashboard.settings import Settings
 
 db = Database()
-cache = CacheFacade()
+cache = CacheExtension()
+__all__ = ["cache", "db", "metrics", "bind_settings", "settings_of"]
 
-_bound: dict[str, Settings] = {}
+
+SETTINGS_KEY = "meridian.settings"
 
 
 def bind_settings(server: flask.Flask, settings: Settings) -> None:
-    server.extensions["meridian.settings"] = settings
-    _bound["settings"] = settings
+    server.extensions[SETTINGS_KEY] = settings
 
 
 def settings_of() -> Settings:
-    """The settings of the current app (or of the last app built, outside a request)."""
-    if flask.has_app_context():
-        found = flask.current_app.extensions.get("meridian.settings")
-        if found is not None:
-            return found
-    if "settings" not in _bound:
-        raise RuntimeError("no app has been created: call create_app() first")
-    return _bound["settings"]
+    """The settings of the current app."""
+    if not flask.has_app_context():
+        raise RuntimeError("settings are read outside an app context: use app.server.app_context()")
+    return flask.current_app.extensions[SETTINGS_KEY]

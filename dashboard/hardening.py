@@ -1,17 +1,28 @@
-"""Requests that are not what the app sent: refused with a 4xx and a message, never a 500 or a traceback."""
+"""Requests that are not what the app sent are refused with a 4xx and a message; a fault of ours is a 500.
+
+A callback request is checked against the callback it names (outputs, inputs
+and state in the declared shape) before Dash dispatches it, so anything that
+goes wrong afterwards is the server's fault, not the request's: it is logged
+with its traceback under a reference, counted as a callback error, and
+answered 500 with that reference, which the page shows in its alert
+(``assets/meridian-faults.js``). Tracebacks never reach the browser.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
 
 import flask
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from dashboard.errors import server_fault
+from dashboard.observability.instrumentation import CALLBACK_OUTPUT, mark_callback_failed
 
 log = logging.getLogger("meridian.requests")
 
 MAX_CALLBACK_BYTES = 2 * 1024 * 1024
+_MULTI = ("ALL", "ALLSMALLER")  # wildcards that stand for a list of components
 
 
 def register(server: flask.Flask, app, settings) -> None:
@@ -33,34 +44,96 @@ def register(server: flask.Flask, app, settings) -> None:
         if (flask.request.content_length or 0) > MAX_CALLBACK_BYTES:
             return _refuse("callback request too large", 413)
         try:
-            body = json.loads(flask.request.get_data(cache=True) or b"null")
-        except ValueError:
+            # Parsed once here; Flask keeps it for Dash's own get_json().
+            body = flask.request.get_json(force=True, cache=True)
+        except BadRequest:
             return _refuse("callback request is not JSON")
-        if not isinstance(body, dict) or not isinstance(body.get("output"), str):
-            return _refuse("callback request has no output")
-        if body["output"] not in app.callback_map:
-            return _refuse("no such callback")
-        for part in ("inputs", "state"):
-            if not isinstance(body.get(part, []), list):
-                return _refuse(f"callback {part} must be a list")
+        problem = callback_problem(body, app.callback_map)
+        if problem is not None:
+            log.info("refused a callback request: %s (output %.200r)", problem, _output_of(body))
+            return _refuse(problem)
+        flask.g.setdefault(CALLBACK_OUTPUT, body["output"])
         return None
 
     @server.errorhandler(Exception)
     def _unexpected(error):
         if isinstance(error, HTTPException):
             return error
-        reference = uuid.uuid4().hex[:8]
-        log.error(
-            "request failed (reference %s): %s %s",
-            reference,
-            flask.request.method,
-            flask.request.path,
-            exc_info=error,
-        )
         if flask.request.path == update_path:
-            # Dash's own dispatch raised: the payload did not match the callback it names
-            return flask.jsonify(error="invalid callback request", reference=reference), 400
-        return flask.jsonify(error="internal error", reference=reference), 500
+            # The request was checked against its callback before dispatch: this is our fault.
+            mark_callback_failed()
+            message = server_fault(error)
+        else:
+            log.error("request failed: %s %s", flask.request.method, flask.request.path, exc_info=error)
+            message = "Something went wrong on the server; nothing was changed."
+        return flask.jsonify(error=message), 500
+
+
+def callback_problem(body, callback_map) -> str | None:
+    """Why ``body`` is not a request the renderer could have sent for the callback it names, or None."""
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return "callback request has no output"
+    spec = callback_map.get(body["output"])
+    if spec is None:
+        return "no such callback"
+    for part in ("inputs", "state"):
+        given = body.get(part, [])
+        if not isinstance(given, list):
+            return f"callback {part} must be a list"
+        if not _shaped(spec[part], given):
+            return f"callback {part} do not match the callback"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds must be a list of strings"
+    if spec.get("no_output"):
+        return None
+    declared = list(spec["output"]) if isinstance(spec["output"], list | tuple) else [spec["output"]]
+    outputs = body.get("outputs")
+    given = outputs if body["output"].startswith("..") else [outputs]  # several outputs: "..a.b...c.d.."
+    if not isinstance(given, list) or not _shaped([o.to_dict() for o in declared], given):
+        return "callback outputs do not match the callback"
+    return None
+
+
+def _shaped(declared: list[dict], given: list) -> bool:
+    """``given`` has one entry per declared dependency: a list where the id's wildcard stands for many."""
+    if len(declared) != len(given):
+        return False
+    for dependency, entry in zip(declared, given, strict=True):
+        pattern = _pattern(dependency["id"])
+        prop = dependency["property"]
+        if isinstance(pattern, dict) and any(v in _MULTI for v in pattern.values()):
+            if not isinstance(entry, list) or not all(_same(pattern, prop, e) for e in entry):
+                return False
+        elif not _same(pattern, prop, entry):
+            return False
+    return True
+
+
+def _pattern(component_id):
+    """A declared id: a string, or a dict whose wildcard values are "ALL", "MATCH" or "ALLSMALLER"."""
+    if isinstance(component_id, str) and component_id.startswith("{"):
+        parsed = json.loads(component_id)
+        return {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in parsed.items()}
+    return component_id
+
+
+def _same(pattern, prop: str, entry) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("property"), str):
+        return False
+    # an output with allow_duplicate is sent as "<property>@<hash of the callback>"
+    if entry["property"] != prop and entry["property"].split("@", 1)[0] != prop:
+        return False
+    given = entry.get("id")
+    if not isinstance(pattern, dict):
+        return given == pattern
+    if not isinstance(given, dict) or set(given) != set(pattern):
+        return False
+    return all(v in ("ALL", "MATCH", "ALLSMALLER") or given[k] == v for k, v in pattern.items())
+
+
+def _output_of(body) -> object:
+    return body.get("output") if isinstance(body, dict) else None
 
 
 def _refuse(message: str, status: int = 400):

@@ -4,7 +4,7 @@ Building the app registers every background callback with the Celery manager,
 so the worker runs exactly the functions the web workers enqueue.
 """
 
-from dashboard import create_app
+from dashboard.factory import create_app
 
 app = create_app()
 if not app.server.extensions["meridian.settings"].redis_url:

@@ -4,8 +4,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from dashboard.db import make_engine
-from dashboard.models import Base
+from dashboard.data.db import make_engine
+from dashboard.data.models import Base
 from dashboard.settings import Settings
 
 config = context.config

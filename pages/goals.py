@@ -8,26 +8,26 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.forms import form_field
-from components.goals import PAGE, SIM_FIELDS, SIM_PAGE
+from components.forms import form_field, form_fields
+from components.ids import GOALS
 from components.page import action_buttons
 from components.threads import save_panel
-from dashboard.forms import from_query
-from dashboard.goals import GOAL_FIELDS
+from dashboard.forms.goals import GOAL_FORM, SIM_FORM
 
 dash.register_page(__name__, path="/goals", title="Goals · Meridian", name="Goals", order=1)
 
 
 def layout(**query):
-    settings = from_query(SIM_FIELDS, query)
-    goal_form = [form_field(PAGE, f, f.default, width=12 if f.name == "name" else 6) for f in GOAL_FIELDS]
-    sim_form = [form_field(SIM_PAGE, f, settings[f.name]) for f in SIM_FIELDS]
+    goal_form = [
+        form_field(GOAL_FORM.key, f, f.default, width=12 if f.name == "name" else 6) for f in GOAL_FORM.fields
+    ]
+    sim_form = form_fields(SIM_FORM, SIM_FORM.from_query(query))
     return html.Div(
         [
-            dcc.Location(id="goals-url", refresh=False),
-            dcc.Store(id="goals-selected"),
-            dcc.Store(id="goals-version", data=0),
-            dcc.Download(id="goals-download"),
+            dcc.Location(id=GOALS.frame.url, refresh=False),
+            dcc.Store(id=GOALS.SELECTED),
+            dcc.Store(id=GOALS.VERSION, data=0),
+            dcc.Download(id=GOALS.frame.download),
             html.H1("Goals", className="h3"),
             dbc.Row(
                 [
@@ -36,23 +36,23 @@ def layout(**query):
                             dbc.Card(
                                 dbc.CardBody(
                                     [
-                                        html.H2("Goal", className="h6", id="goals-form-title"),
+                                        html.H2("Goal", className="h6", id=GOALS.FORM_TITLE),
                                         dbc.Row(goal_form, className="g-2"),
                                         dbc.Button(
-                                            "Save goal", id="goals-save", color="primary", className="me-2"
+                                            "Save goal", id=GOALS.SAVE, color="primary", className="me-2"
                                         ),
                                         dbc.Button(
                                             "New goal",
-                                            id="goals-new",
+                                            id=GOALS.NEW,
                                             color="secondary",
                                             outline=True,
                                             className="me-2",
                                         ),
                                         dcc.ConfirmDialogProvider(
                                             dbc.Button(
-                                                "Delete", id="goals-delete", color="danger", outline=True
+                                                "Delete", id=GOALS.DELETE, color="danger", outline=True
                                             ),
-                                            id="goals-delete-confirm",
+                                            id=GOALS.DELETE_CONFIRM,
                                             message="Delete this goal? This cannot be undone.",
                                         ),
                                     ]
@@ -64,18 +64,18 @@ def layout(**query):
                                     [
                                         html.H2("Simulation", className="h6"),
                                         dbc.Row(sim_form, className="g-2"),
-                                        action_buttons("goals", "Evaluate goals"),
+                                        action_buttons(GOALS.frame, "Evaluate goals"),
                                     ]
                                 )
                             ),
-                            save_panel(SIM_PAGE),
+                            save_panel(SIM_FORM.key),
                         ],
                         lg=4,
                     ),
                     dbc.Col(
                         [
-                            html.Div(id="goals-alert"),
-                            dcc.Loading(html.Div(id="goals-content"), type="default", delay_show=200),
+                            html.Div(id=GOALS.frame.alert),
+                            dcc.Loading(html.Div(id=GOALS.CONTENT), type="default", delay_show=200),
                             dbc.Card(
                                 dbc.CardBody(
                                     [
@@ -84,21 +84,21 @@ def layout(**query):
                                             [
                                                 dbc.Col(
                                                     dcc.Dropdown(
-                                                        id="goals-solve-goal",
+                                                        id=GOALS.SOLVE_GOAL,
                                                         placeholder="Choose a goal",
                                                         clearable=False,
                                                     ),
                                                     md=8,
                                                 ),
                                                 dbc.Col(
-                                                    dbc.Button("Solve", id="goals-solve", color="primary"),
+                                                    dbc.Button("Solve", id=GOALS.SOLVE, color="primary"),
                                                     md=4,
                                                 ),
                                             ],
                                             className="g-2",
                                         ),
                                         dcc.Loading(
-                                            html.Div(id="goals-solution", className="mt-2"), type="default"
+                                            html.Div(id=GOALS.SOLUTION, className="mt-2"), type="default"
                                         ),
                                     ]
                                 ),

@@ -6,24 +6,24 @@ Everything in the form is in the URL, so a copied link re-runs the same optimisa
 import dash
 from dash import dcc, html
 
-from components.forms import form_field
-from components.optimisation import FIELDS, PAGE, output_area
+from components.forms import form_fields
+from components.ids import OPT
+from components.optimisation import output_area
 from components.page import analysis_layout
-from dashboard.forms import from_query
+from dashboard.forms.optimisation import FORM
 
 dash.register_page(
     __name__, path="/optimisation", title="Optimisation · Meridian", name="Optimisation", order=2
 )
 
-WIDE = {"tickers", "sector_limits", "views"}
+WIDE = frozenset({"tickers", "sector_limits", "views"})
 
 
 def layout(**query):
-    values = from_query(FIELDS, query)
     return analysis_layout(
-        PAGE,
+        OPT.frame,
         "Portfolio optimisation",
-        [form_field(PAGE, f, values[f.name], width=12 if f.name in WIDE else 6) for f in FIELDS],
+        form_fields(FORM, FORM.from_query(query), wide=WIDE),
         "Optimise",
-        [dcc.Loading([html.Div(id="opt-results"), output_area()], type="default", delay_show=200)],
+        [dcc.Loading([html.Div(id=OPT.frame.results), output_area()], type="default", delay_show=200)],
     )

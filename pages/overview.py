@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from components import ids
 from components.overview import import_section, transactions_grid
+from dashboard.forms.statement import MAX_BYTES
 
 dash.register_page(__name__, path="/", title="Overview · Meridian", name="Overview", order=0)
 
@@ -38,7 +39,7 @@ def layout(**_kwargs):
                 )
             ),
             html.Div(transactions_grid("none"), id=ids.OVERVIEW_TRANSACTIONS_AREA),
-            import_section(),
+            import_section(MAX_BYTES),
             dcc.Store(id=ids.OVERVIEW_VERSION, data=0),
             html.H2("Your households", className="h5 mt-4"),
             dcc.Loading(html.Div(id=ids.OVERVIEW_HOUSEHOLDS), type="default", delay_show=150),

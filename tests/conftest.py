@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import demo, migrate
-from dashboard.db import make_engine
+from dashboard.data import demo, migrate
+from dashboard.data.db import make_engine
 from dashboard.settings import PROJECT_ROOT, Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -77,11 +77,66 @@ def seeded_settings(settings, seeded_template) -> Settings:
     return settings
 
 
-@pytest.fixture
-def app(seeded_settings):
-    from dashboard import create_app
+# -- apps -----------------------------------------------------------------------
 
-    return create_app(seeded_settings)
+
+@pytest.fixture(scope="session")
+def dash_registry():
+    """What importing ``callbacks`` registered with Dash (``dash.callback``), taken once per session.
+
+    Dash hands its global registrations to the first app that serves a
+    request and empties them; production builds one app per process, but the
+    tests build one per test. Like Dash's own suite, they reset Dash's global
+    state around each app instead: this is the snapshot it is restored from.
+    """
+    import copy
+
+    from dash import _callback
+
+    import callbacks  # noqa: F401 - registers every callback
+
+    return copy.deepcopy(_callback.GLOBAL_CALLBACK_MAP), copy.deepcopy(_callback.GLOBAL_CALLBACK_LIST)
+
+
+def _reset_dash_state(registry=None) -> None:
+    import copy
+
+    from dash import _callback, _pages
+
+    _pages.PAGE_REGISTRY.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    if registry is not None:
+        _callback.GLOBAL_CALLBACK_MAP.update(copy.deepcopy(registry[0]))
+        _callback.GLOBAL_CALLBACK_LIST.extend(copy.deepcopy(registry[1]))
+
+
+@pytest.fixture
+def make_app(dash_registry):
+    """``make_app(settings)``: a fresh app with every callback; its metrics flusher stopped afterwards."""
+    from dashboard.factory import create_app, shutdown
+
+    built = []
+
+    def make(settings):
+        _reset_dash_state(dash_registry)
+        app = create_app(settings)
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        shutdown(app)
+    _reset_dash_state()
+
+
+@pytest.fixture
+def app(make_app, seeded_settings):
+    """An app on a copy of the seeded database; the test runs inside its app context (the database,
+    cache and metrics of this app), while a browser test's server threads use their own per request."""
+    app = make_app(seeded_settings)
+    with app.server.app_context():
+        yield app
 
 
 # -- real services ------------------------------------------------------------

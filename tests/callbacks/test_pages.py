@@ -11,19 +11,19 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from sqlalchemy import select
 
+import callbacks
 from callbacks import goals as goals_cb
 from callbacks import monte_carlo as mc_cb
 from callbacks import optimisation as opt_cb
 from callbacks import overview as overview_cb
-from components import goals as goals_ui
-from components import monte_carlo as mc_ui
-from components import optimisation as opt_ui
-from dashboard import analytics
-from dashboard.access import AccessDenied, InvalidInput
+from dashboard.data.models import Account, Goal, Household, User
+from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import db
-from dashboard.forms import display_value, validate
-from dashboard.goals import GOAL_FIELDS
-from dashboard.models import Account, Goal, Household, User
+from dashboard.forms.fields import display_value, validate
+from dashboard.forms.goals import GOAL_FORM, SIM_FORM
+from dashboard.forms.monte_carlo import FORM as MC_FORM
+from dashboard.forms.optimisation import FORM as OPT_FORM
+from tests import reference
 
 
 @pytest.fixture
@@ -32,20 +32,29 @@ def ctx(app):
         yield app
 
 
-def triggered(prop_id: str, fn, *args):
-    """Run a callback as if ``prop_id`` had fired it."""
+def triggered(prop_id: str, fn, *args, updated: dict | None = None):
+    """Run a callback as if ``prop_id`` had fired it; ``updated`` collects what it set with ``set_props``."""
 
     def run():
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": 1}], outputs_list=[]))
+        context_value.set(
+            AttributeDict(
+                triggered_inputs=[{"prop_id": prop_id, "value": 1}],
+                outputs_list=[],
+                updated_props=updated if updated is not None else {},
+            )
+        )
         return fn(*args)
 
     return copy_context().run(run)
 
 
-def form(page: str, fields, **changes):
-    values = {f.name: f.default for f in fields}
+def form(the_form, **changes):
+    """(values, ids) of a form's fields as the browser sends them: the defaults, with ``changes``."""
+    values = {f.name: f.default for f in the_form.fields}
     values.update(changes)
-    return [values[f.name] for f in fields], [{"type": f"{page}-field", "index": f.name} for f in fields]
+    return [values[f.name] for f in the_form.fields], [
+        {"type": f"{the_form.key}-field", "index": f.name} for f in the_form.fields
+    ]
 
 
 def households():
@@ -60,6 +69,11 @@ def households():
             select(Household).join(User).where(User.email != "analyst@meridian.example")
         ).first()
     return mine, theirs
+
+
+def held(household_id: int) -> reference.Holdings:
+    with db.engine.connect() as conn:
+        return reference.holdings(conn, household_id)
 
 
 def text_of(component) -> str:
@@ -92,22 +106,19 @@ def find(component, component_id):
 
 def test_cb001_monte_carlo_result_equals_the_engine(ctx):
     mine, _ = households()
-    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=2000, seed=7, target=1_000_000, years=20)
+    values, ids = form(MC_FORM, paths=2000, seed=7, target=1_000_000, years=20)
     out = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids)
     classes, messages, results, alert, search, job, scenario = out
     assert alert is None and job is no_update and not any(messages) and scenario == search
-    clean, _ = validate(mc_ui.FIELDS, dict(zip([i["index"] for i in ids], values, strict=True)))
-    request, _ = mc_cb.simulation_request(clean, mine[0])
-    expected = analytics.simulate(request)
-    shown = find(results, "mc-probability").children
-    assert shown == f"{expected.probability_of_success * 100:.1f}%"
+    expected = reference.monte_carlo(held(mine[0].id), paths=2000, seed=7, years=20, target=1_000_000)
+    assert find(results, "mc-probability").children == reference.percent(expected.probability_of_success)
     assert find(results, "mc-seed").children == "7"
     assert "seed=7" in search and f"household={mine[0].id}" in search
 
 
 def test_cb002_monte_carlo_bad_fields_get_messages_and_nothing_runs(ctx):
     mine, _ = households()
-    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, years=0, paths="lots", inflation=120)
+    values, ids = form(MC_FORM, years=0, paths="lots", inflation=120)
     out = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids)
     classes, messages, results, alert, search, job, _scenario = out
     by_name = dict(zip([i["index"] for i in ids], messages, strict=True))
@@ -120,7 +131,7 @@ def test_cb002_monte_carlo_bad_fields_get_messages_and_nothing_runs(ctx):
 
 def test_cb003_large_runs_go_to_the_background_job(ctx):
     mine, _ = households()
-    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=200_000, years=10, seed=3)
+    values, ids = form(MC_FORM, paths=200_000, years=10, seed=3)
     *_, results, alert, search, job, _scenario = triggered(
         "mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids
     )
@@ -139,16 +150,16 @@ def test_cb003_large_runs_go_to_the_background_job(ctx):
 
 def test_cb004_someone_elses_household_is_refused_everywhere(ctx):
     _, theirs = households()
-    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS)
+    values, ids = form(MC_FORM)
     *_, results, alert, _search, _job, _scenario = triggered(
         "mc-run.n_clicks", mc_cb.run_simulation, 1, None, theirs.id, values, ids
     )
     assert "not one of your households" in text_of(alert) and results is no_update
     with pytest.raises(AccessDenied):
-        mc_cb.download_csv(1, theirs.id, values, ids)
+        callbacks.DOWNLOADS["mc"](1, theirs.id, values, ids)
     with pytest.raises(AccessDenied):
         overview_cb.transaction_rows({"startRow": 0, "endRow": 50}, "all", theirs.id)
-    gvalues, gids = form(goals_ui.SIM_PAGE, goals_ui.SIM_FIELDS)
+    gvalues, gids = form(SIM_FORM)
     assert "not one of your households" in text_of(goals_cb.solve_saving(1, 1, theirs.id, gvalues, gids))
 
 
@@ -156,25 +167,25 @@ def test_cb004_someone_elses_household_is_refused_everywhere(ctx):
 
 
 def test_cb005_optimisation_weights_equal_the_engine(ctx):
-    from engine.optimize import optimize
+    from engine.optimize import estimate, optimize
 
     mine, _ = households()
-    values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, objective="min_volatility", risk_model="sample")
+    values, ids = form(OPT_FORM, objective="min_volatility", risk_model="sample")
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
     classes, messages, _results, notes, side, tables, figure, point, alert, search, _scenario = out
     assert alert is None, text_of(alert)
-    clean, _ = validate(opt_ui.FIELDS, dict(zip([i["index"] for i in ids], values, strict=True)))
-    request, _current, _ = opt_cb.optimisation_request(clean, mine[0])
-    expected = optimize(analytics.statistics(request), "min_volatility")
+    holdings = held(mine[0].id)
+    stats = estimate(reference.bundled_prices(holdings.tickers, "2013-04-11"), "mean_historical", "sample")
+    expected = optimize(stats, "min_volatility", risk_free_rate=0.02, bounds=(0.0, 1.0))
     shown = text_of(find(tables, "opt-weights"))
     best = max(expected.weights, key=expected.weights.get)
-    assert f"{expected.weights[best] * 100:.1f}%" in shown and best in shown
+    assert reference.percent(expected.weights[best]) in shown and best in shown
     assert figure["data"][0]["name"] == "Efficient frontier" and "objective=min_volatility" in search
 
 
 def test_cb006_frontier_click_shows_that_points_weights(ctx):
     mine, _ = households()
-    values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, points=10)
+    values, ids = form(OPT_FORM, points=10)
     triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
     shown = opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, mine[0].id, values, ids)
     assert "Return" in text_of(shown[0])
@@ -186,8 +197,8 @@ def test_cb006_frontier_click_shows_that_points_weights(ctx):
 @pytest.mark.parametrize(
     "changes,field,message",
     [
-        ({"sector_limits": "Crypto<=10"}, None, "Unknown sector"),
-        ({"views": "AAPL twelve"}, None, "Cannot read the view"),
+        ({"sector_limits": "Crypto<=10"}, "sector_limits", "Unknown sector"),
+        ({"views": "AAPL twelve"}, "views", "Cannot read the view"),
         ({"objective": "efficient_risk", "target_volatility": 1.0}, None, "lowest achievable volatility"),
         ({"min_weight": 60}, None, "more than 100"),
         ({"universe": "custom", "tickers": ["AAPL"]}, "tickers", "at least two"),
@@ -196,7 +207,7 @@ def test_cb006_frontier_click_shows_that_points_weights(ctx):
 )
 def test_cb007_optimisation_errors_are_shown_on_the_page(ctx, changes, field, message):
     mine, _ = households()
-    values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, **changes)
+    values, ids = form(OPT_FORM, **changes)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
     messages, alert = out[1], out[8]
     if field:
@@ -218,12 +229,13 @@ def _goal_form(**changes):
         "monthly_contribution": 800,
     }
     base.update(changes)
-    return [base[f.name] for f in GOAL_FIELDS], [
-        {"type": "goals-field", "index": f.name} for f in GOAL_FIELDS
-    ]
+    return form(GOAL_FORM, **base)
 
 
 def test_cb008_goal_create_edit_delete_invalidate_and_compute(ctx):
+    from engine.goals import Goal as EngineGoal
+    from engine.goals import goal_probability
+
     mine, _ = households()
     household = mine[0]
     values, ids = _goal_form()
@@ -239,16 +251,16 @@ def test_cb008_goal_create_edit_delete_invalidate_and_compute(ctx):
     triggered("goals-save.n_clicks", goals_cb.modify_goal, 2, None, goal_id, 1, household.id, values, ids)
     with db.session() as session:
         assert session.get(Goal, goal_id).target_amount == 175_000
-    # the table shows its probability, equal to the engine's
-    svalues, sids = form(goals_ui.SIM_PAGE, goals_ui.SIM_FIELDS, paths=2000)
+    # the table shows its probability, equal to the engine's: 146 months from the valuation date 2018-04-11
+    svalues, sids = form(SIM_FORM, paths=2000)
     out = triggered("goals-run.n_clicks", goals_cb.render_goals, 1, None, household.id, svalues, sids, 2)
     content = out[2]
-    clean, _ = validate(goals_ui.SIM_FIELDS, dict(zip([i["index"] for i in sids], svalues, strict=True)))
-    goals, _as_of, model, specs = goals_cb.evaluation(household, clean)
-    expected = analytics.goal_probabilities(model, specs)
-    index = [g.id for g in goals].index(goal_id)
+    engine_goal = EngineGoal("Boat", 175_000, (2030 - 2018) * 12 + 6 - 4, 20_000, 800)
+    expected = goal_probability(
+        reference.parametric_model(held(household.id)), engine_goal, 2000, 42, 0.025, 0.005
+    )
     cell = find(content, {"type": "goals-probability", "index": goal_id})
-    assert cell.children == f"{expected[index].probability * 100:.1f}%"
+    assert cell.children == reference.percent(expected.probability)
     solved = goals_cb.solve_saving(1, goal_id, household.id, svalues, sids)
     assert find(solved, "goals-solved-saving") is not None
     # delete it
@@ -328,7 +340,7 @@ def test_cb010_transactions_grid_pages_sorts_and_filters_in_sql(ctx):
 
 
 def test_cb011_percent_fields_round_trip_through_the_url():
-    field = next(f for f in mc_ui.FIELDS if f.name == "inflation")
+    field = MC_FORM.by_name["inflation"]
     clean, _ = validate([field], {"inflation": 2.5})
     assert clean["inflation"] == pytest.approx(0.025)
     assert display_value(field, clean["inflation"]) == pytest.approx(2.5)
@@ -340,23 +352,25 @@ def test_cb012_csv_downloads_hold_the_results(ctx):
     import io
 
     mine, _ = households()
-    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=1000, seed=3, years=5)
-    sent = mc_cb.download_csv(1, mine[0].id, values, ids)
+    values, ids = form(MC_FORM, paths=1000, seed=3, years=5)
+    sent = callbacks.DOWNLOADS["mc"](1, mine[0].id, values, ids)
     rows = list(csv.reader(io.StringIO(sent["content"])))
     assert rows[0][:3] == ["month", "year", "p5_nominal"] and rows[-1][0] == "60"
     assert sent["filename"].endswith("seed3.csv")
-    values, ids = form(opt_ui.PAGE, opt_ui.FIELDS, objective="min_volatility")
-    rows = list(csv.reader(io.StringIO(opt_cb.download_csv(1, mine[0].id, values, ids)["content"])))
+    values, ids = form(OPT_FORM, objective="min_volatility")
+    rows = list(csv.reader(io.StringIO(callbacks.DOWNLOADS["opt"](1, mine[0].id, values, ids)["content"])))
     weights = [r for r in rows[1:] if r[0] == "weights"]
     assert abs(sum(float(r[2]) for r in weights) - 1) < 1e-6
     assert len([r for r in rows if r[0] == "frontier"]) == 40
-    gvalues, gids = form(goals_ui.SIM_PAGE, goals_ui.SIM_FIELDS, paths=500)
-    rows = list(csv.reader(io.StringIO(goals_cb.download_csv(1, mine[0].id, gvalues, gids)["content"])))
+    gvalues, gids = form(SIM_FORM, paths=500)
+    rows = list(
+        csv.reader(io.StringIO(callbacks.DOWNLOADS["goalsim"](1, mine[0].id, gvalues, gids)["content"]))
+    )
     assert rows[0][0] == "goal" and all(0 <= float(r[6]) <= 1 for r in rows[1:])
 
 
 def test_cb013_csv_cells_never_become_spreadsheet_formulas():
-    from callbacks.common import csv_download
+    from callbacks.analysis import csv_download
 
     content = csv_download(["a"], [['=HYPERLINK("http://x")'], ["+1"], ["plain"], [-5]], "x.csv")["content"]
     assert "'=HYPERLINK" in content and "'+1" in content and "\nplain" in content and "\n-5" in content

@@ -9,26 +9,33 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from callbacks import diversification as div_cb
+import callbacks
 from callbacks import monte_carlo as mc_cb
-from callbacks import retirement as ret_cb
-from callbacks import risk as risk_cb
-from callbacks import tax as tax_cb
-from callbacks import threads as threads_cb
-from callbacks.common import FormErrors
-from components import diversification as div_ui
-from components import monte_carlo as mc_ui
-from components import retirement as ret_ui
-from components import risk as risk_ui
-from components import tax as tax_ui
+from callbacks import overview as overview_cb
+from callbacks import shell as shell_cb
 from components.formatting import money
-from dashboard import analytics
-from dashboard.access import AccessDenied, InvalidInput
+from dashboard.data.models import (
+    Account,
+    Goal,
+    Holding,
+    Household,
+    Security,
+    TaxLot,
+    Thread,
+    ThreadItem,
+    Transaction,
+)
+from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import db
-from dashboard.forms import validate
-from dashboard.imports import import_statement
-from dashboard.models import Account, Holding, Household, TaxLot, Thread, ThreadItem, Transaction
-from tests.callbacks.test_pages import find, form, households, text_of, triggered
+from dashboard.forms import diversification as div_form
+from dashboard.forms import retirement as ret_form
+from dashboard.forms import risk as risk_form
+from dashboard.forms import tax as tax_form
+from dashboard.forms.fields import FormErrors
+from dashboard.forms.monte_carlo import FORM as MC_FORM
+from dashboard.services.imports import import_statement
+from tests import reference
+from tests.callbacks.test_pages import find, form, held, households, text_of, triggered
 
 
 @pytest.fixture
@@ -37,36 +44,66 @@ def ctx(app):
         yield app
 
 
-def clean_of(fields, values, field_ids):
-    return validate(fields, dict(zip([i["index"] for i in field_ids], values, strict=True)))[0]
-
-
 def test_cb101_risk_page_equals_the_engine(ctx):
+    from engine.risk import risk_report
+
     mine, _ = households()
-    values, ids = form(risk_ui.PAGE, risk_ui.FIELDS, paths=5000)
-    out = triggered("risk-run.n_clicks", risk_cb.run_risk, 1, None, mine[0].id, values, ids)
+    values, ids = form(risk_form.FORM, paths=5000)
+    out = triggered("risk-run.n_clicks", callbacks.RUNS["risk"], 1, None, mine[0].id, values, ids)
     results, alert, search, scenario = out[2], out[3], out[4], out[5]
     assert alert is None and search == scenario and "paths=5000" in search
-    report, _ = risk_cb.risk_report(clean_of(risk_ui.FIELDS, values, ids), mine[0])
-    assert find(results, "risk-volatility").children == f"{report.volatility * 100:.1f}%"
-    assert find(results, "risk-max-drawdown").children == f"{report.max_drawdown * 100:.1f}%"
+    holdings = held(mine[0].id)
+    report = risk_report(
+        reference.bundled_prices(holdings.tickers, "2013-04-11"),
+        holdings.weights,
+        reference.bundled_prices(["SPY"])["SPY"],
+        0.02,
+        5000,
+        42,
+        stress_prices=reference.bundled_prices(holdings.tickers),
+    )
+    assert find(results, "risk-volatility").children == reference.percent(report.volatility)
+    assert find(results, "risk-max-drawdown").children == reference.percent(report.max_drawdown)
     var = text_of(find(results, "risk-var"))
     historical = next(r for r in report.var if r.method == "historical" and r.confidence == 0.99)
-    assert f"{historical.var * 100:.2f}%" in var and "Cornish-Fisher" in var and "Monte Carlo" in var
+    assert reference.percent(historical.var, 2) in var and "Cornish-Fisher" in var and "Monte Carlo" in var
     assert "2008-09 global financial crisis" in text_of(find(results, "risk-stress"))
 
 
 def test_cb102_diversification_and_retirement_equal_the_engine(ctx):
+    from engine.diversification import diversification_report
+    from engine.retirement import RetirementPlan, simulate_retirement, solve_spending
+
     mine, _ = households()
-    values, ids = form(div_ui.PAGE, div_ui.FIELDS)
-    results = triggered("div-run.n_clicks", div_cb.run_diversification, 1, None, mine[0].id, values, ids)[2]
-    report, _ = div_cb.diversification_report(clean_of(div_ui.FIELDS, values, ids), mine[0])
+    holdings = held(mine[0].id)
+    values, ids = form(div_form.FORM)
+    results = triggered("div-run.n_clicks", callbacks.RUNS["div"], 1, None, mine[0].id, values, ids)[2]
+    with db.session() as session:
+        sectors = {
+            t: s or "Broad market (ETF)" for t, s in session.execute(select(Security.ticker, Security.sector))
+        }
+    report = diversification_report(
+        reference.bundled_prices(holdings.tickers, "2013-04-11"), holdings.weights, sectors
+    )
     assert find(results, "div-effective-bets").children == f"{report.effective_bets:.1f}"
     assert find(results, "div-heatmap").figure["data"][0]["x"] == list(report.tickers)
-    values, ids = form(ret_ui.PAGE, ret_ui.FIELDS, paths=1000, strategy="guardrails", spending=30000)
-    results = triggered("ret-run.n_clicks", ret_cb.run_retirement, 1, None, mine[0].id, values, ids)[2]
-    (result, solution), _ = ret_cb.retirement_plan(clean_of(ret_ui.FIELDS, values, ids), mine[0])
-    assert find(results, "ret-success").children == f"{result.success_rate * 100:.1f}%"
+    values, ids = form(ret_form.FORM, paths=1000, strategy="guardrails", spending=30000)
+    results = triggered("ret-run.n_clicks", callbacks.RUNS["ret"], 1, None, mine[0].id, values, ids)[2]
+    plan = RetirementPlan(
+        current_age=55,
+        retirement_age=65,
+        end_age=95,
+        savings=round(holdings.invested + holdings.cash, 2),
+        monthly_contribution=1000.0,
+        annual_spending=30000.0,
+        inflation=0.025,
+        annual_fee=0.005,
+        strategy="guardrails",
+    )
+    model = reference.parametric_model(holdings)
+    result = simulate_retirement(model, plan, 1000, 42)
+    solution = solve_spending(model, plan, 0.9, 1000, 42)
+    assert find(results, "ret-success").children == reference.percent(result.success_rate)
     assert find(results, "ret-solved-spending").children == money(solution.annual_spending)
 
 
@@ -102,30 +139,31 @@ def test_cb103_tax_page_uses_taxable_lots_and_flags_wash_sales(ctx):
                 price=10.0,
             )
         )
-    from dashboard.households import household_changed
+        ticker = session.get(Security, holding.security_id).ticker
+    from dashboard.services.households import household_changed
 
     household_changed(household.id)
-    with db.session() as session:
-        household = session.get(Household, household.id)
-    values, ids = form(tax_ui.PAGE, tax_ui.FIELDS)
-    results = triggered("tax-run.n_clicks", tax_cb.run_tax, 1, None, household.id, values, ids)[2]
-    report, _ = tax_cb.tax_report(clean_of(tax_ui.FIELDS, values, ids), household)
-    assert {g.lot.account for g in report.lots} == {taxable.name}
-    assert find(results, "tax-estimate").children == money(report.estimated_tax)
-    flagged = [c for c in report.candidates if c.wash_sale]
-    assert flagged and flagged[0].conflicting_purchases[0].date == dt.date(2018, 4, 1)
-    assert "wash sale" in text_of(find(results, "tax-candidates"))
+    values, ids = form(tax_form.FORM)
+    results = triggered("tax-run.n_clicks", callbacks.RUNS["tax"], 1, None, household.id, values, ids)[2]
+    lots_shown = text_of(find(results, "tax-lots"))
+    assert taxable.name in lots_shown and ira.name not in lots_shown
+    # the new loss lot: 5 shares bought at $100,000, valued at the bundled close on 2018-04-11
+    close = float(reference.bundled_prices([ticker]).iloc[-1][ticker])
+    assert money(5 * close - 5 * 1e5) in lots_shown
+    candidates = text_of(find(results, "tax-candidates"))
+    assert "wash sale" in candidates and "2018-04-01" in candidates
 
 
 def test_cb104_save_to_thread_compare_reopen_delete(ctx):
+    save_to_thread = callbacks.THREADS.save_to_thread
     mine, theirs = households()
     household = mine[0]
-    values, ids = form(mc_ui.PAGE, mc_ui.FIELDS, paths=1000, seed=9)
+    values, ids = form(MC_FORM, paths=1000, seed=9)
     scenario = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, household.id, values, ids)[-1]
     save = {"type": "thread-save", "page": "mc"}
     out = triggered(
         json.dumps(save, separators=(",", ":")) + ".n_clicks",
-        threads_cb.save_to_thread,
+        save_to_thread,
         1,
         scenario,
         None,
@@ -138,17 +176,16 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
         item = session.scalars(select(ThreadItem).order_by(ThreadItem.id.desc())).first()
         thread = session.get(Thread, item.thread_id)
     assert thread.title == "Review <script>alert(1)</script>" and item.seed == 9 and item.params == scenario
-    clean = clean_of(mc_ui.FIELDS, values, ids)
-    expected = analytics.simulate(mc_cb.simulation_request(clean, household)[0])
+    expected = reference.monte_carlo(held(household.id), paths=1000, seed=9)
     assert json.loads(item.summary)["probability_of_success"] == pytest.approx(
-        expected.probability_of_success
+        expected.probability_of_success, abs=1e-6
     )
     # a second run into the same thread, then compare the two
-    values2, _ = form(mc_ui.PAGE, mc_ui.FIELDS, paths=1000, seed=10)
+    values2, _ = form(MC_FORM, paths=1000, seed=10)
     scenario2 = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, household.id, values2, ids)[-1]
     triggered(
         json.dumps(save, separators=(",", ":")) + ".n_clicks",
-        threads_cb.save_to_thread,
+        save_to_thread,
         1,
         scenario2,
         thread.id,
@@ -156,11 +193,11 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
         "",
         household.id,
     )
-    listing = threads_cb.render_threads(household.id, 0)[0]
+    listing = callbacks.THREADS.render_threads(household.id, 0)[0]
     assert "Review <script>alert(1)</script>" in text_of(listing)
     with db.session() as session:
         runs = session.scalars(select(ThreadItem.id).where(ThreadItem.thread_id == thread.id)).all()
-    table = threads_cb.compare_runs(
+    table = callbacks.THREADS.compare_runs(
         1, [True, True], [{"type": "threads-pick", "index": r} for r in runs], household.id
     )
     assert "probability_of_success" in text_of(table) and "seed" in text_of(table)
@@ -169,7 +206,7 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     # another household's thread is refused; a tampered page prefix is refused
     bad = triggered(
         json.dumps(save, separators=(",", ":")) + ".n_clicks",
-        threads_cb.save_to_thread,
+        save_to_thread,
         1,
         scenario,
         thread.id,
@@ -181,7 +218,7 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     fake = {"type": "thread-save", "page": "nope"}
     bad = triggered(
         json.dumps(fake, separators=(",", ":")) + ".n_clicks",
-        threads_cb.save_to_thread,
+        save_to_thread,
         1,
         scenario,
         thread.id,
@@ -192,7 +229,7 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     assert "cannot save runs" in text_of(bad[0])
     tampered = triggered(
         json.dumps(save, separators=(",", ":")) + ".n_clicks",
-        threads_cb.save_to_thread,
+        save_to_thread,
         1,
         "?paths=-5",
         thread.id,
@@ -202,9 +239,11 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     )
     assert "Paths" in text_of(tampered[0])
     # delete one run, then the thread
+    from callbacks.threads import change_threads
+
     triggered(
         json.dumps({"index": runs[0], "type": "threads-delete-run"}, separators=(",", ":")) + ".n_clicks",
-        threads_cb.change_threads,
+        change_threads,
         None,
         [1, None],
         [None],
@@ -222,7 +261,7 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     triggered(
         json.dumps({"index": thread.id, "type": "threads-delete-thread"}, separators=(",", ":"))
         + ".submit_n_clicks",
-        threads_cb.change_threads,
+        change_threads,
         None,
         [None],
         [1],
@@ -318,7 +357,7 @@ def test_cb107_hostile_uploads_are_refused(ctx):
             household, _account(theirs).id, "transactions", _upload("date,description,amount\n"), "x.csv"
         )
     with pytest.raises(AccessDenied):
-        from dashboard.access import authorize_household
+        from dashboard.services.access import authorize_household
 
         authorize_household(theirs.id)
 
@@ -347,3 +386,153 @@ def test_cb108_import_holdings_adds_lots(ctx):
 
 def test_cb109_form_errors_are_user_facing():
     assert isinstance(FormErrors({"a": "b"}), InvalidInput)
+
+
+# -- callbacks that had no direct test --------------------------------------------------------------
+
+
+def test_cb110_overview_without_a_household_fills_every_output(ctx):
+    out = overview_cb.render_overview(None, 0)
+    assert len(out) == 6
+    content, households_table, options, value, import_options, import_value = out
+    assert "Choose a household" in text_of(content)
+    assert options == [{"label": "All accounts", "value": "all"}] and value == "all"
+    assert import_options == [] and import_value is None
+    mine, _ = households()
+    assert all(h.name in text_of(households_table) for h in mine)
+
+
+def _nav_ids():
+    return [{"type": "shell-nav-link", "index": m} for m in ("pages.overview", "pages.risk")]
+
+
+def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
+    from dash import no_update
+
+    mine, theirs = households()
+    first, second = mine[0], mine[1]
+    options, chosen, stored, search, hrefs, user = triggered(
+        "shell-url.search", shell_cb.sync_household, f"?household={second.id}", None, None, _nav_ids()
+    )
+    assert chosen == stored == second.id and search is no_update
+    assert {o["value"] for o in options} == {h.id for h in mine}
+    assert hrefs[1].endswith(f"/risk?household={second.id}") and "analyst" in user
+    # the analyst picks another household: the address bar follows, other parameters kept
+    _, chosen, _, search, _, _ = triggered(
+        "shell-household-select.value",
+        shell_cb.sync_household,
+        f"?household={second.id}&seed=3",
+        first.id,
+        second.id,
+        _nav_ids(),
+    )
+    assert chosen == first.id and search == f"?household={first.id}&seed=3"
+    # someone else's household in a link: refused with a message, the stored choice kept
+    updates = {}
+    _, chosen, _, _, _, _ = triggered(
+        "shell-url.search",
+        shell_cb.sync_household,
+        f"?household={theirs.id}",
+        None,
+        first.id,
+        _nav_ids(),
+        updated=updates,
+    )
+    assert chosen == first.id
+    assert "not one of your households" in updates["shell-alert"]["children"]
+
+
+def test_cb112_goal_form_fills_from_the_goal_clicked(ctx):
+    from callbacks.goals import fill_goal_form
+    from dashboard.forms.goals import GOAL_FORM
+
+    mine, theirs = households()
+    form_ids = [{"type": "goals-field", "index": f.name} for f in GOAL_FORM.fields]
+    with db.session() as session:
+        goal = session.scalars(select(Goal).where(Goal.household_id == mine[0].id)).first()
+        foreign = session.scalars(select(Goal).where(Goal.household_id == theirs.id)).first()
+    edit = json.dumps({"index": goal.id, "type": "goals-edit"}, separators=(",", ":")) + ".n_clicks"
+    values, selected, title = triggered(edit, fill_goal_form, [1], None, mine[0].id, form_ids)
+    assert selected == goal.id and title == f"Edit goal: {goal.name}"
+    assert dict(zip([f.name for f in GOAL_FORM.fields], values, strict=True))["target_date"] == (
+        goal.target_date.isoformat()
+    )
+    values, selected, title = triggered("goals-new.n_clicks", fill_goal_form, [None], 1, mine[0].id, form_ids)
+    assert selected is None and title == "New goal" and values[0] == ""
+    foreign_edit = (
+        json.dumps({"index": foreign.id, "type": "goals-edit"}, separators=(",", ":")) + ".n_clicks"
+    )
+    with pytest.raises(AccessDenied):
+        triggered(foreign_edit, fill_goal_form, [1], None, mine[0].id, form_ids)
+
+
+def test_cb113_account_choice_draws_a_grid_for_the_households_own_accounts(ctx):
+    from dash.exceptions import PreventUpdate
+
+    mine, theirs = households()
+    with db.session() as session:
+        own = session.scalars(select(Account.id).where(Account.household_id == mine[0].id)).first()
+        foreign = session.scalars(select(Account.id).where(Account.household_id == theirs.id)).first()
+    grid = find(overview_cb.choose_account(own, mine[0].id, 3), "overview-transactions")
+    assert grid is not None and grid.rowModelType == "infinite"
+    with pytest.raises(InvalidInput):
+        overview_cb.choose_account(foreign, mine[0].id, 3)
+    with pytest.raises(AccessDenied):
+        overview_cb.choose_account("all", theirs.id, 3)
+    with pytest.raises(PreventUpdate):
+        overview_cb.choose_account("all", None, 3)
+
+
+def test_cb114_goal_status_shows_each_goals_probability(ctx):
+    from engine.goals import Goal as EngineGoal
+    from engine.goals import goal_probability
+    from engine.montecarlo import ReturnModel  # noqa: F401 - the model comes from the reference
+
+    mine, _ = households()
+    table = overview_cb.goal_status(mine[0].id, 0)
+    with db.session() as session:
+        goals = session.scalars(
+            select(Goal).where(Goal.household_id == mine[0].id).order_by(Goal.target_date)
+        ).all()
+    assert goals, "the demo household has goals"
+    goal = goals[0]
+    months = (goal.target_date.year - 2018) * 12 + goal.target_date.month - 4
+    expected = goal_probability(
+        reference.parametric_model(held(mine[0].id)),
+        EngineGoal(goal.name, goal.target_amount, months, goal.current_amount, goal.monthly_contribution),
+        10_000,
+        42,
+        0.025,
+        0.005,
+    )
+    assert reference.percent(expected.probability, 0) in text_of(table)
+
+
+def test_cb115_thread_options_are_the_households_threads(ctx):
+    mine, theirs = households()
+    with db.session() as session:
+        titles = set(session.scalars(select(Thread.title).where(Thread.household_id == mine[0].id)))
+    options = callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, mine[0].id)
+    assert {o["label"] for o in options} == titles and titles
+    assert callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, None) == []
+    with pytest.raises(AccessDenied):
+        callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, theirs.id)
+
+
+def test_cb116_import_callback_reports_and_bumps_the_version(ctx):
+    from dash import no_update
+
+    mine, theirs = households()
+    household, account = mine[0], _account(mine[0])
+    good = _upload("date,description,amount\n2018-04-02,Coffee,-4.5\n")
+    result, version, cleared = overview_cb.import_file(
+        good, "s.csv", account.id, "transactions", 4, household.id
+    )
+    assert "Imported 1" in text_of(result) and version == 5 and cleared is None
+    bad = _upload("date,description,amount\n2018-04-02,Coffee,lots\n")
+    result, version, cleared = overview_cb.import_file(
+        bad, "s.csv", account.id, "transactions", 5, household.id
+    )
+    assert "Nothing was imported" in text_of(result) and version == 5 and cleared is None
+    result, version, _ = overview_cb.import_file(good, "s.csv", account.id, "transactions", 5, theirs.id)
+    assert "not one of your households" in text_of(result) and version is no_update

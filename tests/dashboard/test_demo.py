@@ -5,10 +5,10 @@ import hashlib
 import pytest
 import sqlalchemy as sa
 
-from dashboard import demo, migrate
-from dashboard.db import make_engine
-from dashboard.market import SECURITIES
-from dashboard.models import TABLES
+from dashboard.data import demo, migrate
+from dashboard.data.db import make_engine
+from dashboard.data.models import TABLES
+from dashboard.data.securities import SECURITIES
 
 
 def _fingerprint(engine) -> dict[str, str]:
@@ -91,7 +91,7 @@ def test_demo003_seeding_a_seeded_database_changes_nothing_unless_reset(settings
 
 
 def test_demo004_bundled_market_data_is_complete():
-    from dashboard.market import read_bundled_prices
+    from dashboard.data.market import read_bundled_prices
     from dashboard.settings import PROJECT_ROOT
 
     frame = read_bundled_prices(PROJECT_ROOT / "data" / "market")

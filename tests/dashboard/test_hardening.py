@@ -38,14 +38,102 @@ def test_hard001_tampered_callback_requests_are_4xx(client, body, status):
     assert b"Traceback" not in response.data
 
 
-def test_hard002_frame_ancestors_and_safe_headers(client, seeded_settings):
-    from dashboard import create_app
-
+def test_hard002_frame_ancestors_and_safe_headers(client, seeded_settings, make_app):
     response = client.get("/")
     assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    portal = create_app(
+    portal = make_app(
         seeded_settings.replace(allowed_frame_ancestors=("'self'", "https://portal.example.com"))
     )
     headers = portal.server.test_client().get("/").headers
     assert headers["Content-Security-Policy"] == "frame-ancestors 'self' https://portal.example.com"
+
+
+def _update(client, output, inputs, outputs, changed=()):
+    body = {"output": output, "outputs": outputs, "inputs": inputs, "changedPropIds": list(changed)}
+    return client.post(UPDATE, data=json.dumps(body), content_type="application/json")
+
+
+def test_hard003_requests_that_do_not_match_their_callback_are_400(client):
+    output = "overview-goals-status.children"
+    good_inputs = [
+        {"id": "shell-household-select", "property": "value", "value": None},
+        {"id": "overview-version", "property": "data", "value": 0},
+    ]
+    outputs = {"id": "overview-goals-status", "property": "children"}
+    assert _update(client, output, good_inputs, outputs).status_code == 204  # PreventUpdate: nothing chosen
+    for inputs, outs in (
+        (good_inputs[:1], outputs),  # an input missing
+        (good_inputs + good_inputs, outputs),  # extra inputs
+        ([{**good_inputs[0], "property": "children"}, good_inputs[1]], outputs),  # another property
+        ([{**good_inputs[0], "id": "shell-user"}, good_inputs[1]], outputs),  # another component
+        (good_inputs, {"id": "overview-content", "property": "children"}),  # another output
+        (good_inputs, [outputs, outputs]),  # a list for one output
+    ):
+        response = _update(client, output, inputs, outs)
+        assert response.status_code == 400 and "match" in response.get_json()["error"]
+
+
+def test_hard004_the_overview_without_a_household_answers_every_output(client):
+    output = (
+        "..overview-content.children...overview-households.children...overview-transactions-account.options"
+        "...overview-transactions-account.value...overview-import-account.options...overview-import-account.value.."
+    )
+    outputs = [
+        {"id": i, "property": p}
+        for i, p in (
+            ("overview-content", "children"),
+            ("overview-households", "children"),
+            ("overview-transactions-account", "options"),
+            ("overview-transactions-account", "value"),
+            ("overview-import-account", "options"),
+            ("overview-import-account", "value"),
+        )
+    ]
+    inputs = [
+        {"id": "shell-household-select", "property": "value", "value": None},
+        {"id": "overview-version", "property": "data", "value": 0},
+    ]
+    response = _update(client, output, inputs, outputs)
+    assert response.status_code == 200
+    assert set(response.get_json()["response"]) == {
+        "overview-content",
+        "overview-households",
+        "overview-transactions-account",
+        "overview-import-account",
+    }
+
+
+def test_hard005_a_server_fault_is_a_500_with_a_reference_logged_and_counted(
+    seeded_settings, make_app, caplog
+):
+    from dash import Input, Output
+
+    app = make_app(seeded_settings)
+
+    # A bug of ours: two outputs, one value returned. Dash notices after the function returns.
+    @app.callback(Output("probe-a", "children"), Output("probe-b", "children"), Input("probe-in", "value"))
+    def broken(_value):
+        return ["only one"]
+
+    client = app.server.test_client()
+    client.get("/")
+    with caplog.at_level("ERROR", logger="meridian.callbacks"):
+        response = _update(
+            client,
+            "..probe-a.children...probe-b.children..",
+            [{"id": "probe-in", "property": "value", "value": 1}],
+            [{"id": "probe-a", "property": "children"}, {"id": "probe-b", "property": "children"}],
+        )
+    assert response.status_code == 500
+    message = response.get_json()["error"]
+    assert message.startswith("Something went wrong on the server") and "Reference:" in message
+    assert b"Traceback" not in response.data
+    reference = message.rsplit(" ", 1)[-1].rstrip(".")
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and logged[0].exc_info is not None  # the traceback is in the log
+    with app.server.app_context():
+        from dashboard.extensions import metrics
+
+        stats = metrics.stats("all")["callback.probe-a.children+probe-b.children"]
+    assert stats["errors"] == 1

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.metrics import (
+from dashboard.observability.metrics import (
     MAX_BROWSER_NAMES,
     DiskBackend,
     MemoryBackend,
@@ -22,7 +22,7 @@ from dashboard.metrics import (
     track_operation,
     track_performance,
 )
-from dashboard.sketch import Sketch
+from dashboard.observability.sketch import Sketch
 
 API = "/api/v1/performance-metrics"
 
@@ -85,7 +85,7 @@ def store(request, tmp_path):
 
 
 def test_met003_decorator_and_context_manager_sync_and_async(store, monkeypatch):
-    monkeypatch.setattr("dashboard.metrics.metrics", store)
+    monkeypatch.setattr("dashboard.observability.metrics.metrics", store)
 
     @track_performance("engine.sync")
     def work(x):
@@ -211,19 +211,18 @@ def test_met008_stats_report_operation_and_health_contracts(client):
     assert health.get_json()["database"] == "ok" and health.get_json()["redis"] == "not configured"
 
 
-def test_met009_reset_needs_the_token(seeded_settings):
-    from dashboard import create_app
-
-    app = create_app(seeded_settings.replace(metrics_token="s3cret-token-value"))
+def test_met009_reset_needs_the_token(seeded_settings, make_app):
+    app = make_app(seeded_settings.replace(metrics_token="s3cret-token-value"))
     client = app.server.test_client()
-    metrics.record("callback.a.children", 1.0)
+    with app.server.app_context():
+        assert metrics.record("callback.a.children", 1.0)
     assert client.post(f"{API}/reset").status_code == 403
     assert client.post(f"{API}/reset", headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert client.get(f"{API}/stats").get_json()["operations"]
     ok = client.post(f"{API}/reset", headers={"Authorization": "Bearer s3cret-token-value"})
     assert ok.status_code == 200
     assert client.get(f"{API}/stats").get_json()["operations"] == {}
-    unset = create_app(seeded_settings).server.test_client()
+    unset = make_app(seeded_settings).server.test_client()
     assert unset.post(f"{API}/reset", headers={"Authorization": "Bearer "}).status_code == 403
 
 

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from dashboard import migrate
-from dashboard.db import make_engine
-from dashboard.models import Base
+from dashboard.data import migrate
+from dashboard.data.db import make_engine
+from dashboard.data.models import Base
 
 INDEX_MIGRATION = "0002_performance_indexes"
 SCHEMA_MIGRATION = "0001_schema"

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboard import migrate
-from dashboard.db import make_engine
-from dashboard.models import (
+from dashboard.data import migrate
+from dashboard.data.db import make_engine
+from dashboard.data.models import (
     TABLES,
     Account,
     Goal,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.market import SECURITIES
+from dashboard.data.securities import SECURITIES
 from engine import errors
 from engine.frontier import efficient_frontier, naive_frontier
 from engine.optimize import SectorLimits, View, discrete_allocation, estimate, make_psd, optimize

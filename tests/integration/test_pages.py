@@ -10,10 +10,9 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
-from dashboard import analytics
+from dashboard.data.models import Goal, Household, User
 from dashboard.extensions import db
-from dashboard.forms import validate
-from dashboard.models import Goal, Household, User
+from tests import reference
 from tests.conftest import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
@@ -76,12 +75,10 @@ def test_page001_monte_carlo_matches_the_engine_and_the_link_reproduces_it(dash_
     )
     dash_duo.wait_for_element("#mc-probability", timeout=30)
     shown = dash_duo.find_element("#mc-probability").text
-    from callbacks.monte_carlo import simulation_request
-    from components.monte_carlo import FIELDS
-
-    clean, _ = validate(FIELDS, {"paths": 3000, "seed": 11, "years": 15, "target": 500000})
-    expected = analytics.simulate(simulation_request(clean, household)[0])
-    assert shown == f"{expected.probability_of_success * 100:.1f}%"
+    with db.engine.connect() as conn:
+        held = reference.holdings(conn, household.id)
+    expected = reference.monte_carlo(held, paths=3000, seed=11, years=15, target=500000)
+    assert shown == reference.percent(expected.probability_of_success)
     assert dash_duo.find_element("#mc-seed").text == "11"
     assert dash_duo.find_element("#mc-fan-chart .main-svg")
     # change the seed, run: the address bar carries the scenario; opening it gives the same number
@@ -128,18 +125,17 @@ def test_page003_large_simulation_runs_in_the_background_with_progress(dash_duo,
 
 
 def test_page004_optimisation_frontier_click_and_engine_weights(dash_duo, app):
-    from callbacks.optimisation import optimisation_request
-    from components.optimisation import FIELDS
-    from engine.optimize import optimize
+    from engine.optimize import estimate, optimize
 
     household = my_household()
     open_page(
         dash_duo, app, f"/optimisation?household={household.id}&objective=min_volatility&risk_model=sample"
     )
     dash_duo.wait_for_element("#opt-weights", timeout=30)
-    clean, _ = validate(FIELDS, {"objective": "min_volatility", "risk_model": "sample"})
-    request, _current, _ = optimisation_request(clean, household)
-    expected = optimize(analytics.statistics(request), "min_volatility")
+    with db.engine.connect() as conn:
+        held = reference.holdings(conn, household.id)
+    stats = estimate(reference.bundled_prices(held.tickers, "2013-04-11"), "mean_historical", "sample")
+    expected = optimize(stats, "min_volatility", risk_free_rate=0.02, bounds=(0.0, 1.0))
     top = max(expected.weights, key=expected.weights.get)
     first_row = dash_duo.find_element("#opt-weights tbody tr").text
     assert first_row.startswith(top) and f"{expected.weights[top] * 100:.1f}%" in first_row

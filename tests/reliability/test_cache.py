@@ -16,15 +16,13 @@ import flask
 import numpy as np
 import pytest
 
-from dashboard.cache import CacheFacade, CacheKeyError, make_key
+from dashboard.cache import AppCache, CacheExtension, CacheKeyError, make_key
 from tests.conftest import free_port, unavailable
 
 
-def facade(settings) -> CacheFacade:
-    server = flask.Flask("cache-test")
-    cache = CacheFacade()
-    cache.init_app(server, settings)
-    return cache
+def facade(settings) -> AppCache:
+    """One app's cache (no app context needed: the bound object is used directly)."""
+    return CacheExtension().init_app(flask.Flask("cache-test"), settings)
 
 
 class Counter:

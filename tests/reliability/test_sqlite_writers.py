@@ -7,8 +7,8 @@ import multiprocessing
 
 from sqlalchemy import func, select
 
-from dashboard.db import make_engine
-from dashboard.models import Goal, Household
+from dashboard.data.db import make_engine
+from dashboard.data.models import Goal, Household
 
 WRITERS = 4
 GOALS_EACH = 150

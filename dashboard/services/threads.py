@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from dashboard.access import AccessDenied, InvalidInput
+from dashboard.data.models import Thread, ThreadItem, User
+from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import cache, db
-from dashboard.models import Thread, ThreadItem, User
 
 MAX_TITLE = 200
 MAX_NOTE = 2000

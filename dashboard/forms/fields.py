@@ -8,13 +8,14 @@ and shown in percent and handed to the engine as fractions.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
-from dashboard.access import InvalidInput
+from dashboard.errors import InvalidInput
 
 NUMBER, INTEGER, CHOICE, DATE, TEXT, MULTI = "number", "integer", "choice", "date", "text", "multi"
 MAX_TEXT = 2000
@@ -172,3 +173,64 @@ def to_query(fields: Sequence[Field], values: Mapping[str, object], household: i
 
 def parse_search(search: str | None) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+
+
+def raw_values(values: list, ids: list) -> dict:
+    """``{field name: raw value}`` from the values and pattern ids of a form's fields (as a callback gets them)."""
+    return {i["index"]: v for i, v in zip(ids, values, strict=False) if isinstance(i, dict) and "index" in i}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A form as submitted: clean values, one message per bad field, and the raw values (for the URL)."""
+
+    clean: dict
+    errors: dict[str, str]
+    raw: dict
+
+    def check(self) -> dict:
+        """The clean values, or FormErrors naming every bad field."""
+        if self.errors:
+            raise FormErrors(self.errors)
+        return self.clean
+
+
+@dataclass(frozen=True)
+class Form:
+    """A page's form: its fields under one id namespace.
+
+    Every field's control has the id ``{"type": "<key>-field", "index": <name>}``
+    (see ``components.forms``), so one callback reads every value with ``ALL``.
+    """
+
+    key: str
+    fields: tuple[Field, ...]
+    by_name: dict[str, Field] = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def read_raw(self, raw: Mapping[str, object]) -> tuple[dict, dict[str, str]]:
+        """(clean values, errors by field) of raw values; raises nothing."""
+        return validate(self.fields, raw)
+
+    def read(self, values: list, ids: list) -> Reading:
+        """Validate the values a callback received; raises nothing."""
+        raw = raw_values(values, ids)
+        clean, errors = validate(self.fields, raw)
+        return Reading(clean, errors, raw)
+
+    def clean(self, raw: Mapping[str, object]) -> dict:
+        """Clean values of raw ones (a URL, a saved scenario, a job); FormErrors when any is bad."""
+        clean, errors = validate(self.fields, raw)
+        return Reading(clean, errors, dict(raw)).check()
+
+    def defaults(self) -> dict:
+        """Clean values of the defaults."""
+        return self.clean({})
+
+    def from_query(self, query: Mapping[str, object]) -> dict:
+        return from_query(self.fields, query)
+
+    def to_query(self, raw: Mapping[str, object], household: int | None) -> str:
+        return to_query(self.fields, raw, household)

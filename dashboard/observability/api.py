@@ -8,10 +8,14 @@ import hmac
 import json
 import math
 import re
+import time
 
+import dash
 import flask
 
-from dashboard.metrics import WINDOWS, MetricsError, metrics
+from dashboard.extensions import cache, db, metrics
+from dashboard.observability.metrics import WINDOWS, MetricsError
+from dashboard.observability.prometheus import exposition
 
 MAX_BEACON_BYTES = 16 * 1024
 MAX_VITALS = 50
@@ -73,7 +77,6 @@ def create_blueprint(settings, app) -> flask.Blueprint:
 
     @bp.get(f"{base}/health")
     def health():
-        from dashboard.extensions import cache, db
 
         database = "ok" if db.ping() else "down"
         redis = "not configured" if not settings.redis_url else cache.health()
@@ -120,7 +123,6 @@ def create_blueprint(settings, app) -> flask.Blueprint:
 
     @bp.get(f"{prefix}/metrics")
     def prometheus():
-        from dashboard.prometheus import exposition
 
         body, content_type = exposition()
         return flask.Response(body, content_type=content_type)
@@ -133,8 +135,6 @@ def _now() -> str:
 
 
 def _uptime() -> float:
-    import time
-
     return time.time() - metrics.started
 
 
@@ -144,8 +144,6 @@ def _finite(value):
 
 def page_slug(path: str, app) -> str:
     """The registered page a browser path belongs to (``other`` if none): names stay bounded."""
-    import dash
-
     stripped = app.strip_relative_path(path) if path else ""
     for page in dash.page_registry.values():
         if app.strip_relative_path(page["relative_path"]) == stripped and page.get("order") is not None:

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, not_, or_, select, union_all
 
-from dashboard.access import InvalidInput
-from dashboard.models import Account, Security, Transaction
+from dashboard.data.models import Account, Security, Transaction
+from dashboard.errors import InvalidInput
+from dashboard.extensions import cache, db
+from dashboard.services.access import HouseholdRef
+from dashboard.services.households import account_ids
 
 MAX_BLOCK = 500
 MAX_OFFSET = 1_000_000
@@ -189,8 +192,25 @@ def _selection(filters):
     )
 
 
+def household_page(household: HouseholdRef, account, request: dict) -> Page:
+    """One block of the household's transactions, of one of its accounts or all (``account`` "all").
+
+    The total count is kept in the cache (``grid``) between blocks: it only
+    changes with the filters or the household's data (its data version).
+    """
+
+    def remember(key, count):
+        return cache.get_or_compute(
+            "grid", {**key, "data_version": household.data_version}, count, household=household.id
+        )
+
+    accounts = account_ids(household, account)  # refuses accounts of other households
+    with db.session() as session:
+        return page(session, accounts, request, remember)
+
+
 def page(session, account_ids: list[int], request: dict, remember=None) -> Page:
-    """One block of the household's transactions (``account_ids`` already authorised).
+    """One block of the transactions of ``account_ids`` (already authorised).
 
     ``remember(key, compute)`` may keep the total count between blocks (it only
     changes with the filters or the household's data); counting hundreds of

@@ -28,7 +28,10 @@ import time
 from collections.abc import Iterable
 from contextlib import ContextDecorator
 
-from dashboard.sketch import Sketch
+import flask
+
+from dashboard.observability.prometheus import PrometheusMetrics
+from dashboard.observability.sketch import Sketch
 
 log = logging.getLogger("meridian.metrics")
 
@@ -295,8 +298,8 @@ class DiskBackend(MemoryBackend):
 class MetricsStore:
     """Records timings and counters in this process; flushes to the shared backend in the background."""
 
-    def __init__(self):
-        self.backend = None
+    def __init__(self, backend=None, prometheus=None):
+        self.backend = backend
         self.thresholds = dict(DEFAULT_THRESHOLDS_MS)
         self.started = time.time()
         self._buffer: dict[tuple[str, int], Sketch] = {}
@@ -307,27 +310,8 @@ class MetricsStore:
         self._flusher_pid = None
         self._slow_logged: dict[str, float] = {}
         self._failing = False
-        self.prometheus = None
-
-    def init_app(self, server, settings, backend=None) -> None:
-        self.flush()
-        if backend is not None:
-            self.backend = backend
-        elif settings.redis_url:
-            self.backend = RedisBackend(settings.redis_url, settings.redis_socket_timeout)
-        else:
-            folder = settings.instance_path / "metrics"
-            folder.mkdir(parents=True, exist_ok=True)
-            self.backend = DiskBackend(str(folder))
-        with self._lock:
-            self._accepted.clear()
-            self._buffer.clear()
-            self._counts.clear()
-        self.started = time.time()
-        from dashboard.prometheus import PrometheusMetrics
-
-        self.prometheus = PrometheusMetrics()
-        server.extensions["meridian.metrics"] = self
+        self._closed = threading.Event()
+        self.prometheus = prometheus
 
     # -- names and thresholds ------------------------------------------------------------------
 
@@ -408,11 +392,15 @@ class MetricsStore:
 
     def _flush_forever(self) -> None:
         try:
-            while True:
-                time.sleep(FLUSH_SECONDS)
+            while not self._closed.wait(FLUSH_SECONDS):
                 self.flush()
         except SystemExit:  # the thread was stopped from outside (test servers do): start afresh next time
             self._flusher_pid = None
+
+    def close(self) -> None:
+        """Flush what is pending and stop the background flusher (an app being torn down)."""
+        self._closed.set()
+        self.flush()
 
     def flush(self) -> None:
         """Write this process's pending timings and counters to the backend.
@@ -547,4 +535,47 @@ def track_performance(name: str):
     return decorate
 
 
-metrics = MetricsStore()
+class MetricsExtension:
+    """The metrics extension: created unbound, bound per app by ``init_app``.
+
+    ``record`` and ``count`` go to the current app's :class:`MetricsStore`;
+    outside an app context (a script, a test of the engine) there is nowhere
+    to record to and they do nothing. Other attributes need an app.
+    """
+
+    key = "meridian.metrics"
+
+    def init_app(self, server, settings, backend=None) -> MetricsStore:
+        if backend is None:
+            if settings.redis_url:
+                backend = RedisBackend(settings.redis_url, settings.redis_socket_timeout)
+            else:
+                folder = settings.instance_path / "metrics"
+                folder.mkdir(parents=True, exist_ok=True)
+                backend = DiskBackend(str(folder))
+        store = MetricsStore(backend, PrometheusMetrics())
+        server.extensions[self.key] = store
+        return store
+
+    def current(self) -> MetricsStore | None:
+        if not flask.has_app_context():
+            return None
+        return flask.current_app.extensions.get(self.key)
+
+    def record(self, name: str, milliseconds: float, error: bool = False, browser: bool = False) -> bool:
+        store = self.current()
+        return store.record(name, milliseconds, error, browser) if store is not None else False
+
+    def count(self, name: str, n: int = 1) -> None:
+        store = self.current()
+        if store is not None:
+            store.count(name, n)
+
+    def __getattr__(self, name: str):
+        store = self.current()
+        if store is None:
+            raise RuntimeError("the metrics store is used outside an app context")
+        return getattr(store, name)
+
+
+metrics = MetricsExtension()

@@ -8,8 +8,6 @@ The formats are documented in docs/import-format.md.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import datetime as dt
 import io
@@ -18,16 +16,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from dashboard.access import InvalidInput
+from dashboard.data.models import TRANSACTION_TYPES, Account, Holding, Security, TaxLot, Transaction
+from dashboard.data.securities import SECURITIES
+from dashboard.errors import InvalidInput
 from dashboard.extensions import db
-from dashboard.households import household_changed
-from dashboard.market import SECURITIES
-from dashboard.models import TRANSACTION_TYPES, Account, Holding, Security, TaxLot, Transaction
+from dashboard.forms.statement import KINDS, decode_upload
+from dashboard.services.access import HouseholdRef
+from dashboard.services.households import household_changed
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_REPORTED_ERRORS = 200
-KINDS = ("transactions", "holdings")
+
 COLUMNS = {
     "transactions": {
         "required": ("date", "description", "amount"),
@@ -54,29 +53,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.total_errors == 0
-
-
-def decode_upload(contents: str, filename: str | None) -> str:
-    """The text of a ``dcc.Upload`` payload (``data:...;base64,...``); InvalidInput when it is not a CSV file."""
-    if not isinstance(contents, str) or "," not in contents:
-        raise InvalidInput("The upload is empty or malformed.")
-    if filename is not None and (not isinstance(filename, str) or not filename.lower().endswith(".csv")):
-        raise InvalidInput("Upload a .csv file.")
-    header, payload = contents.split(",", 1)
-    if ";base64" not in header:
-        raise InvalidInput("The upload is malformed.")
-    if len(payload) > MAX_BYTES * 4 // 3 + 4:
-        raise InvalidInput(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    try:
-        raw = base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput("The upload is not valid base64.") from None
-    if len(raw) > MAX_BYTES:
-        raise InvalidInput(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("The file is not UTF-8 text.") from None
 
 
 def _number(raw: str, column: str, row: int, errors: list, low=-1e12, high=1e12, required=True):
@@ -237,7 +213,9 @@ def _lot(cells, row, errors, latest):
     return {"ticker": ticker, "quantity": quantity, "cost_per_share": cost, "acquired_on": day}
 
 
-def import_statement(household, account_id, kind: str, contents: str, filename: str | None) -> ImportResult:
+def import_statement(
+    household: HouseholdRef, account_id, kind: str, contents: str, filename: str | None
+) -> ImportResult:
     """Validate the whole file, then import it in one transaction (or report every bad row and import nothing)."""
     if isinstance(account_id, bool) or not isinstance(account_id, int):
         raise InvalidInput("Choose the account the statement belongs to.")

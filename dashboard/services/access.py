@@ -13,17 +13,9 @@ from dataclasses import dataclass
 import flask
 from sqlalchemy import select
 
+from dashboard.data.models import Household, User
+from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import cache, db, settings_of
-from dashboard.models import Household, User
-from engine.errors import InvalidInputError
-
-
-class AccessDenied(Exception):
-    """The current user may not see what was asked for; the message is safe to show."""
-
-
-# One notion of "this input is invalid" from the form to the engine; the message is safe to show.
-InvalidInput = InvalidInputError
 
 
 @dataclass(frozen=True)
@@ -36,6 +28,17 @@ class CurrentUser:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class HouseholdRef:
+    """A household the current user may see: what every layer above the services holds."""
+
+    id: int
+    name: str
+    risk_profile: str
+    analyst_id: int
+    data_version: int
 
 
 def current_user() -> CurrentUser:
@@ -79,24 +82,34 @@ def parse_household_id(raw) -> int:
     return value
 
 
-def authorize_household(raw) -> Household:
+def _ref(household: Household) -> HouseholdRef:
+    return HouseholdRef(
+        household.id, household.name, household.risk_profile, household.analyst_id, household.data_version
+    )
+
+
+def authorize_household(raw) -> HouseholdRef:
     """The household ``raw`` names, if the current user may see it; AccessDenied otherwise."""
     household_id = parse_household_id(raw)
     user = current_user()
     with db.session() as session:
         household = session.get(Household, household_id)
-    # The same answer whether it does not exist or belongs to someone else,
-    # so ids cannot be probed.
-    if household is None or not (user.is_admin or household.analyst_id == user.id):
-        raise AccessDenied(f"Household {household_id} is not one of your households.")
-    return household
+        # The same answer whether it does not exist or belongs to someone else, so ids cannot be probed.
+        if household is None or not (user.is_admin or household.analyst_id == user.id):
+            raise AccessDenied(f"Household {household_id} is not one of your households.")
+        return _ref(household)
 
 
-def visible_households() -> list[Household]:
+def household_or_none(raw) -> HouseholdRef | None:
+    """The chosen household if the current user may see it; None when nothing is chosen yet."""
+    return None if raw is None else authorize_household(raw)
+
+
+def visible_households() -> list[HouseholdRef]:
     """The households the current user may see, by name."""
     user = current_user()
     query = select(Household).order_by(Household.name, Household.id)
     if not user.is_admin:
         query = query.where(Household.analyst_id == user.id)
     with db.session() as session:
-        return list(session.scalars(query))
+        return [_ref(h) for h in session.scalars(query)]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 
 import flask
 from sqlalchemy import event
 
-from dashboard.metrics import metrics
+from dashboard.observability.metrics import MetricsStore
 
+# flask.g key: the output of a callback request that passed the request check.
+CALLBACK_OUTPUT = "meridian_callback_output"
 _DICT_ID = re.compile(r'\{[^{}]*"type":"([^"]+)"[^{}]*\}')
 
 
@@ -24,7 +25,7 @@ def callback_label(output: str) -> str:
     return "+".join(parts)
 
 
-def instrument_callbacks(server: flask.Flask, app) -> None:
+def instrument_callbacks(server: flask.Flask, app, store: MetricsStore) -> None:
     """Time ``_dash-update-component`` requests; all callbacks share that URL, so label by output."""
     update_path = app.config.routes_pathname_prefix + "_dash-update-component"
 
@@ -38,17 +39,12 @@ def instrument_callbacks(server: flask.Flask, app) -> None:
         started = flask.g.pop("meridian_callback_started", None)
         if started is not None:
             elapsed = (time.perf_counter() - started) * 1000
-            output = None
-            try:
-                body = json.loads(flask.request.get_data(cache=True) or b"{}")
-                output = body.get("output") if isinstance(body, dict) else None
-            except ValueError:
-                pass
-            # only outputs the app really has: a tampered request cannot invent metric names
-            known = isinstance(output, str) and output in app.callback_map
-            name = f"callback.{callback_label(output)}" if known else "callback.unknown"
+            # Set by the request check only for outputs the app really has (hardening), so a
+            # tampered request cannot invent metric names; it is read from the body parsed there.
+            output = flask.g.get(CALLBACK_OUTPUT)
+            name = f"callback.{callback_label(output)}" if output else "callback.unknown"
             failed = response.status_code >= 400 or bool(flask.g.pop("meridian_callback_failed", False))
-            metrics.record(name, elapsed, error=failed)
+            store.record(name, elapsed, error=failed)
         return response
 
 
@@ -58,8 +54,8 @@ def mark_callback_failed() -> None:
         flask.g.meridian_callback_failed = True
 
 
-def instrument_database(engine) -> None:
-    """Time every query on ``engine`` as ``db.query``."""
+def instrument_database(engine, store: MetricsStore) -> None:
+    """Time every query on ``engine`` as ``db.query`` in ``store``."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
@@ -69,7 +65,7 @@ def instrument_database(engine) -> None:
     def _after(conn, cursor, statement, parameters, context, executemany):
         stack = conn.info.get("meridian_query_started")
         if stack:
-            metrics.record("db.query", (time.perf_counter() - stack.pop()) * 1000)
+            store.record("db.query", (time.perf_counter() - stack.pop()) * 1000)
 
     @event.listens_for(engine, "handle_error")
     def _error(context):
@@ -77,8 +73,9 @@ def instrument_database(engine) -> None:
             context.connection.info.get("meridian_query_started") if context.connection is not None else None
         )
         if stack:
-            metrics.record("db.query", (time.perf_counter() - stack.pop()) * 1000, error=True)
+            store.record("db.query", (time.perf_counter() - stack.pop()) * 1000, error=True)
 
 
-def count_cache_event(operation: str, name: str) -> None:
-    metrics.count(f"cache.{operation}.{name}")
+def count_cache_events(counters, store: MetricsStore) -> None:
+    """Every cache counter increment also counts as ``cache.<operation>.<event>`` in ``store``."""
+    counters.sink = lambda operation, name: store.count(f"cache.{operation}.{name}")

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select, text
 
-from dashboard.db import bulk_insert
-from dashboard.market import BENCHMARK_TICKER, SECURITIES, load_securities_and_prices, read_bundled_prices
-from dashboard.models import TABLES, User
+from dashboard.data.db import bulk_insert
+from dashboard.data.market import load_securities_and_prices, read_bundled_prices
+from dashboard.data.models import TABLES, User
+from dashboard.data.securities import BENCHMARK_TICKER, SECURITIES
 
 DEFAULT_HOUSEHOLDS = 24
 DEFAULT_TRANSACTIONS_PER_ACCOUNT = 150

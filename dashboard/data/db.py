@@ -1,11 +1,13 @@
-"""Database engine and sessions: one unbound object, bound by ``create_app``."""
+"""Database engine and sessions: one unbound extension, bound per app by ``create_app``."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+import flask
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,30 +51,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 class Database:
-    """Holds the engine and session factory of the app that bound it."""
+    """The database extension: created unbound, bound per app by ``init_app``.
 
-    def __init__(self) -> None:
-        self._engine: Engine | None = None
-        self._sessions: sessionmaker[Session] | None = None
+    Each app keeps its own engine and session factory in ``server.extensions``;
+    ``session()`` uses the current app's (inside a request, a job or an
+    ``app.app_context()``), so two apps in one process never share a pool.
+    """
 
-    def init_app(self, settings) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-        self._engine = make_engine(settings.database_url)
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+    key = "meridian.db"
+
+    def init_app(self, server, settings) -> None:
+        engine = make_engine(settings.database_url)
+        server.extensions[self.key] = _Bound(engine, sessionmaker(engine, expire_on_commit=False))
+
+    def _bound(self) -> _Bound:
+        if not flask.has_app_context():
+            raise RuntimeError("the database is used outside an app context: use app.server.app_context()")
+        bound = flask.current_app.extensions.get(self.key)
+        if bound is None:
+            raise RuntimeError("the database is not bound to this app: call create_app()")
+        return bound
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            raise RuntimeError("the database is not bound: call create_app() first")
-        return self._engine
+        return self._bound().engine
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on error."""
-        if self._sessions is None:
-            raise RuntimeError("the database is not bound: call create_app() first")
-        session = self._sessions()
+        session = self._bound().sessions()
         try:
             yield session
             session.commit()
@@ -93,9 +100,14 @@ class Database:
             return False
 
     def dispose(self) -> None:
-        """Close pooled connections (after a fork, so workers never share sockets)."""
-        if self._engine is not None:
-            self._engine.dispose(close=False)
+        """Forget pooled connections inherited from a parent process (after a fork), without closing them."""
+        self._bound().engine.dispose(close=False)
+
+
+@dataclass(frozen=True)
+class _Bound:
+    engine: Engine
+    sessions: sessionmaker[Session]
 
 
 def bulk_insert(conn, table, columns, rows) -> None:

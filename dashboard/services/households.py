@@ -1,4 +1,5 @@
-"""Reading a household's data: accounts, positions valued at market, goals, budget cash flow."""
+"""A household's data: accounts, positions valued at market, goals, budget cash flow, its portfolio;
+and recording that it changed (which invalidates everything cached for it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from dashboard.models import (
+from dashboard.data.models import (
     Account,
     BudgetEntry,
     Goal,
@@ -20,6 +21,10 @@ from dashboard.models import (
     Price,
     Security,
 )
+from dashboard.data.securities import BROAD_MARKET
+from dashboard.errors import InvalidInput
+from dashboard.extensions import cache, db
+from dashboard.services.access import HouseholdRef
 
 
 @dataclass(frozen=True)
@@ -108,8 +113,13 @@ class HouseholdSnapshot:
         return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
-def snapshot(session: Session, household: Household) -> HouseholdSnapshot:
+def snapshot(household: HouseholdRef) -> HouseholdSnapshot:
     """Everything the Overview shows for one (already authorised) household."""
+    with db.session() as session:
+        return _snapshot(session, household)
+
+
+def _snapshot(session: Session, household: HouseholdRef) -> HouseholdSnapshot:
     holdings = session.execute(
         select(
             Holding.account_id,
@@ -130,7 +140,7 @@ def snapshot(session: Session, household: Household) -> HouseholdSnapshot:
             h.account_id,
             h.ticker,
             h.name,
-            h.sector or "Broad market (ETF)",
+            h.sector or BROAD_MARKET,
             h.quantity,
             prices[h.security_id],
         )
@@ -213,10 +223,15 @@ def latest_prices(session: Session, security_ids: list[int]) -> tuple[dt.date | 
     return as_of, {sid: float(close) for sid, close in rows if close is not None}
 
 
-def household_rows(session: Session, households: list[Household]) -> list[dict]:
+def household_rows(households: list[HouseholdRef]) -> list[dict]:
     """Name, risk profile, account count and net worth of each household, in three queries."""
     if not households:
         return []
+    with db.session() as session:
+        return _household_rows(session, households)
+
+
+def _household_rows(session: Session, households: list[HouseholdRef]) -> list[dict]:
     ids = [h.id for h in households]
     accounts = {
         hid: (count, cash)
@@ -255,8 +270,6 @@ def household_changed(household_id: int) -> None:
     depends on the household, so even an entry that survives (cache down during
     the invalidation) is never read again.
     """
-    from dashboard.extensions import cache, db
-
     with db.session() as session:
         session.execute(
             update(Household)
@@ -278,8 +291,13 @@ class Portfolio:
     as_of: dt.date | None
 
 
-def portfolio_of(session: Session, household: Household) -> Portfolio:
-    snap = snapshot(session, household)
+def portfolio(household: HouseholdRef) -> Portfolio:
+    """The household's invested assets by security across accounts, largest first."""
+    return portfolio_of(snapshot(household))
+
+
+def portfolio_of(snap: HouseholdSnapshot) -> Portfolio:
+    """The portfolio of a snapshot already read."""
     totals: dict[str, float] = defaultdict(float)
     for position in snap.positions:
         totals[position.ticker] += position.value
@@ -287,3 +305,18 @@ def portfolio_of(session: Session, household: Household) -> Portfolio:
     invested = sum(totals.values())
     weights = tuple(totals[t] / invested for t in tickers) if invested else ()
     return Portfolio(tickers, weights, tuple(totals[t] for t in tickers), invested, snap.cash, snap.as_of)
+
+
+def account_ids(household: HouseholdRef, account) -> list[int]:
+    """The household's account ids (``account`` None or "all"), or the one chosen; InvalidInput if not its own."""
+    with db.session() as session:
+        owned = list(
+            session.scalars(
+                select(Account.id).where(Account.household_id == household.id).order_by(Account.id)
+            )
+        )
+    if account in (None, "all"):
+        return owned
+    if isinstance(account, bool) or account not in owned:
+        raise InvalidInput("That account is not one of this household's accounts.")
+    return [account]

@@ -1,0 +1,199 @@
+"""What every analysis page's callbacks share: the page spec, its run and download callbacks, messages.
+
+An :class:`AnalysisPage` declares in one object what a page computes (from its
+form, through the services and the cached facade), how it renders the result,
+what its CSV holds and how a run is summarised in a thread. ``callbacks/__init__``
+wires every page explicitly: the download and "save to thread" callbacks for
+all, the generic run callback for pages whose result is one panel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from components import ids
+from components.forms import field_outputs, field_states, marks
+from components.ids import Frame
+from dashboard.errors import describe
+from dashboard.forms.fields import Form, FormErrors
+from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
+
+
+@dataclass(frozen=True)
+class AnalysisPage:
+    """One analysis page: its ids, form, and what it computes, shows, exports and saves.
+
+    - ``prepare(clean, household) -> scenario``: the typed request(s) the
+      clean form asks for, with the household's data read through the services;
+    - ``compute(scenario, refresh) -> result``: through the cached facade;
+    - ``render(result) -> children`` of ``frame.results`` (None: the page has
+      its own run callback because it draws more than one panel);
+    - ``table(result) -> (header, rows)``: the CSV download;
+    - ``summarise(result, clean) -> (seed or None, summary)``: a saved run.
+    """
+
+    frame: Frame
+    form: Form
+    path: str
+    name: str
+    noun: str
+    prepare: Callable[[dict, HouseholdRef], Any]
+    compute: Callable[[Any, bool], Any]
+    table: Callable[[Any], tuple[list[str], list[list]]]
+    summarise: Callable[[Any, dict], tuple[int | None, dict]]
+    render: Callable[[Any], Any] | None = None
+
+    @property
+    def key(self) -> str:
+        """The key runs are saved under in threads (the form's key)."""
+        return self.form.key
+
+    def result(self, clean: dict, household: HouseholdRef, refresh: bool = False):
+        return self.compute(self.prepare(clean, household), refresh)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A run as the form stood: the fields' marks, then the household and result, or why there is none."""
+
+    classes: list
+    messages: list
+    household: HouseholdRef | None = None
+    search: str | None = None
+    outcome: Any = None
+    error: Exception | None = None
+
+
+def attempt(
+    page: AnalysisPage, household_id, values: list, field_ids: list, then: Callable[[Any], Any]
+) -> Attempt:
+    """Validate the form, authorise the household, prepare the scenario and hand it to ``then``.
+
+    Raises nothing: a failure comes back as ``error`` (shown as an alert), bad
+    fields are marked whether they failed in the form or in ``prepare``.
+    """
+    reading = page.form.read(values, field_ids)
+    classes, messages = marks(field_ids, reading.errors, page.form.by_name)
+    try:
+        household = household_or_none(household_id)
+        if household is None:
+            return Attempt(classes, messages)
+        outcome = then(page.prepare(reading.check(), household))
+        return Attempt(classes, messages, household, page.form.to_query(reading.raw, household.id), outcome)
+    except FormErrors as error:
+        classes, messages = marks(field_ids, {**reading.errors, **error.errors}, page.form.by_name)
+        return Attempt(classes, messages, error=error)
+    except Exception as error:  # noqa: BLE001 - shown on the page; unexpected ones are logged with a reference
+        return Attempt(classes, messages, error=error)
+
+
+def run_inputs(frame: Frame, form: Form) -> list:
+    """A run callback's inputs: its run and recompute buttons, the household, then every field of the form."""
+    return [
+        Input(frame.run, "n_clicks"),
+        Input(frame.recompute, "n_clicks"),
+        Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+        *field_states(form.key),
+    ]
+
+
+def refreshing(frame: Frame) -> bool:
+    """True when the analyst pressed Recompute."""
+    return ctx.triggered_id == frame.recompute
+
+
+def register_run(page: AnalysisPage):
+    """The run callback of a page whose result is one panel: form -> result -> ``frame.results``."""
+
+    @dash.callback(
+        *field_outputs(page.form.key),
+        Output(page.frame.results, "children"),
+        Output(page.frame.alert, "children"),
+        Output(page.frame.url, "search"),
+        Output(ids.thread_save("scenario", page.key), "data"),
+        *run_inputs(page.frame, page.form),
+    )
+    def run(_run, _recompute, household_id, values, field_ids):
+        refresh = refreshing(page.frame)
+        done = attempt(
+            page, household_id, values, field_ids, lambda scenario: page.compute(scenario, refresh)
+        )
+        if done.error is not None:
+            return done.classes, done.messages, no_update, error_alert(done.error), no_update, None
+        if done.household is None:
+            return (
+                done.classes,
+                done.messages,
+                notice(f"Choose a household to see its {page.noun}."),
+                None,
+                no_update,
+                None,
+            )
+        return done.classes, done.messages, page.render(done.outcome), None, done.search, done.search
+
+    return run
+
+
+def register_download(page: AnalysisPage):
+    """The "Download CSV" callback of a page: its results' table as CSV, named by household (and seed)."""
+
+    @dash.callback(
+        Output(page.frame.download, "data"),
+        Input(page.frame.download_button, "n_clicks"),
+        State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+        *field_states(page.form.key),
+        prevent_initial_call=True,
+    )
+    def download(_clicks, household_id, values, field_ids):
+        household = authorize_household(household_id)
+        clean = page.form.read(values, field_ids).check()
+        header, rows = page.table(page.result(clean, household))
+        seed = f"-seed{clean['seed']}" if clean.get("seed") is not None else ""
+        return csv_download(header, rows, f"{page.frame.prefix}-{household.id}{seed}.csv")
+
+    return download
+
+
+# -- messages --------------------------------------------------------------------------------------
+
+
+def error_alert(error: Exception) -> dbc.Alert:
+    """The page's alert for a failure: the engine's or validation's own words, else a logged, generic line."""
+    message, color = describe(error)
+    return dbc.Alert(message, color=color, className="page-alert")
+
+
+def notice(text: str, notice_id: str | None = None) -> html.P:
+    if notice_id is None:
+        return html.P(text, className="text-muted page-notice")
+    return html.P(text, className="text-muted page-notice", id=notice_id)
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+
+
+def csv_download(header: list[str], rows: list[list], filename: str) -> dict:
+    """A ``dcc.Download`` payload with the rows as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return dcc.send_string(buffer.getvalue(), filename)
+
+
+def _cell(value):
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted as text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,124 @@
+"""Optimisation through the cache: statistics, optimal weights, the frontier, discrete allocation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dashboard.analytics.market import load_prices, market_caps, sectors
+from dashboard.analytics.requests import OptimisationRequest
+from dashboard.data.securities import BENCHMARK_TICKER
+from dashboard.errors import InvalidInput
+from dashboard.extensions import cache
+from dashboard.observability.metrics import track_performance
+from engine.frontier import efficient_frontier
+from engine.optimize import SectorLimits, View, discrete_allocation, estimate, optimize, portfolio_performance
+
+
+def statistics(request: OptimisationRequest, refresh: bool = False):
+    """Expected returns and covariance for the request's assets, models and dates (cached)."""
+
+    def compute():
+        # "Recompute" recomputes the analysis; market data keep their own (1 h) lifetime.
+        prices = load_prices(request.tickers, request.start, request.end)
+        benchmark = None
+        if request.returns_model == "capm":
+            benchmark = load_prices([BENCHMARK_TICKER], request.start, request.end)[BENCHMARK_TICKER]
+        return estimate(
+            prices,
+            request.returns_model,
+            request.risk_model,
+            benchmark=benchmark,
+            risk_free_rate=request.risk_free_rate,
+        )
+
+    key = {
+        "kind": "statistics",
+        "tickers": list(request.tickers),
+        "start": request.start,
+        "end": request.end,
+        "returns_model": request.returns_model,
+        "risk_model": request.risk_model,
+        "risk_free_rate": request.risk_free_rate if request.returns_model == "capm" else None,
+    }
+    return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
+
+
+def _sector_limits(request: OptimisationRequest):
+    if not (request.sector_lower or request.sector_upper):
+        return None
+    return SectorLimits(sectors(request.tickers), dict(request.sector_lower), dict(request.sector_upper))
+
+
+@track_performance("facade.optimise")
+def optimise(request: OptimisationRequest, refresh: bool = False):
+    """Optimal weights (``engine.optimize.OptimizationResult``) for the request."""
+
+    def compute():
+        prices = load_prices(request.tickers, request.start, request.end)
+        return optimize(
+            statistics(request, refresh),
+            request.objective,
+            risk_free_rate=request.risk_free_rate,
+            target_volatility=request.target_volatility,
+            target_return=request.target_return,
+            risk_aversion=request.risk_aversion,
+            bounds=(request.min_weight, request.max_weight),
+            sectors=_sector_limits(request),
+            returns=prices.pct_change().iloc[1:],
+            views=[View(a, v, c, s) for a, v, c, s in request.views],
+            market_caps=market_caps(request.tickers, prices)
+            if request.objective == "black_litterman"
+            else None,
+            bl_objective=request.bl_objective,
+        )
+
+    return cache.get_or_compute(
+        "optimisation", {"kind": "optimise", **request.key()}, compute, refresh=refresh
+    )
+
+
+@track_performance("facade.frontier")
+def frontier(request: OptimisationRequest, points: int = 50, refresh: bool = False):
+    """The efficient frontier (``engine.frontier.FrontierResult``) for the request's universe and constraints."""
+
+    def compute():
+        return efficient_frontier(
+            statistics(request, refresh),
+            points,
+            risk_free_rate=request.risk_free_rate,
+            bounds=(request.min_weight, request.max_weight),
+            sectors=_sector_limits(request),
+        )
+
+    key = {"kind": "frontier", "points": points, **request.key()}
+    return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
+
+
+def performance(request: OptimisationRequest, weights: dict[str, float]) -> tuple[float, float, float]:
+    """(expected return, volatility, Sharpe) of ``weights`` under the request's statistics."""
+
+    stats = statistics(request)
+    vector = np.array([float(weights.get(t, 0.0)) for t in stats.tickers])
+    if not np.isfinite(vector).all() or vector.sum() <= 0:
+        raise InvalidInput("The current weights are not valid for these assets.")
+    return portfolio_performance(vector / vector.sum(), stats.mu, stats.cov, request.risk_free_rate)
+
+
+def latest_closes(request: OptimisationRequest) -> dict[str, float]:
+    """The last close of each asset in the request's window."""
+    last = load_prices(request.tickers, request.start, request.end).ffill().iloc[-1]
+    return {t: float(v) for t, v in last.items()}
+
+
+def allocate(request: OptimisationRequest, weights: dict[str, float], cash: float):
+    """Whole shares for ``cash`` at the latest prices of the request's window (``engine.optimize.Allocation``)."""
+    latest = latest_closes(request)
+    key = {
+        "kind": "allocation",
+        "weights": {t: round(w, 12) for t, w in weights.items()},
+        "cash": cash,
+        "tickers": list(request.tickers),
+        "start": request.start,
+        "end": request.end,
+    }
+    return cache.get_or_compute("optimisation", key, lambda: discrete_allocation(weights, latest, cash))

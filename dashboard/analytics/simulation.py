@@ -1,0 +1,108 @@
+"""Monte Carlo through the cache: the return model of a request, simulations, goal probabilities and savings."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from dashboard.analytics.market import load_prices
+from dashboard.analytics.requests import GoalSpec, SimulationRequest
+from dashboard.extensions import cache
+from dashboard.observability.metrics import track_performance
+from engine.goals import Goal, goal_probability, solve_monthly_saving
+from engine.montecarlo import CashFlows, ReturnModel, monthly_history
+from engine.montecarlo import simulate as run
+from engine.optimize import estimate
+
+
+def return_model(request: SimulationRequest):
+    """The engine's ``ReturnModel`` for a simulation request (asset statistics from the database)."""
+
+    if request.model == "gbm":
+        return ReturnModel.gbm(request.mu, request.sigma)
+    prices = load_prices(request.tickers, request.start, request.end)
+    weights = np.array(request.weights)
+    if request.model == "parametric":
+        stats = estimate(prices)
+        return ReturnModel.parametric(
+            weights, stats.mu, stats.cov, request.distribution, request.rebalance_months
+        )
+    return ReturnModel.bootstrap(
+        weights, monthly_history(prices), request.block_months, request.rebalance_months
+    )
+
+
+@track_performance("facade.simulate")
+def simulate(request: SimulationRequest, refresh: bool = False, progress=None, household: int | None = None):
+    """Monte Carlo result (``engine.montecarlo.SimulationResult``) for the request."""
+
+    def compute():
+        flows = CashFlows(
+            request.initial,
+            request.monthly_contribution,
+            request.monthly_withdrawal,
+            request.withdrawal_rate,
+            request.withdrawal_start_month,
+            request.inflation,
+            request.fee,
+        )
+        return run(
+            return_model(request),
+            flows,
+            request.months,
+            request.paths,
+            request.seed,
+            request.target,
+            progress=progress,
+        )
+
+    return cache.get_or_compute("monte_carlo", request.key(), compute, refresh=refresh, household=household)
+
+
+def _engine_goal(goal: GoalSpec):
+    return Goal(goal.name, goal.target, goal.months, goal.current_savings, goal.monthly_contribution)
+
+
+@track_performance("facade.goals")
+def goal_probabilities(
+    model: SimulationRequest, goals: Sequence[GoalSpec], household: int | None = None, refresh: bool = False
+) -> list:
+    """Probability of success of each goal (``engine.goals.GoalResult``), on the model's paths."""
+
+    def compute():
+        engine_model = return_model(model)
+        return [
+            goal_probability(
+                engine_model, _engine_goal(g), model.paths, model.seed, model.inflation, model.fee
+            )
+            for g in goals
+        ]
+
+    key = {"kind": "goals", "model": model.key(), "goals": [dataclasses.asdict(g) for g in goals]}
+    return cache.get_or_compute("monte_carlo", key, compute, household=household, refresh=refresh)
+
+
+@track_performance("facade.goal_saving")
+def goal_saving(model: SimulationRequest, goal: GoalSpec, probability: float, household: int | None = None):
+    """The monthly saving reaching ``goal`` with ``probability`` (``engine.goals.SavingSolution``)."""
+
+    def compute():
+        return solve_monthly_saving(
+            return_model(model),
+            _engine_goal(goal),
+            probability,
+            model.paths,
+            model.seed,
+            model.inflation,
+            model.fee,
+        )
+
+    key = {
+        "kind": "goal_saving",
+        "model": model.key(),
+        "goal": dataclasses.asdict(goal),
+        "probability": probability,
+    }
+    return cache.get_or_compute("monte_carlo", key, compute, household=household)

@@ -1,0 +1,1 @@
+"""The data layer: database engine and sessions, models, migrations, market data and demo data."""

@@ -1,0 +1,101 @@
+"""``create_app(settings=None)``: builds the Dash app, binds the extensions, registers one concern at a time.
+
+Production builds one app per process (gunicorn worker, Celery worker). The
+callbacks are registered with ``dash.callback`` when ``callbacks`` is first
+imported, and Dash hands them to the first app that serves a request; tests
+that build an app each restore Dash's registry around every test instead
+(``tests/conftest.py``), as Dash's own suite does.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import dash
+import flask
+
+import callbacks  # noqa: F401 - registers every callback via dash.callback
+from components.shell import create_appshell
+from dashboard import hardening
+from dashboard.background import create_manager
+from dashboard.errors import on_callback_error
+from dashboard.extensions import bind_settings, cache, db, metrics
+from dashboard.observability.api import create_blueprint
+from dashboard.observability.instrumentation import (
+    count_cache_events,
+    instrument_callbacks,
+    instrument_database,
+)
+from dashboard.settings import PROJECT_ROOT, Settings, SettingsError
+
+log = logging.getLogger("meridian")
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    """Build the app; invalid settings end the process with one line naming the variable."""
+    if settings is None:
+        try:
+            settings = Settings.from_env()
+        except SettingsError as error:
+            print(f"meridian: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+    configure_logging(settings)
+
+    server = flask.Flask("meridian", instance_path=str(settings.instance_path))
+    server.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        TESTING=settings.testing,
+    )
+    register_extensions(server, settings)
+    manager = create_manager(server, settings)
+    server.extensions["meridian.background"] = manager
+    app = dash.Dash(
+        "meridian",
+        server=server,
+        use_pages=True,
+        pages_folder=str(PROJECT_ROOT / "pages"),
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        url_base_pathname=settings.url_prefix,
+        title="Meridian",
+        update_title=None,
+        suppress_callback_exceptions=False,
+        on_error=on_callback_error,
+        compress=False,
+        background_callback_manager=manager,
+    )
+    app.layout = create_appshell
+    register_instrumentation(server, app)
+    server.register_blueprint(create_blueprint(settings, app))
+    hardening.register(server, app, settings)
+    return app
+
+
+def shutdown(app: dash.Dash) -> None:
+    """Release what an app holds (its metrics flusher, its database pool): scripts and tests that build apps."""
+    server = app.server
+    server.extensions[metrics.key].close()
+    server.extensions[db.key].engine.dispose()
+
+
+def register_extensions(server: flask.Flask, settings: Settings) -> None:
+    bind_settings(server, settings)
+    db.init_app(server, settings)
+    cache.init_app(server, settings)
+    metrics.init_app(server, settings)
+
+
+def register_instrumentation(server: flask.Flask, app: dash.Dash) -> None:
+    """Every callback, query and cache event of this app counted in its metrics store."""
+    store = server.extensions[metrics.key]
+    instrument_callbacks(server, app, store)
+    instrument_database(server.extensions[db.key].engine, store)
+    count_cache_events(server.extensions[cache.key].counters, store)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Meridian's loggers at the configured level; a plain stderr handler if nobody configured one."""
+    logging.getLogger("meridian").setLevel(settings.log_level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)

@@ -1,0 +1,105 @@
+"""The Monte Carlo form: model, cash flows, horizon, paths and seed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dashboard.analytics.requests import SimulationRequest
+from dashboard.forms.fields import CHOICE, DATE, INTEGER, NUMBER, Field, Form
+from dashboard.forms.simulation import model_request
+
+if TYPE_CHECKING:
+    from dashboard.services.households import Portfolio
+
+FORM = Form(
+    "mc",
+    (
+        Field(
+            "model",
+            "Model",
+            CHOICE,
+            "parametric",
+            choices=(
+                ("parametric", "Parametric (household holdings)"),
+                ("bootstrap", "Historical bootstrap (holdings)"),
+                ("gbm", "Geometric Brownian motion"),
+            ),
+        ),
+        Field("mu", "Expected return, GBM", NUMBER, 7.0, -50, 50, percent=True),
+        Field("sigma", "Volatility, GBM", NUMBER, 15.0, 0, 150, percent=True),
+        Field(
+            "start",
+            "Statistics from",
+            DATE,
+            "2008-04-11",
+            required=False,
+            help="Holdings' history used by the parametric and bootstrap models.",
+        ),
+        Field(
+            "distribution",
+            "Distribution",
+            CHOICE,
+            "normal",
+            choices=(("normal", "Normal"), ("lognormal", "Lognormal")),
+        ),
+        Field(
+            "rebalance",
+            "Rebalancing",
+            CHOICE,
+            "1",
+            choices=(("1", "Monthly"), ("3", "Quarterly"), ("12", "Yearly"), ("0", "Never")),
+        ),
+        Field(
+            "initial",
+            "Initial wealth ($)",
+            NUMBER,
+            None,
+            0,
+            1e11,
+            required=False,
+            help="Empty: the household's invested assets today.",
+        ),
+        Field("years", "Horizon (years)", INTEGER, 30, 1, 100),
+        Field("contribution", "Monthly contribution ($)", NUMBER, 0.0, 0, 1e9),
+        Field("withdrawal", "Monthly withdrawal ($)", NUMBER, 0.0, 0, 1e9),
+        Field("withdrawal_start", "Withdrawals start after (years)", INTEGER, 0, 0, 100),
+        Field("withdrawal_rate", "Withdrawal rate of wealth", NUMBER, 0.0, 0, 100, percent=True),
+        Field("inflation", "Inflation", NUMBER, 2.5, -5, 50, percent=True),
+        Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
+        Field("paths", "Paths", INTEGER, 10_000, 100, 1_000_000),
+        Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
+        Field(
+            "target",
+            "Target, today's money ($)",
+            NUMBER,
+            None,
+            0,
+            1e13,
+            required=False,
+            help="Success: real ending wealth at least this; empty: never depleted.",
+        ),
+        Field("block", "Bootstrap block (months)", INTEGER, 12, 1, 120),
+    ),
+)
+
+
+def request(clean: dict, portfolio: Portfolio, household_name: str) -> SimulationRequest:
+    """The simulation the form asks for; empty initial wealth means the household's invested assets."""
+    initial = clean["initial"] if clean["initial"] is not None else round(portfolio.invested, 2)
+    return model_request(
+        clean,
+        portfolio,
+        household_name,
+        distribution=clean["distribution"],
+        rebalance_months=int(clean["rebalance"]),
+        block_months=clean["block"],
+        initial=initial,
+        monthly_contribution=clean["contribution"],
+        monthly_withdrawal=clean["withdrawal"],
+        withdrawal_start_month=clean["withdrawal_start"] * 12,
+        withdrawal_rate=clean["withdrawal_rate"],
+        inflation=clean["inflation"],
+        fee=clean["fee"],
+        months=clean["years"] * 12,
+        target=clean["target"],
+    )

@@ -1,0 +1,51 @@
+"""A household's goals: create, edit and delete (values already validated by ``forms.goals``);
+every change invalidates the household's cached analyses."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dashboard.data.models import Goal
+from dashboard.errors import AccessDenied
+from dashboard.extensions import db
+from dashboard.services.access import HouseholdRef
+from dashboard.services.households import GoalSummary, household_changed
+
+
+def save_goal(household: HouseholdRef, goal_id: int | None, values: dict) -> int:
+    """Create (``goal_id`` None) or update one of ``household``'s goals; returns its id."""
+    with db.session() as session:
+        if goal_id is None:
+            goal = Goal(household_id=household.id, **values)
+            session.add(goal)
+        else:
+            goal = _owned(session, household, goal_id)
+            for key, value in values.items():
+                setattr(goal, key, value)
+        session.flush()
+        saved = goal.id
+    household_changed(household.id)
+    return saved
+
+
+def delete_goal(household: HouseholdRef, goal_id) -> None:
+    with db.session() as session:
+        session.delete(_owned(session, household, goal_id))
+    household_changed(household.id)
+
+
+def get_goal(household: HouseholdRef, goal_id) -> GoalSummary:
+    with db.session() as session:
+        g = _owned(session, household, goal_id)
+        return GoalSummary(
+            g.id, g.name, g.priority, g.target_amount, g.target_date, g.current_amount, g.monthly_contribution
+        )
+
+
+def _owned(session, household: HouseholdRef, goal_id) -> Goal:
+    if isinstance(goal_id, bool) or not isinstance(goal_id, int):
+        raise AccessDenied("That goal does not exist.")
+    goal = session.scalar(select(Goal).where(Goal.id == goal_id, Goal.household_id == household.id))
+    if goal is None:
+        raise AccessDenied("That goal is not one of this household's goals.")
+    return goal

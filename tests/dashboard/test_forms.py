@@ -1,0 +1,97 @@
+"""The one validation boundary: forms turn raw values (browser, URL, tampered requests) into typed requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.analytics.requests import OptimisationRequest, SimulationRequest
+from dashboard.errors import InvalidInput
+from dashboard.forms import monte_carlo, optimisation, retirement
+from dashboard.forms.fields import FormErrors
+from dashboard.services.households import Portfolio
+
+HELD = Portfolio(("AAPL", "XOM", "JPM"), (0.5, 0.3, 0.2), (500.0, 300.0, 200.0), 1000.0, 50.0, None)
+NOTHING = Portfolio((), (), (), 0.0, 50.0, None)
+
+
+def scenario(**raw):
+    return optimisation.scenario(optimisation.FORM.clean(raw), HELD, "The Smiths")
+
+
+@pytest.mark.parametrize(
+    "raw,field,message",
+    [
+        ({"universe": "custom", "tickers": []}, "tickers", "at least two"),
+        ({"universe": "custom", "tickers": ["AAPL", "<script>"]}, "tickers", "valid chosen assets"),
+        ({"universe": "custom", "tickers": ["AAPL"] * 50}, "tickers", "up to 40"),
+        ({"objective": "moon"}, "objective", "objective"),
+        ({"risk_free_rate": "abc"}, "risk_free_rate", "must be a number"),
+        ({"risk_free_rate": float("nan")}, "risk_free_rate", "must be a number"),
+        ({"start": "2018-01-01", "end": "2017-01-01"}, "end", "after History from"),
+        ({"start": "yesterday"}, "start", "date"),
+        ({"sector_limits": "Crypto<=20"}, "sector_limits", "Unknown sector"),
+        ({"views": "GE 10 50"}, "views", "not among the chosen assets"),
+        ({"views": "AAPL 900 50"}, "views", "between -100 % and 200 %"),
+        ({"min_weight": 50, "max_weight": 10}, "max_weight", "at least the min weight"),
+    ],
+)
+def test_form001_bad_optimisation_forms_name_the_field(raw, field, message):
+    with pytest.raises(FormErrors) as caught:
+        scenario(**raw)
+    assert message in caught.value.errors[field]
+    assert isinstance(caught.value, InvalidInput)  # shown as the analyst's message, never a server fault
+
+
+def test_form002_a_good_optimisation_form_is_the_typed_request():
+    made = scenario(objective="min_volatility", views="AAPL 12 60; AAPL>XOM 3", sector_limits="Energy<=20")
+    request = made.request
+    assert isinstance(request, OptimisationRequest) and request.tickers == HELD.tickers
+    assert request.views == (("AAPL", 0.12, 0.6, None), ("AAPL", 0.03, 0.5, "XOM"))
+    assert request.sector_upper == (("Energy", 0.2),)  # only sectors in the universe
+    assert request.risk_free_rate == pytest.approx(0.02) and made.points == 40
+    assert made.current == dict(zip(HELD.tickers, HELD.weights, strict=True))
+    from dashboard.cache import make_key
+
+    assert make_key("optimisation", request.key())  # primitives only: a valid cache key
+
+
+@pytest.mark.parametrize(
+    "raw,field,message",
+    [
+        ({"model": "quantum"}, "model", "Choose a model"),
+        ({"paths": 10**8}, "paths", "between 100 and"),
+        ({"paths": True}, "paths", "must be a number"),
+        ({"years": 0}, "years", "between 1 and 100"),
+        ({"seed": -3}, "seed", "between 0 and"),
+    ],
+)
+def test_form003_bad_simulation_forms_name_the_field(raw, field, message):
+    with pytest.raises(FormErrors) as caught:
+        monte_carlo.FORM.clean(raw)
+    assert message in caught.value.errors[field]
+
+
+def test_form004_one_way_to_a_simulation_request():
+    request = monte_carlo.request(monte_carlo.FORM.clean({"years": 10, "seed": 5}), HELD, "The Smiths")
+    assert isinstance(request, SimulationRequest)
+    assert request.tickers == HELD.tickers and sum(request.weights) == 1.0 and request.start == "2008-04-11"
+    assert request.initial == 1000.0 and request.months == 120 and request.inflation == pytest.approx(0.025)
+    gbm = monte_carlo.request(monte_carlo.FORM.clean({"model": "gbm"}), NOTHING, "The Smiths")
+    assert gbm.tickers == () and gbm.mu == pytest.approx(0.07)
+    with pytest.raises(FormErrors, match="holds no securities"):
+        monte_carlo.request(monte_carlo.FORM.clean({}), NOTHING, "The Smiths")
+    plan = retirement.request(retirement.FORM.clean({}), HELD, "The Smiths")
+    assert plan.model.tickers == HELD.tickers and plan.plan["savings"] == 1050.0
+    with pytest.raises(FormErrors) as caught:
+        retirement.request(retirement.FORM.clean({"current_age": 70, "retirement_age": 65}), HELD, "x")
+    assert "retirement_age" in caught.value.errors
+
+
+def test_form005_links_round_trip_the_form():
+    form = monte_carlo.FORM
+    search = form.to_query({"seed": 9, "inflation": 3.5, "initial": None}, 12)
+    assert search == "?household=12&inflation=3.5&seed=9"  # in the form's field order
+    from dashboard.forms.fields import parse_search
+
+    clean = form.clean(parse_search(search))
+    assert clean["seed"] == 9 and clean["inflation"] == pytest.approx(0.035) and clean["initial"] is None

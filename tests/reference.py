@@ -1,0 +1,89 @@
+"""Expected values computed independently of the code under test.
+
+The "numbers on the page equal the engine" tests must not reach their
+expectation through the callback's own helpers, forms, services or cache keys
+(a bug there would cancel out). Here a household's holdings are read with a
+query of the test's own, valued at the bundled CSV's closes, and handed to the
+engine directly with the page's default settings written out by hand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import text
+
+from dashboard.settings import PROJECT_ROOT
+
+MARKET = PROJECT_ROOT / "data" / "market"
+
+
+def bundled_prices(tickers, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """Closes from the bundled CSV files (dates x tickers), as the demo data loaded them."""
+    stocks = pd.read_csv(MARKET / "stock_prices.csv", parse_dates=["date"], index_col="date")
+    spy = pd.read_csv(MARKET / "spy_prices.csv", parse_dates=["date"], index_col="date")
+    frame = stocks.join(spy, how="outer").sort_index()[list(tickers)]
+    if start:
+        frame = frame.loc[start:]
+    if end:
+        frame = frame.loc[:end]
+    frame = frame.dropna(how="all")
+    return frame.loc[: min(frame[t].last_valid_index() for t in tickers)]
+
+
+@dataclass(frozen=True)
+class Holdings:
+    tickers: list[str]  # largest position first
+    weights: list[float]  # by market value on the valuation date
+    invested: float
+    cash: float
+
+
+def holdings(connection, household_id: int) -> Holdings:
+    """The household's positions summed over its accounts, valued at the last bundled close."""
+    rows = connection.execute(
+        text(
+            "SELECT s.ticker, SUM(h.quantity) FROM holdings h "
+            "JOIN accounts a ON a.id = h.account_id JOIN securities s ON s.id = h.security_id "
+            "WHERE a.household_id = :h AND h.quantity > 0 GROUP BY s.ticker"
+        ),
+        {"h": household_id},
+    ).all()
+    cash = connection.execute(
+        text("SELECT COALESCE(SUM(cash_balance), 0) FROM accounts WHERE household_id = :h"),
+        {"h": household_id},
+    ).scalar()
+    tickers = [t for t, _ in rows]
+    last = bundled_prices(tickers).ffill().iloc[-1]
+    values: dict[str, float] = defaultdict(float)
+    for ticker, quantity in rows:
+        values[ticker] += float(quantity) * float(last[ticker])
+    ordered = sorted(values, key=lambda t: -values[t])
+    invested = sum(values.values())
+    return Holdings(ordered, [values[t] / invested for t in ordered], invested, float(cash))
+
+
+def percent(value: float, decimals: int = 1) -> str:
+    """A fraction as the pages print it."""
+    return f"{value * 100:.{decimals}f}%"
+
+
+def parametric_model(held: Holdings, start: str = "2008-04-11"):
+    """The household-holdings model every simulation page defaults to: normal, monthly rebalancing."""
+    import numpy as np
+
+    from engine.montecarlo import ReturnModel
+    from engine.optimize import estimate
+
+    stats = estimate(bundled_prices(held.tickers, start))
+    return ReturnModel.parametric(np.array(held.weights), stats.mu, stats.cov, "normal", 1)
+
+
+def monte_carlo(held: Holdings, paths: int, seed: int, years: int = 30, target: float | None = None):
+    """The Monte Carlo page's default scenario: the holdings, 2.5 % inflation, 0.5 % fee, no flows."""
+    from engine.montecarlo import CashFlows, simulate
+
+    flows = CashFlows(round(held.invested, 2), 0.0, 0.0, 0.0, 0, 0.025, 0.005)
+    return simulate(parametric_model(held), flows, years * 12, paths, seed, target)

@@ -1,0 +1,215 @@
+"""The layering rules of docs/architecture.md, checked on the source (imports found anywhere in a module).
+
+- data flows one way: pages -> callbacks -> services / analytics facade -> engine; figures from components;
+- no import cycle among first-party modules, imports inside functions included;
+- callbacks, components and pages never touch the database (sqlalchemy, models, sessions);
+- components are pure builders: no pandas, no services, no analytics, no parsing of user input;
+- no product module reaches into Dash's private callback registries.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from dashboard.settings import PROJECT_ROOT
+
+PACKAGES = ("dashboard", "callbacks", "components", "pages", "engine")
+
+
+def _modules() -> dict[str, Path]:
+    found = {"app": PROJECT_ROOT / "app.py"}
+    for package in PACKAGES:
+        for path in (PROJECT_ROOT / package).rglob("*.py"):
+            parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    """Line numbers inside ``if TYPE_CHECKING:`` blocks (annotations only, never run)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def imports_of(name: str) -> set[str]:
+    """Every module ``name`` imports at run time, at module level or inside a function."""
+    package = name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
+    return imports_in(MODULES[name].read_text(), package)
+
+
+def imports_in(source: str, package: str) -> set[str]:
+    tree = ast.parse(source)
+    skip = _type_checking_lines(tree)
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
+            out.add(base)
+            out.update(f"{base}.{alias.name}" for alias in node.names)
+    return out
+
+
+def first_party_graph() -> dict[str, set[str]]:
+    return {name: {m for m in imports_of(name) if m in MODULES and m != name} for name in MODULES}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = [0]
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_arch001_no_import_cycle_among_first_party_modules():
+    assert _cycles(first_party_graph()) == []
+
+
+def test_arch002_the_checker_sees_function_level_imports_and_cycles():
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from dashboard.services import households\n"
+        "def f():\n    from callbacks import threads\n    import engine.optimize\n"
+        "from . import sibling\n"
+    )
+    found = imports_in(source, "dashboard.analytics")
+    assert {"callbacks.threads", "engine.optimize", "dashboard.analytics.sibling"} <= found
+    assert "dashboard.services.households" not in found  # annotations only
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+FORBIDDEN = {
+    # layer: (prefixes it must not import, why)
+    "callbacks": (
+        ("sqlalchemy", "dashboard.data.models", "dashboard.data.db", "dashboard.extensions"),
+        "database",
+    ),
+    "pages": (
+        ("sqlalchemy", "dashboard.data", "dashboard.extensions", "dashboard.services", "dashboard.analytics"),
+        "database or computation",
+    ),
+    "components": (
+        (
+            "sqlalchemy",
+            "pandas",
+            "numpy",
+            "dashboard.data",
+            "dashboard.extensions",
+            "dashboard.services",
+            "dashboard.analytics",
+            "dashboard.errors",
+            "engine",
+            "callbacks",
+        ),
+        "data, computation or parsing",
+    ),
+    "engine": (("dash", "flask", "plotly", "dashboard", "callbacks", "components", "pages"), "the app"),
+    "dashboard.services": (("callbacks", "components", "pages", "dashboard.analytics"), "the layers above"),
+    "dashboard.analytics": (
+        ("callbacks", "components", "pages", "sqlalchemy", "dashboard.data.models"),
+        "SQL",
+    ),
+    "dashboard.forms": (
+        ("callbacks", "sqlalchemy", "dashboard.services", "dashboard.extensions"),
+        "the database",
+    ),
+}
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_arch003_each_layer_imports_only_what_it_may(layer):
+    prefixes, what = FORBIDDEN[layer]
+    offences = [
+        f"{name} imports {imported}"
+        for name in MODULES
+        if name == layer or name.startswith(layer + ".")
+        for imported in sorted(imports_of(name))
+        if any(imported == p or imported.startswith(p + ".") for p in prefixes)
+        and not (layer == "dashboard.forms" and imported == "dashboard.data.models")  # GOAL_PRIORITIES only
+    ]
+    assert offences == [], f"{layer} must not reach {what}"
+
+
+def test_arch004_sessions_are_opened_only_by_services_and_the_data_layer():
+    opened = [
+        name
+        for name, path in MODULES.items()
+        if "db.session(" in path.read_text() or "db.engine" in path.read_text()
+    ]
+    allowed = ("dashboard.services.", "dashboard.data.", "dashboard.observability.api", "dashboard.factory")
+    assert [n for n in opened if not n.startswith(allowed)] == []
+
+
+def test_arch005_no_product_module_touches_dashs_private_registries():
+    for name, path in MODULES.items():
+        source = path.read_text()
+        assert "GLOBAL_CALLBACK" not in source and "dash._callback" not in source, name
+        assert "from dash import _callback" not in source and "_pages.PAGE_REGISTRY" not in source, name
+
+
+def test_arch006_component_ids_are_written_once():
+    """A literal id ("<page>-<thing>") appears in product code only in components/ids.py."""
+    import re
+
+    known = set(
+        re.findall(
+            r'"((?:shell|overview|opt|mc|goals|risk|div|ret|tax|threads)-[a-z0-9-]+)"',
+            (PROJECT_ROOT / "components" / "ids.py").read_text(),
+        )
+    )
+    offences = []
+    for name, path in MODULES.items():
+        if name == "components.ids" or name.startswith("engine"):
+            continue
+        for literal in re.findall(r'"([a-z]+-[a-z0-9-]+)"', path.read_text()):
+            if literal in known:
+                offences.append(f"{name}: {literal}")
+    assert offences == []
