@@ -4,18 +4,20 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 LOAD_VENV := .venv-load
+PLOTLY_BUNDLE := vendor/plotly/plotly-meridian.min.js
 BIND ?= 127.0.0.1:8050
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-fast bench lint format migrate seed seed-large clean help
+.PHONY: setup run test test-fast bench bench-browser lint format migrate seed seed-large clean help
 
 help:
 	@echo "make run    - set up (idempotent), then serve on http://$(BIND)"
 	@echo "make test   - set up, then run the whole test suite"
 	@echo "make bench  - set up, then run the benchmarks and print their figures"
+	@echo "make bench-browser - every page in headless Chromium and Lighthouse (bytes, LCP, CLS, TBT, score)"
 	@echo "make lint   - ruff lint and format check"
 
-setup: $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css
+setup: $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css $(PLOTLY_BUNDLE)
 	@$(PY) -m dashboard setup
 
 $(VENV)/.stamp-deps: requirements.txt constraints.txt
@@ -31,6 +33,11 @@ $(LOAD_VENV)/.stamp-deps: requirements-load.txt constraints-load.txt
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# The partial plotly.js (the trace types we draw), built from the pinned plotly.js source and
+# precompressed; served where dcc.Graph fetches plotly.js (dashboard/delivery.py).
+$(PLOTLY_BUNDLE): node_modules/.stamp frontend/plotly-meridian.js frontend/build.mjs
+	node frontend/build.mjs
 
 # The Bootstrap theme is served from our own assets: nothing is fetched from a CDN.
 assets/00-bootstrap.min.css: node_modules/.stamp
@@ -48,6 +55,9 @@ test-fast: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+bench-browser: setup
+	$(PY) -m benchmarks browser
 
 lint: $(VENV)/.stamp-deps
 	$(VENV)/bin/ruff check .
@@ -67,4 +77,4 @@ seed-large: $(VENV)/.stamp-deps
 	$(PY) -m dashboard seed --large --reset
 
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) node_modules assets/00-bootstrap.min.css .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOAD_VENV) node_modules vendor assets/00-bootstrap.min.css .pytest_cache .ruff_cache

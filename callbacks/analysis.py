@@ -105,6 +105,15 @@ def run_inputs(frame: Frame, form: Form) -> list:
     ]
 
 
+def first_load(done: Attempt) -> bool:
+    """No household yet because the page has just loaded (the shell has not chosen one): show nothing new.
+
+    The shell's household callback then sets it, which runs the page again; an
+    analyst with no household at all gets the notice then.
+    """
+    return done.household is None and done.error is None and ctx.triggered_id is None
+
+
 def refreshing(frame: Frame) -> bool:
     """True when the analyst pressed Recompute."""
     return ctx.triggered_id == frame.recompute

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.analysis import AnalysisPage, attempt, error_alert, notice, refreshing, run_inputs
+from callbacks.analysis import AnalysisPage, attempt, error_alert, first_load, notice, refreshing, run_inputs
 from components import ids
 from components.formatting import money, percent
 from components.forms import field_outputs, field_states, marks
@@ -121,6 +121,8 @@ def render_goals(_run, _recompute, household_id, values, field_ids, _version):
     done = attempt(PAGE, household_id, values, field_ids, lambda scenario: compute(scenario, refresh))
     if done.error is not None:
         return done.classes, done.messages, no_update, error_alert(done.error), no_update, no_update, None
+    if first_load(done):
+        return done.classes, done.messages, *[no_update] * 5
     if done.household is None:
         return (
             done.classes,

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.analysis import AnalysisPage, attempt, error_alert, notice, refreshing, run_inputs
+from callbacks.analysis import AnalysisPage, attempt, error_alert, first_load, notice, refreshing, run_inputs
 from components import ids
 from components.forms import field_outputs
 from components.ids import MC
@@ -92,6 +92,8 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
     done = attempt(PAGE, household_id, values, field_ids, run_or_defer)
     if done.error is not None:
         return done.classes, done.messages, no_update, error_alert(done.error), no_update, no_update, None
+    if first_load(done):
+        return done.classes, done.messages, *[no_update] * 5
     if done.household is None:
         return (
             done.classes,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import dash
 from dash import Input, Output, State, no_update
 
-from callbacks.analysis import AnalysisPage, attempt, error_alert, notice, refreshing, run_inputs
+from callbacks.analysis import AnalysisPage, attempt, error_alert, first_load, notice, refreshing, run_inputs
 from components import ids
 from components.forms import field_outputs, field_states
 from components.ids import OPT
@@ -127,6 +127,8 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
     unchanged = [no_update] * 6
     if done.error is not None:
         return done.classes, done.messages, *unchanged, error_alert(done.error), no_update, None
+    if first_load(done):
+        return done.classes, done.messages, *[no_update] * 9
     if done.household is None:
         return (
             done.classes,

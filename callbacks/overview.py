@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State
+from dash import ClientsideFunction, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks.analysis import error_alert, notice
@@ -37,6 +37,8 @@ ALL_ACCOUNTS = [{"label": "All accounts", "value": "all"}]
     Input(ids.OVERVIEW_VERSION, "data"),
 )
 def render_overview(household_id, _version):
+    if household_id is None and ctx.triggered_id is None:
+        raise PreventUpdate  # the page has just loaded: the shell chooses the household, then this runs
     rows = household_rows(visible_households())
     household = household_or_none(household_id)
     if household is None:
@@ -64,15 +66,27 @@ def goal_status(household_id, _version):
     return goals_table(evaluation.goals, probabilities)
 
 
+# The grid's library is not in the index (dashboard/delivery.py): once the household panel is on
+# screen, load it (when the browser is idle), then draw the grid.
+dash.clientside_callback(
+    ClientsideFunction("meridian", "loadLibrary"),
+    Output(ids.OVERVIEW_GRID_READY, "data"),
+    Input(ids.OVERVIEW_CONTENT, "children"),
+    State(ids.OVERVIEW_GRID_LIBRARY, "data"),
+    prevent_initial_call=True,
+)
+
+
 @dash.callback(
     Output(ids.OVERVIEW_TRANSACTIONS_AREA, "children"),
     Input(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "value"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
     Input(ids.OVERVIEW_VERSION, "data"),
+    Input(ids.OVERVIEW_GRID_READY, "data"),
 )
-def choose_account(account, household_id, version):
+def choose_account(account, household_id, version, ready):
     household = household_or_none(household_id)
-    if household is None:
+    if household is None or ready is not True:
         raise PreventUpdate
     account_ids(household, account)  # refuses accounts of other households
     return transactions_grid(f"{household.id}-{account}-{version}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode
 
 import dash
-from dash import ALL, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from components import ids
 from dashboard.errors import show_alert
@@ -31,6 +31,7 @@ def with_household(search: str | None, household_id: int) -> str:
     Output(ids.SHELL_URL, "search"),
     Output(ids.nav_link(ALL), "href"),
     Output(ids.SHELL_USER, "children"),
+    Output(ids.SHELL_USER, "title"),
     Input(ids.SHELL_URL, "search"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
     State(ids.SHELL_HOUSEHOLD_STORE, "data"),
@@ -63,7 +64,8 @@ def sync_household(search, selected, stored, link_ids):
     pages = {p["module"]: p["relative_path"] for p in dash.page_registry.values()}
     suffix = f"?household={chosen}" if chosen is not None else ""
     hrefs = [pages.get(link["index"], "/") + suffix for link in link_ids]
-    return options, chosen, chosen, new_search, hrefs, f"{user.name} · {user.role}"
+    signed_in = f"{user.name} · {user.role}"
+    return options, chosen, chosen, new_search, hrefs, signed_in, signed_in
 
 
 def _allowed_or_none(raw: str, allowed: set[int]) -> int | None:
@@ -72,3 +74,12 @@ def _allowed_or_none(raw: str, allowed: set[int]) -> int | None:
     except ValueError:
         return None
     return value if value in allowed else None
+
+
+# The navbar's toggler opens and closes it on narrow screens (below Bootstrap's xl breakpoint).
+dash.clientside_callback(
+    ClientsideFunction("meridian", "toggle"),
+    Output(ids.SHELL_NAV, "is_open"),
+    Input(ids.SHELL_NAV_TOGGLER, "n_clicks"),
+    State(ids.SHELL_NAV, "is_open"),
+)

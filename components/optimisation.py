@@ -212,10 +212,10 @@ def allocation_table(allocation, prices: dict[str, float]) -> html.Div:
 
 def output_area() -> html.Div:
     """The results' fixed frame (the frontier graph and the clicked-point panel exist from the start,
-    so their callback is wired to components that are always in the layout)."""
+    so their callback is wired to components that are always in the layout). Everything that arrives
+    with a run lands below or beside the graph in reserved space: nothing already painted moves."""
     return html.Div(
         [
-            html.Div(id=OPT.NOTES),
             dbc.Row(
                 [
                     dbc.Col(
@@ -229,7 +229,7 @@ def output_area() -> html.Div:
                     ),
                     dbc.Col(
                         [
-                            html.Div(id=OPT.SIDE),
+                            html.Div(id=OPT.SIDE, style={"minHeight": "10rem"}),
                             html.H3("Clicked frontier point", className="h6 mt-3"),
                             html.Div(point_prompt(), id=OPT.POINT),
                         ],
@@ -238,9 +238,11 @@ def output_area() -> html.Div:
                 ],
                 className="g-2",
             ),
+            html.Div(id=OPT.NOTES, className="mt-2"),
             html.Div(id=OPT.TABLES),
         ],
         id=OPT.OUTPUT,
+        className="loading-fade",
     )
 
 

@@ -8,6 +8,7 @@ passed as component children, which React escapes, never as raw HTML.
 from __future__ import annotations
 
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -232,10 +233,22 @@ TRANSACTION_COLUMNS = [
 ]
 
 
+GRID_HEIGHT = "560px"
+# The package whose script the index leaves out; the Overview loads it before drawing its grid.
+GRID_LIBRARY = "dash_ag_grid"
+
+
+def transactions_placeholder() -> html.Div:
+    """The grid's space, reserved while its library loads (nothing below moves when it arrives)."""
+    return html.Div(
+        html.Div("Loading transactions…", className="text-muted small p-3"),
+        className="grid-placeholder border rounded",
+        style={"height": GRID_HEIGHT},
+    )
+
+
 def transactions_grid(key: str):
     """A server-side (infinite row model) grid: the server pages, sorts and filters."""
-    import dash_ag_grid as dag
-
     grid = dag.AgGrid(
         id=ids.OVERVIEW_TRANSACTIONS,
         rowModelType="infinite",
@@ -254,7 +267,7 @@ def transactions_grid(key: str):
             "infiniteInitialRowCount": 50,
             "animateRows": False,
         },
-        style={"height": "560px"},
+        style={"height": GRID_HEIGHT},
     )
     # a new key per household and account: React mounts a fresh grid, which asks for its first block
     return html.Div(grid, key=key)
@@ -264,6 +277,25 @@ def account_options(snapshot) -> list[dict]:
     return [{"label": "All accounts", "value": "all"}] + [
         {"label": a.name, "value": a.id} for a in snapshot.accounts
     ]
+
+
+def _block(height: str, className: str = "") -> html.Div:
+    return html.Div(className=f"skeleton {className}".strip(), style={"height": height})
+
+
+def household_skeleton() -> html.Div:
+    """The household panel's shape while it loads: the same heights, so nothing below moves when it arrives."""
+    return html.Div(
+        [
+            _block("2.1rem", "mb-2 w-25"),
+            _block("1.5rem", "mb-3 w-50"),
+            dbc.Row([dbc.Col(_block("92px"), md=3) for _ in range(4)], className="g-3 mb-3"),
+            dbc.Row([dbc.Col(_block("320px"), lg=6) for _ in range(2)], className="g-3"),
+            _block("1.9rem", "mt-3 mb-2 w-25"),
+            _block("300px"),
+        ],
+        **{"aria-busy": "true", "aria-label": "Loading the household"},
+    )
 
 
 def household_panel(snapshot, threads=()) -> html.Div:

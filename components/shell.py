@@ -48,7 +48,7 @@ def create_navbar() -> dbc.Navbar:
                     [
                         dbc.Nav(links, navbar=True, className="me-auto"),
                         picker,
-                        html.Span(id=ids.SHELL_USER, className="navbar-text ms-3 small"),
+                        html.Span(id=ids.SHELL_USER, className="navbar-text ms-3 small shell-user"),
                     ],
                     id=ids.SHELL_NAV,
                     navbar=True,
@@ -59,6 +59,7 @@ def create_navbar() -> dbc.Navbar:
         ),
         color="primary",
         dark=True,
+        expand="xl",
         className="mb-3 shell-navbar",
     )
 

@@ -19,6 +19,7 @@ import callbacks  # noqa: F401 - registers every callback via dash.callback
 from components.shell import create_appshell
 from dashboard import hardening
 from dashboard.background import create_manager
+from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
 from dashboard.errors import on_callback_error
 from dashboard.extensions import bind_settings, cache, db, metrics
 from dashboard.observability.api import create_blueprint
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_extensions(server, settings)
     manager = create_manager(server, settings)
     server.extensions["meridian.background"] = manager
-    app = dash.Dash(
+    app = MeridianDash(
         "meridian",
         server=server,
         use_pages=True,
@@ -60,12 +61,15 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         url_base_pathname=settings.url_prefix,
         title="Meridian",
         update_title=None,
-        suppress_callback_exceptions=False,
+        # No whole-app validation layout in every index: tests/test_layout.py checks the callbacks instead.
+        suppress_callback_exceptions=True,
         on_error=on_callback_error,
         compress=False,
         background_callback_manager=manager,
     )
     app.layout = create_appshell
+    register_compression(server, app.config.routes_pathname_prefix)
+    register_plotly_bundle(server, app.config.routes_pathname_prefix)
     register_instrumentation(server, app)
     server.register_blueprint(create_blueprint(settings, app))
     hardening.register(server, app, settings)

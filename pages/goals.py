@@ -68,14 +68,6 @@ def layout(**query):
                                     ]
                                 )
                             ),
-                            save_panel(SIM_FORM.key),
-                        ],
-                        lg=4,
-                    ),
-                    dbc.Col(
-                        [
-                            html.Div(id=GOALS.frame.alert),
-                            dcc.Loading(html.Div(id=GOALS.CONTENT), type="default", delay_show=200),
                             dbc.Card(
                                 dbc.CardBody(
                                     [
@@ -103,6 +95,19 @@ def layout(**query):
                                     ]
                                 ),
                                 className="mt-3",
+                            ),
+                            save_panel(SIM_FORM.key),
+                        ],
+                        lg=4,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Div(id=GOALS.frame.alert),
+                            # reserved for the goals table and chart until they arrive
+                            html.Div(
+                                html.Div(className="skeleton", style={"height": "480px"}),
+                                id=GOALS.CONTENT,
+                                className="loading-fade",
                             ),
                         ],
                         lg=8,

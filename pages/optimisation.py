@@ -4,7 +4,7 @@ Everything in the form is in the URL, so a copied link re-runs the same optimisa
 """
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from components.forms import form_fields
 from components.ids import OPT
@@ -25,5 +25,5 @@ def layout(**query):
         "Portfolio optimisation",
         form_fields(FORM, FORM.from_query(query), wide=WIDE),
         "Optimise",
-        [dcc.Loading([html.Div(id=OPT.frame.results), output_area()], type="default", delay_show=200)],
+        [html.Div(id=OPT.frame.results), output_area()],
     )

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.overview import import_section, transactions_grid
+from components.overview import GRID_LIBRARY, household_skeleton, import_section, transactions_placeholder
 from dashboard.forms.statement import MAX_BYTES
 
 dash.register_page(__name__, path="/", title="Overview · Meridian", name="Overview", order=0)
@@ -22,9 +22,10 @@ def layout(**_kwargs):
         [
             html.H1("Overview", className="h3"),
             dbc.Alert(id=ids.OVERVIEW_ALERT, is_open=False, color="warning"),
-            dcc.Loading(html.Div(id=ids.OVERVIEW_CONTENT), type="default", delay_show=150),
+            # the household panel's shape is reserved until it arrives (no layout shift)
+            html.Div(household_skeleton(), id=ids.OVERVIEW_CONTENT, className="loading-fade"),
             html.H2("Goals", className="h5 mt-3"),
-            dcc.Loading(html.Div(id=ids.OVERVIEW_GOALS_STATUS), type="default", delay_show=150),
+            html.Div(html.Div(className="skeleton", style={"height": "180px"}), id=ids.OVERVIEW_GOALS_STATUS),
             html.H2("Transactions", className="h5 mt-3"),
             dbc.Row(
                 dbc.Col(
@@ -38,10 +39,13 @@ def layout(**_kwargs):
                     md=4,
                 )
             ),
-            html.Div(transactions_grid("none"), id=ids.OVERVIEW_TRANSACTIONS_AREA),
+            # the grid arrives once its library has loaded (assets/meridian.js); its space is reserved
+            html.Div(transactions_placeholder(), id=ids.OVERVIEW_TRANSACTIONS_AREA),
+            dcc.Store(id=ids.OVERVIEW_GRID_LIBRARY, data=GRID_LIBRARY),
+            dcc.Store(id=ids.OVERVIEW_GRID_READY),
             import_section(MAX_BYTES),
             dcc.Store(id=ids.OVERVIEW_VERSION, data=0),
             html.H2("Your households", className="h5 mt-4"),
-            dcc.Loading(html.Div(id=ids.OVERVIEW_HOUSEHOLDS), type="default", delay_show=150),
+            html.Div(html.Div(className="skeleton", style={"height": "240px"}), id=ids.OVERVIEW_HOUSEHOLDS),
         ]
     )

@@ -33,12 +33,13 @@ def ctx(app):
 
 
 def triggered(prop_id: str, fn, *args, updated: dict | None = None):
-    """Run a callback as if ``prop_id`` had fired it; ``updated`` collects what it set with ``set_props``."""
+    """Run a callback as if ``prop_id`` had fired it ("." : the page's initial call); ``updated`` collects
+    what it set with ``set_props``."""
 
     def run():
         context_value.set(
             AttributeDict(
-                triggered_inputs=[{"prop_id": prop_id, "value": 1}],
+                triggered_inputs=[] if prop_id == "." else [{"prop_id": prop_id, "value": 1}],
                 outputs_list=[],
                 updated_props=updated if updated is not None else {},
             )

@@ -392,7 +392,11 @@ def test_cb109_form_errors_are_user_facing():
 
 
 def test_cb110_overview_without_a_household_fills_every_output(ctx):
-    out = overview_cb.render_overview(None, 0)
+    from dash.exceptions import PreventUpdate
+
+    with pytest.raises(PreventUpdate):  # the page has just loaded: the shell has not chosen yet
+        triggered(".", overview_cb.render_overview, None, 0)
+    out = triggered("shell-household-select.value", overview_cb.render_overview, None, 0)
     assert len(out) == 6
     content, households_table, options, value, import_options, import_value = out
     assert "Choose a household" in text_of(content)
@@ -411,14 +415,14 @@ def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
 
     mine, theirs = households()
     first, second = mine[0], mine[1]
-    options, chosen, stored, search, hrefs, user = triggered(
+    options, chosen, stored, search, hrefs, user, _title = triggered(
         "shell-url.search", shell_cb.sync_household, f"?household={second.id}", None, None, _nav_ids()
     )
     assert chosen == stored == second.id and search is no_update
     assert {o["value"] for o in options} == {h.id for h in mine}
     assert hrefs[1].endswith(f"/risk?household={second.id}") and "analyst" in user
     # the analyst picks another household: the address bar follows, other parameters kept
-    _, chosen, _, search, _, _ = triggered(
+    _, chosen, _, search, _, _, _ = triggered(
         "shell-household-select.value",
         shell_cb.sync_household,
         f"?household={second.id}&seed=3",
@@ -429,7 +433,7 @@ def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
     assert chosen == first.id and search == f"?household={first.id}&seed=3"
     # someone else's household in a link: refused with a message, the stored choice kept
     updates = {}
-    _, chosen, _, _, _, _ = triggered(
+    _, chosen, _, _, _, _, _ = triggered(
         "shell-url.search",
         shell_cb.sync_household,
         f"?household={theirs.id}",
@@ -473,14 +477,16 @@ def test_cb113_account_choice_draws_a_grid_for_the_households_own_accounts(ctx):
     with db.session() as session:
         own = session.scalars(select(Account.id).where(Account.household_id == mine[0].id)).first()
         foreign = session.scalars(select(Account.id).where(Account.household_id == theirs.id)).first()
-    grid = find(overview_cb.choose_account(own, mine[0].id, 3), "overview-transactions")
+    grid = find(overview_cb.choose_account(own, mine[0].id, 3, True), "overview-transactions")
     assert grid is not None and grid.rowModelType == "infinite"
     with pytest.raises(InvalidInput):
-        overview_cb.choose_account(foreign, mine[0].id, 3)
+        overview_cb.choose_account(foreign, mine[0].id, 3, True)
     with pytest.raises(AccessDenied):
-        overview_cb.choose_account("all", theirs.id, 3)
+        overview_cb.choose_account("all", theirs.id, 3, True)
     with pytest.raises(PreventUpdate):
-        overview_cb.choose_account("all", None, 3)
+        overview_cb.choose_account("all", None, 3, True)
+    with pytest.raises(PreventUpdate):  # the grid's library has not loaded yet
+        overview_cb.choose_account("all", mine[0].id, 3, None)
 
 
 def test_cb114_goal_status_shows_each_goals_probability(ctx):

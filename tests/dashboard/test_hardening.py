@@ -94,7 +94,7 @@ def test_hard004_the_overview_without_a_household_answers_every_output(client):
         {"id": "shell-household-select", "property": "value", "value": None},
         {"id": "overview-version", "property": "data", "value": 0},
     ]
-    response = _update(client, output, inputs, outputs)
+    response = _update(client, output, inputs, outputs, changed=["shell-household-select.value"])
     assert response.status_code == 200
     assert set(response.get_json()["response"]) == {
         "overview-content",

@@ -1,0 +1,113 @@
+"""The production configuration on this machine, for benchmarks and load runs: a seeded database and gunicorn.
+
+``seeded_instance(folder)`` migrates and seeds an SQLite database there (the
+embedded default, as ``make run`` does); ``gunicorn(...)`` starts gunicorn with
+``gunicorn.conf.py`` on a free port, waits until every worker answers, and
+stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from dashboard.settings import PROJECT_ROOT, Settings
+
+HEALTH = "/api/v1/performance-metrics/health"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seeded_instance(folder: Path, households: int = 24, transactions_per_account: int = 150) -> Settings:
+    """An instance folder with a migrated, seeded SQLite database; its settings."""
+    from dashboard.data import demo, migrate
+    from dashboard.data.db import make_engine
+
+    settings = Settings.for_tests(folder, market_data_path=PROJECT_ROOT / "data" / "market")
+    migrate.upgrade(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        demo.seed(
+            engine,
+            settings.market_data_path,
+            households=households,
+            transactions_per_account=transactions_per_account,
+        )
+    finally:
+        engine.dispose()
+    return settings
+
+
+@contextlib.contextmanager
+def gunicorn(settings: Settings, workers: int = 2, threads: int = 4, **env: str) -> Iterator[str]:
+    """gunicorn serving ``settings``' database in production mode; yields the base URL."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "INSTANCE_PATH": str(settings.instance_path),
+        "SECRET_KEY": "benchmark-secret-key-0123456789",
+        "MERIDIAN_ENV": "production",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        "LOG_LEVEL": "WARNING",
+        "PROMETHEUS_MULTIPROC_DIR": str(settings.instance_path / "prometheus"),
+        **env,
+    }
+    if "REDIS_URL" not in env:
+        environment.pop("REDIS_URL", None)
+    log_path = settings.instance_path / "gunicorn.log"
+    with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would block the server
+        process = subprocess.Popen(
+            [
+                str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"),
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "app:server",
+            ],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_ready(base, process, workers, log_path)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_until_ready(base: str, process: subprocess.Popen, workers: int, log_path: Path) -> None:
+    """Until the health endpoint answers several times in a row (every worker warmed up)."""
+    deadline = time.monotonic() + 90
+    answered = 0
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {log_path.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(base + HEALTH, timeout=5) as response:
+                answered = answered + 1 if response.status == 200 else 0
+        except OSError:
+            answered = 0
+            time.sleep(0.2)
+        if answered >= 2 * workers:
+            return
+    process.kill()
+    raise RuntimeError(f"gunicorn did not become ready: {log_path.read_text()[-2000:]}")

@@ -1,0 +1,207 @@
+"""How the browser gets the app, and no more of it than a page needs.
+
+- Compression of every text response in the process itself (flask-compress:
+  brotli, else gzip), so ``make run`` and the Procfile need no proxy. Static
+  bundles are immutable per deploy: their compressed bytes are kept (bounded)
+  and never compressed twice; dynamic responses (pages, callbacks) are
+  compressed at a fast level.
+- A partial plotly.js (``frontend/plotly-meridian.js``: the trace types we
+  draw), built and precompressed by ``make setup``, answers the URL where
+  ``dcc.Graph`` fetches plotly.js when a chart is first about to render.
+- Scripts no page needs before first render are left out of the index:
+  dash_table's (no page has a DataTable) and the grid's, which the Overview
+  loads on demand (``assets/meridian.js``) before it draws its grid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import dash
+import flask
+from flask_compress import Compress
+
+from dashboard.settings import PROJECT_ROOT
+
+log = logging.getLogger("meridian.delivery")
+
+PLOTLY_BUNDLE = PROJECT_ROOT / "vendor" / "plotly" / "plotly-meridian.min.js"
+# Where dcc.Graph fetches plotly.js (dash-renderer: window._dashPlotlyJSURL when serving locally).
+PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
+# Packages whose main script is left out of every index; value: loaded on demand by name (True) or never.
+DEFERRED_LIBRARIES = {"dash_ag_grid": True, "dash_table": False}
+
+LAZY_SCRIPTS_ID = "meridian-lazy-scripts"
+STATIC_PREFIXES = ("_dash-component-suites/", "assets/")
+MAX_CACHED = 64  # compressed static files kept per worker (the app serves about 30)
+
+_SCRIPT = re.compile(r'<script src="(?P<src>[^"]+)"></script>\n?')
+
+
+class MeridianDash(dash.Dash):
+    """Dash with an index that leaves out what no page needs before first render."""
+
+    def interpolate_index(self, **kwargs):
+        kwargs["scripts"] = index_scripts(kwargs.get("scripts", ""))
+        return super().interpolate_index(**kwargs)
+
+
+def index_scripts(scripts: str) -> str:
+    """The index's script tags without the deferred libraries; those loaded on demand are listed, by name,
+    in a JSON block (not executed) that ``assets/meridian.js`` reads."""
+    lazy: dict[str, str] = {}
+
+    def keep(found: re.Match) -> str:
+        src = found["src"]
+        for package, on_demand in DEFERRED_LIBRARIES.items():
+            if (
+                f"/_dash-component-suites/{package}/" in src
+                or f"/_dash-component-suites/dash/{package}/" in src
+            ):
+                if on_demand:
+                    lazy[package] = src
+                return ""
+        return found.group(0)
+
+    kept = _SCRIPT.sub(keep, scripts)
+    listing = json.dumps(lazy).replace("</", "<\\/")
+    return f'<script type="application/json" id="{LAZY_SCRIPTS_ID}">{listing}</script>\n{kept}'
+
+
+# -- compression ------------------------------------------------------------------------------------
+
+
+class StaticCompressedCache:
+    """flask-compress's cache: compressed static files only (bounded, least recently used out).
+
+    flask-compress asks for every response it compresses; keys of dynamic
+    responses end with ``;`` (see :func:`_cache_key`) and are never stored.
+    """
+
+    def __init__(self, limit: int = MAX_CACHED):
+        self.limit = limit
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: bytes) -> None:
+        if key.endswith(";"):
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _cache_key(request) -> str:
+    """The path of a static file (its content never changes within a deploy); "" for anything else."""
+    prefix = flask.current_app.config["MERIDIAN_ROUTES_PREFIX"]
+    if request.method == "GET" and request.path.startswith(tuple(prefix + p for p in STATIC_PREFIXES)):
+        return request.path
+    return ""
+
+
+def register_compression(server: flask.Flask, routes_prefix: str) -> Compress:
+    server.config.update(
+        MERIDIAN_ROUTES_PREFIX=routes_prefix,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_BR_LEVEL=5,  # fast enough for callback responses; static files are compressed once
+        COMPRESS_LEVEL=6,
+        COMPRESS_MIN_SIZE=500,
+        COMPRESS_STREAMS=False,
+        COMPRESS_CACHE_BACKEND=StaticCompressedCache,
+        COMPRESS_CACHE_KEY=_cache_key,
+    )
+    compress = Compress()
+    compress.init_app(server)
+
+    # Registered after flask-compress, so it runs before it: Flask streams files from assets/ (the
+    # theme's CSS, our scripts), and a streamed response would go out uncompressed. Buffer them.
+    @server.after_request
+    def _buffer_static_files(response):
+        if (
+            response.direct_passthrough
+            and response.status_code == 200
+            and flask.request.path.startswith(routes_prefix + "assets/")
+            and response.mimetype in compress.compress_mimetypes_set
+        ):
+            response.direct_passthrough = False
+            response.get_data()  # reads the file once; flask-compress compresses (and keeps) the bytes
+        return response
+
+    return compress
+
+
+# -- the partial plotly.js ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A static file and its precompressed variants, read once."""
+
+    raw: bytes
+    encoded: dict[str, bytes]  # "br" / "gzip" -> bytes
+    etag: str
+
+    @classmethod
+    def read(cls, path: Path) -> Bundle:
+        raw = path.read_bytes()
+        encoded = {}
+        for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            variant = path.with_name(path.name + suffix)
+            if variant.exists():
+                encoded[encoding] = variant.read_bytes()
+        return cls(raw, encoded, hashlib.sha256(raw).hexdigest()[:32])
+
+    def response(self, request) -> flask.Response:
+        if self.etag in request.if_none_match:
+            response = flask.Response(status=304)
+        else:
+            accepted = request.accept_encodings
+            encoding = next((e for e in ("br", "gzip") if e in self.encoded and accepted[e]), None)
+            body = self.encoded[encoding] if encoding else self.raw
+            response = flask.Response(body, mimetype="application/javascript")
+            if encoding:
+                response.headers["Content-Encoding"] = encoding
+        response.set_etag(self.etag)
+        response.headers["Vary"] = "Accept-Encoding"
+        # The URL carries no fingerprint: browsers revalidate (a 304 when unchanged).
+        response.headers["Cache-Control"] = "public, no-cache"
+        return response
+
+
+def register_plotly_bundle(server: flask.Flask, routes_prefix: str) -> Bundle | None:
+    """Answer dcc.Graph's plotly.js request with the partial bundle; without it, Dash serves the full one."""
+    if not PLOTLY_BUNDLE.exists():
+        log.warning(
+            "the partial plotly.js bundle is missing (%s); serving the full plotly.js. Run `make setup`.",
+            PLOTLY_BUNDLE,
+        )
+        return None
+    bundle = Bundle.read(PLOTLY_BUNDLE)
+    path = routes_prefix + PLOTLY_PATH
+
+    @server.before_request
+    def _partial_plotly():
+        if flask.request.path == path and flask.request.method in ("GET", "HEAD"):
+            return bundle.response(flask.request)
+        return None
+
+    return bundle

@@ -1,0 +1,114 @@
+"""Every callback's inputs, states and outputs exist in a layout the browser can show.
+
+The index no longer ships Dash's whole-app validation layout (110 KB on every
+visit, suppress_callback_exceptions=True), so the check the renderer did with
+it is done here instead: a callback wired to an id that no layout has would
+silently never fire.
+"""
+
+from __future__ import annotations
+
+import json
+
+import dash
+import pytest
+from dash.development.base_component import Component
+
+from components import ids
+from components.shell import create_appshell
+
+# Components that only callbacks render (with the callback that renders them): not in any page layout.
+RENDERED_BY_CALLBACKS = {
+    ids.OVERVIEW_TRANSACTIONS: "the grid, drawn once its library has loaded (choose_account)",
+}
+# Pattern-matching ids whose components come with results (zero of them is a valid state for ALL).
+DYNAMIC_TYPES = {
+    "goals-edit",
+    "goals-probability",
+    "threads-pick",
+    "threads-delete-run",
+    "threads-delete-thread",
+}
+
+
+def _walk(component, found: set):
+    if isinstance(component, list | tuple):
+        for child in component:
+            _walk(child, found)
+        return
+    if not isinstance(component, Component):
+        return
+    component_id = getattr(component, "id", None)
+    if component_id is not None:
+        found.add(
+            json.dumps(component_id, sort_keys=True) if isinstance(component_id, dict) else component_id
+        )
+    for name in getattr(component, "_children_props", []) or ["children"]:
+        _walk(getattr(component, name.split(".")[0].split("[")[0], None), found)
+    _walk(getattr(component, "children", None), found)
+
+
+@pytest.fixture
+def layout_ids(app) -> tuple[set, set]:
+    """(plain ids, pattern types) in the shell and every page's layout, built as the browser gets them."""
+    found: set = set()
+    with app.server.test_request_context("/"):
+        _walk(create_appshell(), found)
+        for page in dash.page_registry.values():
+            _walk(page["layout"]() if callable(page["layout"]) else page["layout"], found)
+    plain = {i for i in found if not i.startswith("{")}
+    types = {json.loads(i)["type"] for i in found if i.startswith("{")}
+    return plain, types
+
+
+def _dependencies(app):
+    client = app.server.test_client()
+    client.get("/")
+    return client.get("/_dash-dependencies").get_json()
+
+
+def _ids_of(spec: str):
+    """Component ids in a dependency string: "a.prop", "..a.p...b.q..", '{"type":..}.prop'."""
+    text = spec[2:-2] if spec.startswith("..") else spec
+    for part in text.split("..."):
+        component = part.rsplit(".", 1)[0].split("@")[0]
+        yield json.loads(component) if component.startswith("{") else component
+
+
+def test_layout001_every_callback_dependency_is_in_a_layout(app, layout_ids):
+    plain, types = layout_ids
+    missing = []
+    for callback in _dependencies(app):
+        wired = list(_ids_of(callback["output"])) if callback["output"] else []
+        wired += [
+            json.loads(d["id"]) if d["id"].startswith("{") else d["id"]
+            for d in callback["inputs"] + callback["state"]
+        ]
+        for component in wired:
+            if isinstance(component, dict):
+                if component["type"] not in types | DYNAMIC_TYPES:
+                    missing.append(component["type"])
+            elif component not in plain and component not in RENDERED_BY_CALLBACKS:
+                missing.append(component)
+    assert sorted(set(missing)) == []
+
+
+def test_layout002_the_index_is_small_and_has_no_validation_layout(app):
+    index = app.server.test_client().get("/")
+    body = index.get_data(as_text=True)
+    assert "validation_layout" not in body
+    assert len(body.encode()) < 12_000  # was 106 KB, of which 105 KB was _dash-config
+    import re
+
+    scripts = re.findall(r'<script src="([^"]+)"', body)
+    assert scripts and not [s for s in scripts if "dash_table" in s or "dash_ag_grid" in s]
+    assert "dash_ag_grid" in body.split('id="meridian-lazy-scripts">')[1].split("</script>")[0]  # on demand
+
+
+def test_layout003_the_check_would_see_a_miswired_callback(app, layout_ids):
+    plain, types = layout_ids
+    dependencies = _dependencies(app)
+    assert len(dependencies) > 30 and {"mc-results", "opt-frontier", "shell-household-select"} <= plain
+    assert "thread-save" in types
+    assert list(_ids_of("..a.children@12ab...b.value..")) == ["a", "b"]
+    assert "no-such-component" not in plain
