@@ -18,6 +18,25 @@
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.meridian = Object.assign(window.dash_clientside.meridian || {}, {
+    /*
+     * Mount a chart's graph in its box two animation frames after its figure arrived: the panel
+     * around it is painted first, then plotly.js is fetched (once) and the chart drawn.
+     */
+    mountChart: function (spec) {
+      if (!spec || !spec.figure) { return window.dash_clientside.no_update; }
+      return new Promise(function (resolve) {
+        requestAnimationFrame(function () {
+          requestAnimationFrame(function () {
+            resolve({
+              type: "Graph",
+              namespace: "dash_core_components",
+              props: { id: spec.id, figure: spec.figure, config: spec.config, style: spec.style },
+            });
+          });
+        });
+      });
+    },
+
     /* Open or close a collapsible (the navbar on narrow screens). */
     toggle: function (clicks, isOpen) {
       return clicks ? !isOpen : isOpen;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode
 
 import dash
-from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from components import ids
 from dashboard.errors import show_alert
@@ -82,4 +82,11 @@ dash.clientside_callback(
     Output(ids.SHELL_NAV, "is_open"),
     Input(ids.SHELL_NAV_TOGGLER, "n_clicks"),
     State(ids.SHELL_NAV, "is_open"),
+)
+
+# Every chart's graph is mounted in its box once the panel around it is painted (components/graphs.py).
+dash.clientside_callback(
+    ClientsideFunction("meridian", "mountChart"),
+    Output(ids.chart_box(MATCH), "children"),
+    Input(ids.chart_figure(MATCH), "data"),
 )

@@ -33,6 +33,16 @@ def feedback(form: str, name: str) -> dict:
     return {"type": f"{form}-feedback", "index": name}
 
 
+def chart_figure(chart) -> dict:
+    """The store holding a chart's figure (``chart``: the graph's id, or ``MATCH``)."""
+    return {"type": "chart-figure", "index": chart}
+
+
+def chart_box(chart) -> dict:
+    """The box a chart's graph is mounted in."""
+    return {"type": "chart-box", "index": chart}
+
+
 def thread_save(kind: str, page) -> dict:
     """A part of the "save to thread" panel of ``page`` (its prefix, or ``MATCH`` in callbacks)."""
     return {"type": f"thread-{kind}", "page": page}

@@ -28,6 +28,8 @@ DYNAMIC_TYPES = {
     "threads-pick",
     "threads-delete-run",
     "threads-delete-thread",
+    "chart-figure",  # every chart comes with results (components.graphs.graph)
+    "chart-box",
 }
 
 

@@ -86,7 +86,8 @@ def test_cb102_diversification_and_retirement_equal_the_engine(ctx):
         reference.bundled_prices(holdings.tickers, "2013-04-11"), holdings.weights, sectors
     )
     assert find(results, "div-effective-bets").children == f"{report.effective_bets:.1f}"
-    assert find(results, "div-heatmap").figure["data"][0]["x"] == list(report.tickers)
+    heatmap = find(results, {"type": "chart-figure", "index": "div-heatmap"}).data["figure"]
+    assert heatmap["data"][0]["x"] == list(report.tickers)
     values, ids = form(ret_form.FORM, paths=1000, strategy="guardrails", spending=30000)
     results = triggered("ret-run.n_clicks", callbacks.RUNS["ret"], 1, None, mine[0].id, values, ids)[2]
     plan = RetirementPlan(
