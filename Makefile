@@ -17,7 +17,7 @@ help:
 	@echo "make bench-browser - every page in headless Chromium and Lighthouse (bytes, LCP, CLS, TBT, score)"
 	@echo "make lint   - ruff lint and format check"
 
-setup: $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css $(PLOTLY_BUNDLE)
+setup: $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css assets/01-web-vitals.js $(PLOTLY_BUNDLE)
 	@$(PY) -m dashboard setup
 
 $(VENV)/.stamp-deps: requirements.txt constraints.txt
@@ -33,6 +33,10 @@ $(LOAD_VENV)/.stamp-deps: requirements-load.txt constraints-load.txt
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Google's web-vitals (attribution build), as published; assets/meridian.js reports with it.
+assets/01-web-vitals.js: node_modules/.stamp
+	cp node_modules/web-vitals/dist/web-vitals.attribution.iife.js $@
 
 # The partial plotly.js (the trace types we draw), built from the pinned plotly.js source and
 # precompressed; served where dcc.Graph fetches plotly.js (dashboard/delivery.py).
@@ -77,4 +81,4 @@ seed-large: $(VENV)/.stamp-deps
 	$(PY) -m dashboard seed --large --reset
 
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) node_modules vendor assets/00-bootstrap.min.css .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOAD_VENV) node_modules vendor assets/00-bootstrap.min.css assets/01-web-vitals.js .pytest_cache .ruff_cache

@@ -1,40 +1,163 @@
 /*
- * Meridian's clientside functions, one namespace: window.dash_clientside.meridian.
- * Called with dash.clientside_callback(ClientsideFunction("meridian", name), ...).
+ * Meridian's clientside functions, one namespace: window.dash_clientside.meridian, called with
+ * dash.clientside_callback(ClientsideFunction("meridian", name), ...). Also the reporter that sends
+ * what the analyst feels to the metrics store: Google's web-vitals (assets/01-web-vitals.js) per page,
+ * soft navigations included, and the render timings measured by the clientside callbacks of
+ * callbacks/telemetry.py, batched and sent every 5 s and when the page is hidden.
  */
 (function () {
   "use strict";
+  var FLUSH_MS = 5000;
+  var MAX_VITALS = 50; // per beacon, as the ingest endpoint accepts
+  var MAX_RENDERS = 100;
   var loading = {};
+  var pending = {}; // page path -> {vitals: [], renders: []}
+  var trigger = { time: 0 }; // when the latest measured input fired (0: the page load itself)
+  var pageVisit = { path: location.pathname, start: 0, charted: false };
 
-  function lazyScripts() {
-    // The index lists, by package, the scripts left out of it (dashboard/delivery.py).
-    var node = document.getElementById("meridian-lazy-scripts");
+  function config() {
+    // Written into the index by dashboard/delivery.py (lazy scripts, the ingest URL).
+    var node = document.getElementById("meridian-config");
     try {
       return node ? JSON.parse(node.textContent) : {};
     } catch (e) {
       return {};
     }
   }
+  var settings = config();
+
+  function queue(path) {
+    if (!pending[path]) { pending[path] = { vitals: [], renders: [] }; }
+    return pending[path];
+  }
+
+  function send(path, vitals, renders) {
+    if (!settings.beacon || !navigator.sendBeacon) { return true; }
+    var body = JSON.stringify({ page: path, vitals: vitals, renders: renders });
+    return navigator.sendBeacon(settings.beacon, new Blob([body], { type: "application/json" }));
+  }
+
+  function flush() {
+    Object.keys(pending).forEach(function (path) {
+      var batch = pending[path];
+      while (batch.vitals.length || batch.renders.length) {
+        var vitals = batch.vitals.slice(0, MAX_VITALS);
+        var renders = batch.renders.slice(0, MAX_RENDERS);
+        if (!send(path, vitals, renders)) { return; } // the browser's beacon queue is full: next time
+        batch.vitals = batch.vitals.slice(vitals.length);
+        batch.renders = batch.renders.slice(renders.length);
+      }
+      delete pending[path];
+    });
+  }
+
+  function recordRender(component, since) {
+    var duration = performance.now() - since;
+    if (component && duration >= 0) {
+      queue(location.pathname).renders.push({ component: component, duration_ms: Math.round(duration * 10) / 10 });
+    }
+  }
+
+  function afterPaint(fn) {
+    // Two animation frames: the frame that paints the change, then the next one.
+    requestAnimationFrame(function () { requestAnimationFrame(fn); });
+  }
+
+  function chartDrawn(id, since) {
+    // A chart is drawn when plotly.js has put its SVG into our graph's element.
+    var deadline = performance.now() + 30000;
+    (function check() {
+      var element = document.getElementById(id);
+      if (element && element.querySelector(".main-svg")) {
+        afterPaint(function () {
+          recordRender(id, since);
+          if (!pageVisit.charted && pageVisit.path === location.pathname) {
+            pageVisit.charted = true;
+            recordRender("first-chart", pageVisit.start);
+          }
+        });
+      } else if (performance.now() < deadline) {
+        requestAnimationFrame(check);
+      }
+    })();
+  }
+
+  function reportVital(metric) {
+    var url = metric.navigationURL || location.href;
+    var path;
+    try { path = new URL(url, location.href).pathname; } catch (e) { path = location.pathname; }
+    queue(path).vitals.push({
+      name: metric.name,
+      value: metric.value,
+      rating: metric.rating,
+      id: metric.id,
+      navigation: metric.navigationType,
+    });
+  }
+
+  if (window.webVitals) {
+    var options = { reportSoftNavs: true };
+    ["onLCP", "onINP", "onCLS", "onFCP", "onTTFB"].forEach(function (name) {
+      if (typeof window.webVitals[name] === "function") { window.webVitals[name](reportVital, options); }
+    });
+  }
+  setInterval(flush, FLUSH_MS);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { flush(); }
+  });
+  window.addEventListener("pagehide", flush);
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.meridian = Object.assign(window.dash_clientside.meridian || {}, {
+    /* An input that asks for new results fired: the render timings that follow count from now. */
+    markStart: function () {
+      var fired = (window.dash_clientside.callback_context || {}).triggered || [];
+      var real = fired.filter(function (t) { return t && t.prop_id && t.prop_id !== "."; });
+      if (!real.length) { return; } // the page's own initial call: keep the page's start
+      var now = performance.now();
+      trigger.time = now;
+      if (real.some(function (t) { return t.prop_id.indexOf(".pathname") !== -1; }) &&
+          pageVisit.path !== location.pathname) {
+        pageVisit = { path: location.pathname, start: now, charted: false };
+      }
+    },
+
+    /* A results panel we own got new content: record the time it took to paint. */
+    panelPainted: function () {
+      var ctx = window.dash_clientside.callback_context || {};
+      var id = ctx.triggered_id;
+      var since = trigger.time;
+      if (typeof id === "string") { afterPaint(function () { recordRender(id, since); }); }
+    },
+
+    /* A graph of the page (the frontier) got a new figure. */
+    figurePainted: function () {
+      var ctx = window.dash_clientside.callback_context || {};
+      if (typeof ctx.triggered_id === "string") { chartDrawn(ctx.triggered_id, trigger.time); }
+    },
+
     /*
      * Mount a chart's graph in its box two animation frames after its figure arrived: the panel
-     * around it is painted first, then plotly.js is fetched (once) and the chart drawn.
+     * around it is painted first, then plotly.js is fetched (once) and the chart drawn (and timed).
      */
     mountChart: function (spec) {
       if (!spec || !spec.figure) { return window.dash_clientside.no_update; }
+      var since = trigger.time;
       return new Promise(function (resolve) {
-        requestAnimationFrame(function () {
-          requestAnimationFrame(function () {
-            resolve({
-              type: "Graph",
-              namespace: "dash_core_components",
-              props: { id: spec.id, figure: spec.figure, config: spec.config, style: spec.style },
-            });
+        afterPaint(function () {
+          resolve({
+            type: "Graph",
+            namespace: "dash_core_components",
+            props: { id: spec.id, figure: spec.figure, config: spec.config, style: spec.style },
           });
+          chartDrawn(spec.id, since);
         });
       });
+    },
+
+    /* An interval's tick, only while the page is visible: a hidden tab asks the server for nothing. */
+    visibleTick: function (n) {
+      return document.hidden ? window.dash_clientside.no_update : n;
     },
 
     /* Open or close a collapsible (the navbar on narrow screens). */
@@ -51,7 +174,7 @@
       if (window[name]) { return true; }
       if (!loading[name]) {
         loading[name] = new Promise(function (resolve, reject) {
-          var src = lazyScripts()[name];
+          var src = (settings.lazy || {})[name];
           if (!src) { reject(new Error("no script listed for " + name)); return; }
           var start = function () {
             var script = document.createElement("script");

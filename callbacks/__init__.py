@@ -12,10 +12,12 @@ from callbacks import (
     monte_carlo,
     optimisation,
     overview,
+    performance,
     retirement,
     risk,
     shell,
     tax,
+    telemetry,
     threads,
 )
 
@@ -35,4 +37,4 @@ DOWNLOADS = {page.key: analysis.register_download(page) for page in ANALYSIS_PAG
 RUNS = {page.key: analysis.register_run(page) for page in ANALYSIS_PAGES if page.render is not None}
 THREADS = threads.register(ANALYSIS_PAGES)
 
-__all__ = ["ANALYSIS_PAGES", "DOWNLOADS", "RUNS", "THREADS", "overview", "shell"]
+__all__ = ["ANALYSIS_PAGES", "DOWNLOADS", "RUNS", "THREADS", "overview", "performance", "shell", "telemetry"]

@@ -241,3 +241,30 @@ class THREADS:
     @staticmethod
     def card(thread_id) -> dict:
         return {"type": "threads-card", "index": thread_id}
+
+
+# -- Performance ----------------------------------------------------------------------------------
+class PERF:
+    WINDOW = "perf-window"
+    OPERATION = "perf-operation"
+    INTERVAL = "perf-interval"
+    TICK = "perf-tick"
+    ALERT = "perf-alert"
+    SUMMARY = "perf-summary"
+    CALLBACKS = "perf-callbacks"
+    OPERATIONS = "perf-operations"
+    SLOW = "perf-slow"
+    CACHE = "perf-cache"
+    VITALS = "perf-vitals"
+    COMPONENTS = "perf-components"
+    LATENCY = "perf-latency"
+    LATENCY_CHART = "perf-latency-chart"
+    RESET = "perf-reset"
+    RESET_DONE = "perf-reset-done"  # how many resets this page made (the report redraws after one)
+
+    @staticmethod
+    def reset_button(index: int = 0) -> dict:
+        # a pattern id: the button exists only for admins, so the callback must not require it
+        return {"type": "perf-reset-button", "index": index}
+
+    UPDATED = "perf-updated"

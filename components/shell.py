@@ -87,21 +87,3 @@ def create_appshell() -> html.Div:
             ),
         ]
     )
-
-
-def unavailable_panel(title: str, purpose: str, issue: str) -> html.Div:
-    """What a page that has not landed yet shows: its purpose, and nothing pretending to work."""
-    return html.Div(
-        [
-            html.H1(title, className="h3"),
-            dbc.Alert(
-                [
-                    html.H2("Not yet available", className="h5 alert-heading"),
-                    html.P(purpose, className="mb-1"),
-                    html.P(f"It arrives with {issue}.", className="mb-0 small"),
-                ],
-                color="secondary",
-                className="unavailable-panel",
-            ),
-        ]
-    )

@@ -38,7 +38,8 @@ PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 # Packages whose main script is left out of every index; value: loaded on demand by name (True) or never.
 DEFERRED_LIBRARIES = {"dash_ag_grid": True, "dash_table": False}
 
-LAZY_SCRIPTS_ID = "meridian-lazy-scripts"
+CONFIG_ID = "meridian-config"  # read by assets/meridian.js
+BEACON_PATH = "api/v1/performance-metrics/web-vitals"
 STATIC_PREFIXES = ("_dash-component-suites/", "assets/")
 MAX_CACHED = 64  # compressed static files kept per worker (the app serves about 30)
 
@@ -49,13 +50,14 @@ class MeridianDash(dash.Dash):
     """Dash with an index that leaves out what no page needs before first render."""
 
     def interpolate_index(self, **kwargs):
-        kwargs["scripts"] = index_scripts(kwargs.get("scripts", ""))
+        beacon = self.config.requests_pathname_prefix + BEACON_PATH
+        kwargs["scripts"] = index_scripts(kwargs.get("scripts", ""), beacon)
         return super().interpolate_index(**kwargs)
 
 
-def index_scripts(scripts: str) -> str:
-    """The index's script tags without the deferred libraries; those loaded on demand are listed, by name,
-    in a JSON block (not executed) that ``assets/meridian.js`` reads."""
+def index_scripts(scripts: str, beacon: str) -> str:
+    """The index's script tags without the deferred libraries, after a JSON block (not executed) that
+    ``assets/meridian.js`` reads: the scripts it loads on demand, by package, and where beacons go."""
     lazy: dict[str, str] = {}
 
     def keep(found: re.Match) -> str:
@@ -71,8 +73,8 @@ def index_scripts(scripts: str) -> str:
         return found.group(0)
 
     kept = _SCRIPT.sub(keep, scripts)
-    listing = json.dumps(lazy).replace("</", "<\\/")
-    return f'<script type="application/json" id="{LAZY_SCRIPTS_ID}">{listing}</script>\n{kept}'
+    listing = json.dumps({"lazy": lazy, "beacon": beacon}).replace("</", "<\\/")
+    return f'<script type="application/json" id="{CONFIG_ID}">{listing}</script>\n{kept}'
 
 
 # -- compression ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import dash
 import flask
 
 import callbacks  # noqa: F401 - registers every callback via dash.callback
+from callbacks.telemetry import MEASURED
 from components.shell import create_appshell
 from dashboard import hardening
 from dashboard.background import create_manager
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_compression(server, app.config.routes_pathname_prefix)
     register_plotly_bundle(server, app.config.routes_pathname_prefix)
     register_instrumentation(server, app)
-    server.register_blueprint(create_blueprint(settings, app))
+    server.register_blueprint(create_blueprint(settings, app, measured=MEASURED))
     hardening.register(server, app, settings)
     return app
 

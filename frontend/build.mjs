@@ -1,8 +1,7 @@
-// Front-end files Meridian serves itself, built by `make setup` from the packages in package.json:
-// - vendor/plotly/plotly-meridian.min.js: the partial plotly.js bundle (frontend/plotly-meridian.js),
-//   bundled with plotly.js's own esbuild settings, minified with terser, and precompressed
-//   (.br at quality 11, .gz at level 9) so no web worker ever compresses it;
-// - assets/vendor-web-vitals.js: Google's web-vitals (attribution build), copied as published.
+// The partial plotly.js Meridian serves, built by `make setup` from the packages in package.json:
+// vendor/plotly/plotly-meridian.min.js (frontend/plotly-meridian.js), bundled with plotly.js's own
+// esbuild settings, minified with terser, and precompressed (.br at quality 11, .gz at level 9) so no
+// web worker ever compresses it.
 import { build } from "esbuild";
 import { environmentPlugin } from "esbuild-plugin-environment";
 import { glsl } from "esbuild-plugin-glsl";

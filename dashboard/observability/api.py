@@ -3,12 +3,10 @@ the Prometheus exposition. Every error is a JSON message with a 4xx status; noth
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import json
 import math
 import re
-import time
 
 import dash
 import flask
@@ -16,6 +14,7 @@ import flask
 from dashboard.extensions import cache, db, metrics
 from dashboard.observability.metrics import WINDOWS, MetricsError
 from dashboard.observability.prometheus import exposition
+from dashboard.observability.report import build_report, finite, now, uptime
 
 MAX_BEACON_BYTES = 16 * 1024
 MAX_VITALS = 50
@@ -43,7 +42,9 @@ def rating(name: str, value: float) -> str:
     return "good" if value <= good else "poor" if value > poor else "needs-improvement"
 
 
-def create_blueprint(settings, app) -> flask.Blueprint:
+def create_blueprint(settings, app, measured: dict[str, frozenset[str]] | None = None) -> flask.Blueprint:
+    """The API; ``measured``: page slug -> the components whose render timings browsers may report."""
+    measured = measured or {}
     prefix = settings.url_prefix.rstrip("/")
     bp = flask.Blueprint("meridian_api", __name__)
     base = f"{prefix}/api/v1/performance-metrics"
@@ -58,7 +59,7 @@ def create_blueprint(settings, app) -> flask.Blueprint:
         if window not in WINDOWS:
             raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
         return flask.jsonify(
-            window=window, operations=metrics.stats(window), counters=metrics.counters(), generated_at=_now()
+            window=window, operations=metrics.stats(window), counters=metrics.counters(), generated_at=now()
         )
 
     @bp.get(f"{base}/operation/<path:name>")
@@ -66,7 +67,15 @@ def create_blueprint(settings, app) -> flask.Blueprint:
         if name not in metrics.backend.all_names():
             raise BadRequest(f"no operation named {name[:120]!r}", 404)
         windows = {w: metrics.stats(w, [name]).get(name) for w in WINDOWS}
-        return flask.jsonify(name=name, threshold_ms=_finite(metrics.threshold_ms(name)), windows=windows)
+        series_window = flask.request.args.get("series", "1h")
+        if series_window not in WINDOWS or WINDOWS[series_window] is None:
+            raise BadRequest("series must be a window of minutes or hours, e.g. 1h or 24h")
+        return flask.jsonify(
+            name=name,
+            threshold_ms=finite(metrics.threshold_ms(name)),
+            windows=windows,
+            series={"window": series_window, "points": metrics.series(name, series_window)},
+        )
 
     @bp.get(f"{base}/report")
     def report():
@@ -83,13 +92,13 @@ def create_blueprint(settings, app) -> flask.Blueprint:
         operations = metrics.stats("all")
         body = {
             "status": "ok" if database == "ok" and redis in ("ok", "not configured") else "degraded",
-            "uptime_seconds": round(_uptime(), 3),
+            "uptime_seconds": round(uptime(), 3),
             "slow_operations_count": sum(op["slow"] for op in operations.values()),
             "redis": redis,
             "database": database,
             "cache": cache.backend_name,
             "metrics_backend": metrics.backend.name,
-            "timestamp": _now(),
+            "timestamp": now(),
         }
         return flask.jsonify(body), 200 if database == "ok" else 503
 
@@ -104,11 +113,11 @@ def create_blueprint(settings, app) -> flask.Blueprint:
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise BadRequest("a valid token is required to reset the metrics", 403)
         metrics.reset()
-        return flask.jsonify(reset=True, timestamp=_now())
+        return flask.jsonify(reset=True, timestamp=now())
 
     @bp.post(f"{base}/web-vitals")
     def web_vitals():
-        records, counts = parse_beacon(flask.request, app)
+        records, counts = parse_beacon(flask.request, app, measured)
         for name, _value, browser in records:
             if not metrics.accept(name, browser=browser):
                 raise BadRequest("too many distinct metric names; this one was not stored", 422)
@@ -130,18 +139,6 @@ def create_blueprint(settings, app) -> flask.Blueprint:
     return bp
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _uptime() -> float:
-    return time.time() - metrics.started
-
-
-def _finite(value):
-    return None if value == float("inf") else value
-
-
 def page_slug(path: str, app) -> str:
     """The registered page a browser path belongs to (``other`` if none): names stay bounded."""
     stripped = app.strip_relative_path(path) if path else ""
@@ -155,8 +152,15 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not a number")
 
 
-def parse_beacon(request, app) -> tuple[list[tuple[str, float, bool]], list[str]]:
-    """Validate a web-vitals beacon completely before anything is stored."""
+def parse_beacon(request, app, measured=None) -> tuple[list[tuple[str, float, bool]], list[str]]:
+    """Validate a web-vitals beacon completely before anything is stored.
+
+    Names are bounded by construction: vitals by page (registered pages, else
+    ``other``); render timings by page and component, where only the
+    components ``measured`` declares for that page count and anything else
+    folds into ``render.other.other``.
+    """
+    measured = measured or {}
     length = request.content_length
     if length is not None and length > MAX_BEACON_BYTES:
         raise BadRequest(f"beacon larger than {MAX_BEACON_BYTES} bytes", 413)
@@ -204,7 +208,8 @@ def parse_beacon(request, app) -> tuple[list[tuple[str, float, bool]], list[str]
         duration = _number(item.get("duration_ms"), "duration_ms")
         if not 0 <= duration <= 600_000:
             raise BadRequest("duration_ms out of range")
-        records.append((f"render.{component}", duration, True))
+        known = component in measured.get(slug, ())
+        records.append((f"render.{slug}.{component}" if known else "render.other.other", duration, True))
     return records, counts
 
 
@@ -212,59 +217,6 @@ def _number(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise BadRequest(f"{what} must be a finite number")
     return float(value)
-
-
-def build_report(window: str) -> dict:
-    operations = metrics.stats(window)
-    counters = metrics.counters()
-    callbacks = {k: v for k, v in operations.items() if k.startswith("callback.")}
-    cache_ops: dict[str, dict] = {}
-    for name, n in counters.items():
-        if name.startswith("cache."):
-            _, op, event = name.split(".", 2)
-            cache_ops.setdefault(op, {})[event] = n
-    for values in cache_ops.values():
-        asked = values.get("hits", 0) + values.get("misses", 0)
-        values["hit_rate"] = values.get("hits", 0) / asked if asked else None
-    hits = sum(v.get("hits", 0) for v in cache_ops.values())
-    asked = hits + sum(v.get("misses", 0) for v in cache_ops.values())
-    vitals: dict[str, dict] = {}
-    for name, summary in operations.items():
-        if name.startswith("web_vitals."):
-            _, page, vital = name.split(".", 2)
-            ratings = {r: counters.get(f"{name}.{r}", 0) for r in ("good", "needs-improvement", "poor")}
-            vitals.setdefault(page, {})[vital] = {
-                "p50": summary["p50"],
-                "p95": summary["p95"],
-                "count": summary["count"],
-                "ratings": ratings,
-            }
-    renders = sorted(
-        ((k[len("render.") :], v) for k, v in operations.items() if k.startswith("render.")),
-        key=lambda kv: -(kv[1]["p95"] or 0),
-    )
-    timed = [(k, v) for k, v in operations.items() if not k.startswith(("web_vitals.", "render."))]
-    return {
-        "generated_at": _now(),
-        "window": window,
-        "uptime_seconds": round(_uptime(), 3),
-        "totals": {
-            "callbacks": sum(v["count"] for v in callbacks.values()),
-            "callback_errors": sum(v["errors"] for v in callbacks.values()),
-            "slow_events": sum(v["slow"] for v in operations.values()),
-        },
-        "slowest": [
-            {"operation": k, **v} for k, v in sorted(timed, key=lambda kv: -(kv[1]["p95"] or 0))[:10]
-        ],
-        "slow_operations": [
-            {"operation": k, "slow": v["slow"], "threshold_ms": v["threshold_ms"]}
-            for k, v in operations.items()
-            if v["slow"]
-        ],
-        "cache": {"operations": cache_ops, "hit_rate": hits / asked if asked else None},
-        "web_vitals": vitals,
-        "slowest_components": [{"component": k, **v} for k, v in renders[:10]],
-    }
 
 
 __all__ = ["create_blueprint", "MetricsError", "build_report", "parse_beacon", "rating"]

@@ -6,13 +6,15 @@ per operation and minute (a few microseconds a call) and a background thread
 flushes them once a second to the shared backend:
 
 - Redis (when ``REDIS_URL`` is set): one hash per operation and minute (kept
-  65 minutes) plus one since the last reset, merged by a small Lua script;
+  65 minutes), one per operation and hour (kept 25 hours) and one since the
+  last reset, merged by a small Lua script;
 - otherwise ``diskcache`` in the instance folder, shared by the workers of
   the machine (the embedded default);
 - or memory, for a single process (tests).
 
-Reading merges the minutes of a window (1, 5, 15 or 60) or the since-reset
-hash. Operation names are bounded: names from code are registered freely,
+Reading merges the buckets of a window (the minutes of the last 1, 5, 15 or 60
+minutes, the hours of the last day) or the since-reset hash; a series reads
+them one by one. Memory and reads stay constant however long it runs. Operation names are bounded: names from code are registered freely,
 names arriving from browsers only up to ``MAX_BROWSER_NAMES``.
 """
 
@@ -35,8 +37,38 @@ from dashboard.observability.sketch import Sketch
 
 log = logging.getLogger("meridian.metrics")
 
-WINDOWS = {"1m": 1, "5m": 5, "15m": 15, "60m": 60, "all": None}
+# window -> (bucket kind, how many of the latest buckets); None: since the last reset
+WINDOWS: dict[str, tuple[str, int] | None] = {
+    "1m": ("m", 1),
+    "5m": ("m", 5),
+    "15m": ("m", 15),
+    "60m": ("m", 60),
+    "1h": ("m", 60),
+    "24h": ("h", 24),
+    "all": None,
+}
 MINUTE_TTL = 65 * 60
+HOUR_TTL = 25 * 60 * 60
+
+
+def bucket_keys(minute: int) -> list[tuple[str, int | None]]:
+    """The buckets one minute's timings go to, with their lifetimes: its minute, its hour, since reset."""
+    return [(str(minute), MINUTE_TTL), (f"h{minute // 60}", HOUR_TTL), ("all", None)]
+
+
+def window_buckets(window: str, now: float | None = None) -> list[str] | None:
+    """Bucket suffixes of ``window``, oldest first (None: the since-reset bucket)."""
+    spec = WINDOWS[window]
+    if spec is None:
+        return None
+    kind, span = spec
+    minute = int((time.time() if now is None else now) // 60)
+    if kind == "m":
+        return [str(m) for m in range(minute - span + 1, minute + 1)]
+    hour = minute // 60
+    return [f"h{h}" for h in range(hour - span + 1, hour + 1)]
+
+
 FLUSH_SECONDS = 1.0
 MAX_BROWSER_NAMES = 200
 MAX_NAMES = 1000
@@ -78,13 +110,13 @@ class MemoryBackend:
     def write(self, batch: dict[tuple[str, int], Sketch], counters: dict[str, int]) -> None:
         with self.lock:
             for (name, minute), sketch in batch.items():
-                for key in (f"{name}:{minute}", f"{name}:all"):
-                    self.sketches.setdefault(key, Sketch()).merge(sketch)
+                for suffix, _ttl in bucket_keys(minute):
+                    self.sketches.setdefault(f"{name}:{suffix}", Sketch()).merge(sketch)
             for name, n in counters.items():
                 self.counts[name] = self.counts.get(name, 0) + n
 
-    def read(self, names: Iterable[str], minutes: list[int] | None) -> dict[str, Sketch]:
-        suffixes = ["all"] if minutes is None else [str(m) for m in minutes]
+    def read(self, names: Iterable[str], buckets: list[str] | None) -> dict[str, Sketch]:
+        suffixes = ["all"] if buckets is None else buckets
         with self.lock:
             out = {}
             for name in names:
@@ -95,6 +127,10 @@ class MemoryBackend:
                         merged.merge(found)
                 out[name] = merged
             return out
+
+    def read_each(self, name: str, buckets: list[str]) -> list[Sketch]:
+        with self.lock:
+            return [Sketch().merge(self.sketches.get(f"{name}:{b}", Sketch())) for b in buckets]
 
     def counters(self) -> dict[str, int]:
         with self.lock:
@@ -177,15 +213,15 @@ class RedisBackend:
         for (name, minute), sketch in batch.items():
             fields = sketch.to_fields()
             args = [item for pair in fields.items() for item in pair]
-            self._merge(keys=[f"{self.prefix}op:{name}:{minute}"], args=[MINUTE_TTL, *args], client=pipe)
-            self._merge(keys=[f"{self.prefix}op:{name}:all"], args=[0, *args], client=pipe)
+            for suffix, ttl in bucket_keys(minute):
+                self._merge(keys=[f"{self.prefix}op:{name}:{suffix}"], args=[ttl or 0, *args], client=pipe)
         for name, n in counters.items():
             pipe.hincrby(f"{self.prefix}counters", name, n)
         pipe.execute()
 
-    def read(self, names, minutes):
+    def read(self, names, buckets):
         names = list(names)
-        suffixes = ["all"] if minutes is None else [str(m) for m in minutes]
+        suffixes = ["all"] if buckets is None else buckets
         pipe = self.client.pipeline(transaction=False)
         for name in names:
             for suffix in suffixes:
@@ -200,6 +236,12 @@ class RedisBackend:
                     merged.merge(Sketch.from_fields(fields))
             out[name] = merged
         return out
+
+    def read_each(self, name: str, buckets: list[str]) -> list[Sketch]:
+        pipe = self.client.pipeline(transaction=False)
+        for suffix in buckets:
+            pipe.hgetall(f"{self.prefix}op:{name}:{suffix}")
+        return [Sketch.from_fields(fields) if fields else Sketch() for fields in pipe.execute()]
 
     def counters(self) -> dict[str, int]:
         return {k.decode(): int(v) for k, v in self.client.hgetall(f"{self.prefix}counters").items()}
@@ -241,7 +283,7 @@ class DiskBackend(MemoryBackend):
     def write(self, batch, counters) -> None:
         with self.disk.transact(retry=True):
             for (name, minute), sketch in batch.items():
-                for key, expire in ((f"op:{name}:{minute}", MINUTE_TTL), (f"op:{name}:all", None)):
+                for key, expire in ((f"op:{name}:{suffix}", ttl) for suffix, ttl in bucket_keys(minute)):
                     stored = self.disk.get(key)
                     merged = Sketch.from_fields(stored) if stored else Sketch()
                     self.disk.set(key, merged.merge(sketch).to_fields(), expire=expire)
@@ -251,8 +293,8 @@ class DiskBackend(MemoryBackend):
                     stored[name] = stored.get(name, 0) + n
                 self.disk.set("counters", stored)
 
-    def read(self, names, minutes):
-        suffixes = ["all"] if minutes is None else [str(m) for m in minutes]
+    def read(self, names, buckets):
+        suffixes = ["all"] if buckets is None else buckets
         out = {}
         for name in names:
             merged = Sketch()
@@ -261,6 +303,13 @@ class DiskBackend(MemoryBackend):
                 if stored:
                     merged.merge(Sketch.from_fields(stored))
             out[name] = merged
+        return out
+
+    def read_each(self, name: str, buckets: list[str]) -> list[Sketch]:
+        out = []
+        for suffix in buckets:
+            stored = self.disk.get(f"op:{name}:{suffix}")
+            out.append(Sketch.from_fields(stored) if stored else Sketch())
         return out
 
     def counters(self) -> dict[str, int]:
@@ -443,19 +492,24 @@ class MetricsStore:
         if window not in WINDOWS:
             raise MetricsError(f"window must be one of {', '.join(WINDOWS)}")
         self.flush()
-        span = WINDOWS[window]
-        minutes = (
-            None
-            if span is None
-            else list(range(int(time.time() // 60) - span + 1, int(time.time() // 60) + 1))
-        )
         chosen = sorted(self.backend.all_names() if names is None else names)
-        sketches = self.backend.read(chosen, minutes)
+        sketches = self.backend.read(chosen, window_buckets(window))
         return {
             name: {**sketch.summary(), "threshold_ms": _finite(self.threshold_ms(name))}
             for name, sketch in sketches.items()
             if sketch.count
         }
+
+    def series(self, name: str, window: str) -> list[dict]:
+        """``name``'s summary bucket by bucket over ``window`` (minutes, or hours for 24h), oldest first."""
+        buckets = window_buckets(window)
+        if buckets is None:
+            raise MetricsError("a series needs a window of minutes or hours, not 'all'")
+        self.flush()
+        return [
+            {"start": int(b[1:]) * 3600 if b.startswith("h") else int(b) * 60, **sketch.summary()}
+            for b, sketch in zip(buckets, self.backend.read_each(name, buckets), strict=True)
+        ]
 
     def counters(self) -> dict[str, int]:
         self.flush()

@@ -543,3 +543,40 @@ def test_cb116_import_callback_reports_and_bumps_the_version(ctx):
     assert "Nothing was imported" in text_of(result) and version == 5 and cleared is None
     result, version, _ = overview_cb.import_file(good, "s.csv", account.id, "transactions", 5, theirs.id)
     assert "not one of your households" in text_of(result) and version is no_update
+
+
+def test_cb117_performance_page_reads_the_store_and_only_admins_reset(ctx, seeded_settings, make_app):
+    from callbacks import performance as perf_cb
+    from dashboard.extensions import metrics
+
+    metrics.record("callback.risk-results.children", 42.0)
+    metrics.record("engine.risk", 310.0)
+    out = perf_cb.render_report("1h", None, 0)
+    summary, callbacks_table, others, *_rest, options, updated, reset, alert = out
+    assert alert is None and reset is None  # the demo analyst is not an admin
+    assert "risk-results.children" in text_of(callbacks_table) and "engine.risk" in text_of(others)
+    assert {"callback.risk-results.children", "engine.risk"} <= {o["value"] for o in options}
+    assert "refreshes every 10 s" in updated
+    refused = perf_cb.render_report("1y", None, 0)
+    assert "Choose a window" in text_of(refused[-1])
+    latency = perf_cb.render_latency("engine.risk", "1h", None)
+    spec = find(latency, {"type": "chart-figure", "index": "perf-latency-chart"}).data
+    assert spec["figure"]["data"][0]["y"][-1] == pytest.approx(310.0, rel=0.011)  # this minute's p95
+    assert "has not been measured" in text_of(perf_cb.render_latency("no.such.op", "1h", None))
+    done, alert = triggered(
+        '{"index":0,"type":"perf-reset-button"}.submit_n_clicks', perf_cb.reset_metrics, [1], 0
+    )
+    assert "Only an admin" in text_of(alert) and done is no_update_value()
+    assert metrics.stats("all")  # nothing was reset
+    admin_app = make_app(seeded_settings.replace(demo_user_email="admin@meridian.example"))
+    with admin_app.server.app_context():
+        metrics.record("engine.risk", 5.0)
+        assert perf_cb.render_report("5m", None, 0)[-2] is not None  # the admin sees the reset button
+        done, alert = perf_cb.reset_metrics([1], 0)
+        assert done == 1 and "reset" in text_of(alert) and metrics.stats("all") == {}
+
+
+def no_update_value():
+    from dash import no_update
+
+    return no_update

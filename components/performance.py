@@ -1,0 +1,280 @@
+"""The Performance page's panels, from the performance report (``dashboard/observability/report.py``).
+
+Durations are milliseconds; "—" where a window has no observation. Tables are
+plain Bootstrap tables: a few dozen rows at most, since operation names are bounded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components.cards import stat_card
+from components.formatting import percent
+from components.graphs import graph
+from components.ids import PERF
+
+VITAL_ORDER = ("LCP", "INP", "CLS", "FCP", "TTFB")
+RATING_COLOURS = {"good": "success", "needs-improvement": "warning", "poor": "danger"}
+
+
+def ms(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def vital(name: str, value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" if name == "CLS" else f"{value:,.0f} ms"
+
+
+def summary_cards(report: dict) -> dbc.Row:
+    totals = report["totals"]
+    hit_rate = report["cache"]["hit_rate"]
+    return dbc.Row(
+        [
+            stat_card("Callbacks", f"{totals['callbacks']:,}", width=2),
+            stat_card("Callback errors", f"{totals['callback_errors']:,}", width=2),
+            stat_card("Slow events", f"{totals['slow_events']:,}", width=2),
+            stat_card("Cache hit rate", percent(hit_rate) if hit_rate is not None else "—", width=3),
+            stat_card("Up for", _duration(report["uptime_seconds"]), width=3),
+        ],
+        className="g-3 mb-3",
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def timings_table(rows: dict[str, dict], table_id: str, label: str) -> dbc.Table | html.P:
+    """Per operation: count, mean, min, max, p50, p95, p99, errors, slow; slowest (p95) first."""
+    if not rows:
+        return html.P("Nothing measured in this window yet.", className="small text-muted", id=table_id)
+    header = [label, "Count", "Mean", "Min", "Max", "p50", "p95", "p99", "Errors", "Slow"]
+    body = [
+        html.Tr(
+            [
+                html.Td(name, className="text-break"),
+                html.Td(f"{s['count']:,}", className="text-end"),
+                *[
+                    html.Td(ms(s[k]), className="text-end")
+                    for k in ("mean", "min", "max", "p50", "p95", "p99")
+                ],
+                html.Td(f"{s['errors']:,}", className="text-end" + (" text-danger" if s["errors"] else "")),
+                html.Td(f"{s['slow']:,}", className="text-end" + (" text-warning" if s["slow"] else "")),
+            ]
+        )
+        for name, s in sorted(rows.items(), key=lambda kv: -(kv[1]["p95"] or 0))
+    ]
+    return dbc.Table(
+        [
+            html.Thead(
+                html.Tr([html.Th(h, className="text-end" if i else None) for i, h in enumerate(header)])
+            ),
+            html.Tbody(body),
+        ],
+        size="sm",
+        hover=True,
+        responsive=True,
+        id=table_id,
+    )
+
+
+def slow_table(report: dict) -> dbc.Table | html.P:
+    rows = report["slow_operations"]
+    if not rows:
+        return html.P(
+            "No operation went over its threshold in this window.", className="small text-muted", id=PERF.SLOW
+        )
+    body = [
+        html.Tr(
+            [
+                html.Td(r["operation"], className="text-break"),
+                html.Td(f"{r['slow']:,} of {r['count']:,}", className="text-end"),
+                html.Td(ms(r["threshold_ms"]), className="text-end"),
+            ]
+        )
+        for r in rows
+    ]
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th("Operation"),
+                html.Th("Over threshold", className="text-end"),
+                html.Th("Threshold (ms)", className="text-end"),
+            ]
+        )
+    )
+    return dbc.Table([header, html.Tbody(body)], size="sm", id=PERF.SLOW)
+
+
+def cache_table(report: dict) -> dbc.Table | html.P:
+    operations = report["cache"]["operations"]
+    if not operations:
+        return html.P("The cache has not been used yet.", className="small text-muted", id=PERF.CACHE)
+    columns = ("hits", "misses", "computes", "lock_waits", "bypasses", "errors")
+    body = [
+        html.Tr(
+            [html.Td(op)]
+            + [html.Td(f"{values.get(c, 0):,}", className="text-end") for c in columns]
+            + [
+                html.Td(
+                    percent(values["hit_rate"]) if values["hit_rate"] is not None else "—",
+                    className="text-end fw-semibold",
+                )
+            ]
+        )
+        for op, values in sorted(operations.items())
+    ]
+    header = html.Thead(
+        html.Tr(
+            [html.Th("Operation")]
+            + [html.Th(c.replace("_", " ").capitalize(), className="text-end") for c in columns]
+            + [html.Th("Hit rate", className="text-end")]
+        )
+    )
+    return dbc.Table([header, html.Tbody(body)], size="sm", responsive=True, id=PERF.CACHE)
+
+
+def _shares(shares: dict) -> dbc.Progress | str:
+    if all(v is None for v in shares.values()):
+        return "—"
+    bars = [
+        dbc.Progress(
+            value=round(100 * (shares[r] or 0), 1),
+            color=RATING_COLOURS[r],
+            bar=True,
+            label=f"{100 * (shares[r] or 0):.0f}%",
+        )
+        for r in ("good", "needs-improvement", "poor")
+        if shares.get(r)
+    ]
+    return dbc.Progress(bars, style={"height": "1.1rem"}, className="vitals-shares")
+
+
+def vitals_table(report: dict) -> dbc.Table | html.P:
+    vitals = report["web_vitals"]
+    if not vitals:
+        return html.P("No browser has reported web vitals yet.", className="small text-muted", id=PERF.VITALS)
+    body = []
+    for page in sorted(vitals):
+        for name in VITAL_ORDER:
+            found = vitals[page].get(name)
+            if found is None:
+                continue
+            body.append(
+                html.Tr(
+                    [
+                        html.Td(page),
+                        html.Td(name),
+                        html.Td(f"{found['count']:,}", className="text-end"),
+                        html.Td(vital(name, found["p50"]), className="text-end"),
+                        html.Td(vital(name, found["p95"]), className="text-end"),
+                        html.Td(_shares(found["shares"]), style={"minWidth": "12rem"}),
+                    ]
+                )
+            )
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th("Page"),
+                html.Th("Metric"),
+                html.Th("Count", className="text-end"),
+                html.Th("p50", className="text-end"),
+                html.Th("p95", className="text-end"),
+                html.Th("Good · needs improvement · poor"),
+            ]
+        )
+    )
+    return dbc.Table([header, html.Tbody(body)], size="sm", responsive=True, id=PERF.VITALS)
+
+
+def components_table(report: dict) -> dbc.Table | html.P:
+    rows = report["slowest_components"]
+    if not rows:
+        return html.P("No render timings reported yet.", className="small text-muted", id=PERF.COMPONENTS)
+    body = [
+        html.Tr(
+            [
+                html.Td(r["page"]),
+                html.Td(r["component"]),
+                html.Td(f"{r['count']:,}", className="text-end"),
+                html.Td(ms(r["p50"]), className="text-end"),
+                html.Td(ms(r["p95"]), className="text-end"),
+                html.Td(ms(r["max"]), className="text-end"),
+            ]
+        )
+        for r in rows
+    ]
+    header = html.Thead(
+        html.Tr(
+            [html.Th("Page"), html.Th("Component")]
+            + [html.Th(h, className="text-end") for h in ("Count", "p50 (ms)", "p95 (ms)", "Max (ms)")]
+        )
+    )
+    return dbc.Table([header, html.Tbody(body)], size="sm", responsive=True, id=PERF.COMPONENTS)
+
+
+def latency_figure(name: str, points: list[dict], hourly: bool) -> dict:
+    """p50 and p95 of ``name`` bucket by bucket, and how many calls each bucket saw."""
+    x = [dt.datetime.fromtimestamp(p["start"], dt.UTC).strftime("%Y-%m-%d %H:%M") for p in points]
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "p95",
+                "x": x,
+                "y": [p["p95"] for p in points],
+                "line": {"color": "#c71c22"},
+                "connectgaps": False,
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "p50",
+                "x": x,
+                "y": [p["p50"] for p in points],
+                "line": {"color": "#2fa4e7"},
+                "connectgaps": False,
+            },
+            {
+                "type": "bar",
+                "name": "calls",
+                "x": x,
+                "y": [p["count"] for p in points],
+                "yaxis": "y2",
+                "marker": {"color": "rgba(153, 153, 153, 0.35)"},
+            },
+        ],
+        "layout": {
+            "title": {
+                "text": f"{name}: latency per {'hour' if hourly else 'minute'} (UTC)",
+                "font": {"size": 15},
+                "x": 0.02,
+            },
+            "yaxis": {"title": {"text": "ms"}, "rangemode": "tozero"},
+            "yaxis2": {
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+                "title": {"text": "calls"},
+                "rangemode": "tozero",
+            },
+            "height": 320,
+            "margin": {"l": 60, "r": 60, "t": 40, "b": 40},
+            "legend": {"orientation": "h", "y": -0.2},
+        },
+    }
+
+
+def latency_panel(name: str | None, points: list[dict], hourly: bool):
+    if not name:
+        return html.P("Choose an operation to see its latency over time.", className="small text-muted")
+    return graph(PERF.LATENCY_CHART, latency_figure(name, points, hourly))
