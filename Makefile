@@ -7,14 +7,20 @@ LOAD_VENV := .venv-load
 PLOTLY_BUNDLE := vendor/plotly/plotly-meridian.min.js
 BIND ?= 127.0.0.1:8050
 PYTEST_ARGS ?=
+# make load: locust's profile, users, duration and thresholds (overridable: make load USERS=200 PROFILE=AnalystUser)
+PROFILE ?= StressTestUser
+USERS ?= 50
+DURATION ?= 60s
+LOAD_ARGS ?=
 
-.PHONY: setup run test test-fast bench bench-browser lint format migrate seed seed-large clean help
+.PHONY: setup run test test-fast bench bench-browser load lint format migrate seed seed-large clean help
 
 help:
 	@echo "make run    - set up (idempotent), then serve on http://$(BIND)"
 	@echo "make test   - set up, then run the whole test suite"
 	@echo "make bench  - set up, then run the benchmarks and print their figures"
 	@echo "make bench-browser - every page in headless Chromium and Lighthouse (bytes, LCP, CLS, TBT, score)"
+	@echo "make load   - gunicorn + Redis + Celery under locust (PROFILE, USERS, DURATION, LOAD_ARGS), then a summary"
 	@echo "make lint   - ruff lint and format check"
 
 setup: $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css assets/01-web-vitals.js $(PLOTLY_BUNDLE)
@@ -62,6 +68,9 @@ bench: setup
 
 bench-browser: setup
 	$(PY) -m benchmarks browser
+
+load: setup
+	$(PY) -m tests.load.run --profile $(PROFILE) --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
 
 lint: $(VENV)/.stamp-deps
 	$(VENV)/bin/ruff check .

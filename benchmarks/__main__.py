@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from benchmarks import browser, cache, engine, indexes, metrics
+from benchmarks import browser, cache, engine, http, indexes, metrics
 
 SECTIONS = {
     "engine": engine.run,
@@ -13,6 +13,7 @@ SECTIONS = {
     "metrics": metrics.run,
     "seeding": indexes.seeding,
     "indexes": indexes.run,
+    "http": http.run,
     "browser": browser.run,
 }
 

@@ -28,8 +28,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def seeded_instance(folder: Path, households: int = 24, transactions_per_account: int = 150) -> Settings:
-    """An instance folder with a migrated, seeded SQLite database; its settings."""
+def seeded_instance(
+    folder: Path, households: int = 24, transactions_per_account: int = 150, heavy_transactions: int = 0
+) -> Settings:
+    """An instance folder with a migrated, seeded SQLite database; its settings (``heavy_transactions``:
+    a business account with that many transactions in the first household, the grid's worst case)."""
     from dashboard.data import demo, migrate
     from dashboard.data.db import make_engine
 
@@ -42,6 +45,7 @@ def seeded_instance(folder: Path, households: int = 24, transactions_per_account
             settings.market_data_path,
             households=households,
             transactions_per_account=transactions_per_account,
+            heavy_transactions=heavy_transactions,
         )
     finally:
         engine.dispose()
@@ -49,8 +53,10 @@ def seeded_instance(folder: Path, households: int = 24, transactions_per_account
 
 
 @contextlib.contextmanager
-def gunicorn(settings: Settings, workers: int = 2, threads: int = 4, **env: str) -> Iterator[str]:
-    """gunicorn serving ``settings``' database in production mode; yields the base URL."""
+def gunicorn(
+    settings: Settings, workers: int = 2, threads: int = 4, app: str = "app:server", **env: str
+) -> Iterator[str]:
+    """gunicorn serving ``settings``' database in production mode (``app``: the WSGI app); yields its URL."""
     port = free_port()
     environment = {
         **os.environ,
@@ -75,7 +81,7 @@ def gunicorn(settings: Settings, workers: int = 2, threads: int = 4, **env: str)
                 "gunicorn.conf.py",
                 "--bind",
                 f"127.0.0.1:{port}",
-                "app:server",
+                app,
             ],
             cwd=PROJECT_ROOT,
             env=environment,
@@ -84,7 +90,7 @@ def gunicorn(settings: Settings, workers: int = 2, threads: int = 4, **env: str)
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_ready(base, process, workers, log_path)
+            _wait_until_ready(base, process, workers, log_path, "/" if app != "app:server" else HEALTH)
             yield base
         finally:
             process.terminate()
@@ -94,15 +100,15 @@ def gunicorn(settings: Settings, workers: int = 2, threads: int = 4, **env: str)
                 process.kill()
 
 
-def _wait_until_ready(base: str, process: subprocess.Popen, workers: int, log_path: Path) -> None:
-    """Until the health endpoint answers several times in a row (every worker warmed up)."""
+def _wait_until_ready(base: str, process: subprocess.Popen, workers: int, log_path: Path, probe: str) -> None:
+    """Until ``probe`` answers several times in a row (every worker warmed up)."""
     deadline = time.monotonic() + 90
     answered = 0
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {log_path.read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(base + HEALTH, timeout=5) as response:
+            with urllib.request.urlopen(base + probe, timeout=5) as response:
                 answered = answered + 1 if response.status == 200 else 0
         except OSError:
             answered = 0

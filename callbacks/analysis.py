@@ -22,6 +22,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from components import ids
 from components.forms import field_outputs, field_states, marks
 from components.ids import Frame
+from dashboard.analytics.rendered import remember, remembered
 from dashboard.errors import describe
 from dashboard.forms.fields import Form, FormErrors
 from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
@@ -50,6 +51,7 @@ class AnalysisPage:
     table: Callable[[Any], tuple[list[str], list[list]]]
     summarise: Callable[[Any, dict], tuple[int | None, dict]]
     render: Callable[[Any], Any] | None = None
+    reads_goals: bool = False  # its result depends on the household's goals (not only its portfolio)
 
     @property
     def key(self) -> str:
@@ -58,6 +60,20 @@ class AnalysisPage:
 
     def result(self, clean: dict, household: HouseholdRef, refresh: bool = False):
         return self.compute(self.prepare(clean, household), refresh)
+
+    def shown(self, clean: dict, household: HouseholdRef, build: Callable[[], Any], refresh: bool = False):
+        """What ``build()`` renders for the form ``clean`` on the household's data as they are now (its
+        versions), kept so a repeated scenario costs a cache lookup: no reads, no rendering."""
+        return remember(self.key, self._scenario(clean, household), household.id, build, refresh)
+
+    def already_shown(self, clean: dict, household: HouseholdRef):
+        """What ``shown`` kept for this form and household as they are now, or None (nothing is built)."""
+        return remembered(self.key, self._scenario(clean, household), household.id)
+
+    def _scenario(self, clean: dict, household: HouseholdRef) -> dict:
+        goals = self.reads_goals
+        version = [household.data_version, household.goals_version] if goals else household.data_version
+        return {"form": clean, "household": household.id, "version": version}
 
 
 @dataclass(frozen=True)
@@ -73,9 +89,9 @@ class Attempt:
 
 
 def attempt(
-    page: AnalysisPage, household_id, values: list, field_ids: list, then: Callable[[Any], Any]
+    page: AnalysisPage, household_id, values: list, field_ids: list, then: Callable[[dict, HouseholdRef], Any]
 ) -> Attempt:
-    """Validate the form, authorise the household, prepare the scenario and hand it to ``then``.
+    """Validate the form, authorise the household and hand both to ``then`` (which prepares and computes).
 
     Raises nothing: a failure comes back as ``error`` (shown as an alert), bad
     fields are marked whether they failed in the form or in ``prepare``.
@@ -86,7 +102,7 @@ def attempt(
         household = household_or_none(household_id)
         if household is None:
             return Attempt(classes, messages)
-        outcome = then(page.prepare(reading.check(), household))
+        outcome = then(reading.check(), household)
         return Attempt(classes, messages, household, page.form.to_query(reading.raw, household.id), outcome)
     except FormErrors as error:
         classes, messages = marks(field_ids, {**reading.errors, **error.errors}, page.form.by_name)
@@ -132,11 +148,18 @@ def register_run(page: AnalysisPage):
     )
     def run(_run, _recompute, household_id, values, field_ids):
         refresh = refreshing(page.frame)
-        done = attempt(
-            page, household_id, values, field_ids, lambda scenario: page.compute(scenario, refresh)
-        )
+
+        def show(clean, household):
+            def build():
+                return page.render(page.result(clean, household, refresh))
+
+            return page.shown(clean, household, build, refresh)
+
+        done = attempt(page, household_id, values, field_ids, show)
         if done.error is not None:
             return done.classes, done.messages, no_update, error_alert(done.error), no_update, None
+        if first_load(done):
+            return done.classes, done.messages, no_update, no_update, no_update, no_update
         if done.household is None:
             return (
                 done.classes,
@@ -146,7 +169,7 @@ def register_run(page: AnalysisPage):
                 no_update,
                 None,
             )
-        return done.classes, done.messages, page.render(done.outcome), None, done.search, done.search
+        return done.classes, done.messages, done.outcome, None, done.search, done.search
 
     return run
 

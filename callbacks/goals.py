@@ -60,6 +60,21 @@ def evaluate(clean: dict, household: HouseholdRef) -> Evaluation:
     return compute(prepare(clean, household), False)
 
 
+def render(out: Evaluation) -> tuple[list, list[dict]]:
+    """(the goals table and chart, the solve-for's goal choices) of an evaluation."""
+    content = [
+        html.P(
+            f"Horizons from the valuation date {out.as_of:%Y-%m-%d}; {out.model.paths:,} paths, "
+            f"seed {out.model.seed}; amounts in today's money.",
+            className="small text-muted",
+        ),
+        goals_table(out.goals, out.by_goal()),
+    ]
+    if out.goals:
+        content.append(graph(GOALS.CHART, probability_figure(out.goals, out.by_goal())))
+    return content, [{"label": g.name, "value": g.id} for g in out.goals]
+
+
 def table(out: Evaluation) -> tuple[list[str], list[list]]:
     rows = [
         [
@@ -103,6 +118,7 @@ PAGE = AnalysisPage(
     compute=compute,
     table=table,
     summarise=summarise,
+    reads_goals=True,
 )
 
 
@@ -118,7 +134,11 @@ PAGE = AnalysisPage(
 )
 def render_goals(_run, _recompute, household_id, values, field_ids, _version):
     refresh = refreshing(GOALS.frame)
-    done = attempt(PAGE, household_id, values, field_ids, lambda scenario: compute(scenario, refresh))
+
+    def show(clean, household):
+        return PAGE.shown(clean, household, lambda: render(PAGE.result(clean, household, refresh)), refresh)
+
+    done = attempt(PAGE, household_id, values, field_ids, show)
     if done.error is not None:
         return done.classes, done.messages, no_update, error_alert(done.error), no_update, no_update, None
     if first_load(done):
@@ -133,18 +153,7 @@ def render_goals(_run, _recompute, household_id, values, field_ids, _version):
             [],
             None,
         )
-    out: Evaluation = done.outcome
-    content = [
-        html.P(
-            f"Horizons from the valuation date {out.as_of:%Y-%m-%d}; {out.model.paths:,} paths, "
-            f"seed {out.model.seed}; amounts in today's money.",
-            className="small text-muted",
-        ),
-        goals_table(out.goals, out.by_goal()),
-    ]
-    if out.goals:
-        content.append(graph(GOALS.CHART, probability_figure(out.goals, out.by_goal())))
-    options = [{"label": g.name, "value": g.id} for g in out.goals]
+    content, options = done.outcome
     return done.classes, done.messages, content, None, done.search, options, done.search
 
 

@@ -38,6 +38,11 @@ def compute(scenario, refresh: bool, progress=None):
     return simulate(request, refresh=refresh, progress=progress, household=household_id), described
 
 
+def panel(clean: dict, household, refresh: bool, progress=None):
+    """The results panel of a validated form for ``household`` (simulated through the cached facade)."""
+    return results_panel(*compute(prepare(clean, household), refresh, progress))
+
+
 def summarise(out, _clean) -> tuple[int, dict]:
     result, _ = out
     return result.seed, {
@@ -66,9 +71,10 @@ PAGE = AnalysisPage(
 
 @dataclass(frozen=True)
 class Deferred:
-    """A scenario too large for a web request: it runs as a background job."""
+    """A simulation too large for a web request: it runs as a background job."""
 
-    scenario: tuple
+    paths: int
+    months: int
 
 
 @dash.callback(
@@ -83,11 +89,14 @@ class Deferred:
 def run_simulation(_run, _recompute, household_id, values, field_ids):
     refresh = refreshing(MC.frame)
 
-    def run_or_defer(scenario):
-        request = scenario[0]
-        if request.paths * request.months >= BACKGROUND_THRESHOLD:
-            return Deferred(scenario)
-        return compute(scenario, refresh)
+    def run_or_defer(clean, household):
+        paths, months = clean["paths"], clean["years"] * 12
+        if paths * months >= BACKGROUND_THRESHOLD:
+            PAGE.prepare(clean, household)  # a form the household cannot run is refused now, not in the job
+            # a large run already made (by anyone, for this household as it is now) is shown at once
+            shown = None if refresh else PAGE.already_shown(clean, household)
+            return shown if shown is not None else Deferred(paths, months)
+        return PAGE.shown(clean, household, lambda: panel(clean, household, refresh), refresh)
 
     done = attempt(PAGE, household_id, values, field_ids, run_or_defer)
     if done.error is not None:
@@ -105,7 +114,7 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
             None,
         )
     if isinstance(done.outcome, Deferred):
-        request = done.outcome.scenario[0]
+        request = done.outcome
         raw = form.FORM.read(values, field_ids).raw
         job = {"household": done.household.id, "form": raw, "refresh": refresh}
         waiting = notice(
@@ -115,7 +124,7 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
     return (
         done.classes,
         done.messages,
-        results_panel(*done.outcome),
+        done.outcome,
         None,
         done.search,
         no_update,
@@ -148,12 +157,13 @@ def run_simulation_background(set_progress, job):
             raise InvalidInput("The simulation request was malformed.")
         household = authorize_household(job.get("household"))
         # the job may have been tampered with: its form is validated again, like any other request
-        scenario = prepare(form.FORM.clean(job["form"]), household)
+        clean = form.FORM.clean(job["form"])
+        refresh = bool(job.get("refresh"))
 
         def progress(done, total):
             set_progress((round(100 * done / total), f"{done:,} / {total:,} paths"))
 
-        return results_panel(*compute(scenario, bool(job.get("refresh")), progress)), None
+        return PAGE.shown(clean, household, lambda: panel(clean, household, refresh, progress), refresh), None
     except Exception as error:  # noqa: BLE001 - shown on the page
         return no_update, error_alert(error)
 

@@ -43,6 +43,20 @@ def compute(scenario: form.Scenario, refresh: bool) -> Optimised:
     return Optimised(scenario, optimal, frontier, current, allocation, facade.latest_closes(request))
 
 
+def render(out: Optimised) -> tuple:
+    """(notes, side panel, tables, frontier figure) of an optimisation."""
+    objective = form.OBJECTIVE_LABELS[out.scenario.request.objective]
+    notes, side, tables = result_parts(
+        out.optimal,
+        out.current_performance,
+        weight_rows(out.optimal.weights, out.scenario.current),
+        out.allocation,
+        out.prices,
+        f"{out.scenario.described}; {objective}.",
+    )
+    return notes, side, tables, frontier_figure(out.frontier, out.optimal, out.current_performance)
+
+
 def weight_rows(weights: dict[str, float], current: dict[str, float] | None) -> list[tuple]:
     """(ticker, sector, weight, current weight or None) for the weights tables."""
     total = sum(current.values()) if current else 1.0
@@ -123,7 +137,11 @@ PAGE = AnalysisPage(
 )
 def run_optimisation(_run, _recompute, household_id, values, field_ids):
     refresh = refreshing(OPT.frame)
-    done = attempt(PAGE, household_id, values, field_ids, lambda scenario: compute(scenario, refresh))
+
+    def show(clean, household):
+        return PAGE.shown(clean, household, lambda: render(PAGE.result(clean, household, refresh)), refresh)
+
+    done = attempt(PAGE, household_id, values, field_ids, show)
     unchanged = [no_update] * 6
     if done.error is not None:
         return done.classes, done.messages, *unchanged, error_alert(done.error), no_update, None
@@ -139,17 +157,7 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
             no_update,
             None,
         )
-    out: Optimised = done.outcome
-    objective = form.OBJECTIVE_LABELS[out.scenario.request.objective]
-    notes, side, tables = result_parts(
-        out.optimal,
-        out.current_performance,
-        weight_rows(out.optimal.weights, out.scenario.current),
-        out.allocation,
-        out.prices,
-        f"{out.scenario.described}; {objective}.",
-    )
-    figure = frontier_figure(out.frontier, out.optimal, out.current_performance)
+    notes, side, tables, figure = done.outcome
     return (
         done.classes,
         done.messages,

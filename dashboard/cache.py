@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +41,13 @@ from engine import ENGINE_VERSION
 log = logging.getLogger("meridian.cache")
 
 KEY_PREFIX = "meridian:"
+# Operations also kept in each worker's memory, with how long an entry may be served from there
+# (seconds). Only entries addressed by a household's versions qualify: a change bumps the version,
+# so a copy in another worker's memory is never asked for again. Who may see a household (which
+# carries the versions) and the signed-in user are always read from the shared cache, so an
+# invalidation is seen by every worker at once.
+LOCAL_TTLS = {"rendered": 60.0, "snapshot": 60.0}
+LOCAL_MAX_ENTRIES = 512
 LOCK_TIMEOUT = 30.0  # seconds a computing worker holds an operation's lock at most
 RETRY_AFTER = 2.0  # seconds the cache is skipped after a failure, before trying again
 _MISS = object()
@@ -158,6 +165,51 @@ class DiskCache(BaseCache):
         return True
 
 
+# -- the in-process layer -----------------------------------------------------------------------
+
+
+class LocalCache:
+    """A small LRU of hot entries in one worker, each with its own expiry (values are shared: read-only)."""
+
+    def __init__(self, limit: int = LOCAL_MAX_ENTRIES):
+        self.limit = limit
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return _MISS
+            expires, value = found
+            if expires < time.monotonic():
+                del self._items[key]
+                return _MISS
+            self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value, ttl: float) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + ttl, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def drop_matching(self, glob: str) -> int:
+        with self._lock:
+            gone = [k for k in self._items if fnmatch.fnmatchcase(k, glob)]
+            for k in gone:
+                del self._items[k]
+            return len(gone)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 # -- stores: the primitives each backend provides ---------------------------------------------
 
 
@@ -269,6 +321,7 @@ class AppCache:
         self._down_until = 0.0
         self._down = False
         self._ttls: dict[str, int] = dict(settings.cache_ttls)
+        self.local = LocalCache()
         if settings.redis_url:
             timeout = settings.redis_socket_timeout
             config = {
@@ -360,15 +413,15 @@ class AppCache:
         """The cached value of ``compute()`` for this request; computed once across workers on a miss."""
         key = make_key(operation, request, household, user)
         ttl = ttl or self.ttl(operation)
+        local_ttl = LOCAL_TTLS.get(operation)
         if refresh:
             self.counters.add(operation, "refreshes")
         else:
-            value = self._call("get", self._store.get, key, operation=operation)
+            value = self._read(operation, key, local_ttl)
             if value is not _MISS:
-                self.counters.add(operation, "hits")
                 return value
             if not self._available():
-                return self._bypass(operation, compute)
+                return self._keep_locally(key, self._bypass(operation, compute), local_ttl)
         self.counters.add(operation, "misses")
         lock = self._call("lock", self._store.acquire, key, lock_timeout, default=None, operation=operation)
         if lock is None and self._available() and not refresh:
@@ -379,17 +432,41 @@ class AppCache:
                 "lock", self._store.acquire, key, lock_timeout, default=None, operation=operation
             )
         if not self._available():
-            return self._bypass(operation, compute, counted_miss=True)
+            return self._keep_locally(key, self._bypass(operation, compute, counted_miss=True), local_ttl)
         try:
             self.counters.add(operation, "computes")
             with track_operation(f"engine.{operation}"):
                 value = compute()
             if value is not None:  # "nothing found" is never cached: it may exist a moment later
                 self._call("set", self._store.set, key, value, ttl, default=None, operation=operation)
-            return value
+            return self._keep_locally(key, value, local_ttl)
         finally:
             if lock is not None:
                 self._call("unlock", self._store.release, lock, default=None, operation=operation)
+
+    def lookup(self, operation: str, request: Mapping[str, Any], *, household=None, user=None):
+        """The cached value for this request if there is one (a hit), else None; never computes."""
+        key = make_key(operation, request, household, user)
+        value = self._read(operation, key, LOCAL_TTLS.get(operation))
+        return None if value is _MISS else value
+
+    def _read(self, operation: str, key: str, local_ttl: float | None):
+        """This worker's copy, else the shared store's (kept here if the operation qualifies); a hit is counted."""
+        if local_ttl is not None:
+            value = self.local.get(key)
+            if value is not _MISS:
+                self.counters.add(operation, "hits")
+                return value
+        value = self._call("get", self._store.get, key, operation=operation)
+        if value is not _MISS:
+            self.counters.add(operation, "hits")
+            self._keep_locally(key, value, local_ttl)
+        return value
+
+    def _keep_locally(self, key: str, value, local_ttl: float | None):
+        if local_ttl is not None and value is not None:
+            self.local.put(key, value, local_ttl)
+        return value
 
     def _wait_for(self, operation: str, key: str, limit: float):
         """Another worker is computing this key: poll for its value (bounded)."""
@@ -427,11 +504,13 @@ class AppCache:
         if operation is None and household is None and user is None:
             raise ValueError("say what to invalidate: an operation, a household or a user")
         glob = pattern(operation, household, user)
+        self.local.drop_matching(glob)
         return self._call("invalidate", self._store.delete_matching, glob, default=0)
 
     def delete(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> int:
         """Delete one entry."""
         key = make_key(operation, request, household, user)
+        self.local.drop(key)
         return self._call("delete", self._store.remove, key, default=0)
 
     def health(self) -> str:

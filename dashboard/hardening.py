@@ -10,6 +10,7 @@ answered 500 with that reference, which the page shows in its alert
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -110,9 +111,11 @@ def _shaped(declared: list[dict], given: list) -> bool:
     return True
 
 
-def _pattern(component_id):
-    """A declared id: a string, or a dict whose wildcard values are "ALL", "MATCH" or "ALLSMALLER"."""
-    if isinstance(component_id, str) and component_id.startswith("{"):
+@functools.lru_cache(maxsize=4096)
+def _pattern(component_id: str):
+    """A declared id (as the callback map writes it): a string, or a dict whose wildcard values are
+    "ALL", "MATCH" or "ALLSMALLER". Parsed once per id (the callback map does not change)."""
+    if component_id.startswith("{"):
         parsed = json.loads(component_id)
         return {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in parsed.items()}
     return component_id

@@ -31,6 +31,9 @@ DEFAULT_CACHE_TTLS: dict[str, int] = {
     "monte_carlo": 24 * 60 * 60,
     "market_data": 60 * 60,
     "session": 10 * 60,
+    "household": 10 * 60,  # who may see a household, with its versions (dropped when its data change)
+    "snapshot": 10 * 60,  # a household's accounts, positions and goals, per version
+    "rendered": 10 * 60,  # a results panel as sent to the browser, for a scenario already computed
     "thread": 5 * 60,
     "grid": 5 * 60,  # total row counts of the transactions grid
 }

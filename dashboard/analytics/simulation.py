@@ -69,19 +69,26 @@ def _engine_goal(goal: GoalSpec):
 def goal_probabilities(
     model: SimulationRequest, goals: Sequence[GoalSpec], household: int | None = None, refresh: bool = False
 ) -> list:
-    """Probability of success of each goal (``engine.goals.GoalResult``), on the model's paths."""
+    """Probability of success of each goal (``engine.goals.GoalResult``), on the model's paths.
 
-    def compute():
-        engine_model = return_model(model)
-        return [
-            goal_probability(
-                engine_model, _engine_goal(g), model.paths, model.seed, model.inflation, model.fee
+    Each goal is its own cache entry (the same seed gives every goal the same paths): a goal added or
+    edited is the only one simulated again.
+    """
+    engine_model = None
+
+    def one(goal: GoalSpec):
+        def compute():
+            nonlocal engine_model
+            if engine_model is None:
+                engine_model = return_model(model)
+            return goal_probability(
+                engine_model, _engine_goal(goal), model.paths, model.seed, model.inflation, model.fee
             )
-            for g in goals
-        ]
 
-    key = {"kind": "goals", "model": model.key(), "goals": [dataclasses.asdict(g) for g in goals]}
-    return cache.get_or_compute("monte_carlo", key, compute, household=household, refresh=refresh)
+        key = {"kind": "goal", "model": model.key(), "goal": dataclasses.asdict(goal)}
+        return cache.get_or_compute("monte_carlo", key, compute, household=household, refresh=refresh)
+
+    return [one(g) for g in goals]
 
 
 @track_performance("facade.goal_saving")

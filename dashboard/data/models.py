@@ -81,6 +81,8 @@ class Household(Base):
     # Bumped whenever the household's data changes; part of every cache key that
     # depends on it, so stale entries are never read even before invalidation.
     data_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped whenever one of its goals changes: part of the keys of what reads goals only.
+    goals_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
     analyst: Mapped[User] = relationship(back_populates="households")

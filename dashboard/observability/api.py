@@ -17,6 +17,9 @@ from dashboard.observability.prometheus import exposition
 from dashboard.observability.report import build_report, finite, now, uptime
 
 MAX_BEACON_BYTES = 16 * 1024
+# Summaries served by the stats and health endpoints may be this old (seconds; per worker): dashboards
+# and load balancers poll them, and other workers' timings reach the backend every few seconds anyway.
+RECENT_SECONDS = 1.0
 MAX_VITALS = 50
 MAX_RENDERS = 100
 # name -> (good up to, poor above), web.dev thresholds; times in ms, CLS unitless
@@ -59,7 +62,10 @@ def create_blueprint(settings, app, measured: dict[str, frozenset[str]] | None =
         if window not in WINDOWS:
             raise BadRequest(f"window must be one of {', '.join(WINDOWS)}")
         return flask.jsonify(
-            window=window, operations=metrics.stats(window), counters=metrics.counters(), generated_at=now()
+            window=window,
+            operations=metrics.stats(window, max_age=RECENT_SECONDS),
+            counters=metrics.counters(),
+            generated_at=now(),
         )
 
     @bp.get(f"{base}/operation/<path:name>")
@@ -89,7 +95,7 @@ def create_blueprint(settings, app, measured: dict[str, frozenset[str]] | None =
 
         database = "ok" if db.ping() else "down"
         redis = "not configured" if not settings.redis_url else cache.health()
-        operations = metrics.stats("all")
+        operations = metrics.stats("all", max_age=RECENT_SECONDS)
         body = {
             "status": "ok" if database == "ok" and redis in ("ok", "not configured") else "degraded",
             "uptime_seconds": round(uptime(), 3),
@@ -128,6 +134,7 @@ def create_blueprint(settings, app, measured: dict[str, frozenset[str]] | None =
             metrics.record(name, value, browser=browser)
         for name in counts:
             metrics.count(name)
+        metrics.forget_recent()
         return flask.jsonify(stored=len(records)), 202
 
     @bp.get(f"{prefix}/metrics")

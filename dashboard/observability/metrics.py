@@ -358,6 +358,7 @@ class MetricsStore:
         self._flush_lock = threading.Lock()
         self._flusher_pid = None
         self._slow_logged: dict[str, float] = {}
+        self._recent: dict[tuple, tuple[float, dict]] = {}  # (window, names) -> (when, summary)
         self._failing = False
         self._closed = threading.Event()
         self.prometheus = prometheus
@@ -487,18 +488,40 @@ class MetricsStore:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def stats(self, window: str = "all", names: Iterable[str] | None = None) -> dict[str, dict]:
-        """Summary per operation over ``window`` (one of WINDOWS), every worker included."""
+    def stats(
+        self, window: str = "all", names: Iterable[str] | None = None, max_age: float = 0.0
+    ) -> dict[str, dict]:
+        """Summary per operation over ``window`` (one of WINDOWS), every worker included.
+
+        ``max_age``: a summary this worker made at most that many seconds ago may
+        be served again (what the HTTP API polled by dashboards and health checks
+        asks for: other workers' timings reach the backend every few seconds anyway),
+        unless ``forget_recent`` was called since.
+        """
         if window not in WINDOWS:
             raise MetricsError(f"window must be one of {', '.join(WINDOWS)}")
+        key = (window, None if names is None else tuple(sorted(names)))
+        if max_age > 0:
+            with self._lock:
+                made, summary = self._recent.get(key, (0.0, None))
+            if summary is not None and time.monotonic() - made <= max_age:
+                return summary
         self.flush()
         chosen = sorted(self.backend.all_names() if names is None else names)
         sketches = self.backend.read(chosen, window_buckets(window))
-        return {
+        summary = {
             name: {**sketch.summary(), "threshold_ms": _finite(self.threshold_ms(name))}
             for name, sketch in sketches.items()
             if sketch.count
         }
+        with self._lock:
+            self._recent[key] = (time.monotonic(), summary)
+        return summary
+
+    def forget_recent(self) -> None:
+        """The next summary is made afresh (after a client's own timings arrived: it reads its writes)."""
+        with self._lock:
+            self._recent.clear()
 
     def series(self, name: str, window: str) -> list[dict]:
         """``name``'s summary bucket by bucket over ``window`` (minutes, or hours for 24h), oldest first."""
@@ -520,6 +543,7 @@ class MetricsStore:
             self._buffer.clear()
             self._counts.clear()
             self._accepted.clear()
+            self._recent.clear()
         self.backend.clear()
         if self.prometheus is not None:
             self.prometheus.reset_note()

@@ -38,7 +38,8 @@ class HouseholdRef:
     name: str
     risk_profile: str
     analyst_id: int
-    data_version: int
+    data_version: int  # of what the portfolio analyses read: accounts, holdings, transactions, lots
+    goals_version: int  # of its goals
 
 
 def current_user() -> CurrentUser:
@@ -84,19 +85,41 @@ def parse_household_id(raw) -> int:
 
 def _ref(household: Household) -> HouseholdRef:
     return HouseholdRef(
-        household.id, household.name, household.risk_profile, household.analyst_id, household.data_version
+        household.id,
+        household.name,
+        household.risk_profile,
+        household.analyst_id,
+        household.data_version,
+        household.goals_version,
     )
 
 
 def authorize_household(raw) -> HouseholdRef:
-    """The household ``raw`` names, if the current user may see it; AccessDenied otherwise."""
+    """The household ``raw`` names, if the current user may see it; AccessDenied otherwise.
+
+    The answer is kept in the session cache, scoped to the household, so a change
+    to it (``household_changed``) drops it; a refusal is never kept.
+    """
     household_id = parse_household_id(raw)
     user = current_user()
+    found = cache.get_or_compute(
+        "household",
+        {"authorised": household_id, "user": user.id},
+        lambda: _load_household(household_id, user),
+        household=household_id,
+        user=user.id,
+    )
+    if found is None:
+        # The same answer whether it does not exist or belongs to someone else, so ids cannot be probed.
+        raise AccessDenied(f"Household {household_id} is not one of your households.")
+    return found
+
+
+def _load_household(household_id: int, user: CurrentUser) -> HouseholdRef | None:
     with db.session() as session:
         household = session.get(Household, household_id)
-        # The same answer whether it does not exist or belongs to someone else, so ids cannot be probed.
         if household is None or not (user.is_admin or household.analyst_id == user.id):
-            raise AccessDenied(f"Household {household_id} is not one of your households.")
+            return None
         return _ref(household)
 
 

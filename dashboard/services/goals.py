@@ -1,5 +1,5 @@
 """A household's goals: create, edit and delete (values already validated by ``forms.goals``);
-every change invalidates the household's cached analyses."""
+every change bumps the household's goals version (what reads goals is computed again)."""
 
 from __future__ import annotations
 
@@ -24,14 +24,14 @@ def save_goal(household: HouseholdRef, goal_id: int | None, values: dict) -> int
                 setattr(goal, key, value)
         session.flush()
         saved = goal.id
-    household_changed(household.id)
+    household_changed(household.id, goals_only=True)
     return saved
 
 
 def delete_goal(household: HouseholdRef, goal_id) -> None:
     with db.session() as session:
         session.delete(_owned(session, household, goal_id))
-    household_changed(household.id)
+    household_changed(household.id, goals_only=True)
 
 
 def get_goal(household: HouseholdRef, goal_id) -> GoalSummary:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -114,9 +114,28 @@ class HouseholdSnapshot:
 
 
 def snapshot(household: HouseholdRef) -> HouseholdSnapshot:
-    """Everything the Overview shows for one (already authorised) household."""
-    with db.session() as session:
-        return _snapshot(session, household)
+    """Everything the Overview shows for one (already authorised) household.
+
+    Cached per household and version (data and goals): every change to its data
+    bumps a version (:func:`household_changed`), so an edit or an import is never
+    answered from an old snapshot. Being addressed by version, the entry is also
+    kept in each worker's memory (``cache.LOCAL_TTLS``).
+    """
+
+    def read_portfolio():
+        with db.session() as session:
+            return _snapshot(session, household)
+
+    def read_goals():
+        with db.session() as session:
+            return _goals(session, household)
+
+    # in two entries: a goal edited re-reads the goals, not the accounts and positions
+    key = {"snapshot": household.id, "version": household.data_version}
+    found = cache.get_or_compute("snapshot", key, read_portfolio, household=household.id)
+    key = {"goals": household.id, "version": household.goals_version}
+    goals = cache.get_or_compute("snapshot", key, read_goals, household=household.id)
+    return replace(found, goals=goals)
 
 
 def _snapshot(session: Session, household: HouseholdRef) -> HouseholdSnapshot:
@@ -171,14 +190,6 @@ def _snapshot(session: Session, household: HouseholdRef) -> HouseholdSnapshot:
         )
         for a, inst, status, synced in account_rows
     ]
-    goals = [
-        GoalSummary(
-            g.id, g.name, g.priority, g.target_amount, g.target_date, g.current_amount, g.monthly_contribution
-        )
-        for g in session.scalars(
-            select(Goal).where(Goal.household_id == household.id).order_by(Goal.target_date, Goal.id)
-        )
-    ]
     flows: dict[dt.date, dict[str, float]] = defaultdict(lambda: {"income": 0.0, "expense": 0.0})
     for month, kind, total in session.execute(
         select(BudgetEntry.month, BudgetEntry.kind, func.sum(BudgetEntry.amount))
@@ -188,8 +199,19 @@ def _snapshot(session: Session, household: HouseholdRef) -> HouseholdSnapshot:
         flows[month][kind] = float(total)
     cash_flow = [CashFlowMonth(m, v["income"], v["expense"]) for m, v in sorted(flows.items())]
     return HouseholdSnapshot(
-        household.id, household.name, household.risk_profile, as_of, accounts, positions, goals, cash_flow
+        household.id, household.name, household.risk_profile, as_of, accounts, positions, [], cash_flow
     )
+
+
+def _goals(session: Session, household: HouseholdRef) -> list[GoalSummary]:
+    return [
+        GoalSummary(
+            g.id, g.name, g.priority, g.target_amount, g.target_date, g.current_amount, g.monthly_contribution
+        )
+        for g in session.scalars(
+            select(Goal).where(Goal.household_id == household.id).order_by(Goal.target_date, Goal.id)
+        )
+    ]
 
 
 def latest_prices(session: Session, security_ids: list[int]) -> tuple[dt.date | None, dict[int, float]]:
@@ -224,11 +246,19 @@ def latest_prices(session: Session, security_ids: list[int]) -> tuple[dt.date | 
 
 
 def household_rows(households: list[HouseholdRef]) -> list[dict]:
-    """Name, risk profile, account count and net worth of each household, in three queries."""
+    """Name, risk profile, account count and net worth of each household, in three queries.
+
+    Cached under the households' ids and data versions (a change to any of them asks for a new entry).
+    """
     if not households:
         return []
-    with db.session() as session:
-        return _household_rows(session, households)
+
+    def read():
+        with db.session() as session:
+            return _household_rows(session, households)
+
+    key = {"rows": [[h.id, h.data_version, h.name, h.risk_profile] for h in households]}
+    return cache.get_or_compute("snapshot", key, read)
 
 
 def _household_rows(session: Session, households: list[HouseholdRef]) -> list[dict]:
@@ -263,20 +293,33 @@ def _household_rows(session: Session, households: list[HouseholdRef]) -> list[di
     ]
 
 
-def household_changed(household_id: int) -> None:
-    """Record that a household's data changed: bump its data version, drop its cache entries.
+# Cache operations whose entries read the household's data directly (who may see it and its snapshot,
+# panels rendered from it, grid counts, tax lots): dropped when its data change. The engine's results
+# (optimisation, risk, diversification, Monte Carlo) are addressed by their inputs' content (tickers,
+# weights, amounts): a change that alters those inputs asks for a new key, and one that does not (a
+# goal edited) leaves them valid, so they are kept.
+READS_HOUSEHOLD = ("household", "snapshot", "rendered", "grid", "tax")
+# A goal changed: only who-may-see-it (it carries the versions) and the snapshot (it lists the goals).
+# What reads goals is keyed by ``goals_version`` too; the rest (keyed by ``data_version``) stays valid.
+READS_GOALS = ("household", "snapshot")
+
+
+def household_changed(household_id: int, goals_only: bool = False) -> None:
+    """Record that a household's data (or only its goals) changed: bump the version, drop what read it.
 
     Call after the change is committed. The version is part of every key that
-    depends on the household, so even an entry that survives (cache down during
+    reads the household's data, so even an entry that survives (cache down during
     the invalidation) is never read again.
     """
+    column = "goals_version" if goals_only else "data_version"
     with db.session() as session:
         session.execute(
             update(Household)
             .where(Household.id == household_id)
-            .values(data_version=Household.data_version + 1)
+            .values({column: getattr(Household, column) + 1})
         )
-    cache.invalidate(household=household_id)
+    for operation in READS_GOALS if goals_only else READS_HOUSEHOLD:
+        cache.invalidate(operation=operation, household=household_id)
 
 
 @dataclass(frozen=True)

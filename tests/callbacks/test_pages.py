@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextvars import copy_context
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -77,18 +78,31 @@ def held(household_id: int) -> reference.Holdings:
         return reference.holdings(conn, household_id)
 
 
+def _plain(component) -> bool:
+    """A component as the browser receives it (a rendered panel kept by the cache is plain data)."""
+    return isinstance(component, dict) and "props" in component and "type" in component
+
+
 def text_of(component) -> str:
-    """All text in a component tree."""
+    """All text in a component tree (component objects or their plain form)."""
     if component is None:
         return ""
     if isinstance(component, str | int | float):
         return str(component)
     if isinstance(component, list | tuple):
         return " ".join(text_of(c) for c in component)
+    if _plain(component):
+        return text_of(component["props"].get("children"))
     return text_of(getattr(component, "children", None))
 
 
 def find(component, component_id):
+    """The component with ``component_id`` in a tree; a plain one comes back with its props as attributes."""
+    if _plain(component):
+        props = component["props"]
+        if props.get("id") == component_id:
+            return SimpleNamespace(**props)
+        return find(props.get("children"), component_id)
     if isinstance(component, list | tuple):
         for child in component:
             found = find(child, component_id)
@@ -142,6 +156,15 @@ def test_cb003_large_runs_go_to_the_background_job(ctx):
     panel, error = mc_cb.run_simulation_background(progress.append, job)
     assert error is None and find(panel, "mc-probability") is not None
     assert progress[-1][0] == 100 and len(progress) == 20  # one report per 10,000 paths
+    # the same large run again is shown at once, without another job; "Recompute" still starts one
+    *_, again, alert, _search, no_job, _scenario = triggered(
+        "mc-run.n_clicks", mc_cb.run_simulation, 2, None, mine[0].id, values, ids
+    )
+    assert again == panel and no_job is no_update and alert is None
+    *_, waiting, _alert, _search, forced, _scenario = triggered(
+        "mc-recompute.n_clicks", mc_cb.run_simulation, 2, 1, mine[0].id, values, ids
+    )
+    assert forced["refresh"] is True and "background" in text_of(waiting)
     # a tampered job is validated again and refused politely
     _, refused = mc_cb.run_simulation_background(
         progress.append, {**job, "form": {**job["form"], "paths": -1}}
@@ -246,7 +269,10 @@ def test_cb008_goal_create_edit_delete_invalidate_and_compute(ctx):
     with db.session() as session:
         goal = session.get(Goal, goal_id)
         assert goal.name == "Boat" and goal.household_id == household.id
-        assert session.get(Household, household.id).data_version == household.data_version + 1
+        stored = session.get(Household, household.id)
+        # a goal is not what the portfolio analyses read: only the goals version moves
+        assert stored.goals_version == household.goals_version + 1
+        assert stored.data_version == household.data_version
     # edit it
     values, ids = _goal_form(target_amount=175_000)
     triggered("goals-save.n_clicks", goals_cb.modify_goal, 2, None, goal_id, 1, household.id, values, ids)

@@ -1,5 +1,7 @@
 """The engine facade: results equal to the engine's, caching, invalidation on change."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -60,19 +62,82 @@ def test_fac005_simulate_through_the_facade(ctx):
     assert again.probability_of_success == result.probability_of_success
 
 
-def test_fac006_a_household_change_invalidates_its_entries(ctx):
+def test_fac006_a_household_change_drops_what_read_its_data_and_keeps_content_addressed_results(ctx):
+    from dashboard.services.access import authorize_household
+    from dashboard.services.households import portfolio, snapshot
+
     with db.session() as session:
         household = session.scalars(select(Household).order_by(Household.id)).first()
     calls = []
     compute = lambda: calls.append(1) or "value"  # noqa: E731
-    cache.get_or_compute("risk", {"h": household.id}, compute, household=household.id)
-    cache.get_or_compute("risk", {"h": household.id}, compute, household=household.id)
-    assert len(calls) == 1
-    household_changed(household.id)
-    cache.get_or_compute("risk", {"h": household.id}, compute, household=household.id)
+    for operation in ("rendered", "risk"):
+        cache.get_or_compute(operation, {"h": household.id}, compute, household=household.id)
+        cache.get_or_compute(operation, {"h": household.id}, compute, household=household.id)
     assert len(calls) == 2
+    ref = authorize_household(household.id)
+    before = snapshot(ref)
+    household_changed(household.id)
+    cache.get_or_compute("rendered", {"h": household.id}, compute, household=household.id)
+    cache.get_or_compute("risk", {"h": household.id}, compute, household=household.id)
+    assert len(calls) == 3  # the rendered panel again; the risk result (addressed by its inputs) kept
     with db.session() as session:
         assert session.get(Household, household.id).data_version == household.data_version + 1
+    fresh = authorize_household(household.id)  # not the cached reference: the new version
+    assert fresh.data_version == ref.data_version + 1
+    assert snapshot(fresh) == before and portfolio(fresh).tickers  # re-read under the new version
+
+
+def test_fac006b_a_goal_change_re_keys_what_reads_goals_and_keeps_the_portfolio_panels(ctx):
+    from dashboard.analytics.rendered import remember
+    from dashboard.services.access import authorize_household
+    from dashboard.services.goals import save_goal
+    from dashboard.services.households import snapshot
+
+    with db.session() as session:
+        household = session.scalars(select(Household).order_by(Household.id)).first()
+    ref = authorize_household(household.id)
+    goals_before = snapshot(ref).goals
+    builds = []
+    risk_panel = {"household": ref.id, "version": ref.data_version}  # the key the Risk page uses
+    remember("risk", risk_panel, ref.id, lambda: builds.append("risk") or {"panel": 1})
+    values = {
+        "name": "Sabbatical",
+        "priority": "important",
+        "target_amount": 40_000.0,
+        "target_date": dt.date(2031, 1, 1),
+        "current_amount": 0.0,
+        "monthly_contribution": 250.0,
+    }
+    save_goal(ref, None, values)
+    fresh = authorize_household(household.id)  # who-may-see-it was dropped: the new versions
+    assert (fresh.data_version, fresh.goals_version) == (ref.data_version, ref.goals_version + 1)
+    names = [g.name for g in snapshot(fresh).goals]  # never the old snapshot
+    assert len(names) == len(goals_before) + 1 and "Sabbatical" in names
+    remember("risk", risk_panel, ref.id, lambda: builds.append("risk") or {"panel": 2})
+    assert builds == ["risk"]  # the portfolio panel is still valid and still served
+
+
+def test_fac006c_the_households_table_is_cached_and_follows_a_change(ctx):
+    from dashboard.data.models import Account, Holding
+    from dashboard.services.access import visible_households
+    from dashboard.services.households import household_rows
+
+    before = household_rows(visible_households())
+    hits = cache.counters.snapshot()["snapshot"]["hits"]
+    assert household_rows(visible_households()) == before
+    assert cache.counters.snapshot()["snapshot"]["hits"] == hits + 1
+    target = before[0]
+    with db.session() as session:
+        holding = session.scalars(
+            select(Holding).join(Account).where(Account.household_id == target["id"]).order_by(Holding.id)
+        ).first()
+        holding.quantity = holding.quantity + 100
+    household_changed(target["id"])
+    after = {row["id"]: row for row in household_rows(visible_households())}
+    assert after[target["id"]]["net_worth"] > target["net_worth"]  # never the old row
+    assert [r for r in before if r["id"] != target["id"]] == [
+        after[r["id"]] for r in before if r["id"] != target["id"]
+    ]
 
 
 def test_fac007_session_and_thread_lookups_go_through_the_cache(ctx):

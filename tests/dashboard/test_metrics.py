@@ -136,6 +136,18 @@ def test_met005_windows_and_counters(store):
         store.stats("2h")
 
 
+def test_met005b_a_recent_summary_is_served_again_only_when_asked_and_not_after_a_clients_write(store):
+    store.record("op.cached", 10.0)
+    first = store.stats("all", max_age=60)
+    store.record("op.cached", 30.0)
+    assert store.stats("all", max_age=60) == first  # dashboards polling within max_age: the same summary
+    assert store.stats("all")["op.cached"]["count"] == 2  # max_age 0 (the default): fresh
+    store.record("op.cached", 50.0)
+    assert store.stats("all", max_age=60)["op.cached"]["count"] == 2  # the fresh one above, kept
+    store.forget_recent()  # a client's own timings arrived
+    assert store.stats("all", max_age=60)["op.cached"]["count"] == 3
+
+
 def test_met006_browser_names_are_capped(store):
     accepted = sum(
         store.record(f"render.component-{i}", 1.0, browser=True) for i in range(MAX_BROWSER_NAMES + 25)

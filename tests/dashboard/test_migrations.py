@@ -9,6 +9,7 @@ from dashboard.data import migrate
 from dashboard.data.db import make_engine
 from dashboard.data.models import Base
 
+HEAD = "0003_goals_version"
 INDEX_MIGRATION = "0002_performance_indexes"
 SCHEMA_MIGRATION = "0001_schema"
 TABLE_NAMES = {t.name for t in Base.metadata.sorted_tables}
@@ -27,7 +28,7 @@ def _secondary_indexes(engine) -> dict[str, set[str]]:
 def _roundtrip(settings):
     engine = make_engine(settings.database_url, poolclass=sa.pool.NullPool)
     migrate.upgrade(settings)
-    assert migrate.current_revision(engine) == INDEX_MIGRATION
+    assert migrate.current_revision(engine) == HEAD
     assert set(sa.inspect(engine).get_table_names()) == TABLE_NAMES | {"alembic_version"}
     indexes = _secondary_indexes(engine)
     total = sum(len(names) for names in indexes.values())
@@ -38,6 +39,9 @@ def _roundtrip(settings):
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diffs == []
 
+    migrate.downgrade(settings, INDEX_MIGRATION)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("households")}
+    assert "goals_version" not in columns and "data_version" in columns
     migrate.downgrade(settings, SCHEMA_MIGRATION)
     assert migrate.current_revision(engine) == SCHEMA_MIGRATION
     assert sum(len(n) for n in _secondary_indexes(engine).values()) == 0

@@ -34,6 +34,11 @@ def _wait_for(base: str, names: set[str], timeout: float = 30) -> dict:
     pytest.fail(f"not reported within {timeout} s: {sorted(names - set(_stats(base)))}")
 
 
+def _from_browsers(names) -> set[str]:
+    """The names browsers' beacons made (the page's own callbacks keep adding server names meanwhile)."""
+    return {n for n in names if n.startswith(("render.", "web_vitals."))}
+
+
 def _nav(dash_duo, name: str) -> None:
     """A soft navigation, as the analyst makes it: a click on the navbar."""
     dash_duo.driver.find_element(By.LINK_TEXT, name).click()
@@ -90,14 +95,14 @@ def test_bm002_bad_beacons_leave_the_store_bounded_and_the_page_working(dash_duo
     for body, status in garbage:
         response = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
         assert response.status_code == status, body[:60]
-    assert set(_stats(base)) == before  # nothing stored
+    assert _from_browsers(_stats(base)) == _from_browsers(before)  # nothing stored
     # a thousand distinct names, on made-up pages and components: one bucket
     for start in range(0, 1000, 100):
         renders = [{"component": f"made-up-{i}", "duration_ms": 3} for i in range(start, start + 100)]
         response = requests.post(url, json={"page": f"/nowhere-{start}", "renders": renders}, timeout=10)
         assert response.status_code == 202
-    after = set(_stats(base))
-    assert after - before <= {"render.other.other"} and len(after) < len(before) + 5
+    after = _from_browsers(_stats(base))
+    assert after - _from_browsers(before) <= {"render.other.other"}
     dash_duo.driver.get(base + "/performance")
     dash_duo.wait_for_contains_text("#perf-components", "other", timeout=20)
     assert "made-up" not in dash_duo.find_element("#perf-components").text

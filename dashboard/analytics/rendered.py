@@ -1,0 +1,54 @@
+"""Results as sent to the browser, kept per scenario: for a scenario already computed, building the
+panel's components and serialising its figures is most of what a run costs, so it is done once.
+
+``remember`` stores the rendered output as plain JSON-ready data (never component objects), under the
+page and the scenario (the clean form, the household and the version(s) of its data the page reads; the
+market data are the bundled dataset, part of every key through the engine version), scoped to the
+household so a change to its data drops it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from plotly.io.json import to_json_plotly
+
+from dashboard.extensions import cache
+
+
+def scenario_key(value) -> Any:
+    """A cache key of primitives for a scenario (requests, dataclasses, tuples, primitives)."""
+    if hasattr(value, "key") and callable(value.key):
+        return value.key()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: scenario_key(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [scenario_key(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): scenario_key(v) for k, v in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    raise TypeError(f"a scenario holds a {type(value).__name__}, which has no cache key")
+
+
+def plain(output):
+    """Components and figures as the JSON-ready data Dash would send."""
+    return json.loads(to_json_plotly(output))
+
+
+def remember(page: str, scenario, household: int | None, build: Callable[[], Any], refresh: bool = False):
+    """``build()``'s output for ``page`` and ``scenario``, rendered once and kept (``refresh``: build again)."""
+    key = {"page": page, "scenario": scenario_key(scenario)}
+    return cache.get_or_compute("rendered", key, lambda: plain(build()), household=household, refresh=refresh)
+
+
+def remembered(page: str, scenario, household: int | None):
+    """What ``remember`` kept for ``page`` and ``scenario``, or None (nothing is built)."""
+    key = {"page": page, "scenario": scenario_key(scenario)}
+    return cache.lookup("rendered", key, household=household)

@@ -1,0 +1,236 @@
+"""Callback requests built from the app itself, as the browser builds them: no hand-copied JSON.
+
+A :class:`DashSite` reads the app's ``/_dash-dependencies`` once; a page's
+layout comes from Dash's own router callback (``_pages_content``), and a
+callback's body is filled from that layout's component values (pattern-matching
+inputs, states and outputs resolved against it), with the values a scenario
+changes and the input that fired. So a page or callback that changes never
+leaves the load suite sending stale requests.
+
+Standard library only (the load environment and the app's environment both import it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
+UPDATE = "_dash-update-component"
+
+
+def parse_id(raw: str) -> str | dict:
+    """A dependency's id: a string, or a dict whose wildcard values are "ALL", "MATCH"..."""
+    if raw.startswith("{"):
+        parsed = json.loads(raw)
+        return {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in parsed.items()}
+    return raw
+
+
+def key_of(component_id) -> str:
+    """A hashable key for a component id (dict ids as compact JSON with sorted keys, as Dash writes them)."""
+    return (
+        json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+        if isinstance(component_id, dict)
+        else component_id
+    )
+
+
+def split_outputs(output: str) -> list[tuple[str | dict, str]]:
+    """``"..a.b...c.d.."`` or ``"a.b"`` -> [(id, property)] (``@hash`` of duplicate outputs dropped)."""
+    text = output[2:-2] if output.startswith("..") else output
+    parts = []
+    for part in text.split("..."):
+        component, prop = part.rsplit(".", 1)
+        parts.append((parse_id(component), prop.split("@", 1)[0]))
+    return parts
+
+
+def matches(pattern, component_id) -> bool:
+    if not isinstance(pattern, dict):
+        return pattern == component_id
+    if not isinstance(component_id, dict) or set(pattern) != set(component_id):
+        return False
+    return all(v in WILDCARDS or component_id[k] == v for k, v in pattern.items())
+
+
+def walk(node) -> Iterator[dict]:
+    """Every component (as Dash serialises it: type, namespace, props) in a layout tree."""
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, dict) and "props" in node and "type" in node:
+        yield node
+        for value in node["props"].values():
+            yield from walk(value)
+
+
+@dataclass
+class Layout:
+    """Component props by id, from a layout tree; callbacks' results can be merged in."""
+
+    props: dict[str, dict] = field(default_factory=dict)
+    ids: dict[str, str | dict] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *trees) -> Layout:
+        layout = cls()
+        for tree in trees:
+            layout.add(tree)
+        return layout
+
+    def add(self, tree) -> None:
+        for component in walk(tree):
+            component_id = component["props"].get("id")
+            if component_id is not None:
+                self.props[key_of(component_id)] = dict(component["props"])
+                self.ids[key_of(component_id)] = component_id
+
+    def value(self, component_id, prop: str):
+        return self.props.get(key_of(component_id), {}).get(prop)
+
+    def matching(self, pattern) -> list:
+        return [cid for cid in self.ids.values() if matches(pattern, cid)]
+
+    def apply(self, response: Mapping) -> None:
+        """Fold a callback response (new props, new children with components) into the layout."""
+        for key, props in (response or {}).items():
+            component_id = json.loads(key) if key.startswith("{") else key
+            self.props.setdefault(key_of(component_id), {}).update(props)
+            self.ids.setdefault(key_of(component_id), component_id)
+            for value in props.values():
+                self.add(value)
+
+
+@dataclass(frozen=True)
+class Callback:
+    output: str
+    inputs: list[dict]
+    state: list[dict]
+
+    def outputs(self) -> list[tuple[str | dict, str]]:
+        return split_outputs(self.output)
+
+
+class DashSite:
+    """The app's callbacks, read from ``/_dash-dependencies``."""
+
+    def __init__(self, dependencies: list[dict]):
+        self.callbacks = [
+            Callback(d["output"], d["inputs"], d["state"])
+            for d in dependencies
+            if not d.get("clientside_function") and not d.get("no_output")
+        ]
+
+    def callback(self, *outputs: str) -> Callback:
+        """The server callback whose outputs include all of ``outputs`` ("id.prop"; a duplicate output,
+        "id.prop@…", belongs to another callback)."""
+
+        def parts(output: str) -> set[str]:
+            return set((output[2:-2] if output.startswith("..") else output).split("..."))
+
+        found = [c for c in self.callbacks if set(outputs) <= parts(c.output)]
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} callbacks output {outputs}")
+        return found[0]
+
+    def triggered_by(self, dependency: str) -> Callback:
+        """The server callback with ``dependency`` ("id.prop") among its inputs."""
+        found = [
+            c for c in self.callbacks if any(f"{i['id']}.{i['property']}" == dependency for i in c.inputs)
+        ]
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} callbacks take {dependency}")
+        return found[0]
+
+    def router(self) -> Callback:
+        return self.callback("_pages_content.children")
+
+    def body(
+        self,
+        callback: Callback,
+        layout: Layout,
+        changed: Mapping[str, Any] | None = None,
+        fired: list[str] | None = None,
+        match: Mapping[str, Any] | None = None,
+    ) -> dict:
+        """The request for ``callback`` with the layout's values; ``changed``: {"id.prop" or
+        '{"index":"seed","type":"risk-field"}.value': value} overrides; ``fired``: changedPropIds;
+        ``match``: the values ``MATCH`` stands for (e.g. {"page": "risk"})."""
+        changed = dict(changed or {})
+
+        def concrete(pattern):
+            if isinstance(pattern, dict) and "MATCH" in pattern.values():
+                return {k: (match or {})[k] if v == "MATCH" else v for k, v in pattern.items()}
+            return pattern
+
+        def entry(component_id, prop: str, with_value: bool):
+            item = {"id": component_id, "property": prop}
+            if with_value:
+                override = f"{key_of(component_id)}.{prop}"
+                item["value"] = changed[override] if override in changed else layout.value(component_id, prop)
+                if prop == "id" and item["value"] is None:
+                    item["value"] = component_id
+            return item
+
+        def dependency(spec: dict, with_value: bool):
+            pattern = concrete(parse_id(spec["id"]))
+            if isinstance(pattern, dict) and any(v in WILDCARDS for v in pattern.values()):
+                return [entry(cid, spec["property"], with_value) for cid in layout.matching(pattern)]
+            return entry(pattern, spec["property"], with_value)
+
+        outputs = []
+        for component, prop in callback.outputs():
+            pattern = component = concrete(component)
+            if isinstance(pattern, dict) and any(v in WILDCARDS for v in pattern.values()):
+                outputs.append([{"id": cid, "property": prop} for cid in layout.matching(pattern)])
+            else:
+                outputs.append({"id": component, "property": prop})
+        return {
+            "output": callback.output,
+            "outputs": outputs if callback.output.startswith("..") else outputs[0],
+            "inputs": [dependency(spec, True) for spec in callback.inputs],
+            "state": [dependency(spec, True) for spec in callback.state],
+            "changedPropIds": list(fired or []),
+        }
+
+    def page_body(self, path: str, search: str = "") -> dict:
+        router = self.router()
+        layout = Layout()
+        return self.body(
+            router,
+            layout,
+            {"_pages_location.pathname": path, "_pages_location.search": search},
+            ["_pages_location.pathname"],
+        )
+
+
+def field(form: str, name: str, prop: str = "value") -> str:
+    """The override key of a form field's property (see ``components/ids.field``)."""
+    return f"{key_of({'type': f'{form}-field', 'index': name})}.{prop}"
+
+
+def alerts_in(response: Mapping) -> list[str]:
+    """Texts of error alerts a callback response puts on the page (a 200 can still be a failure)."""
+    found = []
+    for props in (response or {}).values():
+        for value in props.values():
+            for component in walk(value):
+                p = component["props"]
+                if component["type"] == "Alert" and p.get("color") in ("danger", "warning"):
+                    found.append(_text(p.get("children")))
+    return found
+
+
+def _text(node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, str | int | float):
+        return str(node)
+    if isinstance(node, list):
+        return " ".join(_text(n) for n in node)
+    if isinstance(node, dict):
+        return _text(node.get("props", {}).get("children"))
+    return ""

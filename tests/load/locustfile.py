@@ -1,0 +1,503 @@
+"""Load on the callback endpoints, as analysts make it (``make load``; a short run is part of ``make test``).
+
+Every request body is built from the app itself (``dash_client``: ``/_dash-dependencies`` and each
+page's layout from Dash's router), never hand-copied. Two profiles:
+
+- ``AnalystUser``: think time of 2-8 s between actions, households and scenarios drawn from a
+  Zipf-like mix (most analysts look at the defaults and a few favourite variants; some explore), so
+  the cache sees a realistic share of repeats;
+- ``StressTestUser``: the same mix without think time.
+
+Every response is checked (``catch_response``): a 200 that carries an error alert, or lacks the
+outputs the action is for, is a failure. Requests slower than ``SLOW_MS`` are logged with a summary of
+their payload. Thresholds (``--p95-ms``, ``--max-failure-ratio``) decide the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import threading
+import time
+
+from locust import FastHttpUser, between, constant, events, task
+
+from tests.load.dash_client import Callback, DashSite, Layout, alerts_in, field
+
+log = logging.getLogger("meridian.load")
+
+UPDATE = "/_dash-update-component"
+SLOW_MS = 1000.0
+ZIPF_S = 1.2
+PAGES = [
+    "/",
+    "/goals",
+    "/optimisation",
+    "/monte-carlo",
+    "/risk",
+    "/diversification",
+    "/retirement",
+    "/tax",
+    "/threads",
+    "/performance",
+]
+# Scenario variants per analysis page, most asked first (index 0: the page's defaults).
+VARIANTS = {
+    "risk": [{}] + [{"seed": s} for s in range(1, 12)] + [{"start": "2015-01-02"}, {"risk_free_rate": 3.0}],
+    "div": [{}, {"start": "2015-01-02"}, {"start": "2016-01-04"}, {"start": "2010-01-04"}],
+    "opt": [{}, {"objective": "min_volatility"}, {"risk_model": "sample"}, {"objective": "hrp"}]
+    + [{"max_weight": w} for w in (20, 25, 30, 40)]
+    + [{"objective": "efficient_risk", "target_volatility": v} for v in (18, 20, 22)],
+    "mc": [{"paths": 5000}]
+    + [{"paths": 5000, "seed": s} for s in range(1, 10)]
+    + [{"paths": 5000, "years": 20}],
+    "ret": [{"paths": 2000}]
+    + [{"paths": 2000, "seed": s} for s in range(1, 8)]
+    + [{"paths": 2000, "retirement_age": 67}],
+    "tax": [{}, {"short_term_rate": 32.0}, {"long_term_rate": 15.0}, {"min_loss": 500.0}],
+    "goalsim": [{"paths": 2000}] + [{"paths": 2000, "seed": s} for s in range(1, 6)],
+}
+RUN_OUTPUT = {
+    "risk": "risk-results.children",
+    "div": "div-results.children",
+    "ret": "ret-results.children",
+    "tax": "tax-results.children",
+    "mc": "mc-results.children",
+    "opt": "opt-frontier.figure",
+    "goalsim": "goals-content.children",
+}
+PAGE_OF = {
+    "risk": "/risk",
+    "div": "/diversification",
+    "ret": "/retirement",
+    "tax": "/tax",
+    "mc": "/monte-carlo",
+    "opt": "/optimisation",
+    "goalsim": "/goals",
+}
+FRAME_OF = {"goalsim": "goals"}  # the form key differs from the frame's prefix on the Goals page
+
+
+def zipf(n: int, s: float = ZIPF_S) -> int:
+    """An index in [0, n): 0 most often, then ever rarer."""
+    weights = [1.0 / (i + 1) ** s for i in range(n)]
+    return random.choices(range(n), weights)[0]
+
+
+class Site:
+    """What every simulated browser shares (per locust process): the callbacks, page layouts, households."""
+
+    lock = threading.Lock()
+    site: DashSite | None = None
+    shell: dict | None = None
+    layouts: dict[str, dict] = {}
+    households: list[int] = []
+    end_id: str | None = None
+
+
+def _json(response) -> dict:
+    try:
+        return response.json()
+    except ValueError:
+        return {}
+
+
+class MeridianUser(FastHttpUser):
+    abstract = True
+
+    # -- set-up, once per process -----------------------------------------------------------------
+
+    def on_start(self):
+        self.household = None
+        with Site.lock:
+            if Site.site is None:
+                html = self.client.get("/", name="page: index").text
+                found = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', html)
+                Site.end_id = json.loads(found.group(1)).get("end_id") if found else None
+                Site.site = DashSite(self.client.get("/_dash-dependencies", name="page: dependencies").json())
+                Site.shell = self.client.get("/_dash-layout", name="page: layout").json()
+                for path in PAGES:
+                    Site.layouts[path] = self._route(path)
+                options = self._call(
+                    "shell: household",
+                    ["shell-household-select.value"],
+                    Layout.of(Site.shell),
+                    {"shell-url.search": ""},
+                    ["shell-url.search"],
+                )["shell-household-select"]["options"]
+                Site.households = [o["value"] for o in options]
+        self.household = Site.households[zipf(len(Site.households), 1.0)]
+
+    def _route(self, path: str) -> dict:
+        body = Site.site.page_body(path)
+        with self.client.post(UPDATE, json=body, name=f"page: {path}", catch_response=True) as response:
+            content = _json(response).get("response", {}).get("_pages_content", {}).get("children")
+            if content is None:
+                response.failure(f"no layout for {path}")
+                return {}
+            return content
+
+    def layout(self, path: str) -> Layout:
+        return Layout.of(Site.shell, Site.layouts[path])
+
+    # -- one callback, checked --------------------------------------------------------------------
+
+    def _call(
+        self, name, outputs, layout, changed, fired, expect=None, params=None, allow_empty=False, match=None
+    ):
+        """Post the callback that outputs ``outputs`` (or ``outputs`` itself, a Callback); its response
+        (component id -> props), or {} on failure."""
+        callback = outputs if isinstance(outputs, Callback) else Site.site.callback(*outputs)
+        body = Site.site.body(
+            callback, layout, {"shell-household-select.value": self.household, **changed}, fired, match
+        )
+        query = {"endId": Site.end_id} if Site.end_id else {}
+        query.update(params or {})
+        started = time.perf_counter()
+        with self.client.post(UPDATE, json=body, params=query, name=name, catch_response=True) as response:
+            elapsed = (time.perf_counter() - started) * 1000
+            if elapsed > SLOW_MS:
+                log.warning("slow %s: %.0f ms; changed %s", name, elapsed, json.dumps(changed)[:300])
+            if response.status_code == 204 and allow_empty:
+                response.success()
+                return {}
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
+                return {}
+            payload = _json(response)
+            if "response" not in payload:
+                if "cacheKey" in payload or "progress" in payload:  # a background job's handle or progress
+                    response.success()
+                    return payload
+                response.failure("no response in the answer")
+                return {}
+            answer = payload["response"]
+            problems = alerts_in(answer) + alerts_in(payload.get("sideUpdate") or {})
+            if problems:
+                response.failure(f"alert on the page: {problems[0][:200]}")
+                return {}
+            for component in expect or []:
+                if component not in answer:
+                    response.failure(f"{component} missing from the answer")
+                    return {}
+            response.success()
+            return answer
+
+    def run_page(self, form: str, name: str):
+        variant = VARIANTS[form][zipf(len(VARIANTS[form]))]
+        frame = FRAME_OF.get(form, form)
+        changed = {field(form, k): v for k, v in variant.items()}
+        changed[f"{frame}-run.n_clicks"] = 1
+        output = RUN_OUTPUT[form]
+        return self._call(
+            name,
+            [output],
+            self.layout(PAGE_OF[form]),
+            changed,
+            [f"{frame}-run.n_clicks"],
+            expect=[output.split(".")[0]],
+        )
+
+    # -- the tasks ----------------------------------------------------------------------------------
+
+    @task(6)
+    def page_load(self):
+        path = random.choice(PAGES)
+        self.client.get(path, name="page: index")
+        self._route(path)
+
+    @task(3)
+    def switch_household(self):
+        self.household = Site.households[zipf(len(Site.households), 1.0)]
+        self._call(
+            "shell: switch household",
+            ["shell-household-select.value"],
+            Layout.of(Site.shell),
+            {"shell-url.search": f"?household={self.household}"},
+            ["shell-household-select.value"],
+            expect=["shell-household-select"],
+        )
+
+    @task(3)
+    def overview(self):
+        self._call(
+            "overview: household",
+            ["overview-content.children"],
+            self.layout("/"),
+            {"overview-version.data": 0},
+            ["shell-household-select.value"],
+            expect=["overview-content"],
+        )
+
+    @task(4)
+    def risk(self):
+        self.run_page("risk", "risk: run")
+
+    @task(4)
+    def optimisation(self):
+        self.run_page("opt", "optimisation: run")
+
+    @task(3)
+    def frontier_click(self):
+        variant = VARIANTS["opt"][zipf(len(VARIANTS["opt"]))]
+        changed = {field("opt", k): v for k, v in variant.items()}
+        changed["opt-frontier.clickData"] = {"points": [{"customdata": random.randrange(0, 40)}]}
+        self._call(
+            "optimisation: frontier click",
+            Site.site.triggered_by("opt-frontier.clickData"),
+            self.layout("/optimisation"),
+            changed,
+            ["opt-frontier.clickData"],
+            expect=["opt-point"],
+        )
+
+    @task(4)
+    def monte_carlo(self):
+        self.run_page("mc", "monte carlo: run")
+
+    @task(1)
+    def monte_carlo_background(self):
+        """A run large enough for a background job: started, then polled until its result arrives (unless
+        the same run was made before, in which case the answer carries the result itself)."""
+        changed = {
+            field("mc", "paths"): 150_000,
+            field("mc", "years"): 10,
+            field("mc", "model"): "gbm",
+            field("mc", "seed"): zipf(5),
+            "mc-run.n_clicks": 1,
+        }
+        answer = self._call(
+            "monte carlo: start background run",
+            ["mc-results.children"],
+            self.layout("/monte-carlo"),
+            changed,
+            ["mc-run.n_clicks"],
+            expect=["mc-results"],
+        )
+        job = answer.get("mc-job", {}).get("data")
+        if not job:
+            return  # shown from the cache at once (or a failure, already counted)
+        background = Site.site.triggered_by("mc-job.data")
+        layout = self.layout("/monte-carlo")
+        body = Site.site.body(background, layout, {"mc-job.data": job}, ["mc-job.data"])
+        query = {"endId": Site.end_id} if Site.end_id else {}
+        handle = self.client.post(UPDATE, json=body, params=query, name="monte carlo: background job").json()
+        deadline = time.monotonic() + 120
+        with self.client.post(
+            UPDATE,
+            json=body,
+            params={**query, "cacheKey": handle.get("cacheKey"), "job": handle.get("job")},
+            name="monte carlo: background poll",
+            catch_response=True,
+        ) as response:
+            payload = _json(response)
+            while "response" not in payload and time.monotonic() < deadline:
+                time.sleep(0.5)
+                payload = _json(
+                    self.client.post(
+                        UPDATE,
+                        json=body,
+                        params={**query, "cacheKey": handle.get("cacheKey"), "job": handle.get("job")},
+                        name="monte carlo: background poll (progress)",
+                    )
+                )
+            if "response" not in payload:
+                response.failure("the background run did not finish within 120 s")
+            elif alerts_in(payload["response"]):
+                response.failure(alerts_in(payload["response"])[0][:200])
+            else:
+                response.success()
+
+    @task(3)
+    def diversification(self):
+        self.run_page("div", "diversification: run")
+
+    @task(3)
+    def retirement(self):
+        self.run_page("ret", "retirement: run")
+
+    @task(3)
+    def tax(self):
+        self.run_page("tax", "tax: run")
+
+    @task(2)
+    def goals(self):
+        self.run_page("goalsim", "goals: evaluate")
+
+    @task(1)
+    def goal_create_edit_delete(self):
+        layout = self.layout("/goals")
+        values = {
+            "name": f"Load test goal {random.randrange(10**6)}",
+            "target_amount": 50_000,
+            "target_date": "2030-06-01",
+            "priority": "important",
+            "current_amount": 1_000,
+            "monthly_contribution": 300,
+        }
+        changed = {field("goals", k): v for k, v in values.items()}
+        created = self._call(
+            "goals: create",
+            ["goals-version.data"],
+            layout,
+            {**changed, "goals-save.n_clicks": 1},
+            ["goals-save.n_clicks"],
+            expect=["goals-selected"],
+        )
+        goal_id = created.get("goals-selected", {}).get("data")
+        if not isinstance(goal_id, int):
+            return
+        self._call(
+            "goals: edit",
+            ["goals-version.data"],
+            layout,
+            {
+                **changed,
+                field("goals", "target_amount"): 60_000,
+                "goals-selected.data": goal_id,
+                "goals-save.n_clicks": 2,
+            },
+            ["goals-save.n_clicks"],
+            expect=["goals-selected"],
+        )
+        self._call(
+            "goals: delete",
+            ["goals-version.data"],
+            layout,
+            {**changed, "goals-selected.data": goal_id, "goals-delete-confirm.submit_n_clicks": 1},
+            ["goals-delete-confirm.submit_n_clicks"],
+            expect=["goals-version"],
+        )
+
+    @task(1)
+    def thread_save_and_open(self):
+        ran = self.run_page("risk", "risk: run")
+        scenario = (ran.get('{"page":"risk","type":"thread-scenario"}') or {}).get("data")
+        if not scenario:
+            return
+        layout = self.layout("/risk")
+        select = '{"page":"risk","type":"thread-select"}'
+        options = self._call(
+            "threads: options",
+            Site.site.triggered_by('{"page":["MATCH"],"type":"thread-select"}.id'),
+            layout,
+            {},
+            [f"{select}.id"],
+            match={"page": "risk"},
+            expect=[select],
+        )
+        choices = (options.get(select) or {}).get("options") or []
+        if not choices:
+            return
+        save = '{"page":"risk","type":"thread-save"}'
+        self._call(
+            "threads: save run",
+            Site.site.triggered_by('{"page":["MATCH"],"type":"thread-save"}.n_clicks'),
+            layout,
+            {
+                '{"page":"risk","type":"thread-scenario"}.data': scenario,
+                f"{select}.value": choices[0]["value"],
+                '{"page":"risk","type":"thread-note"}.value': "load test",
+                f"{save}.n_clicks": 1,
+            },
+            [f"{save}.n_clicks"],
+            match={"page": "risk"},
+            expect=['{"page":"risk","type":"thread-feedback"}'],
+        )
+        self._call(
+            "threads: open",
+            ["threads-list.children"],
+            self.layout("/threads"),
+            {"threads-version.data": 0},
+            ["shell-household-select.value"],
+            expect=["threads-list"],
+        )
+
+    @task(4)
+    def transactions_grid(self):
+        layout = self.layout("/")
+        request = {"startRow": 50 * zipf(6), "endRow": 0}
+        request["endRow"] = request["startRow"] + 50
+        mode = random.random()
+        if mode < 0.3:
+            request["sortModel"] = [
+                {
+                    "colId": random.choice(["amount", "date", "category"]),
+                    "sort": random.choice(["asc", "desc"]),
+                }
+            ]
+        elif mode < 0.5:
+            request["filterModel"] = {
+                "category": {
+                    "filterType": "text",
+                    "type": "equals",
+                    "filter": random.choice(["Groceries", "Dining", "Utilities"]),
+                }
+            }
+        self._call(
+            "overview: transactions block",
+            ["overview-transactions.getRowsResponse"],
+            layout,
+            {"overview-transactions.getRowsRequest": request, "overview-transactions-account.value": "all"},
+            ["overview-transactions.getRowsRequest"],
+            expect=["overview-transactions"],
+        )
+
+    @task(2)
+    def csv_download(self):
+        form = random.choice(["risk", "tax", "div"])
+        frame = form
+        answer = self._call(
+            f"{form}: download CSV",
+            [f"{frame}-download.data"],
+            self.layout(PAGE_OF[form]),
+            {f"{frame}-download-button.n_clicks": 1},
+            [f"{frame}-download-button.n_clicks"],
+            expect=[f"{frame}-download"],
+        )
+        if answer and not (answer[f"{frame}-download"]["data"] or {}).get("content"):
+            log.warning("empty CSV from %s", form)
+
+    @task(1)
+    def metrics_api(self):
+        with self.client.get(
+            "/api/v1/performance-metrics/stats?window=5m", name="api: stats", catch_response=True
+        ) as response:
+            if response.status_code != 200 or "operations" not in _json(response):
+                response.failure(f"HTTP {response.status_code}")
+
+
+class AnalystUser(MeridianUser):
+    wait_time = between(2, 8)
+
+
+class StressTestUser(MeridianUser):
+    wait_time = constant(0)
+
+
+# -- thresholds decide the exit code ----------------------------------------------------------------
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser):
+    parser.add_argument(
+        "--p95-ms", type=float, default=0.0, help="fail when the overall p95 is above (0: off)"
+    )
+    parser.add_argument("--max-failure-ratio", type=float, default=0.0, help="fail above this failure ratio")
+
+
+@events.quitting.add_listener
+def _thresholds(environment, **_kwargs):
+    total = environment.stats.total
+    options = environment.parsed_options
+    p95 = total.get_response_time_percentile(0.95) or 0.0
+    reasons = []
+    if total.num_requests and total.fail_ratio > options.max_failure_ratio:
+        reasons.append(f"failure ratio {total.fail_ratio:.2%} > {options.max_failure_ratio:.2%}")
+    if options.p95_ms and p95 > options.p95_ms:
+        reasons.append(f"p95 {p95:.0f} ms > {options.p95_ms:.0f} ms")
+    if reasons:
+        log.error("thresholds missed: %s", "; ".join(reasons))
+        environment.process_exit_code = 1

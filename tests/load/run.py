@@ -1,0 +1,216 @@
+"""``make load``: the production configuration under locust, then a summary; everything it starts, it stops.
+
+gunicorn (``gunicorn.conf.py``, 2 workers) and a Celery worker (background simulations) on the real
+Redis, over a freshly seeded SQLite database; locust runs headless (``.venv-load``) for a set time and
+user count, writes CSV and HTML reports to ``bench-results/load/``, and its exit code reflects the
+thresholds. The summary prints req/s and p50/p95/p99 per task, failures, and the cache hit rate the
+app measured (``/api/v1/performance-metrics/report``) with the scenario mix that produced it.
+
+    python -m tests.load.run [--users 50] [--spawn-rate 10] [--duration 60s] [--profile StressTestUser]
+                             [--p95-ms 250] [--max-failure-ratio 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks.common import table
+from benchmarks.serve import gunicorn, seeded_instance
+from dashboard.settings import PROJECT_ROOT, Settings
+
+LOCUST = PROJECT_ROOT / ".venv-load" / "bin" / "locust"
+REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
+OUT = PROJECT_ROOT / "bench-results" / "load"
+MIX = (
+    "households and scenarios Zipf-like (s=1.2: index 0, the page's defaults, most often); "
+    "task weights: page loads 6, risk/optimisation/Monte Carlo runs 4 each, grid blocks 4, "
+    "diversification/retirement/tax 3 each, frontier clicks 3, household switches 3, Overview 3, "
+    "goals 2, CSV 2, background Monte Carlo 1, goal create-edit-delete 1, thread save-open 1, metrics API 1"
+)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10.0)
+    parser.add_argument("--duration", default="60s")
+    parser.add_argument("--profile", choices=("StressTestUser", "AnalystUser"), default="StressTestUser")
+    parser.add_argument("--p95-ms", type=float, default=0.0, help="fail above this overall p95 (0: off)")
+    parser.add_argument("--max-failure-ratio", type=float, default=0.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--no-redis", action="store_true", help="the embedded default: local cache, no Celery"
+    )
+    parser.add_argument("--redis-url", default=REDIS_URL, help="a Redis database this run may empty")
+    parser.add_argument("--out", type=Path, default=OUT)
+    return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def celery_worker(settings, env: dict):
+    """The Procfile's worker, for background simulations on the Redis broker."""
+    log_path = settings.instance_path / "celery.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                str(PROJECT_ROOT / ".venv" / "bin" / "celery"),
+                "--app",
+                "dashboard.worker:celery_app",
+                "worker",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=PROJECT_ROOT,
+            env={
+                **os.environ,
+                "DATABASE_URL": settings.database_url,
+                "INSTANCE_PATH": str(settings.instance_path),
+                "SECRET_KEY": "benchmark-secret-key-0123456789",
+                "LOG_LEVEL": "WARNING",
+                **env,
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def locust_command(base: str, args: argparse.Namespace) -> list[str]:
+    """locust headless against ``base`` with ``args``' users, duration, thresholds and reports."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    return [
+        str(LOCUST),
+        "-f",
+        str(PROJECT_ROOT / "tests" / "load" / "locustfile.py"),
+        "--headless",
+        "--only-summary",
+        "--host",
+        base,
+        "-u",
+        str(args.users),
+        "-r",
+        str(args.spawn_rate),
+        "-t",
+        args.duration,
+        "--csv",
+        str(args.out / "load"),
+        "--html",
+        str(args.out / "load.html"),
+        "--p95-ms",
+        str(args.p95_ms),
+        "--max-failure-ratio",
+        str(args.max_failure_ratio),
+        "--stop-timeout",
+        "30",
+        args.profile,
+    ]
+
+
+def locust_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+
+
+@contextlib.contextmanager
+def production(args: argparse.Namespace, heavy_transactions: int = 0) -> Iterator[tuple[str, Settings]]:
+    """The production configuration over a freshly seeded database (gunicorn; with Redis, a Celery
+    worker too); yields its URL and settings, and stops everything on the way out."""
+    env: dict[str, str] = {}
+    if not args.no_redis:
+        import redis
+
+        redis.Redis.from_url(args.redis_url, socket_timeout=2).flushdb()
+        env["REDIS_URL"] = args.redis_url
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = seeded_instance(Path(tmp), heavy_transactions=heavy_transactions)
+        with gunicorn(settings, workers=args.workers, **env) as base, contextlib.ExitStack() as stack:
+            if env:
+                stack.enter_context(celery_worker(settings, env))
+                time.sleep(2)  # the worker connects to the broker
+            yield base, settings
+
+
+def app_report(base: str) -> dict:
+    """The app's own performance report (cache hit rates per operation) over the whole run."""
+    with urllib.request.urlopen(base + "/api/v1/performance-metrics/report?window=all", timeout=30) as r:
+        return json.loads(r.read())
+
+
+def summary(args: argparse.Namespace, report: dict) -> dict:
+    rows, totals = [], {}
+    with open(args.out / "load_stats.csv") as handle:
+        for row in csv.DictReader(handle):
+            entry = [
+                row["Name"],
+                int(row["Request Count"]),
+                int(row["Failure Count"]),
+                float(row["Requests/s"]),
+                float(row["50%"]),
+                float(row["95%"]),
+                float(row["99%"]),
+            ]
+            if row["Name"] == "Aggregated":
+                totals = dict(
+                    zip(("name", "requests", "failures", "rate", "p50", "p95", "p99"), entry, strict=True)
+                )
+            else:
+                rows.append(entry)
+    rows.sort(key=lambda r: -r[1])
+    cache = report.get("cache", {})
+    hit_rate = cache.get("hit_rate")
+    per_op = ", ".join(
+        f"{op} {v['hit_rate']:.0%}"
+        for op, v in sorted(cache.get("operations", {}).items())
+        if v.get("hit_rate") is not None
+    )
+    title = (
+        f"Load: {args.users} x {args.profile}, {args.duration}, gunicorn {args.workers} workers"
+        f"{'' if args.no_redis else ' + Celery on Redis'}\n"
+        f"  total {totals.get('requests', 0):,} requests, {totals.get('rate', 0):,.1f} req/s, "
+        f"p50 {totals.get('p50', 0):.0f} ms, p95 {totals.get('p95', 0):.0f} ms, p99 {totals.get('p99', 0):.0f} ms, "
+        f"{totals.get('failures', 0):,} failures\n"
+        f"  cache hit rate {hit_rate:.1%} ({per_op})\n  scenario mix: {MIX}"
+        if hit_rate is not None
+        else f"Load: {args.users} x {args.profile} (no cache activity reported)"
+    )
+    table(title, ["task", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms"], rows)
+    print(f"\n  reports: {args.out / 'load.html'}, {args.out}/load_*.csv")
+    return totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    if not LOCUST.exists():
+        print(f"locust is not installed ({LOCUST}): run `make setup`", file=sys.stderr)
+        return 2
+    with production(args) as (base, _settings):
+        code = subprocess.run(locust_command(base, args), cwd=PROJECT_ROOT, env=locust_env()).returncode
+        report = app_report(base)
+    totals = summary(args, report)
+    (args.out / "summary.json").write_text(
+        json.dumps({"totals": totals, "cache": report.get("cache")}, indent=2)
+    )
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
