@@ -157,7 +157,8 @@
 
     /* An interval's tick, only while the page is visible: a hidden tab asks the server for nothing. */
     visibleTick: function (n) {
-      return document.hidden ? window.dash_clientside.no_update : n;
+      // not on the page's first call (n is 0): the page opens with its first view already drawn
+      return document.hidden || !n ? window.dash_clientside.no_update : n;
     },
 
     /* Open or close a collapsible (the navbar on narrow screens). */

@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.analysis import error_alert
 from components.ids import PERF
 from components.performance import (
+    DEFAULT_ROWS,
     cache_table,
     components_table,
     latency_panel,
@@ -28,6 +29,7 @@ from dashboard.observability.report import build_report, latency_series, measure
 from dashboard.services.access import current_user
 
 PAGE_WINDOWS = ("5m", "1h", "24h")
+DEFAULT_WINDOW = "1h"
 
 # Ticks of the interval reach the server only while the page is visible.
 dash.clientside_callback(
@@ -43,25 +45,34 @@ def _window(raw) -> str:
     return raw
 
 
-@dash.callback(
-    Output(PERF.SUMMARY, "children"),
-    Output(PERF.CALLBACKS, "children"),
-    Output(PERF.OPERATIONS, "children"),
-    Output(PERF.SLOW, "children"),
-    Output(PERF.CACHE, "children"),
-    Output(PERF.VITALS, "children"),
-    Output(PERF.COMPONENTS, "children"),
-    Output(PERF.OPERATION, "options"),
-    Output(PERF.UPDATED, "children"),
-    Output(PERF.RESET, "children"),
-    Output(PERF.ALERT, "children"),
-    Input(PERF.WINDOW, "value"),
-    Input(PERF.TICK, "data"),
-    Input(PERF.RESET_DONE, "data"),
+def _rows(raw) -> int | None:
+    limits = {"15": 15, "50": 50, "all": None}
+    if raw not in limits:
+        raise InvalidInput("Choose how many rows to show: 15, 50 or all.")
+    return limits[raw]
+
+
+REPORT_OUTPUTS = (
+    "summary",
+    "callbacks",
+    "operations",
+    "slow",
+    "cache",
+    "vitals",
+    "components",
+    "operation_options",
+    "updated",
+    "reset",
+    "alert",
 )
-def render_report(window, _tick, _reset):
+
+
+def report_view(window, rows) -> tuple:
+    """Every panel of the report for ``window``, the long tables cut to ``rows`` (in REPORT_OUTPUTS'
+    order); the page's first view (drawn with the page: nothing moves when it arrives) and each refresh."""
     try:
         report = build_report(_window(window))
+        limit = _rows(rows)
     except Exception as error:  # noqa: BLE001 - shown on the page
         return *[no_update] * 10, error_alert(error)
     operations = report["operations"]
@@ -80,9 +91,9 @@ def render_report(window, _tick, _reset):
     updated = f"Updated {report['generated_at'].replace('T', ' ').replace('+00:00', ' UTC')}; refreshes every 10 s while visible."
     return (
         summary_cards(report),
-        timings_table(callbacks, PERF.CALLBACKS + "-table", "Callback (outputs)"),
-        timings_table(others, PERF.OPERATIONS + "-table", "Operation"),
-        slow_table(report),
+        timings_table(callbacks, PERF.CALLBACKS + "-table", "Callback (outputs)", limit),
+        timings_table(others, PERF.OPERATIONS + "-table", "Operation", limit),
+        slow_table(report, limit),
         cache_table(report),
         vitals_table(report),
         components_table(report),
@@ -93,11 +104,42 @@ def render_report(window, _tick, _reset):
     )
 
 
+def first_view() -> dict:
+    """The page's panels as it opens (the default window and rows), by name."""
+    view = dict(zip(REPORT_OUTPUTS, report_view(DEFAULT_WINDOW, DEFAULT_ROWS), strict=True))
+    # the report could not be read: the alert says so, the panels stay empty until the next refresh
+    empty = {"operation_options": []}
+    return {k: (empty.get(k) if v is no_update else v) for k, v in view.items()}
+
+
+@dash.callback(
+    Output(PERF.SUMMARY, "children"),
+    Output(PERF.CALLBACKS, "children"),
+    Output(PERF.OPERATIONS, "children"),
+    Output(PERF.SLOW, "children"),
+    Output(PERF.CACHE, "children"),
+    Output(PERF.VITALS, "children"),
+    Output(PERF.COMPONENTS, "children"),
+    Output(PERF.OPERATION, "options"),
+    Output(PERF.UPDATED, "children"),
+    Output(PERF.RESET, "children"),
+    Output(PERF.ALERT, "children"),
+    Input(PERF.WINDOW, "value"),
+    Input(PERF.ROWS, "value"),
+    Input(PERF.TICK, "data"),
+    Input(PERF.RESET_DONE, "data"),
+    prevent_initial_call=True,  # the page opens with its first view (``first_view``)
+)
+def render_report(window, rows, _tick, _reset):
+    return report_view(window, rows)
+
+
 @dash.callback(
     Output(PERF.LATENCY, "children"),
     Input(PERF.OPERATION, "value"),
     Input(PERF.WINDOW, "value"),
     Input(PERF.TICK, "data"),
+    prevent_initial_call=True,  # the page opens asking for an operation
 )
 def render_latency(operation, window, _tick):
     if operation is None:

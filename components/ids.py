@@ -246,6 +246,7 @@ class THREADS:
 # -- Performance ----------------------------------------------------------------------------------
 class PERF:
     WINDOW = "perf-window"
+    ROWS = "perf-rows"  # how many rows the timing tables show
     OPERATION = "perf-operation"
     INTERVAL = "perf-interval"
     TICK = "perf-tick"

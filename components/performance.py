@@ -52,10 +52,28 @@ def _duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
-def timings_table(rows: dict[str, dict], table_id: str, label: str) -> dbc.Table | html.P:
-    """Per operation: count, mean, min, max, p50, p95, p99, errors, slow; slowest (p95) first."""
+# How many rows the long tables show: the slowest first. A few dozen rows draw at once; hundreds would
+# block the page's main thread for a second.
+ROW_CHOICES = (("15", "Slowest 15"), ("50", "Slowest 50"), ("all", "All rows"))
+DEFAULT_ROWS = "15"
+
+
+def _limited(table, shown: int, total: int, noun: str):
+    if shown >= total:
+        return table
+    note = html.P(
+        f"The first {shown} of {total:,} {noun}; choose more rows above to see the rest.",
+        className="small text-muted mb-0",
+    )
+    return html.Div([table, note])
+
+
+def timings_table(rows: dict[str, dict], table_id: str, label: str, limit: int | None = None):
+    """Per operation: count, mean, min, max, p50, p95, p99, errors, slow; slowest (p95) first, at most
+    ``limit`` of them (None: all)."""
     if not rows:
         return html.P("Nothing measured in this window yet.", className="small text-muted", id=table_id)
+    slowest = sorted(rows.items(), key=lambda kv: -(kv[1]["p95"] or 0))[:limit]
     header = [label, "Count", "Mean", "Min", "Max", "p50", "p95", "p99", "Errors", "Slow"]
     body = [
         html.Tr(
@@ -70,9 +88,9 @@ def timings_table(rows: dict[str, dict], table_id: str, label: str) -> dbc.Table
                 html.Td(f"{s['slow']:,}", className="text-end" + (" text-warning" if s["slow"] else "")),
             ]
         )
-        for name, s in sorted(rows.items(), key=lambda kv: -(kv[1]["p95"] or 0))
+        for name, s in slowest
     ]
-    return dbc.Table(
+    table = dbc.Table(
         [
             html.Thead(
                 html.Tr([html.Th(h, className="text-end" if i else None) for i, h in enumerate(header)])
@@ -84,10 +102,12 @@ def timings_table(rows: dict[str, dict], table_id: str, label: str) -> dbc.Table
         responsive=True,
         id=table_id,
     )
+    return _limited(table, len(slowest), len(rows), "operations (slowest p95 first)")
 
 
-def slow_table(report: dict) -> dbc.Table | html.P:
-    rows = report["slow_operations"]
+def slow_table(report: dict, limit: int | None = None):
+    everything = report["slow_operations"]
+    rows = everything[:limit]
     if not rows:
         return html.P(
             "No operation went over its threshold in this window.", className="small text-muted", id=PERF.SLOW
@@ -111,7 +131,8 @@ def slow_table(report: dict) -> dbc.Table | html.P:
             ]
         )
     )
-    return dbc.Table([header, html.Tbody(body)], size="sm", id=PERF.SLOW)
+    table = dbc.Table([header, html.Tbody(body)], size="sm", id=PERF.SLOW)
+    return _limited(table, len(rows), len(everything), "slow operations (most often slow first)")
 
 
 def cache_table(report: dict) -> dbc.Table | html.P:

@@ -8,7 +8,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from callbacks.performance import DEFAULT_WINDOW, first_view
 from components.ids import PERF
+from components.performance import DEFAULT_ROWS, ROW_CHOICES, latency_panel
 
 dash.register_page(__name__, path="/performance", title="Performance · Meridian", name="Performance", order=9)
 
@@ -16,18 +18,15 @@ WINDOWS = (("5m", "Last 5 minutes"), ("1h", "Last hour"), ("24h", "Last 24 hours
 REFRESH_MS = 10_000
 
 
-def _section(title: str, body_id: str, height: str = "6rem") -> html.Div:
+def _section(title: str, body_id: str, children) -> html.Div:
     return html.Div(
-        [
-            html.H2(title, className="h5 mt-4"),
-            html.Div(
-                html.Div(className="skeleton", style={"height": height}), id=body_id, className="loading-fade"
-            ),
-        ]
+        [html.H2(title, className="h5 mt-4"), html.Div(children, id=body_id, className="loading-fade")]
     )
 
 
 def layout(**_kwargs):
+    """Drawn with its numbers (no placeholder that the first answer would push around)."""
+    view = first_view()
     return html.Div(
         [
             dcc.Interval(id=PERF.INTERVAL, interval=REFRESH_MS),
@@ -39,38 +38,46 @@ def layout(**_kwargs):
                     dbc.Col(
                         dbc.Select(
                             id=PERF.WINDOW,
-                            value="1h",
+                            value=DEFAULT_WINDOW,
                             options=[{"label": label, "value": v} for v, label in WINDOWS],
                         ),
                         md=3,
                     ),
-                    dbc.Col(html.Div(id=PERF.UPDATED, className="small text-muted pt-2"), md=5),
-                    dbc.Col(html.Div(id=PERF.RESET), md=4, className="text-end"),
+                    dbc.Col(
+                        dbc.Select(
+                            id=PERF.ROWS,
+                            value=DEFAULT_ROWS,
+                            options=[{"label": label, "value": v} for v, label in ROW_CHOICES],
+                        ),
+                        md=2,
+                    ),
+                    dbc.Col(
+                        html.Div(view["updated"], id=PERF.UPDATED, className="small text-muted pt-2"), md=4
+                    ),
+                    dbc.Col(html.Div(view["reset"], id=PERF.RESET), md=3, className="text-end"),
                 ],
                 className="g-2 mb-2",
             ),
-            html.Div(id=PERF.ALERT),
-            html.Div(
-                html.Div(className="skeleton", style={"height": "92px"}),
-                id=PERF.SUMMARY,
-                className="loading-fade",
-            ),
-            _section("Callbacks", PERF.CALLBACKS, "14rem"),
+            html.Div(view["alert"], id=PERF.ALERT),
+            html.Div(view["summary"], id=PERF.SUMMARY, className="loading-fade"),
+            _section("Callbacks", PERF.CALLBACKS, view["callbacks"]),
             html.H2("Latency over time", className="h5 mt-4"),
             dbc.Row(
                 dbc.Col(
-                    dcc.Dropdown(id=PERF.OPERATION, placeholder="Choose an operation", clearable=False), md=6
+                    dcc.Dropdown(
+                        id=PERF.OPERATION,
+                        options=view["operation_options"],
+                        placeholder="Choose an operation",
+                        clearable=False,
+                    ),
+                    md=6,
                 )
             ),
-            html.Div(
-                html.Div(className="skeleton", style={"height": "320px"}),
-                id=PERF.LATENCY,
-                className="mt-2 loading-fade",
-            ),
-            _section("Web vitals per page", PERF.VITALS, "10rem"),
-            _section("Slowest components (render time in the browser)", PERF.COMPONENTS, "10rem"),
-            _section("Slow operations", PERF.SLOW),
-            _section("Cache", PERF.CACHE),
-            _section("Engine, database and other operations", PERF.OPERATIONS, "14rem"),
+            html.Div(latency_panel(None, [], False), id=PERF.LATENCY, className="mt-2 loading-fade"),
+            _section("Web vitals per page", PERF.VITALS, view["vitals"]),
+            _section("Slowest components (render time in the browser)", PERF.COMPONENTS, view["components"]),
+            _section("Slow operations", PERF.SLOW, view["slow"]),
+            _section("Cache", PERF.CACHE, view["cache"]),
+            _section("Engine, database and other operations", PERF.OPERATIONS, view["operations"]),
         ]
     )
