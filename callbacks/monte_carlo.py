@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import dash
@@ -116,7 +117,9 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
     if isinstance(done.outcome, Deferred):
         request = done.outcome
         raw = form.FORM.read(values, field_ids).raw
-        job = {"household": done.household.id, "form": raw, "refresh": refresh}
+        # "run": Dash keys a background job's result by its arguments, and the first poller to collect a
+        # result deletes it; two analysts starting the same run at once would take each other's answer
+        job = {"household": done.household.id, "form": raw, "refresh": refresh, "run": uuid.uuid4().hex}
         waiting = notice(
             f"{request.paths:,} paths x {request.months} months run in the background…", MC.WAITING
         )

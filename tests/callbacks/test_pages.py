@@ -152,6 +152,12 @@ def test_cb003_large_runs_go_to_the_background_job(ctx):
     )
     assert job["household"] == mine[0].id and job["form"]["paths"] == 200_000
     assert "background" in text_of(results)
+    # the same run started again before the first ends is a job of its own (Dash keys a job's result
+    # by its arguments and deletes it once collected: one analyst must not take another's answer)
+    *_, again_job, _scenario = triggered(
+        "mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids
+    )
+    assert again_job["form"] == job["form"] and again_job["run"] != job["run"]
     progress = []
     panel, error = mc_cb.run_simulation_background(progress.append, job)
     assert error is None and find(panel, "mc-probability") is not None

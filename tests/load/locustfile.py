@@ -292,18 +292,19 @@ class MeridianUser(FastHttpUser):
             name="monte carlo: background poll",
             catch_response=True,
         ) as response:
-            payload = _json(response)
-            while "response" not in payload and time.monotonic() < deadline:
+            payload, status = _json(response), response.status_code
+            while "response" not in payload and status != 204 and time.monotonic() < deadline:
                 time.sleep(0.5)
-                payload = _json(
-                    self.client.post(
-                        UPDATE,
-                        json=body,
-                        params={**query, "cacheKey": handle.get("cacheKey"), "job": handle.get("job")},
-                        name="monte carlo: background poll (progress)",
-                    )
+                polled = self.client.post(
+                    UPDATE,
+                    json=body,
+                    params={**query, "cacheKey": handle.get("cacheKey"), "job": handle.get("job")},
+                    name="monte carlo: background poll (progress)",
                 )
-            if "response" not in payload:
+                payload, status = _json(polled), polled.status_code
+            if status == 204:
+                response.failure("the background job ended without a result")
+            elif "response" not in payload:
                 response.failure("the background run did not finish within 120 s")
             elif alerts_in(payload["response"]):
                 response.failure(alerts_in(payload["response"])[0][:200])
