@@ -156,22 +156,35 @@ def register_run(page: AnalysisPage):
             return page.shown(clean, household, build, refresh)
 
         done = attempt(page, household_id, values, field_ids, show)
-        if done.error is not None:
-            return done.classes, done.messages, no_update, error_alert(done.error), no_update, None
-        if first_load(done):
-            return done.classes, done.messages, no_update, no_update, no_update, no_update
-        if done.household is None:
-            return (
-                done.classes,
-                done.messages,
-                notice(f"Choose a household to see its {page.noun}."),
-                None,
-                no_update,
-                None,
-            )
+        ended = without_result(done, f"Choose a household to see its {page.noun}.")
+        if ended is not None:
+            return ended
         return done.classes, done.messages, done.outcome, None, done.search, done.search
 
     return run
+
+
+_NO_EXTRA = object()
+
+
+def without_result(done: Attempt, prompt: str, extra=_NO_EXTRA) -> tuple | None:
+    """A run's outputs when it has no result, or None when it has one.
+
+    The outputs are (field classes, field messages, results, alert, URL search,
+    [one page-specific output,] thread scenario): refused (the alert says why,
+    the fields are marked), the page has just loaded (nothing changes), or no
+    household is chosen (``prompt`` in the results; ``extra`` in the
+    page-specific output, if the callback has one).
+    """
+    extras = () if extra is _NO_EXTRA else (no_update,)
+    if done.error is not None:
+        return done.classes, done.messages, no_update, error_alert(done.error), no_update, *extras, None
+    if first_load(done):
+        return done.classes, done.messages, no_update, no_update, no_update, *extras, no_update
+    if done.household is None:
+        chosen = () if extra is _NO_EXTRA else (extra,)
+        return done.classes, done.messages, notice(prompt), None, no_update, *chosen, None
+    return None
 
 
 def register_download(page: AnalysisPage):

@@ -9,7 +9,14 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.analysis import AnalysisPage, attempt, error_alert, first_load, notice, refreshing, run_inputs
+from callbacks.analysis import (
+    AnalysisPage,
+    attempt,
+    error_alert,
+    refreshing,
+    run_inputs,
+    without_result,
+)
 from components import ids
 from components.formatting import money, percent
 from components.forms import field_outputs, field_states, marks
@@ -139,20 +146,9 @@ def render_goals(_run, _recompute, household_id, values, field_ids, _version):
         return PAGE.shown(clean, household, lambda: render(PAGE.result(clean, household, refresh)), refresh)
 
     done = attempt(PAGE, household_id, values, field_ids, show)
-    if done.error is not None:
-        return done.classes, done.messages, no_update, error_alert(done.error), no_update, no_update, None
-    if first_load(done):
-        return done.classes, done.messages, *[no_update] * 5
-    if done.household is None:
-        return (
-            done.classes,
-            done.messages,
-            notice("Choose a household to see its goals."),
-            None,
-            no_update,
-            [],
-            None,
-        )
+    ended = without_result(done, "Choose a household to see its goals.", extra=[])
+    if ended is not None:
+        return ended
     content, options = done.outcome
     return done.classes, done.messages, content, None, done.search, options, done.search
 

@@ -10,7 +10,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.analysis import AnalysisPage, attempt, error_alert, first_load, notice, refreshing, run_inputs
+from callbacks.analysis import (
+    AnalysisPage,
+    attempt,
+    error_alert,
+    notice,
+    refreshing,
+    run_inputs,
+    without_result,
+)
 from components import ids
 from components.forms import field_outputs
 from components.ids import MC
@@ -100,20 +108,9 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
         return PAGE.shown(clean, household, lambda: panel(clean, household, refresh), refresh)
 
     done = attempt(PAGE, household_id, values, field_ids, run_or_defer)
-    if done.error is not None:
-        return done.classes, done.messages, no_update, error_alert(done.error), no_update, no_update, None
-    if first_load(done):
-        return done.classes, done.messages, *[no_update] * 5
-    if done.household is None:
-        return (
-            done.classes,
-            done.messages,
-            notice("Choose a household to simulate."),
-            None,
-            no_update,
-            no_update,
-            None,
-        )
+    ended = without_result(done, "Choose a household to simulate.", extra=no_update)
+    if ended is not None:
+        return ended
     if isinstance(done.outcome, Deferred):
         request = done.outcome
         raw = form.FORM.read(values, field_ids).raw

@@ -33,8 +33,9 @@ def create_manager(server, settings: Settings):
             broker_connection_retry_on_startup=True,
             task_acks_late=True,
             worker_prefetch_multiplier=1,
+            task_track_started=True,  # a running job says so (STARTED), one still queued stays PENDING
         )
-        return CeleryManager(celery_app, expire=RESULT_EXPIRY_SECONDS)
+        return _job_manager(CeleryManager)(celery_app, expire=RESULT_EXPIRY_SECONDS)
 
     import diskcache
     from dash import DiskcacheManager
@@ -47,3 +48,32 @@ def create_manager(server, settings: Settings):
 def in_job_process() -> None:
     """Called first in a background job: a forked job process must not use its parent's pooled connections."""
     db.dispose()
+
+
+def _job_manager(celery_manager):
+    """Dash's Celery manager, stopping a job only where it runs.
+
+    Dash stops a job by revoking it with ``terminate=True`` — also right after a
+    poller collected its result. That signals the worker *process* that ran the
+    job, which may already be running the next analyst's job: that job dies and
+    its analyst is told it "stopped before finishing". Celery's documentation
+    says never to terminate programmatically for this reason. Here a finished
+    job is left alone, a queued one is revoked (it will not start), and only a
+    job its worker reports as running is terminated.
+    """
+    from celery import states
+
+    class JobManager(celery_manager):
+        def terminate_job(self, job):
+            if job is None:
+                return
+            state = self.handle.AsyncResult(job).state
+            if state in states.READY_STATES:
+                return
+            self.handle.control.revoke(job, terminate=state in RUNNING_STATES)
+
+    return JobManager
+
+
+# A job its worker is executing (Dash's background jobs report PROGRESS as they go).
+RUNNING_STATES = frozenset({"STARTED", "PROGRESS", "RETRY"})

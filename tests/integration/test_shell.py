@@ -1,8 +1,12 @@
 """The shell and every page in a real Chromium: navigation, 404, the Overview's numbers."""
 
+from urllib.parse import urlparse
+
 import pytest
+from selenium.webdriver.common.by import By
 from sqlalchemy import select, text
 
+from benchmarks.browser import PAGES
 from dashboard.data.models import Household, User
 from dashboard.extensions import db
 from tests import reference
@@ -10,23 +14,13 @@ from tests.conftest import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
-PAGES = [
-    "/",
-    "/goals",
-    "/optimisation",
-    "/monte-carlo",
-    "/risk",
-    "/diversification",
-    "/retirement",
-    "/tax",
-    "/threads",
-    "/performance",
-]
-
 
 def test_shell001_every_page_opens_without_console_errors(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
     dash_duo.wait_for_element("#shell-household-select")
+    links = dash_duo.driver.find_elements(By.CSS_SELECTOR, ".shell-navbar .nav-link")
+    hrefs = [urlparse(a.get_attribute("href")).path for a in links]
+    assert hrefs == PAGES  # the benchmarks' list of pages is the navigation's
     for path in PAGES:
         dash_duo.driver.get(dash_duo.server_url + path)
         dash_duo.wait_for_element("#_pages_content h1", timeout=10)

@@ -67,6 +67,15 @@ def walk(node) -> Iterator[dict]:
             yield from walk(value)
 
 
+def nav_paths(shell) -> list[str]:
+    """The pages the shell's navigation bar links to, in its order (the app's own list of pages)."""
+    return [
+        node["props"]["href"]
+        for node in walk(shell)
+        if node["type"] == "NavLink" and isinstance(node["props"].get("href"), str)
+    ]
+
+
 @dataclass
 class Layout:
     """Component props by id, from a layout tree; callbacks' results can be merged in."""

@@ -24,25 +24,13 @@ import time
 
 from locust import FastHttpUser, between, constant, events, task
 
-from tests.load.dash_client import Callback, DashSite, Layout, alerts_in, field
+from tests.load.dash_client import Callback, DashSite, Layout, alerts_in, field, nav_paths
 
 log = logging.getLogger("meridian.load")
 
 UPDATE = "/_dash-update-component"
 SLOW_MS = 1000.0
 ZIPF_S = 1.2
-PAGES = [
-    "/",
-    "/goals",
-    "/optimisation",
-    "/monte-carlo",
-    "/risk",
-    "/diversification",
-    "/retirement",
-    "/tax",
-    "/threads",
-    "/performance",
-]
 # Scenario variants per analysis page, most asked first (index 0: the page's defaults).
 VARIANTS = {
     "risk": [{}] + [{"seed": s} for s in range(1, 12)] + [{"start": "2015-01-02"}, {"risk_free_rate": 3.0}],
@@ -93,6 +81,7 @@ class Site:
     site: DashSite | None = None
     shell: dict | None = None
     layouts: dict[str, dict] = {}
+    pages: list[str] = []  # the navigation bar's links
     households: list[int] = []
     end_id: str | None = None
 
@@ -118,7 +107,8 @@ class MeridianUser(FastHttpUser):
                 Site.end_id = json.loads(found.group(1)).get("end_id") if found else None
                 Site.site = DashSite(self.client.get("/_dash-dependencies", name="page: dependencies").json())
                 Site.shell = self.client.get("/_dash-layout", name="page: layout").json()
-                for path in PAGES:
+                Site.pages = nav_paths(Site.shell)
+                for path in Site.pages:
                     Site.layouts[path] = self._route(path)
                 options = self._call(
                     "shell: household",
@@ -204,7 +194,7 @@ class MeridianUser(FastHttpUser):
 
     @task(6)
     def page_load(self):
-        path = random.choice(PAGES)
+        path = random.choice(Site.pages)
         self.client.get(path, name="page: index")
         self._route(path)
 
