@@ -18,7 +18,7 @@ from callbacks.analysis import (
     without_result,
 )
 from components import ids
-from components.formatting import money, percent
+from components.formatting import history_note, money, percent
 from components.forms import field_outputs, field_states, marks
 from components.goals import goals_table, probability_figure, saving_solution
 from components.graphs import graph
@@ -74,6 +74,11 @@ def render(out: Evaluation) -> tuple[list, list[dict]]:
             f"Horizons from the valuation date {out.as_of:%Y-%m-%d}; {out.model.paths:,} paths, "
             f"seed {out.model.seed}; amounts in today's money.",
             className="small text-muted",
+        ),
+        html.P(
+            history_note(out.results[0].model) if out.results else "",
+            className="small text-muted",
+            id=GOALS.HISTORY,
         ),
         goals_table(out.goals, out.by_goal()),
     ]

@@ -10,3 +10,29 @@ def money(value: float | None, decimals: int = 0) -> str:
 
 def percent(value: float | None, decimals: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{decimals}f}%"
+
+
+def history_note(model: dict) -> str:
+    """Which history a simulation drew on (``ReturnModel.describe()``), in words; "" for GBM."""
+    window = model.get("history")
+    if not window:
+        return ""
+    late = window.get("limited_by")
+    if window.get("basis") == "common":
+        text = (
+            f"Resampled from {window['months']} whole months of history, {window['first_month']} to "
+            f"{window['last_month']}: the months in which every holding traded."
+        )
+        if late:
+            text += (
+                f" The statistics start on {window['from']}, but {late}'s prices start on "
+                f"{window['first_prices'][late]}. For the longer history, the parametric model estimates "
+                "each holding over its own history."
+            )
+        return text
+    text = (
+        f"Estimated from daily prices, {window['from']} to {window['to']}, each holding over its own history."
+    )
+    if late:
+        text += f" {late} only from {window['first_prices'][late]}; covariances use the days both holdings traded."
+    return text

@@ -129,6 +129,7 @@ class MC:
     HISTOGRAM = "mc-histogram"
     PERCENTILES = "mc-percentiles"
     DRAWDOWNS = "mc-drawdowns"
+    HISTORY = "mc-history"
 
 
 # -- Goals --------------------------------------------------------------------------------------
@@ -136,6 +137,7 @@ class GOALS:
     frame = Frame("goals")
     CONTENT = "goals-content"
     SELECTED = "goals-selected"
+    HISTORY = "goals-history"
     VERSION = "goals-version"
     FORM_TITLE = "goals-form-title"
     SAVE = "goals-save"
@@ -194,6 +196,7 @@ class RET:
     SOLVED_SPENDING = "ret-solved-spending"
     WEALTH = "ret-wealth"
     SPENDING = "ret-spending"
+    HISTORY = "ret-history"
 
 
 # -- Tax ----------------------------------------------------------------------------------------
@@ -204,6 +207,7 @@ class TAX:
     ESTIMATE = "tax-estimate"
     SAVINGS = "tax-savings"
     CARRYFORWARD = "tax-carryforward"
+    POSITION = "tax-position"
     LOTS = "tax-lots"
     CANDIDATES = "tax-candidates"
 

@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.cards import fan_figure, stat_card
-from components.formatting import money, percent
+from components.formatting import history_note, money, percent
 from components.graphs import graph
 from components.ids import MC
 
@@ -96,6 +96,7 @@ def results_panel(result, request_summary: str) -> html.Div:
                 ],
                 className="small text-muted",
             ),
+            html.P(history_note(result.model), className="small text-muted", id=MC.HISTORY),
             graph(MC.FAN_CHART, fan_chart(result)),
             dbc.Row(
                 [

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.cards import FAN_BANDS, fan_figure, stat_card
-from components.formatting import money, percent
+from components.formatting import history_note, money, percent
 from components.graphs import graph
 from components.ids import RET
 
@@ -33,6 +33,7 @@ def results_panel(result, solution, described: str) -> html.Div:
     return html.Div(
         [
             html.P(described, className="small text-muted"),
+            html.P(history_note(result.model), className="small text-muted", id=RET.HISTORY),
             dbc.Row(
                 [
                     stat_card("Success rate", percent(result.success_rate), RET.SUCCESS),

@@ -122,7 +122,7 @@ def results_panel(report, described: str) -> html.Div:
                     stat_card("Volatility", percent(report.volatility), RISK.VOLATILITY, width=2),
                     stat_card("Sharpe", f"{report.sharpe:.2f}", RISK.SHARPE, width=2),
                     stat_card("Sortino", f"{report.sortino:.2f}", RISK.SORTINO, width=2),
-                    stat_card("Beta vs SPY", beta, RISK.BETA, width=2),
+                    stat_card("Beta vs SPY", beta, RISK.BETA, note=report.beta_note, width=2),
                     stat_card("Max drawdown", percent(report.max_drawdown), RISK.MAX_DRAWDOWN, width=2),
                 ],
                 className="g-2 mb-2",

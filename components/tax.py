@@ -39,19 +39,35 @@ def lots_table(report) -> dbc.Table:
     )
 
 
+def _wash_detail(c) -> list:
+    if not c.wash_sale:
+        return [dbc.Badge("clear", color="success")]
+    bought = "; ".join(
+        f"{r.shares:,.4g} bought {r.purchase.date:%Y-%m-%d}"
+        + (f" in {r.purchase.account}" if r.purchase.account else "")
+        + f" (+{money(r.basis_added)} basis)"
+        for r in c.replacements
+    )
+    return [
+        dbc.Badge(
+            "wash sale" if c.replaced_shares >= c.lot_gain.lot.quantity - 1e-9 else "partial wash sale",
+            color="danger",
+            className="me-1",
+        ),
+        html.Span(
+            f"{c.replaced_shares:,.4g} of {c.lot_gain.lot.quantity:,.4g} shares replaced: {bought}",
+            className="small text-muted",
+        ),
+    ]
+
+
 def candidates_table(report) -> dbc.Table | html.P:
     if not report.candidates:
         return html.P("No lots with a loss worth harvesting.", className="text-muted", id=TAX.CANDIDATES)
-    header = ["Lot", "Asset", "Term", "Loss", "Tax saved", "Wash sale"]
+    header = ["Lot", "Asset", "Term", "Loss", "Disallowed", "Loss counted", "Adds to savings", "Wash sale"]
     body = []
     for c in report.candidates:
         g = c.lot_gain
-        wash = (
-            dbc.Badge("wash sale", color="danger", className="me-1")
-            if c.wash_sale
-            else dbc.Badge("clear", color="success")
-        )
-        conflicts = "; ".join(f"bought {p.quantity:g} on {p.date:%Y-%m-%d}" for p in c.conflicting_purchases)
         body.append(
             html.Tr(
                 [
@@ -59,8 +75,10 @@ def candidates_table(report) -> dbc.Table | html.P:
                     html.Td(g.lot.ticker),
                     html.Td(g.term.capitalize()),
                     html.Td(money(g.gain), className="text-end text-danger"),
-                    html.Td(money(c.tax_savings) if not c.wash_sale else "disallowed", className="text-end"),
-                    html.Td([wash, html.Span(conflicts, className="small text-muted")]),
+                    html.Td(money(c.disallowed_loss) if c.wash_sale else "-", className="text-end"),
+                    html.Td(money(c.allowed_loss), className="text-end"),
+                    html.Td(money(c.tax_savings), className="text-end"),
+                    html.Td(_wash_detail(c)),
                 ]
             )
         )
@@ -68,16 +86,39 @@ def candidates_table(report) -> dbc.Table | html.P:
         [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
         size="sm",
         hover=True,
+        responsive=True,
         id=TAX.CANDIDATES,
     )
+
+
+def _position_note(report) -> str:
+    now, after = report.this_year, report.after_harvest
+    parts = [f"This year's estimated tax on realised gains: {money(now.tax)}."]
+    if report.candidates:
+        parts.append(
+            f"Selling every candidate on {report.as_of:%Y-%m-%d} makes it {money(after.tax)}"
+            f" (saves {money(report.estimated_savings)})"
+        )
+        if report.added_carryforward > 0.005:
+            parts[-1] += (
+                f"; {money(report.added_carryforward)} more loss is carried forward to next year instead"
+            )
+        parts[-1] += "."
+    if after.carryforward > 0.005:
+        parts.append(
+            f"Carried forward after harvesting: {money(after.carryforward_short)} short-term, "
+            f"{money(after.carryforward_long)} long-term."
+        )
+    return " ".join(parts)
 
 
 def results_panel(report, described: str) -> html.Div:
     return html.Div(
         [
             html.P(
-                f"{described} in taxable accounts; valued on {report.as_of:%Y-%m-%d}; a lot is long-term after its "
-                "first anniversary; purchases in any account (IRAs included) count for wash sales.",
+                f"{described} in taxable accounts; valued on {report.as_of:%Y-%m-%d}. A lot is long-term when "
+                "sold on or after the first anniversary of the day after its purchase; purchases of the same "
+                "security within 30 days in any account (IRAs included) disallow the loss share for share.",
                 className="small text-muted",
             ),
             dbc.Row(
@@ -88,15 +129,18 @@ def results_panel(report, described: str) -> html.Div:
                         "Estimated tax if all sold", money(report.estimated_tax), TAX.ESTIMATE, width=True
                     ),
                     stat_card(
-                        "Loss carried forward",
-                        money(report.loss_carryforward),
+                        "Harvesting saves this year", money(report.estimated_savings), TAX.SAVINGS, width=True
+                    ),
+                    stat_card(
+                        "Carried forward after harvesting",
+                        money(report.after_harvest.carryforward),
                         TAX.CARRYFORWARD,
                         width=True,
                     ),
-                    stat_card("Harvesting saves", money(report.estimated_savings), TAX.SAVINGS, width=True),
                 ],
                 className="g-2 mb-3",
             ),
+            html.P(_position_note(report), className="small", id=TAX.POSITION),
             html.H3("Tax-loss harvesting candidates", className="h6"),
             candidates_table(report),
             html.H3("Tax lots", className="h6 mt-3"),
@@ -121,7 +165,9 @@ def csv_rows(report) -> tuple[list[str], list[list]]:
                 round(g.market_value, 2),
                 round(g.gain, 2),
                 g.term,
-                "" if c is None else ("wash sale" if c.wash_sale else round(c.tax_savings, 2)),
+                "" if c is None else round(c.disallowed_loss, 2),
+                "" if c is None else round(c.allowed_loss, 2),
+                "" if c is None else round(c.tax_savings, 2),
             ]
         )
     header = [
@@ -134,6 +180,8 @@ def csv_rows(report) -> tuple[list[str], list[list]]:
         "market_value",
         "gain",
         "term",
-        "harvest_tax_saved",
+        "wash_sale_disallowed",
+        "harvest_loss_counted",
+        "harvest_adds_to_savings",
     ]
     return header, rows

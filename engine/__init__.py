@@ -9,4 +9,4 @@ dash, flask or plotly; cvxpy and PyPortfolioOpt are imported on first use.
 """
 
 # Part of every cache key: bump it when a change alters any result.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"

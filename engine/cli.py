@@ -173,23 +173,20 @@ def run_frontier(args):
 
 
 def run_simulate(args):
-    from engine.montecarlo import CashFlows, ReturnModel, monthly_history, simulate
+    from engine.montecarlo import CashFlows, ReturnModel, simulate
 
     if args.model == "gbm":
         model = ReturnModel.gbm(args.mu, args.sigma)
     else:
-        from engine.optimize import estimate
-
         prices = _load_prices(args)
         weights = _weights(args.weights, list(prices.columns))
         if args.model == "parametric":
-            stats = estimate(prices)
-            model = ReturnModel.parametric(
-                weights, stats.mu, stats.cov, args.distribution, args.rebalance_months
+            model = ReturnModel.parametric_from_prices(
+                weights, prices, args.distribution, args.rebalance_months
             )
         else:
-            model = ReturnModel.bootstrap(
-                weights, monthly_history(prices), args.block_months, args.rebalance_months
+            model = ReturnModel.bootstrap_from_prices(
+                weights, prices, args.block_months, args.rebalance_months
             )
     flows = CashFlows(
         args.initial,

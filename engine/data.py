@@ -16,6 +16,9 @@ from engine.errors import InsufficientDataError, InvalidDataError, InvalidInputE
 
 TRADING_DAYS = 252
 MONTHS = 12
+# Daily returns each asset needs before its history is annualised into an expected return (a year):
+# a few weeks annualised would be a guess (+169 %/yr from a good month), not an estimate.
+MIN_HISTORY_DAYS = 252
 
 
 def validate_prices(prices: pd.DataFrame) -> pd.DataFrame:
@@ -97,6 +100,19 @@ def common_history(prices: pd.DataFrame, min_observations: int | None = None) ->
     return trimmed
 
 
+def require_history(frame: pd.DataFrame, minimum: int = MIN_HISTORY_DAYS) -> None:
+    """InsufficientDataError naming every asset with fewer than ``minimum`` daily returns of its own."""
+    counts = {str(c): int(frame[c].count()) - 1 for c in frame.columns}
+    short = {c: n for c, n in counts.items() if n < minimum}
+    if short:
+        listed = [f"{c} ({n} from {frame[c].first_valid_index():%Y-%m-%d})" for c, n in short.items()]
+        named = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
+        raise InsufficientDataError(
+            f"Less than a year of daily returns for {named}; at least {minimum} are needed to estimate "
+            "annual returns. Choose an earlier start or leave the asset out."
+        )
+
+
 def check_finite(values, what: str) -> np.ndarray:
     """``values`` as a float array, or InvalidDataError naming ``what``."""
     array = np.asarray(values, dtype=float)
@@ -105,8 +121,48 @@ def check_finite(values, what: str) -> np.ndarray:
     return array
 
 
+def month_complete(last_day: pd.Timestamp) -> bool:
+    """Whether prices ending on ``last_day`` cover the whole month: it is the month's last weekday.
+
+    (An exchange holiday on that weekday makes the month count as partial: left out, never guessed.)
+    """
+    return last_day.normalize() >= (last_day + pd.offsets.BMonthEnd(0)).normalize()
+
+
 def monthly_returns(prices: pd.DataFrame) -> pd.DataFrame:
-    """Month-end to month-end simple returns over the common history, shape (M, N)."""
+    """Month-end to month-end simple returns over the common history, whole months only, shape (M, N).
+
+    Each return runs from one month's last price to the next month's last price; the first month
+    in the data is only a base, and a final month whose prices stop before its last weekday (the
+    few trading days after the last month-end) is left out. The index is the months (``Period``).
+    """
     frame = common_history(prices, min_observations=2)
-    month_end = frame.groupby([frame.index.year, frame.index.month]).tail(1)
-    return (month_end / month_end.shift(1) - 1.0).iloc[1:]
+    month_end = frame.groupby(frame.index.to_period("M")).tail(1)
+    if not month_complete(month_end.index[-1]):
+        month_end = month_end.iloc[:-1]
+    returns = (month_end / month_end.shift(1) - 1.0).iloc[1:]
+    returns.index = month_end.index[1:].to_period("M")
+    return returns
+
+
+def history_window(prices: pd.DataFrame, monthly: pd.DataFrame | None = None) -> dict:
+    """Which history a computation used, for the analyst: the dates asked for and the common window.
+
+    ``first_prices``: each asset's first price; ``limited_by``: the asset whose late start shortened
+    the common window (None when every asset covers the whole range); with ``monthly`` (whole-month
+    returns), the first and last month used and their count.
+    """
+    frame = validate_prices(prices)
+    firsts = {str(c): frame[c].first_valid_index() for c in frame.columns}
+    common = max(firsts.values())
+    latest = max(firsts, key=lambda c: firsts[c])
+    out = {
+        "from": frame.index[0].date().isoformat(),
+        "to": frame.index[-1].date().isoformat(),
+        "common_from": common.date().isoformat(),
+        "limited_by": latest if common > frame.index[0] else None,
+        "first_prices": {c: d.date().isoformat() for c, d in firsts.items()},
+    }
+    if monthly is not None and len(monthly):
+        out.update(first_month=str(monthly.index[0]), last_month=str(monthly.index[-1]), months=len(monthly))
+    return out

@@ -10,7 +10,7 @@ simulated paths — no bisection, no noise between trial values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class GoalResult:
     probability: float
     median_ending_wealth: float  # today's money
     shortfall_median: float  # median shortfall among failing paths, today's money
+    model: dict = field(default_factory=dict)  # ReturnModel.describe(): the model and the history it used
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -92,6 +93,7 @@ def goal_probability(
         float(reached.mean()),
         float(np.median(ending)),
         float(np.median(short)) if len(short) else 0.0,
+        model.describe(),
     )
 
 

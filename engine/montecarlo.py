@@ -11,7 +11,11 @@ Conventions
   portfolio's return does not depend on them (rebalancing to the target
   weights happens every ``rebalance_months``).
 - Within month t: ``W_t = W_{t-1} * g_t * (1 - fee)^(1/12) * (1 - rate/12) + c_t``;
-  a path whose wealth reaches zero is depleted and stays at zero.
+  a path whose real wealth falls below ``DEPLETED_BELOW`` (one dollar of today's
+  money) is depleted and stays at zero, whether withdrawals, fees or inflation
+  took it there: so "never depleted" and "ending wealth of $0" cannot both be
+  said of a path, and P(never depleted) >= 50 % exactly when the median real
+  ending wealth is at least $1.
 - Targets are in today's money: success means real ending wealth >= target
   (or, with no target, never depleted).
 - Randomness: ``seed`` -> ``SeedSequence(seed).spawn``; paths are drawn in
@@ -27,13 +31,22 @@ per-path state, with the wealth recursion in closed form
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from engine.data import MONTHS, check_finite
+from engine.data import (
+    MONTHS,
+    TRADING_DAYS,
+    check_finite,
+    history_window,
+    monthly_returns,
+    require_history,
+    validate_prices,
+)
 from engine.errors import InsufficientDataError, InvalidInputError
 from engine.validation import number as _number
 from engine.validation import whole as _count
@@ -49,6 +62,8 @@ MAX_RECORDED_VALUES = 25_000_000
 MAX_RECORDED_POINTS = 120
 HISTOGRAM_BINS = 40
 MODELS = ("gbm", "parametric", "bootstrap")
+# A path is depleted when its real wealth falls below this (today's dollars).
+DEPLETED_BELOW = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ class ReturnModel:
     history: np.ndarray | None = None
     block_months: int = 12
     rebalance_months: int = 1
+    window: dict | None = None  # the history the inputs came from (engine.data.history_window)
 
     @classmethod
     def gbm(cls, mu: float, sigma: float) -> ReturnModel:
@@ -122,8 +138,29 @@ class ReturnModel:
             rebalance_months=_rebalance(rebalance_months),
         )
 
+    @classmethod
+    def parametric_from_prices(
+        cls, weights, prices: pd.DataFrame, distribution: str = "normal", rebalance_months: int = 1
+    ) -> ReturnModel:
+        """The parametric model estimated from daily prices (ragged starts allowed), consistently with
+        how it is simulated: see :func:`parametric_inputs`. Each asset needs a year of history."""
+        mu, cov, window = parametric_inputs(prices)
+        model = cls.parametric(weights, mu, cov, distribution, rebalance_months)
+        return dataclasses.replace(model, window=window)
+
+    @classmethod
+    def bootstrap_from_prices(
+        cls, weights, prices: pd.DataFrame, block_months: int = 12, rebalance_months: int = 1
+    ) -> ReturnModel:
+        """The bootstrap over the whole months in which every asset traded (the window is kept)."""
+        monthly = monthly_returns(prices)
+        model = cls.bootstrap(weights, monthly.to_numpy(dtype=float), block_months, rebalance_months)
+        return dataclasses.replace(model, window={**history_window(prices, monthly), "basis": "common"})
+
     def describe(self) -> dict:
         out = {"model": self.kind, "rebalance_months": self.rebalance_months}
+        if self.window is not None:
+            out["history"] = self.window
         if self.kind == "gbm":
             out.update(mu=self.mu, sigma=self.sigma)
         elif self.kind == "parametric":
@@ -387,8 +424,10 @@ def run_paths(
         np.add(net, flows.initial, out=wealth)
         wealth *= growth
         wealth *= factor
-        if can_deplete:
-            gone |= wealth <= 0.0
+        # depleted: below one dollar of today's money (so a path that is "not depleted" never ends at $0)
+        floor = DEPLETED_BELOW * price_level[t - 1]
+        if can_deplete or wealth.min() < floor:
+            gone |= wealth < floor
             np.putmask(wealth, gone, 0.0)
         if t in slot:
             kept[slot[t]] = wealth
@@ -531,7 +570,37 @@ def _rebalance(months) -> int:
 
 
 def monthly_history(prices: pd.DataFrame) -> np.ndarray:
-    """Monthly simple returns (M, N) from daily prices over the common history (for the bootstrap)."""
-    from engine.data import monthly_returns
-
+    """Whole-month simple returns (M, N) from daily prices over the common history (for the bootstrap)."""
     return monthly_returns(prices).to_numpy(dtype=float)
+
+
+def parametric_inputs(prices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Annual inputs of :meth:`ReturnModel.parametric` from daily prices, and the history used.
+
+    Estimated in log returns, each asset over its own history (covariances pairwise over common
+    dates): ``m = 252 mean(log r)``, so ``exp(m) - 1`` is the asset's compound annual growth, and
+    ``S = 252 cov(log r)``. They are handed over as the arithmetic mean and covariance of simple
+    monthly returns that a monthly lognormal step ``N(m/12, S/12)`` has (x12), so that the
+    lognormal model reproduces ``m`` and ``S`` exactly: simulated median growth is the compound
+    rate and mean growth ``exp(m + S/2)``, with no volatility drag counted twice. The normal model
+    draws simple returns with the same mean and covariance.
+
+    Raises InsufficientDataError when an asset has less than a year of daily returns
+    (``engine.data.require_history``).
+    """
+    frame = validate_prices(prices)
+    require_history(frame)
+    logs = np.log(frame / frame.shift(1)).iloc[1:]
+    m = logs.mean().to_numpy() * TRADING_DAYS
+    s = logs.cov().to_numpy() * TRADING_DAYS
+    if not (np.isfinite(m).all() and np.isfinite(s).all()):
+        raise InsufficientDataError(
+            "Some pairs of assets never traded on the same days; estimates are undefined."
+        )
+    s = (s + s.T) / 2
+    values, vectors = np.linalg.eigh(s)
+    if values.min() < 0:
+        s = vectors @ np.diag(np.clip(values, 0.0, None)) @ vectors.T
+    a = np.expm1(m / MONTHS + np.diag(s) / (2 * MONTHS))
+    c = np.outer(1 + a, 1 + a) * np.expm1(s / MONTHS)
+    return a * MONTHS, c * MONTHS, {**history_window(prices), "basis": "own"}

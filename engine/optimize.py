@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.data import TRADING_DAYS, check_finite, validate_prices
+from engine.data import TRADING_DAYS, check_finite, require_history, validate_prices
 from engine.errors import (
     EngineError,
     InfeasibleConstraintsError,
@@ -176,6 +176,7 @@ def estimate(
             f"Only {max(overlap, 0)} daily returns where all {n} assets trade (at least {n + 1} needed): "
             "choose a longer date range or fewer assets."
         )
+    require_history(frame)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if returns_model == "mean_historical":
@@ -343,7 +344,17 @@ def optimize(
                 f"volatility {minimum:.2%} under these constraints."
             ) from None
         raise
-    return _result(stats, objective, weights, risk_free_rate, solver, sectors, notes, mu, cov, implied)
+    if inner == "efficient_risk":
+        reached = portfolio_performance(weights, mu, cov, risk_free_rate)[1]
+        if reached < target_volatility * (1 - 1e-3) - 1e-6:
+            notes.append(
+                f"Target volatility {target_volatility:.2%} not reached: the highest-return portfolio under "
+                f"these constraints has {reached:.2%} volatility, and more risk cannot raise the expected "
+                "return, so that portfolio is shown."
+            )
+    return _result(
+        stats, objective, weights, risk_free_rate, solver, sectors, notes, mu, cov, implied, (low, high)
+    )
 
 
 def _solve_with_fallback(tickers, mu, cov, objective, bounds, sectors, **params):
@@ -425,12 +436,59 @@ def _post_check(weights: np.ndarray, bounds: tuple[float, float]) -> None:
         raise ArithmeticError("weights outside their bounds")
 
 
-def _clean(weights: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
-    """Zero dust below the cutoff, clip to the bounds, renormalise to sum exactly 1."""
-    cleaned = np.where(np.abs(weights) < CLEAN_CUTOFF, 0.0, weights)
-    cleaned = np.clip(cleaned, bounds[0], bounds[1])
-    total = cleaned.sum()
-    return cleaned / total if total else cleaned
+def _clean(
+    weights: np.ndarray,
+    bounds: tuple[float, float],
+    sectors: SectorLimits | None = None,
+    tickers: Sequence[str] = (),
+) -> np.ndarray:
+    """Zero dust below the cutoff, and sum to exactly 1 without leaving any bound.
+
+    The solver's weights are clipped to the bounds; the dust's weight (and any clipping) is given
+    to the other assets in proportion to their room under their bound and their sector's limit,
+    never by rescaling, which would push capped weights over their cap. When the others have no
+    room, the dust stays.
+    """
+    low, high = bounds
+    clipped = np.clip(np.asarray(weights, dtype=float), low, high)
+    dust = (np.abs(clipped) < CLEAN_CUTOFF) if low <= 0 <= high else np.zeros(len(clipped), dtype=bool)
+    for zeroed in (dust, np.zeros(len(clipped), dtype=bool)):
+        cleaned = np.where(zeroed, 0.0, clipped)
+        spread = _spread(1.0 - cleaned.sum(), cleaned, zeroed, bounds, sectors, tickers)
+        if spread is not None:
+            return cleaned + spread
+    return clipped
+
+
+def _spread(gap, weights, frozen, bounds, sectors, tickers) -> np.ndarray | None:
+    """Amounts adding up to ``gap`` that keep every weight and sector within its limits, or None."""
+    if abs(gap) < 1e-15:
+        return np.zeros(len(weights))
+    sign = 1.0 if gap > 0 else -1.0
+    room = np.where(frozen, 0.0, np.maximum(bounds[1] - weights if sign > 0 else weights - bounds[0], 0.0))
+    groups = (
+        [sectors.mapper[t] for t in tickers] if sectors is not None and len(tickers) else ["*"] * len(weights)
+    )
+    capacity = {}
+    for g in set(groups):
+        members = np.array([x == g for x in groups])
+        total = float(weights[members].sum())
+        if sign > 0:
+            limit = sectors.upper.get(g, np.inf) - total if sectors is not None and g != "*" else np.inf
+        else:
+            limit = total - sectors.lower.get(g, -np.inf) if sectors is not None and g != "*" else np.inf
+        capacity[g] = min(max(limit, 0.0), float(room[members].sum()))
+    usable = sum(capacity.values())
+    if usable < abs(gap) * (1 - 1e-12):
+        return None
+    out = np.zeros(len(weights))
+    for g, cap in capacity.items():
+        members = np.array([x == g for x in groups])
+        if cap <= 0:
+            continue
+        share = abs(gap) * cap / usable
+        out[members] = sign * share * room[members] / room[members].sum()
+    return out
 
 
 def portfolio_performance(weights: np.ndarray, mu: np.ndarray, cov: np.ndarray, risk_free_rate: float):
@@ -441,9 +499,12 @@ def portfolio_performance(weights: np.ndarray, mu: np.ndarray, cov: np.ndarray, 
     return ret, vol, sharpe
 
 
-def _result(stats, objective, weights, rf, solver, sectors, notes, mu=None, cov=None, implied=None):
-    bounds = (min(0.0, float(weights.min())), max(1.0, float(weights.max())))
-    weights = _clean(np.asarray(weights, dtype=float), bounds)
+def _result(
+    stats, objective, weights, rf, solver, sectors, notes, mu=None, cov=None, implied=None, bounds=(0.0, 1.0)
+):
+    # HRP (no solver) does not apply bounds or sector limits, so cleaning must not either
+    limits = sectors if solver is not None else None
+    weights = _clean(np.asarray(weights, dtype=float), bounds, limits, stats.tickers)
     mu = stats.mu if mu is None else mu
     cov = stats.cov if cov is None else cov
     ret, vol, sharpe = portfolio_performance(weights, mu, cov, rf)

@@ -15,7 +15,9 @@ constant_percentage
     ``withdrawal_rate`` of the current portfolio each year.
 guardrails
     Guyton-Klinger: start at ``annual_spending`` (initial rate WR0); each year
-    raise with inflation, except after a losing year when the current rate is
+    raise with inflation, except after a losing year (the portfolio's own
+    nominal return over the past twelve months, net of fees, below zero:
+    withdrawals neither add to nor subtract from it) when the current rate is
     above WR0; cut 10 % when the current rate exceeds WR0 by 20 %
     (capital preservation, not in the last 15 years); raise 10 % when it falls
     20 % below WR0 (prosperity).
@@ -24,19 +26,20 @@ vpw
     left to ``end_age`` at an assumed real return ``vpw_real_return``,
     ``r / (1 - (1 + r)^-n)``, applied to the current portfolio.
 
-Success: the portfolio is never depleted while spending is due (VPW, which
-spends down by design, may run out in its final year) and real spending never
-falls below ``spending_floor``.
+Success: the portfolio is never depleted while spending is due (depleted:
+real wealth below one dollar of today's money, as in :mod:`engine.montecarlo`;
+VPW, which spends down by design, may run out in its final year) and real
+spending never falls below ``spending_floor``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from engine.errors import InvalidInputError
-from engine.montecarlo import PERCENTILES, ReturnModel, chunk_generators, month_stepper
+from engine.montecarlo import DEPLETED_BELOW, PERCENTILES, ReturnModel, chunk_generators, month_stepper
 from engine.validation import number as _number
 from engine.validation import whole as _count
 
@@ -110,6 +113,7 @@ class RetirementResult:
     spending_percentiles: dict[int, np.ndarray]  # real annual spending (portfolio + pension), (Y,)
     median_ending_wealth: float
     median_depletion_age: float | None
+    model: dict = field(default_factory=dict)  # ReturnModel.describe(): the model and the history it used
 
     def as_dict(self) -> dict:
         return {
@@ -123,6 +127,7 @@ class RetirementResult:
             "spending_percentiles": {str(k): v.tolist() for k, v in self.spending_percentiles.items()},
             "median_ending_wealth": self.median_ending_wealth,
             "median_depletion_age": self.median_depletion_age,
+            "model": self.model,
         }
 
 
@@ -163,7 +168,6 @@ class _Scenario:
         withdrawal = np.zeros(paths)  # nominal monthly portfolio withdrawal this year
         previous_annual = np.zeros(paths)  # nominal total spending, guardrails state
         initial_rate = np.zeros(paths)
-        year_start_wealth = wealth.copy()
         last_return = np.zeros(paths)
         price = 1.0
         pension_age = plan.pension_start_age if plan.pension_start_age is not None else plan.retirement_age
@@ -173,8 +177,7 @@ class _Scenario:
                 age = plan.current_age + year
                 wealth_real[year] = wealth / price
                 if year > 0:
-                    last_return = wealth_ratio(wealth, year_start_wealth, withdrawal, plan, age - 1)
-                year_start_wealth = wealth.copy()
+                    last_return = np.prod(gross[t - 12 : t], axis=0) - 1.0
                 pension = plan.annual_pension if age >= pension_age else 0.0
                 if age >= plan.retirement_age:
                     annual = _annual_withdrawal(
@@ -203,7 +206,7 @@ class _Scenario:
                 wealth += plan.monthly_contribution * price
             else:
                 wealth -= withdrawal
-                newly = (wealth <= 0) & ~gone & (withdrawal > 0)
+                newly = (wealth < DEPLETED_BELOW * price) & ~gone & (withdrawal > 0)
                 if plan.strategy == "vpw" and t >= months - 12:
                     newly[:] = False  # VPW spends the portfolio down by design in its final year
                 depleted_at[newly] = t + 1
@@ -213,13 +216,6 @@ class _Scenario:
         # spending after depletion is the pension alone, which may break the floor
         success = ~gone & floor_ok
         return wealth_real, spending_real, success, depleted_at
-
-
-def wealth_ratio(wealth, start, withdrawal, plan, age):
-    """Approximate portfolio return of the past year (withdrawals added back)."""
-    taken = withdrawal * 12 if age >= plan.retirement_age else 0.0
-    base = np.where(start > 0, start, 1.0)
-    return (wealth + taken) / base - 1.0
 
 
 def _annual_withdrawal(plan, age, wealth, price, pension, previous, initial_rate, last_return, first):
@@ -258,7 +254,7 @@ def _annual_withdrawal(plan, age, wealth, price, pension, previous, initial_rate
     return np.maximum(previous - pension_nominal, 0.0)
 
 
-def _summarise(plan: RetirementPlan, paths: int, seed: int, outcome) -> RetirementResult:
+def _summarise(plan: RetirementPlan, paths: int, seed: int, outcome, model: dict) -> RetirementResult:
     wealth_real, spending_real, success, depleted_at = outcome
     years = plan.months // 12
     ages = plan.current_age + np.arange(years + 1)
@@ -277,6 +273,7 @@ def _summarise(plan: RetirementPlan, paths: int, seed: int, outcome) -> Retireme
         spending_percentiles={p: np.percentile(spending_real, p, axis=1) for p in PERCENTILES},
         median_ending_wealth=float(np.median(wealth_real[-1])),
         median_depletion_age=depletion_age,
+        model=model,
     )
 
 
@@ -287,7 +284,7 @@ def simulate_retirement(
     plan = plan.validate()
     paths = _count(paths, "The number of paths", 1, MAX_RETIREMENT_PATHS)
     scenario = _Scenario(model, plan, paths, seed)
-    return _summarise(plan, paths, int(seed), scenario.run(plan))
+    return _summarise(plan, paths, int(seed), scenario.run(plan), model.describe())
 
 
 def solve_spending(

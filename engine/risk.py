@@ -86,6 +86,8 @@ class RiskReport:
     var: tuple[VaRRow, ...]
     stress: tuple[StressResult, ...]
     risk_free_rate: float
+    beta_observations: int = 0  # daily returns on which both the portfolio and the benchmark moved
+    beta_note: str = ""  # why beta is not shown, or over what it was measured
 
     def as_dict(self, include_series: bool = False) -> dict:
         out = {
@@ -99,6 +101,8 @@ class RiskReport:
             "sharpe": self.sharpe,
             "sortino": self.sortino,
             "beta": self.beta,
+            "beta_observations": self.beta_observations,
+            "beta_note": self.beta_note,
             "max_drawdown": self.max_drawdown,
             "risk_free_rate": self.risk_free_rate,
             "var": [row.__dict__ for row in self.var],
@@ -226,12 +230,7 @@ def risk_report(
     downside_dev = float(np.sqrt((downside**2).mean()) * np.sqrt(TRADING_DAYS))
     sharpe = (annual - risk_free_rate) / vol if vol > 0 else float("nan")
     sortino = (annual - risk_free_rate) / downside_dev if downside_dev > 0 else float("nan")
-    beta = None
-    if benchmark is not None:
-        market = benchmark.reindex(frame.index).pct_change().iloc[1:]
-        both = pd.concat([r, market], axis=1).dropna()
-        if len(both) >= 30 and both.iloc[:, 1].var() > 0:
-            beta = float(both.cov().iloc[0, 1] / both.iloc[:, 1].var())
+    beta, beta_observations, beta_note = _beta(r, benchmark, frame.index)
     drawdown = drawdown_series(r)
     table = var_table(r.to_numpy(), asset_returns=daily.to_numpy(), weights=w, paths=mc_paths, seed=seed)
     stress = stress_tests(stress_prices if stress_prices is not None else prices, w, benchmark)
@@ -252,7 +251,33 @@ def risk_report(
         var=table,
         stress=stress,
         risk_free_rate=float(risk_free_rate),
+        beta_observations=beta_observations,
+        beta_note=beta_note,
     )
+
+
+# Beta needs the benchmark on at least this share of the window's daily returns.
+BETA_MIN_COVERAGE = 0.9
+
+
+def _beta(r: pd.Series, benchmark: pd.Series | None, index: pd.Index) -> tuple[float | None, int, str]:
+    """(beta, overlapping returns, note): measured only where the benchmark covers the window."""
+    if benchmark is None:
+        return None, 0, "No benchmark prices."
+    market = benchmark.reindex(index).pct_change(fill_method=None).iloc[1:]
+    both = pd.concat([r, market], axis=1).dropna()
+    overlap, needed = len(both), max(30, int(np.ceil(BETA_MIN_COVERAGE * len(r))))
+    if overlap < needed:
+        return (
+            None,
+            overlap,
+            f"The benchmark has prices on only {overlap:,} of the window's {len(r):,} daily returns "
+            f"(at least {needed:,} needed).",
+        )
+    if not both.iloc[:, 1].var() > 0:
+        return None, overlap, "The benchmark did not move in the window."
+    beta = float(both.cov().iloc[0, 1] / both.iloc[:, 1].var())
+    return beta, overlap, f"Over {overlap:,} of {len(r):,} daily returns."
 
 
 def stress_tests(

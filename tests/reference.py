@@ -71,14 +71,20 @@ def percent(value: float, decimals: int = 1) -> str:
 
 
 def parametric_model(held: Holdings, start: str = "2008-04-11"):
-    """The household-holdings model every simulation page defaults to: normal, monthly rebalancing."""
+    """The household-holdings model every simulation page defaults to: normal, monthly rebalancing.
+
+    Its inputs, computed here by hand: annual log-return mean ``m`` and covariance ``S`` of each
+    holding's own daily history, handed over as the mean and covariance of the simple monthly
+    returns of a lognormal step ``N(m/12, S/12)`` (x12)."""
     import numpy as np
 
     from engine.montecarlo import ReturnModel
-    from engine.optimize import estimate
 
-    stats = estimate(bundled_prices(held.tickers, start))
-    return ReturnModel.parametric(np.array(held.weights), stats.mu, stats.cov, "normal", 1)
+    logs = np.log(bundled_prices(held.tickers, start)).diff().iloc[1:]
+    m, s = logs.mean().to_numpy() * 252, logs.cov().to_numpy() * 252
+    a = np.exp(m / 12 + np.diag(s) / 24) - 1
+    c = np.outer(1 + a, 1 + a) * (np.exp(s / 12) - 1)
+    return ReturnModel.parametric(np.array(held.weights), 12 * a, 12 * c, "normal", 1)
 
 
 def monte_carlo(held: Holdings, paths: int, seed: int, years: int = 30, target: float | None = None):

@@ -108,6 +108,10 @@ class TaxRequest(Request):
     short_term_rate: float
     long_term_rate: float
     min_loss: float
+    realised_short: float = 0.0  # gains realised this year (negative: losses)
+    realised_long: float = 0.0
+    carryover_short: float = 0.0  # losses carried over from last year (>= 0)
+    carryover_long: float = 0.0
 
 
 def exact_weights(weights) -> tuple[float, ...]:

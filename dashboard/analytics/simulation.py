@@ -12,9 +12,8 @@ from dashboard.analytics.requests import GoalSpec, SimulationRequest
 from dashboard.extensions import cache
 from dashboard.observability.metrics import track_performance
 from engine.goals import Goal, goal_probability, solve_monthly_saving
-from engine.montecarlo import CashFlows, ReturnModel, monthly_history
+from engine.montecarlo import CashFlows, ReturnModel
 from engine.montecarlo import simulate as run
-from engine.optimize import estimate
 
 
 def return_model(request: SimulationRequest):
@@ -25,13 +24,10 @@ def return_model(request: SimulationRequest):
     prices = load_prices(request.tickers, request.start, request.end)
     weights = np.array(request.weights)
     if request.model == "parametric":
-        stats = estimate(prices)
-        return ReturnModel.parametric(
-            weights, stats.mu, stats.cov, request.distribution, request.rebalance_months
+        return ReturnModel.parametric_from_prices(
+            weights, prices, request.distribution, request.rebalance_months
         )
-    return ReturnModel.bootstrap(
-        weights, monthly_history(prices), request.block_months, request.rebalance_months
-    )
+    return ReturnModel.bootstrap_from_prices(weights, prices, request.block_months, request.rebalance_months)
 
 
 @track_performance("facade.simulate")

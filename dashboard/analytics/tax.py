@@ -6,7 +6,7 @@ from dashboard.analytics.requests import TaxRequest
 from dashboard.extensions import cache
 from dashboard.observability.metrics import track_performance
 from dashboard.services.tax_lots import taxable_position
-from engine.tax import Lot, Purchase, tax_report
+from engine.tax import Lot, Purchase, TaxPosition, tax_report
 
 
 @track_performance("facade.tax")
@@ -22,10 +22,13 @@ def tax(request: TaxRequest, refresh: bool = False):
             ],
             position.closes,
             position.as_of,
-            [Purchase(p.ticker, p.date, p.quantity) for p in position.purchases],
+            [Purchase(p.ticker, p.date, p.quantity, p.account, p.lot) for p in position.purchases],
             request.short_term_rate,
             request.long_term_rate,
             request.min_loss,
+            TaxPosition(
+                request.realised_short, request.realised_long, request.carryover_short, request.carryover_long
+            ),
         )
 
     return cache.get_or_compute(

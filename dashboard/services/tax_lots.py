@@ -31,6 +31,8 @@ class PurchaseRow:
     ticker: str
     date: dt.date
     quantity: float
+    account: str
+    lot: int | None  # the taxable lot this buy created, when it is one of ``lots``
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ def taxable_position(household_id: int) -> TaxPosition:
                 TaxLot.quantity,
                 TaxLot.cost_per_share,
                 Account.name,
+                Account.id,
             )
             .join(Holding, Holding.id == TaxLot.holding_id)
             .join(Account, Account.id == Holding.account_id)
@@ -66,7 +69,14 @@ def taxable_position(household_id: int) -> TaxPosition:
             raise InvalidInput("This household has no lots in taxable accounts.")
         window = dt.timedelta(days=WASH_SALE_DAYS)
         buys = session.execute(
-            select(Security.ticker, Transaction.date, Transaction.quantity)
+            select(
+                Transaction.id,
+                Security.ticker,
+                Transaction.date,
+                Transaction.quantity,
+                Account.name,
+                Account.id,
+            )
             .join(Account, Account.id == Transaction.account_id)
             .join(Security, Security.id == Transaction.security_id)
             .where(
@@ -75,11 +85,35 @@ def taxable_position(household_id: int) -> TaxPosition:
                 Transaction.date >= as_of - window,
                 Transaction.date <= as_of + window,
             )
+            .order_by(Transaction.date, Transaction.id)
         ).all()
     security_of = {ticker: sid for _, ticker, sid, *_ in lots}
+    created = _lot_purchases(lots, buys)
     return TaxPosition(
         as_of,
-        tuple(LotRow(i, t, d, float(q), float(c), account) for i, t, _sid, d, q, c, account in lots),
+        tuple(LotRow(i, t, d, float(q), float(c), account) for i, t, _sid, d, q, c, account, _a in lots),
         {t: closes[sid] for t, sid in security_of.items() if sid in closes},
-        tuple(PurchaseRow(t, d, float(q or 0)) for t, d, q in buys),
+        tuple(
+            PurchaseRow(t, d, float(q or 0), account, created.get(tid))
+            for tid, t, d, q, account, _aid in buys
+        ),
     )
+
+
+def _lot_purchases(lots, buys) -> dict[int, int]:
+    """Transaction id -> the lot it created: a buy of the lot's security in the lot's own account, on its
+    date, of its size; each buy creates at most one lot. A same-day, same-size buy in another account
+    (an IRA, say) is a different purchase, and counts for wash sales."""
+    created: dict[int, int] = {}
+    for lot_id, ticker, _sid, acquired_on, quantity, _cost, _name, account_id in lots:
+        for tid, buy_ticker, date, buy_quantity, _account, buy_account in buys:
+            if (
+                tid not in created
+                and buy_account == account_id
+                and buy_ticker == ticker
+                and date == acquired_on
+                and abs(float(buy_quantity or 0) - float(quantity)) < 1e-9
+            ):
+                created[tid] = lot_id
+                break
+    return created

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -153,6 +154,90 @@ def test_cb103_tax_page_uses_taxable_lots_and_flags_wash_sales(ctx):
     assert money(5 * close - 5 * 1e5) in lots_shown
     candidates = text_of(find(results, "tax-candidates"))
     assert "wash sale" in candidates and "2018-04-01" in candidates
+
+
+def test_cb103b_tax_wash_sale_knows_a_lots_own_purchase_and_the_household_position(ctx):
+    """A lot's own buy is not its wash sale; the same-day, same-size buy in the IRA is (issue 15, 3b).
+    Savings follow the household's position: with a large realised loss already, harvesting saves nothing."""
+    mine, _ = households()
+    household = mine[1]
+    with db.session() as session:
+        taxable = session.scalar(
+            select(Account).where(Account.household_id == household.id, Account.account_type == "taxable")
+        )
+        holding = session.scalars(select(Holding).where(Holding.account_id == taxable.id)).first()
+        ira = session.scalar(
+            select(Account).where(
+                Account.household_id == household.id, Account.account_type.in_(("ira", "roth_ira", "401k"))
+            )
+        )
+        session.add(
+            TaxLot(holding_id=holding.id, acquired_on=dt.date(2018, 4, 2), quantity=7, cost_per_share=1e5)
+        )
+        for account in (taxable, ira):
+            session.add(
+                Transaction(
+                    account_id=account.id,
+                    security_id=holding.security_id,
+                    date=dt.date(2018, 4, 2),
+                    type="buy",
+                    description="Bought 7",
+                    amount=-7e5,
+                    quantity=7.0,
+                    price=1e5,
+                )
+            )
+        ira_name, taxable_name = ira.name, taxable.name
+    from dashboard.services.households import household_changed
+
+    household_changed(household.id)
+    values, ids = form(tax_form.FORM)
+    results = triggered("tax-run.n_clicks", callbacks.RUNS["tax"], 1, None, household.id, values, ids)[2]
+    candidates = text_of(find(results, "tax-candidates"))
+    assert f"7 of 7 shares replaced: 7 bought 2018-04-02 in {ira_name}" in candidates
+    assert f"in {taxable_name}" not in candidates
+    saves = text_of(find(results, "tax-savings"))
+    assert saves != money(0)
+    # the same lots for a household that already realised a large loss this year and carries one over
+    values, ids = form(tax_form.FORM, realised_short=-1e9, carryover_short=5e5)
+    results = triggered("tax-run.n_clicks", callbacks.RUNS["tax"], 2, None, household.id, values, ids)[2]
+    assert text_of(find(results, "tax-savings")) == money(0)
+    assert "more loss is carried forward to next year instead" in text_of(find(results, "tax-position"))
+
+
+def test_cb103c_simulations_say_which_history_they_used(ctx):
+    """The bootstrap's window is the whole months in which every holding traded; the page says so, and
+    names the holding that shortened it (issue 15, defects 1 and 8)."""
+    mine, _ = households()
+    shortened = 0
+    for household in mine:
+        holdings = held(household.id)
+        if not holdings.tickers:
+            continue
+        prices = reference.bundled_prices(holdings.tickers, "2008-04-11")
+        firsts = {t: prices[t].first_valid_index() for t in holdings.tickers}
+        late = max(firsts, key=firsts.get)
+        common = prices.loc[firsts[late] :]
+        ends = common.groupby(common.index.to_period("M")).tail(1)
+        last = ends.index[-1]
+        whole = ends if last >= last + pd.offsets.BMonthEnd(0) else ends.iloc[:-1]
+        months = len(whole) - 1  # the first month-end is the base
+        values, ids = form(MC_FORM, model="bootstrap", paths=500, seed=1)
+        out = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, household.id, values, ids)
+        note = text_of(find(out[2], "mc-history"))
+        assert f"Resampled from {months} whole months of history" in note, note
+        assert f"{whole.index[1]:%Y-%m} to {whole.index[-1]:%Y-%m}" in note
+        if firsts[late] > prices.index[0]:
+            shortened += 1
+            assert f"{late}'s prices start on {firsts[late]:%Y-%m-%d}" in note
+        # the parametric model estimates each holding over its own history, and says so
+        values, ids = form(MC_FORM, paths=500, seed=1)
+        out = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, household.id, values, ids)
+        assert "each holding over its own history" in text_of(find(out[2], "mc-history"))
+    assert shortened, "no demo household holds a security that listed after 2008"
+    values, ids = form(ret_form.FORM)
+    results = triggered("ret-run.n_clicks", callbacks.RUNS["ret"], 1, None, mine[0].id, values, ids)[2]
+    assert "each holding over its own history" in text_of(find(results, "ret-history"))
 
 
 def test_cb104_save_to_thread_compare_reopen_delete(ctx):

@@ -135,8 +135,11 @@ def test_tax002_harvesting_and_wash_sales():
     assert by_ticker["XOM"].wash_sale and by_ticker["XOM"].conflicting_purchases[0].date == dt.date(
         2018, 3, 25
     )
+    # 5 of the 20 shares were bought back: the loss on 5 is disallowed, the rest counts
+    assert by_ticker["XOM"].disallowed_loss == pytest.approx(5 * 15)
     assert not by_ticker["GE"].wash_sale
-    assert report.estimated_savings == pytest.approx(50 * 17 * 0.15)
+    # 850 long-term + 225 short-term loss, no gains this year: deducted from ordinary income
+    assert report.estimated_savings == pytest.approx((850 + 225) * 0.35)
     # a purchase 31 days before is outside the window
     clean = tax_report(lots, {"XOM": 75.0, "GE": 13.0}, AS_OF, [Purchase("XOM", dt.date(2018, 3, 11), 5)])
     assert not {c.lot_gain.lot.ticker: c for c in clean.candidates}["XOM"].wash_sale
