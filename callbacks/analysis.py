@@ -23,8 +23,8 @@ from components import ids
 from components.forms import field_outputs, field_states, marks
 from components.ids import Frame
 from dashboard.analytics.rendered import remember, remembered
-from dashboard.errors import describe
-from dashboard.forms.fields import Form, FormErrors
+from dashboard.errors import InvalidInput, describe
+from dashboard.forms.fields import Form, FormErrors, parse_search
 from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
 
 
@@ -52,6 +52,9 @@ class AnalysisPage:
     summarise: Callable[[Any, dict], tuple[int | None, dict]]
     render: Callable[[Any], Any] | None = None
     reads_goals: bool = False  # its result depends on the household's goals (not only its portfolio)
+    # a run too large for a web worker: its result from the store only (InvalidInput when it is not
+    # there), or None when the run is small enough to compute on demand
+    stored: Callable[[dict, HouseholdRef], Any] | None = None
 
     @property
     def key(self) -> str:
@@ -60,6 +63,17 @@ class AnalysisPage:
 
     def result(self, clean: dict, household: HouseholdRef, refresh: bool = False):
         return self.compute(self.prepare(clean, household), refresh)
+
+    def on_screen(self, scenario, action: str) -> tuple[HouseholdRef, dict, Any]:
+        """(household, clean form, result) of the results on screen: the last run's scenario (its URL query,
+        kept by the run callback), never the form as edited since. Large runs come from the store."""
+        if not isinstance(scenario, str) or not scenario.startswith("?"):
+            raise InvalidInput(f"Run the {self.noun} first: there are no results on screen to {action}.")
+        query = parse_search(scenario)
+        household = authorize_household(query.pop("household", None))
+        clean = self.form.clean(query)
+        out = self.stored(clean, household) if self.stored is not None else None
+        return household, clean, out if out is not None else self.result(clean, household)
 
     def shown(self, clean: dict, household: HouseholdRef, build: Callable[[], Any], refresh: bool = False):
         """What ``build()`` renders for the form ``clean`` on the household's data as they are now (its
@@ -177,8 +191,8 @@ def without_result(done: Attempt, prompt: str, extra=_NO_EXTRA) -> tuple | None:
     page-specific output, if the callback has one).
     """
     extras = () if extra is _NO_EXTRA else (no_update,)
-    if done.error is not None:
-        return done.classes, done.messages, no_update, error_alert(done.error), no_update, *extras, None
+    if done.error is not None:  # results of earlier settings would sit under the message: cleared
+        return done.classes, done.messages, failed(), error_alert(done.error), no_update, *extras, None
     if first_load(done):
         return done.classes, done.messages, no_update, no_update, no_update, *extras, no_update
     if done.household is None:
@@ -192,17 +206,20 @@ def register_download(page: AnalysisPage):
 
     @dash.callback(
         Output(page.frame.download, "data"),
+        Output(page.frame.alert, "children", allow_duplicate=True),
         Input(page.frame.download_button, "n_clicks"),
-        State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-        *field_states(page.form.key),
+        State(ids.thread_save("scenario", page.key), "data"),
         prevent_initial_call=True,
     )
-    def download(_clicks, household_id, values, field_ids):
-        household = authorize_household(household_id)
-        clean = page.form.read(values, field_ids).check()
-        header, rows = page.table(page.result(clean, household))
+    def download(_clicks, scenario):
+        """Exactly the results on screen (the last run's scenario), not the form as edited since."""
+        try:
+            household, clean, out = page.on_screen(scenario, "download")
+            header, rows = page.table(out)
+        except Exception as error:  # noqa: BLE001 - shown on the page
+            return no_update, error_alert(error)
         seed = f"-seed{clean['seed']}" if clean.get("seed") is not None else ""
-        return csv_download(header, rows, f"{page.frame.prefix}-{household.id}{seed}.csv")
+        return csv_download(header, rows, f"{page.frame.prefix}-{household.id}{seed}.csv"), no_update
 
     return download
 
@@ -214,6 +231,11 @@ def error_alert(error: Exception) -> dbc.Alert:
     """The page's alert for a failure: the engine's or validation's own words, else a logged, generic line."""
     message, color = describe(error)
     return dbc.Alert(message, color=color, className="page-alert")
+
+
+def failed() -> html.P:
+    """What replaces the results when a run fails: earlier results would not match the form any more."""
+    return notice("No results for these settings: see the message above.", ids.RUN_FAILED)
 
 
 def notice(text: str, notice_id: str | None = None) -> html.P:

@@ -23,7 +23,7 @@ from components import ids
 from components.forms import field_outputs
 from components.ids import MC
 from components.monte_carlo import csv_rows, results_panel
-from dashboard.analytics.simulation import simulate
+from dashboard.analytics.simulation import simulate, stored_simulation
 from dashboard.background import in_job_process
 from dashboard.errors import InvalidInput
 from dashboard.forms import monte_carlo as form
@@ -52,6 +52,24 @@ def panel(clean: dict, household, refresh: bool, progress=None):
     return results_panel(*compute(prepare(clean, household), refresh, progress))
 
 
+def large(clean: dict) -> bool:
+    return clean["paths"] * clean["years"] * 12 >= BACKGROUND_THRESHOLD
+
+
+def stored(clean: dict, household):
+    """A large run's result from the store (a web worker never simulates it), or None for a small run."""
+    if not large(clean):
+        return None
+    request, household_id, described = prepare(clean, household)
+    result = stored_simulation(request, household_id)
+    if result is None:
+        raise InvalidInput(
+            "This simulation's result is not stored (it is still running, or it has expired); "
+            "run it again, then download or save it."
+        )
+    return result, described
+
+
 def summarise(out, _clean) -> tuple[int, dict]:
     result, _ = out
     return result.seed, {
@@ -75,6 +93,7 @@ PAGE = AnalysisPage(
     compute=compute,
     table=lambda out: csv_rows(out[0]),
     summarise=summarise,
+    stored=stored,
 )
 
 
@@ -100,7 +119,7 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
 
     def run_or_defer(clean, household):
         paths, months = clean["paths"], clean["years"] * 12
-        if paths * months >= BACKGROUND_THRESHOLD:
+        if large(clean):
             PAGE.prepare(clean, household)  # a form the household cannot run is refused now, not in the job
             # a large run already made (by anyone, for this household as it is now) is shown at once
             shown = None if refresh else PAGE.already_shown(clean, household)

@@ -7,16 +7,24 @@ from dataclasses import dataclass
 import dash
 from dash import Input, Output, State, no_update
 
-from callbacks.analysis import AnalysisPage, attempt, error_alert, first_load, notice, refreshing, run_inputs
+from callbacks.analysis import (
+    AnalysisPage,
+    attempt,
+    error_alert,
+    failed,
+    first_load,
+    notice,
+    refreshing,
+    run_inputs,
+)
 from components import ids
-from components.forms import field_outputs, field_states
+from components.forms import field_outputs
 from components.ids import OPT
-from components.optimisation import frontier_figure, point_panel, point_prompt, result_parts
+from components.optimisation import EMPTY_FRONTIER, frontier_figure, point_panel, point_prompt, result_parts
 from dashboard.analytics import optimisation as facade
 from dashboard.data.securities import sector_of
 from dashboard.errors import InvalidInput
 from dashboard.forms import optimisation as form
-from dashboard.services.access import authorize_household
 from dashboard.services.households import portfolio
 
 
@@ -143,8 +151,9 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
 
     done = attempt(PAGE, household_id, values, field_ids, show)
     unchanged = [no_update] * 6
-    if done.error is not None:
-        return done.classes, done.messages, *unchanged, error_alert(done.error), no_update, None
+    if done.error is not None:  # the previous frontier and weights would no longer match the form
+        cleared = (failed(), None, None, None, EMPTY_FRONTIER, None)
+        return done.classes, done.messages, *cleared, error_alert(done.error), no_update, None
     if first_load(done):
         return done.classes, done.messages, *[no_update] * 9
     if done.household is None:
@@ -176,20 +185,23 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
 @dash.callback(
     Output(OPT.POINT, "children", allow_duplicate=True),
     Input(OPT.FRONTIER, "clickData"),
-    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
-    *field_states(form.FORM.key),
+    State(ids.thread_save("scenario", PAGE.key), "data"),
     prevent_initial_call=True,
 )
-def show_frontier_point(click, household_id, values, field_ids):
+def show_frontier_point(click, shown):
+    """The clicked point of the frontier that is drawn: the last run's scenario, not the form edited since."""
     points = (click or {}).get("points") or []
     index = points[0].get("customdata") if points and isinstance(points[0], dict) else None
     if not isinstance(index, int) or isinstance(index, bool):
         return no_update  # a click on an asset or marker, not on the frontier
-    household = authorize_household(household_id)
-    scenario = prepare(form.FORM.read(values, field_ids).check(), household)
-    frontier = facade.frontier(scenario.request, scenario.points)
-    if not 0 <= index < len(frontier.returns):
-        raise InvalidInput("That frontier point does not exist any more; optimise again.")
+    try:
+        _household, _clean, out = PAGE.on_screen(shown, "explain")
+        frontier = out.frontier
+        if not 0 <= index < len(frontier.returns):
+            raise InvalidInput("That frontier point does not exist any more; optimise again.")
+    except Exception as error:  # noqa: BLE001 - shown where the point would be
+        return error_alert(error)
+    scenario = out.scenario
     weights = {
         t: w for t, w in zip(frontier.tickers, frontier.weights[index].tolist(), strict=True) if w > 1e-6
     }

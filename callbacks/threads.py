@@ -21,7 +21,6 @@ from components import ids
 from components.ids import THREADS
 from components.threads import PageNames, comparison, saved, threads_view
 from dashboard.errors import InvalidInput
-from dashboard.forms.fields import parse_search
 from dashboard.services.access import HouseholdRef, authorize_household, current_user, household_or_none
 from dashboard.services.threads import create_thread, delete_run, delete_thread, household_threads, save_run
 
@@ -64,11 +63,11 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
             page = by_key.get(key)
             if page is None:
                 raise InvalidInput("This page cannot save runs.")
-            household = authorize_household(household_id)
-            if not isinstance(scenario, str) or not scenario:
-                raise InvalidInput("Run the analysis first, then save it.")
-            clean = page.form.clean(parse_search(scenario))
-            seed, summary = page.summarise(page.result(clean, household), clean)
+            household, clean, out = page.on_screen(scenario, "save")
+            chosen = household_or_none(household_id)
+            if chosen is None or chosen.id != household.id:
+                raise InvalidInput("The results on screen are another household's; run the page again.")
+            seed, summary = page.summarise(out, clean)
             user = current_user()
             if thread_id is None:
                 if not title:

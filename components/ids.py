@@ -43,6 +43,10 @@ def chart_box(chart) -> dict:
     return {"type": "chart-box", "index": chart}
 
 
+# The notice that replaces a page's results when a run fails (callbacks.analysis.failed).
+RUN_FAILED = "run-failed"
+
+
 def thread_save(kind: str, page) -> dict:
     """A part of the "save to thread" panel of ``page`` (its prefix, or ``MATCH`` in callbacks)."""
     return {"type": f"thread-{kind}", "page": page}

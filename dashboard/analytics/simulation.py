@@ -57,6 +57,11 @@ def simulate(request: SimulationRequest, refresh: bool = False, progress=None, h
     return cache.get_or_compute("monte_carlo", request.key(), compute, refresh=refresh, household=household)
 
 
+def stored_simulation(request: SimulationRequest, household: int | None = None):
+    """The stored result of a simulation made earlier (a background job's, say), or None; never computes."""
+    return cache.lookup("monte_carlo", request.key(), household=household)
+
+
 def _engine_goal(goal: GoalSpec):
     return Goal(goal.name, goal.target, goal.months, goal.current_savings, goal.monthly_contribution)
 

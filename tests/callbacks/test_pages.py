@@ -20,7 +20,7 @@ from callbacks import overview as overview_cb
 from dashboard.data.models import Account, Goal, Household, User
 from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import db
-from dashboard.forms.fields import display_value, validate
+from dashboard.forms.fields import display_value, parse_search, validate
 from dashboard.forms.goals import GOAL_FORM, SIM_FORM
 from dashboard.forms.monte_carlo import FORM as MC_FORM
 from dashboard.forms.optimisation import FORM as OPT_FORM
@@ -57,6 +57,13 @@ def form(the_form, **changes):
     return [values[f.name] for f in the_form.fields], [
         {"type": f"{the_form.key}-field", "index": f.name} for f in the_form.fields
     ]
+
+
+def shown(the_form, household_id, **changes) -> str:
+    """The scenario a successful run keeps for what is on screen (its URL query), with ``changes``."""
+    values = {f.name: f.default for f in the_form.fields}
+    values.update(changes)
+    return the_form.to_query(values, household_id)
 
 
 def households():
@@ -140,7 +147,7 @@ def test_cb002_monte_carlo_bad_fields_get_messages_and_nothing_runs(ctx):
     assert "between 1 and 100" in by_name["years"]
     assert "must be a number" in by_name["paths"]
     assert "between -5 % and 50 %" in by_name["inflation"]
-    assert results is no_update and search is no_update and "highlighted" in text_of(alert)
+    assert "No results" in text_of(results) and search is no_update and "highlighted" in text_of(alert)
     assert sum("is-invalid" in c for c in classes) == 3
 
 
@@ -184,9 +191,10 @@ def test_cb004_someone_elses_household_is_refused_everywhere(ctx):
     *_, results, alert, _search, _job, _scenario = triggered(
         "mc-run.n_clicks", mc_cb.run_simulation, 1, None, theirs.id, values, ids
     )
-    assert "not one of your households" in text_of(alert) and results is no_update
-    with pytest.raises(AccessDenied):
-        callbacks.DOWNLOADS["mc"](1, theirs.id, values, ids)
+    assert "not one of your households" in text_of(alert) and "No results" in text_of(results)
+    # a tampered scenario naming their household downloads nothing
+    sent, alert = callbacks.DOWNLOADS["mc"](1, shown(MC_FORM, theirs.id))
+    assert sent is no_update and "not one of your households" in text_of(alert)
     with pytest.raises(AccessDenied):
         overview_cb.transaction_rows({"startRow": 0, "endRow": 50}, "all", theirs.id)
     gvalues, gids = form(SIM_FORM)
@@ -213,15 +221,24 @@ def test_cb005_optimisation_weights_equal_the_engine(ctx):
     assert figure["data"][0]["name"] == "Efficient frontier" and "objective=min_volatility" in search
 
 
-def test_cb006_frontier_click_shows_that_points_weights(ctx):
+def test_cb006_frontier_click_explains_the_frontier_that_is_drawn(ctx):
+    """Issue 16.1: the click uses the scenario that drew the frontier, not the form edited since."""
     mine, _ = households()
     values, ids = form(OPT_FORM, points=10)
-    triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    shown = opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, mine[0].id, values, ids)
-    assert "Return" in text_of(shown[0])
-    assert opt_cb.show_frontier_point({"points": [{"text": "AAPL"}]}, mine[0].id, values, ids) is no_update
-    with pytest.raises(InvalidInput):
-        opt_cb.show_frontier_point({"points": [{"customdata": 999}]}, mine[0].id, values, ids)
+    out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
+    figure, scenario = out[6], out[-1]
+    drawn = next(t for t in figure["data"] if t["name"] == "Efficient frontier")
+    # the analyst now edits "History from" without optimising; the click is on the drawn curve
+    panel = opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, scenario)
+    summary = text_of(panel)
+    assert f"volatility {drawn['x'][3]:.2%}" in summary and f"Return {drawn['y'][3]:.2%}" in summary
+    assert opt_cb.show_frontier_point({"points": [{"text": "AAPL"}]}, scenario) is no_update
+    assert "does not exist any more" in text_of(
+        opt_cb.show_frontier_point({"points": [{"customdata": 999}]}, scenario)
+    )
+    assert "Run the optimisation first" in text_of(
+        opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, None)
+    )
 
 
 @pytest.mark.parametrize(
@@ -385,21 +402,56 @@ def test_cb012_csv_downloads_hold_the_results(ctx):
     import io
 
     mine, _ = households()
-    values, ids = form(MC_FORM, paths=1000, seed=3, years=5)
-    sent = callbacks.DOWNLOADS["mc"](1, mine[0].id, values, ids)
+    sent, _alert = callbacks.DOWNLOADS["mc"](1, shown(MC_FORM, mine[0].id, paths=1000, seed=3, years=5))
     rows = list(csv.reader(io.StringIO(sent["content"])))
     assert rows[0][:3] == ["month", "year", "p5_nominal"] and rows[-1][0] == "60"
     assert sent["filename"].endswith("seed3.csv")
-    values, ids = form(OPT_FORM, objective="min_volatility")
-    rows = list(csv.reader(io.StringIO(callbacks.DOWNLOADS["opt"](1, mine[0].id, values, ids)["content"])))
+    sent, _alert = callbacks.DOWNLOADS["opt"](1, shown(OPT_FORM, mine[0].id, objective="min_volatility"))
+    rows = list(csv.reader(io.StringIO(sent["content"])))
     weights = [r for r in rows[1:] if r[0] == "weights"]
     assert abs(sum(float(r[2]) for r in weights) - 1) < 1e-6
     assert len([r for r in rows if r[0] == "frontier"]) == 40
-    gvalues, gids = form(SIM_FORM, paths=500)
-    rows = list(
-        csv.reader(io.StringIO(callbacks.DOWNLOADS["goalsim"](1, mine[0].id, gvalues, gids)["content"]))
-    )
+    sent, _alert = callbacks.DOWNLOADS["goalsim"](1, shown(SIM_FORM, mine[0].id, paths=500))
+    rows = list(csv.reader(io.StringIO(sent["content"])))
     assert rows[0][0] == "goal" and all(0 <= float(r[6]) <= 1 for r in rows[1:])
+
+
+def test_cb012b_downloads_export_the_results_on_screen_and_errors_clear_them(ctx):
+    """Issue 16.3 and 16.4: a download exports the last run, not the form edited since; a large run comes
+    from the stored result; a failed run clears the results it would otherwise sit above."""
+    import csv
+    import io
+
+    mine, _ = households()
+    values, ids = form(MC_FORM, paths=1000, seed=3, years=30)
+    scenario = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids)[-1]
+    # the analyst changes the horizon to 5 years without running: the download has only the scenario
+    sent, alert = callbacks.DOWNLOADS["mc"](1, scenario)
+    rows = list(csv.reader(io.StringIO(sent["content"])))
+    assert rows[-1][0] == "360" and alert is no_update
+    sent, alert = callbacks.DOWNLOADS["mc"](1, None)
+    assert sent is no_update and "Run the simulation first" in text_of(alert)
+    # a large run is never simulated in the web worker: stored, or refused with a reason
+    large = shown(MC_FORM, mine[0].id, paths=100_000, years=10, seed=11)
+    large_query = parse_search(large)
+    large_query.pop("household")
+    sent, alert = callbacks.DOWNLOADS["mc"](1, large)
+    assert sent is no_update and "not stored" in text_of(alert)
+    household = mc_cb.authorize_household(mine[0].id)
+    clean = MC_FORM.clean(large_query)
+    mc_cb.compute(mc_cb.prepare(clean, household), False)  # as the background job does
+    sent, alert = callbacks.DOWNLOADS["mc"](1, large)
+    assert alert is no_update and list(csv.reader(io.StringIO(sent["content"])))[-1][0] == "120"
+    # a run that fails clears the earlier results
+    values, ids = form(OPT_FORM)
+    out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
+    assert out[-3] is None
+    values, ids = form(OPT_FORM, objective="efficient_return", target_return=95)
+    out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
+    _c, _m, results, notes, side, tables, figure, point, alert, _search, scenario = out
+    assert "No results for these settings" in text_of(results) and alert is not None
+    assert notes is None and side is None and tables is None and point is None and scenario is None
+    assert not figure["data"]
 
 
 def test_cb013_csv_cells_never_become_spreadsheet_formulas():

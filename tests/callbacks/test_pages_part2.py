@@ -317,7 +317,7 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
         json.dumps(save, separators=(",", ":")) + ".n_clicks",
         save_to_thread,
         1,
-        "?paths=-5",
+        f"?household={household.id}&paths=-5",
         thread.id,
         None,
         "",
