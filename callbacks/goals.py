@@ -162,17 +162,26 @@ def render_goals(_run, _recompute, household_id, values, field_ids, _version):
     Output(ids.field(GOAL_FORM.key, ALL), "value"),
     Output(GOALS.SELECTED, "data"),
     Output(GOALS.FORM_TITLE, "children"),
+    Output(GOALS.SOLUTION, "children", allow_duplicate=True),
+    *[
+        Output(o.component_id, o.component_property, allow_duplicate=True)
+        for o in field_outputs(GOAL_FORM.key)
+    ],
     Input(GOALS.edit(ALL), "n_clicks"),
     Input(GOALS.NEW, "n_clicks"),
-    State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
     State(ids.field(GOAL_FORM.key, ALL), "id"),
     prevent_initial_call=True,
 )
 def fill_goal_form(edit_clicks, _new, household_id, form_ids):
+    """The goal form: a goal to edit, a new one, or (another household chosen) a new one with nothing of
+    the other household's left in it: its goal, its solve-for answer, its messages."""
     trigger = ctx.triggered_id
     names = [i["index"] for i in form_ids]
-    if trigger == GOALS.NEW:
-        return [GOAL_FORM.by_name[n].default for n in names], None, "New goal"
+    if trigger in (GOALS.NEW, ids.SHELL_HOUSEHOLD_SELECT):
+        solution = None if trigger == ids.SHELL_HOUSEHOLD_SELECT else no_update
+        classes, messages = marks(form_ids, {}, GOAL_FORM.by_name)
+        return [GOAL_FORM.by_name[n].default for n in names], None, "New goal", solution, classes, messages
     if not isinstance(trigger, dict) or not any(edit_clicks or []):
         raise PreventUpdate  # the table was redrawn, nobody clicked
     goal = get_goal(authorize_household(household_id), trigger.get("index"))
@@ -184,7 +193,20 @@ def fill_goal_form(edit_clicks, _new, household_id, form_ids):
         "current_amount": goal.current_amount,
         "monthly_contribution": goal.monthly_contribution,
     }
-    return [values[n] for n in names], goal.id, f"Edit goal: {goal.name}"
+    classes, messages = marks(form_ids, {}, GOAL_FORM.by_name)
+    return [values[n] for n in names], goal.id, f"Edit goal: {goal.name}", no_update, classes, messages
+
+
+@dash.callback(
+    Output(GOALS.DELETE, "disabled"),
+    Output(GOALS.DELETE, "title"),
+    Input(GOALS.SELECTED, "data"),
+)
+def delete_needs_a_goal(selected):
+    """Delete is offered only for a chosen goal (no confirmation that then says to choose one)."""
+    if selected is None:
+        return True, "Choose a goal to delete: Edit in the table."
+    return False, "Delete this goal"
 
 
 @dash.callback(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash
-from dash import ClientsideFunction, Input, Output, State, ctx
+from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.analysis import error_alert, notice
@@ -33,22 +33,33 @@ ALL_ACCOUNTS = [{"label": "All accounts", "value": "all"}]
     Output(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "value"),
     Output(ids.OVERVIEW_IMPORT_ACCOUNT, "options"),
     Output(ids.OVERVIEW_IMPORT_ACCOUNT, "value"),
+    Output(ids.OVERVIEW_IMPORT_RESULT, "children", allow_duplicate=True),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
     Input(ids.OVERVIEW_VERSION, "data"),
+    State(ids.OVERVIEW_TRANSACTIONS_ACCOUNT, "value"),
+    State(ids.OVERVIEW_IMPORT_ACCOUNT, "value"),
+    prevent_initial_call="initial_duplicate",
 )
-def render_overview(household_id, _version):
+def render_overview(household_id, _version, shown_account, import_account):
+    """The household's panel. After an import (same household) the account choices stay as they were,
+    so the next file goes where the analyst chose; another household starts afresh."""
     if household_id is None and ctx.triggered_id is None:
         raise PreventUpdate  # the page has just loaded: the shell chooses the household, then this runs
     rows = household_rows(visible_households())
     household = household_or_none(household_id)
     if household is None:
         prompt = "Choose a household above." if rows else "No households are assigned to you yet."
-        return notice(prompt), households_table(rows, None), ALL_ACCOUNTS, "all", [], None
+        return notice(prompt), households_table(rows, None), ALL_ACCOUNTS, "all", [], None, None
     snap = snapshot(household)
     panel = household_panel(snap, household_threads(household.id))
     accounts = [{"label": a.name, "value": a.id} for a in snap.accounts]
-    first = accounts[0]["value"] if accounts else None
-    return panel, households_table(rows, household.id), account_options(snap), "all", accounts, first
+    own = {a["value"] for a in accounts}
+    same_household = ctx.triggered_id == ids.OVERVIEW_VERSION
+    keep_import = same_household and import_account in own
+    target = import_account if keep_import else (accounts[0]["value"] if accounts else None)
+    shown = shown_account if same_household and (shown_account == "all" or shown_account in own) else "all"
+    result = no_update if same_household else None
+    return panel, households_table(rows, household.id), account_options(snap), shown, accounts, target, result
 
 
 @dash.callback(

@@ -36,12 +36,15 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
 
     @dash.callback(
         Output(ids.thread_save("select", MATCH), "options"),
+        Output(ids.thread_save("feedback", MATCH), "children", allow_duplicate=True),
         Input(ids.thread_save("select", MATCH), "id"),
         Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+        prevent_initial_call="initial_duplicate",
     )
     def thread_options(_rendered, household_id):
+        """The household's threads to save into; a message about another household's thread is cleared."""
         household = household_or_none(household_id)
-        return [] if household is None else _options(household)
+        return ([] if household is None else _options(household)), None
 
     @dash.callback(
         Output(ids.thread_save("feedback", MATCH), "children"),
@@ -81,17 +84,20 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
     @dash.callback(
         Output(THREADS.LIST, "children"),
         Output(THREADS.ALERT, "children"),
+        Output(THREADS.COMPARISON_AREA, "children", allow_duplicate=True),
         Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
         Input(THREADS.VERSION, "data"),
+        prevent_initial_call="initial_duplicate",
     )
     def render_threads(household_id, _version):
+        """The household's threads; a comparison of another household's runs does not stay on screen."""
         try:
             household = household_or_none(household_id)
             if household is None:
-                return notice("Choose a household to see its threads."), None
-            return threads_view(household_threads(household.id), names), None
+                return notice("Choose a household to see its threads."), None, None
+            return threads_view(household_threads(household.id), names), None, None
         except Exception as error:  # noqa: BLE001 - shown on the page
-            return no_update, error_alert(error)
+            return no_update, error_alert(error), None
 
     @dash.callback(
         Output(THREADS.COMPARISON_AREA, "children"),

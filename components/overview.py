@@ -429,8 +429,12 @@ def import_section(max_bytes: int) -> dbc.Card:
 
 def import_result(result) -> dbc.Alert | html.Div:
     if result.ok:
+        noun = {"transactions": "transaction", "holdings": "lot"}.get(result.kind, "row")
+        plural = "" if result.imported == 1 else "s"
         return dbc.Alert(
-            f"Imported {result.imported:,} {result.kind} rows.", color="success", id=ids.OVERVIEW_IMPORT_OK
+            f"Imported {result.imported:,} {noun}{plural} into {result.account}.",
+            color="success",
+            id=ids.OVERVIEW_IMPORT_OK,
         )
     rows = [html.Tr([html.Td(e.row), html.Td(e.column), html.Td(e.message)]) for e in result.errors]
     more = result.total_errors - len(result.errors)

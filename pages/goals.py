@@ -50,7 +50,11 @@ def layout(**query):
                                         ),
                                         dcc.ConfirmDialogProvider(
                                             dbc.Button(
-                                                "Delete", id=GOALS.DELETE, color="danger", outline=True
+                                                "Delete",
+                                                id=GOALS.DELETE,
+                                                color="danger",
+                                                outline=True,
+                                                disabled=True,
                                             ),
                                             id=GOALS.DELETE_CONFIRM,
                                             message="Delete this goal? This cannot be undone.",

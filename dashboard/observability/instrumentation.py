@@ -13,11 +13,13 @@ from dashboard.observability.metrics import MetricsStore
 # flask.g key: the output of a callback request that passed the request check.
 CALLBACK_OUTPUT = "meridian_callback_output"
 _DICT_ID = re.compile(r'\{[^{}]*"type":"([^"]+)"[^{}]*\}')
+# Dash marks an output that several callbacks share (allow_duplicate) with "@<hash>": not part of a label.
+_DUPLICATE = re.compile(r"@[0-9a-f]+(?=\.\.\.|\.\.$|$)")
 
 
 def callback_label(output: str) -> str:
     """``..a.children...b.figure..`` -> ``a.children+b.figure``; pattern ids by their type."""
-    text = _DICT_ID.sub(lambda m: m.group(1), output)
+    text = _DUPLICATE.sub("", _DICT_ID.sub(lambda m: m.group(1), output))
     if text.startswith("..") and text.endswith(".."):
         parts = text[2:-2].split("...")
     else:

@@ -46,6 +46,7 @@ class RowError:
 @dataclass
 class ImportResult:
     kind: str
+    account: str = ""  # the account it was read for (and, when ok, written to)
     imported: int = 0
     errors: list[RowError] = field(default_factory=list)
     total_errors: int = 0
@@ -234,7 +235,9 @@ def import_statement(
             )
         )
         rows, errors = parse(kind, text, existing, dt.date.today())
-        result = ImportResult(kind, errors=errors[:MAX_REPORTED_ERRORS], total_errors=len(errors))
+        result = ImportResult(
+            kind, account.name, errors=errors[:MAX_REPORTED_ERRORS], total_errors=len(errors)
+        )
         if errors:
             return result  # nothing imported
         securities = dict(session.execute(select(Security.ticker, Security.id)).all())

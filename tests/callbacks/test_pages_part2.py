@@ -8,6 +8,7 @@ import json
 
 import pandas as pd
 import pytest
+from dash import no_update
 from sqlalchemy import func, select
 
 import callbacks
@@ -481,10 +482,10 @@ def test_cb110_overview_without_a_household_fills_every_output(ctx):
     from dash.exceptions import PreventUpdate
 
     with pytest.raises(PreventUpdate):  # the page has just loaded: the shell has not chosen yet
-        triggered(".", overview_cb.render_overview, None, 0)
-    out = triggered("shell-household-select.value", overview_cb.render_overview, None, 0)
-    assert len(out) == 6
-    content, households_table, options, value, import_options, import_value = out
+        triggered(".", overview_cb.render_overview, None, 0, None, None)
+    out = triggered("shell-household-select.value", overview_cb.render_overview, None, 0, None, None)
+    assert len(out) == 7
+    content, households_table, options, value, import_options, import_value, result = out
     assert "Choose a household" in text_of(content)
     assert options == [{"label": "All accounts", "value": "all"}] and value == "all"
     assert import_options == [] and import_value is None
@@ -542,13 +543,26 @@ def test_cb112_goal_form_fills_from_the_goal_clicked(ctx):
         goal = session.scalars(select(Goal).where(Goal.household_id == mine[0].id)).first()
         foreign = session.scalars(select(Goal).where(Goal.household_id == theirs.id)).first()
     edit = json.dumps({"index": goal.id, "type": "goals-edit"}, separators=(",", ":")) + ".n_clicks"
-    values, selected, title = triggered(edit, fill_goal_form, [1], None, mine[0].id, form_ids)
+    values, selected, title, *_ = triggered(edit, fill_goal_form, [1], None, mine[0].id, form_ids)
     assert selected == goal.id and title == f"Edit goal: {goal.name}"
     assert dict(zip([f.name for f in GOAL_FORM.fields], values, strict=True))["target_date"] == (
         goal.target_date.isoformat()
     )
-    values, selected, title = triggered("goals-new.n_clicks", fill_goal_form, [None], 1, mine[0].id, form_ids)
+    values, selected, title, *_ = triggered(
+        "goals-new.n_clicks", fill_goal_form, [None], 1, mine[0].id, form_ids
+    )
     assert selected is None and title == "New goal" and values[0] == ""
+    # issue 16.5: another household chosen mid-edit leaves nothing of the first one's goal in the form
+    triggered(edit, fill_goal_form, [1], None, mine[0].id, form_ids)
+    values, selected, title, solution, classes, messages = triggered(
+        "shell-household-select.value", fill_goal_form, [None], None, mine[1].id, form_ids
+    )
+    assert selected is None and title == "New goal" and solution is None
+    assert values == [f.default for f in GOAL_FORM.fields] and not any(messages)
+    # Delete is offered only once a goal is chosen
+    from callbacks.goals import delete_needs_a_goal
+
+    assert delete_needs_a_goal(None)[0] is True and delete_needs_a_goal(goal.id)[0] is False
     foreign_edit = (
         json.dumps({"index": foreign.id, "type": "goals-edit"}, separators=(",", ":")) + ".n_clicks"
     )
@@ -604,9 +618,10 @@ def test_cb115_thread_options_are_the_households_threads(ctx):
     mine, theirs = households()
     with db.session() as session:
         titles = set(session.scalars(select(Thread.title).where(Thread.household_id == mine[0].id)))
-    options = callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, mine[0].id)
+    options, feedback = callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, mine[0].id)
+    assert feedback is None  # a message about the previous household's thread does not stay
     assert {o["label"] for o in options} == titles and titles
-    assert callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, None) == []
+    assert callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, None) == ([], None)
     with pytest.raises(AccessDenied):
         callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, theirs.id)
 
@@ -620,7 +635,9 @@ def test_cb116_import_callback_reports_and_bumps_the_version(ctx):
     result, version, cleared = overview_cb.import_file(
         good, "s.csv", account.id, "transactions", 4, household.id
     )
-    assert "Imported 1" in text_of(result) and version == 5 and cleared is None
+    assert (
+        f"Imported 1 transaction into {account.name}." == text_of(result) and version == 5 and cleared is None
+    )
     bad = _upload("date,description,amount\n2018-04-02,Coffee,lots\n")
     result, version, cleared = overview_cb.import_file(
         bad, "s.csv", account.id, "transactions", 5, household.id
@@ -628,6 +645,26 @@ def test_cb116_import_callback_reports_and_bumps_the_version(ctx):
     assert "Nothing was imported" in text_of(result) and version == 5 and cleared is None
     result, version, _ = overview_cb.import_file(good, "s.csv", account.id, "transactions", 5, theirs.id)
     assert "not one of your households" in text_of(result) and version is no_update
+
+
+def test_cb116b_after_an_import_the_account_choices_stay(ctx):
+    """Issue 16.2: the version bump after an import redraws the Overview without resetting the account
+    the analyst chose; choosing another household starts afresh."""
+    mine, _ = households()
+    with db.session() as session:
+        accounts = session.scalars(
+            select(Account.id).where(Account.household_id == mine[0].id).order_by(Account.id)
+        ).all()
+    chosen = accounts[-1]
+    out = triggered("overview-version.data", overview_cb.render_overview, mine[0].id, 5, chosen, chosen)
+    *_, shown, import_options, import_value, result = out
+    assert import_value == chosen != import_options[0]["value"] and shown == chosen
+    assert result is no_update  # the import's message stays
+    out = triggered(
+        "shell-household-select.value", overview_cb.render_overview, mine[1].id, 5, chosen, chosen
+    )
+    *_, shown, import_options, import_value, result = out
+    assert import_value == import_options[0]["value"] and shown == "all" and result is None
 
 
 def test_cb117_performance_page_reads_the_store_and_only_admins_reset(ctx, seeded_settings, make_app):

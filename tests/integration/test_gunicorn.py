@@ -12,32 +12,24 @@ from pathlib import Path
 import pytest
 import requests
 
+from dashboard.observability.instrumentation import callback_label
 from dashboard.settings import PROJECT_ROOT
 from tests.conftest import free_port
+from tests.load.dash_client import DashSite, Layout
 
 pytestmark = pytest.mark.slow
 
-OUTPUT = (
-    "..overview-content.children...overview-households.children...overview-transactions-account.options"
-    "...overview-transactions-account.value...overview-import-account.options...overview-import-account.value.."
-)
-OVERVIEW = {
-    "output": OUTPUT,
-    "outputs": [
-        {"id": "overview-content", "property": "children"},
-        {"id": "overview-households", "property": "children"},
-        {"id": "overview-transactions-account", "property": "options"},
-        {"id": "overview-transactions-account", "property": "value"},
-        {"id": "overview-import-account", "property": "options"},
-        {"id": "overview-import-account", "property": "value"},
-    ],
-    "inputs": [
-        {"id": "shell-household-select", "property": "value", "value": 1},
-        {"id": "overview-version", "property": "data", "value": 0},
-    ],
-    "changedPropIds": ["shell-household-select.value"],
-    "state": [],
-}
+
+def overview_request(base: str) -> dict:
+    """The Overview's panel callback for household 1, built from the app's own dependencies."""
+    site = DashSite(requests.get(f"{base}/_dash-dependencies", timeout=10).json())
+    callback = site.callback("overview-content.children")
+    return site.body(
+        callback,
+        Layout(),
+        {"shell-household-select.value": 1, "overview-version.data": 0},
+        ["shell-household-select.value"],
+    )
 
 
 @pytest.fixture
@@ -89,12 +81,13 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
     base, prometheus_dir = gunicorn
     n = 60
     session_factory = requests.Session
+    overview = overview_request(base)
 
     def call(_):
         with session_factory() as s:  # a new connection each time, so both workers take some
             response = s.post(
                 f"{base}/_dash-update-component",
-                data=json.dumps(OVERVIEW),
+                data=json.dumps(overview),
                 headers={"Content-Type": "application/json"},
                 timeout=30,
             )
@@ -105,7 +98,7 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
     assert codes == [200] * n
     time.sleep(1.5)  # each worker flushes once a second
     stats = requests.get(f"{base}/api/v1/performance-metrics/stats", timeout=10).json()
-    name = "callback." + OUTPUT[2:-2].replace("...", "+")
+    name = "callback." + callback_label(overview["output"])
     timed = stats["operations"][name]
     assert timed["count"] == n and timed["errors"] == 0
     assert 0 < timed["min"] <= timed["p50"] <= timed["p95"] <= timed["p99"] <= timed["max"]
