@@ -14,9 +14,19 @@ from components import ids
 from dashboard.forms.fields import CHOICE, DATE, INTEGER, MULTI, NUMBER, Field, Form
 
 
-def form_field(form: str, field: Field, value=None, width: int | None = None) -> dbc.Col:
-    """Label, control, message slot and help text for one field of the form keyed ``form``."""
+def form_field(form: str, field: Field, value=None, width: int | None = None, error: str = "") -> dbc.Col:
+    """Label, control, message slot and help text for one field of the form keyed ``form`` (``error``:
+    the field starts marked with that message)."""
     control_id = ids.field(form, field.name)
+    options = [{"label": lbl, "value": v} for v, lbl in field.choices]
+    if error and field.kind in (CHOICE, MULTI):
+        # a link's value that is not a choice stays (a control would drop a value it has no option
+        # for, and the run would go ahead without it): shown as not available, refused by the run
+        given = value if isinstance(value, list) else [value]
+        allowed = field.allowed()
+        options += [
+            {"label": f"{v} (not available)", "value": v, "disabled": True} for v in given if v not in allowed
+        ]
     label = f"{field.label} (%)" if field.percent else field.label
     if field.kind in (NUMBER, INTEGER):
         # No min/max on the element: the browser would hand back an empty value for an out-of-range
@@ -30,16 +40,14 @@ def form_field(form: str, field: Field, value=None, width: int | None = None) ->
             inputMode="decimal",
         )
     elif field.kind == CHOICE:
-        control = dbc.Select(
-            id=control_id, value=value, options=[{"label": lbl, "value": v} for v, lbl in field.choices]
-        )
+        control = dbc.Select(id=control_id, value=value, options=options)
     elif field.kind == MULTI:
         control = dcc.Dropdown(
             id=control_id,
             value=value or [],
             multi=True,
             className="meridian-dropdown",
-            options=[{"label": lbl, "value": v} for v, lbl in field.choices],
+            options=options,
         )
     elif field.kind == DATE:
         # Text, not type="date": a controlled date input is reset by React while a date is half
@@ -58,17 +66,25 @@ def form_field(form: str, field: Field, value=None, width: int | None = None) ->
     parts = [
         dbc.Label(label, html_for=_html_id(form, field.name), className="small mb-1"),
         html.Div(control, id=_html_id(form, field.name) + "-wrap"),
-        html.Div(id=ids.feedback(form, field.name), className="invalid-feedback d-block small"),
+        html.Div(error, id=ids.feedback(form, field.name), className="invalid-feedback d-block small"),
     ]
     if field.help:
         parts.append(dbc.FormText(field.help, className="small"))
+    if error:
+        base = "meridian-dropdown" if field.kind == MULTI else ""
+        control.className = f"{base} is-invalid".strip()
     return dbc.Col(parts, md=width or 6, className="mb-2")
 
 
-def form_fields(form: Form, values: dict, wide: frozenset[str] = frozenset()) -> list[dbc.Col]:
-    """Every field of ``form`` with its value; ``wide`` fields take the whole row."""
+def form_fields(
+    form: Form, values: dict | tuple[dict, dict], wide: frozenset[str] = frozenset()
+) -> list[dbc.Col]:
+    """Every field of ``form`` with its value (or ``(values, errors)`` from a link: bad ones marked);
+    ``wide`` fields take the whole row."""
+    values, errors = values if isinstance(values, tuple) else (values, {})
     return [
-        form_field(form.key, f, values.get(f.name), width=12 if f.name in wide else 6) for f in form.fields
+        form_field(form.key, f, values.get(f.name), 12 if f.name in wide else 6, errors.get(f.name, ""))
+        for f in form.fields
     ]
 
 

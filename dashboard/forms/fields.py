@@ -77,27 +77,38 @@ def validate(fields: Sequence[Field], raw: Mapping[str, object]) -> tuple[dict, 
     return clean, errors
 
 
+def plain_number(value: float) -> str:
+    """A bound as the page writes numbers: 1,000,000 and 2,147,483,647, never 1e+06."""
+    value = float(value)
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.10g}"
+
+
 def _clean(field: Field, value):
     if field.kind in (NUMBER, INTEGER):
+        what = "a whole number" if field.kind == INTEGER else "a number"
         try:
             number = _parse_number(value)
         except (ValueError, TypeError):
-            raise ValueError(f"{field.label} must be a number.") from None
+            raise ValueError(f"{field.label} must be {what}.") from None
         if number is None:
             if field.required:
-                raise ValueError(f"{field.label} is required.")
+                # the browser sends nothing for text typed into a number box, or for 5.5 in a whole-number one
+                raise ValueError(f"Enter {what} for {field.label.lower()}.")
             return None
         if field.kind == INTEGER and number != int(number):
             raise ValueError(f"{field.label} must be a whole number.")
         if field.low is not None and number < field.low or field.high is not None and number > field.high:
             unit = " %" if field.percent else ""
-            raise ValueError(f"{field.label} must be between {field.low:g}{unit} and {field.high:g}{unit}.")
+            raise ValueError(
+                f"{field.label} must be between {plain_number(field.low)}{unit} and "
+                f"{plain_number(field.high)}{unit}."
+            )
         if field.kind == INTEGER:
             return int(number)
         return number / 100.0 if field.percent else number
     if field.kind == CHOICE:
         if value not in field.allowed():
-            raise ValueError(f"Choose a {field.label.lower()}.")
+            raise ValueError(f"Choose one of the options for {field.label.lower()}.")
         return value
     if field.kind == MULTI:
         values = (
@@ -105,8 +116,11 @@ def _clean(field: Field, value):
             if isinstance(value, list | tuple)
             else ([] if value in (None, "") else str(value).split(","))
         )
-        if len(values) > MAX_MULTI or any(v not in field.allowed() for v in values):
-            raise ValueError(f"Choose up to {MAX_MULTI} valid {field.label.lower()}.")
+        unknown = [str(v) for v in values if v not in field.allowed()]
+        if unknown:
+            raise ValueError(f"Not a choice for {field.label.lower()}: {', '.join(unknown[:10])}.")
+        if len(values) > MAX_MULTI:
+            raise ValueError(f"{field.label}: choose at most {MAX_MULTI} ({len(values)} chosen).")
         if field.required and not values:
             raise ValueError(f"Choose at least one of the {field.label.lower()}.")
         return list(dict.fromkeys(values))
@@ -141,9 +155,15 @@ def display_value(field: Field, clean_value):
 # -- the URL -------------------------------------------------------------------------------------
 
 
-def from_query(fields: Sequence[Field], query: Mapping[str, object]) -> dict:
-    """Form values from a page's query parameters; unknown or broken ones fall back to defaults."""
-    values = {}
+def from_query(fields: Sequence[Field], query: Mapping[str, object]) -> tuple[dict, dict[str, str]]:
+    """(form values, {field: message}) from a page's query parameters (a link).
+
+    A value the link gives that cannot be used is kept as it came, not replaced by a default, and
+    named in the messages: the field shows it marked, and the page's run refuses it like any other
+    bad value, so nothing runs on settings the analyst did not ask for.
+    """
+    values: dict = {}
+    errors: dict[str, str] = {}
     for field in fields:
         raw = query.get(field.name)
         if raw is None:
@@ -153,9 +173,10 @@ def from_query(fields: Sequence[Field], query: Mapping[str, object]) -> dict:
             raw = [v for v in raw.split(",") if v]
         try:
             values[field.name] = display_value(field, _clean(field, raw))
-        except ValueError:
-            values[field.name] = field.default
-    return values
+        except ValueError as error:
+            values[field.name] = raw if isinstance(raw, str | list) else str(raw)
+            errors[field.name] = f"From the link: {error}"
+    return values, errors
 
 
 def to_query(fields: Sequence[Field], values: Mapping[str, object], household: int | None) -> str:
@@ -229,7 +250,7 @@ class Form:
         """Clean values of the defaults."""
         return self.clean({})
 
-    def from_query(self, query: Mapping[str, object]) -> dict:
+    def from_query(self, query: Mapping[str, object]) -> tuple[dict, dict[str, str]]:
         return from_query(self.fields, query)
 
     def to_query(self, raw: Mapping[str, object], household: int | None) -> str:

@@ -145,7 +145,7 @@ def test_cb002_monte_carlo_bad_fields_get_messages_and_nothing_runs(ctx):
     classes, messages, results, alert, search, job, _scenario = out
     by_name = dict(zip([i["index"] for i in ids], messages, strict=True))
     assert "between 1 and 100" in by_name["years"]
-    assert "must be a number" in by_name["paths"]
+    assert "must be a whole number" in by_name["paths"]
     assert "between -5 % and 50 %" in by_name["inflation"]
     assert "No results" in text_of(results) and search is no_update and "highlighted" in text_of(alert)
     assert sum("is-invalid" in c for c in classes) == 3

@@ -22,8 +22,12 @@ def scenario(**raw):
     "raw,field,message",
     [
         ({"universe": "custom", "tickers": []}, "tickers", "at least two"),
-        ({"universe": "custom", "tickers": ["AAPL", "<script>"]}, "tickers", "valid chosen assets"),
-        ({"universe": "custom", "tickers": ["AAPL"] * 50}, "tickers", "up to 40"),
+        (
+            {"universe": "custom", "tickers": ["AAPL", "<script>"]},
+            "tickers",
+            "Not a choice for chosen assets: <script>",
+        ),
+        ({"universe": "custom", "tickers": ["AAPL"] * 50}, "tickers", "choose at most 40 (50 chosen)"),
         ({"objective": "moon"}, "objective", "objective"),
         ({"risk_free_rate": "abc"}, "risk_free_rate", "must be a number"),
         ({"risk_free_rate": float("nan")}, "risk_free_rate", "must be a number"),
@@ -58,9 +62,9 @@ def test_form002_a_good_optimisation_form_is_the_typed_request():
 @pytest.mark.parametrize(
     "raw,field,message",
     [
-        ({"model": "quantum"}, "model", "Choose a model"),
+        ({"model": "quantum"}, "model", "Choose one of the options for model."),
         ({"paths": 10**8}, "paths", "between 100 and"),
-        ({"paths": True}, "paths", "must be a number"),
+        ({"paths": True}, "paths", "must be a whole number"),
         ({"years": 0}, "years", "between 1 and 100"),
         ({"seed": -3}, "seed", "between 0 and"),
     ],
@@ -95,3 +99,32 @@ def test_form005_links_round_trip_the_form():
 
     clean = form.clean(parse_search(search))
     assert clean["seed"] == 9 and clean["inflation"] == pytest.approx(0.035) and clean["initial"] is None
+
+
+def test_form010_messages_say_what_is_wrong_in_the_pages_words():
+    """Issue 16.9: an empty number box (the browser sends nothing for typed text or 5.5 in a whole-number
+    box) asks for a number; bounds are written as on the page, never 1e+06."""
+    from dashboard.forms.fields import INTEGER, NUMBER, Field, validate
+
+    seed = Field("seed", "Seed", INTEGER, 0, 0, 2**31 - 1)
+    paths = Field("paths", "Paths", INTEGER, 10_000, 100, 1_000_000)
+    rate = Field("rate", "Rate", NUMBER, 1.0, 0.5, 2.5)
+    assert validate([paths], {"paths": None})[1]["paths"] == "Enter a whole number for paths."
+    assert validate([rate], {"rate": None})[1]["rate"] == "Enter a number for rate."
+    assert validate([paths], {"paths": 5})[1]["paths"] == "Paths must be between 100 and 1,000,000."
+    assert validate([seed], {"seed": -1})[1]["seed"] == "Seed must be between 0 and 2,147,483,647."
+    assert validate([rate], {"rate": 3})[1]["rate"] == "Rate must be between 0.5 and 2.5."
+
+
+def test_form011_a_link_with_bad_values_keeps_them_marked_not_replaced_by_defaults():
+    """Issue 16.6: the values stay as the link gave them (so the run refuses them), each with a message."""
+    from dashboard.forms.optimisation import FORM
+
+    values, errors = FORM.from_query({"objective": "bogus", "risk_free_rate": "abc", "tickers": "AAPL,FOO"})
+    assert values["objective"] == "bogus" and values["risk_free_rate"] == "abc"
+    assert values["tickers"] == ["AAPL", "FOO"]
+    assert set(errors) == {"objective", "risk_free_rate", "tickers"}
+    assert errors["tickers"] == "From the link: Not a choice for chosen assets: FOO."
+    assert FORM.read_raw(values)[1].keys() == errors.keys()  # the run refuses exactly those
+    good, none = FORM.from_query({"objective": "min_volatility", "risk_free_rate": "3"})
+    assert not none and good["objective"] == "min_volatility" and good["risk_free_rate"] == 3.0

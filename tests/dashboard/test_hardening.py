@@ -75,32 +75,23 @@ def test_hard003_requests_that_do_not_match_their_callback_are_400(client):
 
 
 def test_hard004_the_overview_without_a_household_answers_every_output(client):
-    output = (
-        "..overview-content.children...overview-households.children...overview-transactions-account.options"
-        "...overview-transactions-account.value...overview-import-account.options...overview-import-account.value.."
+    from tests.load.dash_client import DashSite, Layout
+
+    site = DashSite(client.get("/_dash-dependencies").get_json())
+    body = site.body(
+        site.callback("overview-content.children"),
+        Layout(),
+        {"shell-household-select.value": None, "overview-version.data": 0},
+        ["shell-household-select.value"],
     )
-    outputs = [
-        {"id": i, "property": p}
-        for i, p in (
-            ("overview-content", "children"),
-            ("overview-households", "children"),
-            ("overview-transactions-account", "options"),
-            ("overview-transactions-account", "value"),
-            ("overview-import-account", "options"),
-            ("overview-import-account", "value"),
-        )
-    ]
-    inputs = [
-        {"id": "shell-household-select", "property": "value", "value": None},
-        {"id": "overview-version", "property": "data", "value": 0},
-    ]
-    response = _update(client, output, inputs, outputs, changed=["shell-household-select.value"])
+    response = client.post(UPDATE, data=json.dumps(body), content_type="application/json")
     assert response.status_code == 200
     assert set(response.get_json()["response"]) == {
         "overview-content",
         "overview-households",
         "overview-transactions-account",
         "overview-import-account",
+        "overview-import-result",
     }
 
 
