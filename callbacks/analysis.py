@@ -55,6 +55,9 @@ class AnalysisPage:
     # a run too large for a web worker: its result from the store only (InvalidInput when it is not
     # there), or None when the run is small enough to compute on demand
     stored: Callable[[dict, HouseholdRef], Any] | None = None
+    # the summary's headline figures as the page shows them: (key, label, format), in the page's order;
+    # formats: percent, money, ratio, count, text, weights ("*": every key, labelled by itself)
+    figures: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def key(self) -> str:

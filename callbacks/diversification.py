@@ -39,4 +39,11 @@ PAGE = AnalysisPage(
     render=lambda out: results_panel(*out),
     table=lambda out: csv_rows(out[0]),
     summarise=summarise,
+    figures=(
+        ("effective_bets", "Effective bets", "ratio"),
+        ("effective_holdings", "Effective holdings", "ratio"),
+        ("diversification_ratio", "Diversification ratio", "ratio"),
+        ("volatility", "Volatility", "percent"),
+        ("hhi", "HHI", "ratio"),
+    ),
 )

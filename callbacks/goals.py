@@ -131,6 +131,7 @@ PAGE = AnalysisPage(
     table=table,
     summarise=summarise,
     reads_goals=True,
+    figures=(("*", "", "percent"),),
 )
 
 

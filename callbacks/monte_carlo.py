@@ -94,6 +94,15 @@ PAGE = AnalysisPage(
     table=lambda out: csv_rows(out[0]),
     summarise=summarise,
     stored=stored,
+    figures=(
+        ("probability_of_success", "Probability of success", "percent"),
+        ("median_ending_wealth", "Median ending wealth (today's $)", "money"),
+        ("years", "Years", "count"),
+        ("paths", "Paths", "count"),
+        ("mean_ending_wealth", "Mean ending wealth (today's $)", "money"),
+        ("probability_of_depletion", "Probability of depletion", "percent"),
+        ("model", "Model", "text"),
+    ),
 )
 
 

@@ -127,6 +127,13 @@ PAGE = AnalysisPage(
     compute=compute,
     table=table,
     summarise=summarise,
+    figures=(
+        ("expected_return", "Expected return", "percent"),
+        ("volatility", "Volatility", "percent"),
+        ("sharpe", "Sharpe", "ratio"),
+        ("objective", "Objective", "text"),
+        ("top_weights", "Largest weights", "weights"),
+    ),
 )
 
 

@@ -50,4 +50,11 @@ PAGE = AnalysisPage(
     render=lambda out: results_panel(*out[0], out[1]),
     table=lambda out: csv_rows(out[0][0]),
     summarise=summarise,
+    figures=(
+        ("success_rate", "Success rate", "percent"),
+        ("median_ending_wealth", "Median wealth at the end (today's $)", "money"),
+        ("sustainable_spending", "Highest spending at the target success (today's $)", "money"),
+        ("strategy", "Strategy", "text"),
+        ("depletion_rate", "Runs out of money", "percent"),
+    ),
 )

@@ -50,4 +50,13 @@ PAGE = AnalysisPage(
     render=lambda out: results_panel(*out),
     table=lambda out: csv_rows(out[0]),
     summarise=summarise,
+    figures=(
+        ("annual_return", "Annual return", "percent"),
+        ("volatility", "Volatility", "percent"),
+        ("max_drawdown", "Max drawdown", "percent"),
+        ("sharpe", "Sharpe", "ratio"),
+        ("var_95_historical", "1-day VaR 95 % (historical)", "percent"),
+        ("sortino", "Sortino", "ratio"),
+        ("beta", "Beta vs SPY", "ratio"),
+    ),
 )

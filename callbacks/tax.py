@@ -41,4 +41,12 @@ PAGE = AnalysisPage(
     render=lambda out: results_panel(*out),
     table=lambda out: csv_rows(out[0]),
     summarise=summarise,
+    figures=(
+        ("harvest_savings", "Harvesting saves this year", "money"),
+        ("estimated_tax", "Estimated tax if all sold", "money"),
+        ("short_term_gain", "Short-term gains", "money"),
+        ("long_term_gain", "Long-term gains", "money"),
+        ("harvest_candidates", "Candidates", "count"),
+        ("carried_forward_after_harvest", "Carried forward after harvesting", "money"),
+    ),
 )

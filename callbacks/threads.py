@@ -19,7 +19,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.analysis import AnalysisPage, error_alert, notice
 from components import ids
 from components.ids import THREADS
-from components.threads import PageNames, comparison, saved, threads_view
+from components.threads import PageInfo, PageNames, comparison, saved, threads_view
 from dashboard.errors import InvalidInput
 from dashboard.services.access import HouseholdRef, authorize_household, current_user, household_or_none
 from dashboard.services.threads import create_thread, delete_run, delete_thread, household_threads, save_run
@@ -32,7 +32,15 @@ def _options(household: HouseholdRef) -> list[dict]:
 def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
     """The thread callbacks that depend on the analysis ``pages`` (their save panels, the Threads page's labels)."""
     by_key = {page.key: page for page in pages}
-    names: PageNames = {page.key: (page.path, page.name) for page in pages}
+    names: PageNames = {
+        page.key: PageInfo(
+            page.path,
+            page.name,
+            page.figures,
+            {f.name: (f.label, f.percent) for f in page.form.fields},
+        )
+        for page in pages
+    }
 
     @dash.callback(
         Output(ids.thread_save("select", MATCH), "options"),
@@ -123,6 +131,7 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
             return error_alert(error)
 
     return SimpleNamespace(
+        names=names,
         thread_options=thread_options,
         save_to_thread=save_to_thread,
         render_threads=render_threads,

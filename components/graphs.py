@@ -9,6 +9,7 @@ analyst reads the numbers while the charts arrive.
 
 from __future__ import annotations
 
+import numpy as np
 from dash import dcc, html
 
 from components import ids
@@ -18,8 +19,48 @@ GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 STATIC_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
+# The toolbar (top right, ~28 px tall, shown on hover) never covers a chart's title: titled charts
+# with a toolbar have their title set below it.
+TOOLBAR_PX = 30
+
+
+def below_toolbar(figure: dict) -> dict:
+    """``figure`` with its title moved below the toolbar's band and the top margin grown to match."""
+    layout = dict(figure.get("layout") or {})
+    title = layout.get("title")
+    height = layout.get("height")
+    if not title or not height:
+        return figure
+    title = {"text": title} if isinstance(title, str) else dict(title)
+    size = (title.get("font") or {}).get("size", 17)
+    title.update(yref="container", y=1 - TOOLBAR_PX / height, yanchor="top")
+    margin = dict(layout.get("margin") or {})
+    margin["t"] = max(margin.get("t", 0), TOOLBAR_PX + size + 16)
+    layout.update(title=title, margin=margin)
+    return {**figure, "layout": layout}
+
+
+def decimate(x: list, y, max_points: int = 1200) -> tuple[list, list]:
+    """At most about ``max_points`` of a long series, keeping each stretch's lowest and highest point (and
+    the first and last), so a trough or a peak the cards quote is always on the chart."""
+    values = np.asarray(y, dtype=float)
+    n = len(values)
+    if n <= max_points:
+        return list(x), values.tolist()
+    width = int(np.ceil(n / (max_points // 2)))
+    keep = {0, n - 1}
+    for start in range(0, n, width):
+        chunk = values[start : start + width]
+        keep.add(start + int(np.argmin(chunk)))
+        keep.add(start + int(np.argmax(chunk)))
+    index = sorted(keep)
+    return [x[i] for i in index], values[index].tolist()
+
+
 def graph(graph_id: str, figure: dict, toolbar: bool = True) -> html.Div:
     """The box of chart ``graph_id`` (the dcc.Graph's id once mounted) and its figure."""
+    if toolbar:
+        figure = below_toolbar(figure)
     height = (figure.get("layout") or {}).get("height")
     style = {"height": f"{height}px"} if height else None
     spec = {

@@ -7,7 +7,7 @@ from dash import html
 
 from components.cards import stat_card
 from components.formatting import percent
-from components.graphs import graph
+from components.graphs import decimate, graph
 from components.ids import RISK
 
 METHODS = {
@@ -19,9 +19,8 @@ METHODS = {
 
 
 def drawdown_figure(report) -> dict:
-    # every 2nd day keeps the chart light; the maximum drawdown is in the cards exactly
-    dates = [d.isoformat() for d in report.drawdown_dates[::2]]
-    values = report.drawdown[::2].round(5).tolist()
+    # thinned to keep the chart light, but every stretch keeps its extremes: the trough is the card's
+    dates, values = decimate([d.isoformat() for d in report.drawdown_dates], report.drawdown.round(6))
     return {
         "data": [
             {

@@ -8,6 +8,7 @@ children, which React escapes: it can never run as markup.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 import dash
@@ -15,11 +16,58 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.formatting import money, percent
 from components.ids import THREADS
 
-# How the Threads page names and links a saved run's page: page key -> (path, name),
-# handed in by the callbacks from the page specs.
-PageNames = dict[str, tuple[str, str]]
+
+@dataclass(frozen=True)
+class PageInfo:
+    """How the Threads page names, links and reads a saved run's page (from the page specs):
+    its headline figures ``(summary key, label, format)`` in the page's order ("*": every key, labelled
+    by itself), and its form's fields ``{name: (label, percent)}`` for the parameters."""
+
+    path: str
+    name: str
+    figures: tuple[tuple[str, str, str], ...] = ()
+    fields: dict[str, tuple[str, bool]] = field(default_factory=dict)
+
+
+PageNames = dict[str, PageInfo]
+UNKNOWN = PageInfo("/", "")
+
+# How each format writes a figure: as on the page itself.
+FORMATS = {
+    "percent": percent,
+    "money": money,
+    "ratio": lambda v: f"{v:,.2f}",
+    "count": lambda v: f"{v:,}",
+    "text": str,
+    "weights": lambda v: ", ".join(f"{k} {percent(w)}" for k, w in v.items()),
+}
+
+
+def headline(run, info: PageInfo) -> list[tuple[str, str]]:
+    """(label, formatted value) of a run's figures, headline figures first, in the page's order."""
+    out, seen = [], set()
+    for key, label, kind in info.figures:
+        keys = [k for k in run.summary if k not in seen] if key == "*" else [key]
+        for k in keys:
+            value = run.summary.get(k)
+            if k in seen or value is None:
+                continue
+            seen.add(k)
+            try:
+                text = FORMATS[kind](value)
+            except (TypeError, ValueError, AttributeError):
+                text = describe(value)
+            out.append((label or k, text))
+    out += [(k.replace("_", " ").capitalize(), describe(v)) for k, v in run.summary.items() if k not in seen]
+    return out
+
+
+def parameter(info: PageInfo, key: str, value: str) -> tuple[str, str]:
+    label, is_percent = info.fields.get(key, (key.replace("_", " ").capitalize(), False))
+    return label, f"{value} %" if is_percent else value
 
 
 def save_panel(prefix: str) -> dbc.Card:
@@ -55,7 +103,7 @@ def save_panel(prefix: str) -> dbc.Card:
 
 
 def run_link(run, pages: PageNames) -> str:
-    path, _ = pages.get(run.page, ("/", run.page))
+    path = pages.get(run.page, UNKNOWN).path
     return dash.get_relative_path(path) + (run.params if run.params.startswith("?") else "?" + run.params)
 
 
@@ -78,11 +126,14 @@ def threads_view(threads, pages: PageNames) -> html.Div:
             html.Tr(
                 [
                     html.Td(dbc.Checkbox(id=THREADS.pick(run.id), value=False)),
-                    html.Td(pages.get(run.page, ("", run.page))[1]),
+                    html.Td(pages.get(run.page, UNKNOWN).name or run.page),
                     html.Td(f"{run.created_at:%Y-%m-%d %H:%M}"),
                     html.Td("—" if run.seed is None else run.seed),
                     html.Td(
-                        "; ".join(f"{k}: {describe(v)}" for k, v in list(run.summary.items())[:4]),
+                        "; ".join(
+                            f"{label}: {value}"
+                            for label, value in headline(run, pages.get(run.page, UNKNOWN))[:4]
+                        ),
                         className="small",
                     ),
                     html.Td(run.note, className="small"),
@@ -154,27 +205,34 @@ def threads_view(threads, pages: PageNames) -> html.Div:
 
 
 def comparison(runs, pages: PageNames) -> dbc.Table:
-    """Two (or more) runs side by side: their parameters and every summary figure."""
-    keys = list(dict.fromkeys(k for run in runs for k in run.summary))
+    """Two (or more) runs side by side: their figures, labelled and formatted as on their pages, then
+    their settings."""
+    figures = [dict(headline(run, pages.get(run.page, UNKNOWN))) for run in runs]
+    labels = list(dict.fromkeys(label for f in figures for label in f))
     params = [
-        {k: v[0] for k, v in parse_qs(run.params.lstrip("?")).items() if k != "household"} for run in runs
+        dict(
+            parameter(pages.get(run.page, UNKNOWN), k, v[0])
+            for k, v in parse_qs(run.params.lstrip("?")).items()
+            if k != "household"
+        )
+        for run in runs
     ]
-    param_keys = list(dict.fromkeys(k for p in params for k in p))
+    param_labels = list(dict.fromkeys(k for p in params for k in p))
     header = html.Thead(
-        html.Tr([html.Th("")] + [html.Th(f"{pages.get(r.page, ('', r.page))[1]} #{r.id}") for r in runs])
+        html.Tr(
+            [html.Th("")] + [html.Th(f"{pages.get(r.page, UNKNOWN).name or r.page} #{r.id}") for r in runs]
+        )
     )
     body = [
-        html.Tr(
-            [html.Td(k, className="fw-semibold")] + [html.Td(describe(r.summary.get(k, "—"))) for r in runs]
-        )
-        for k in keys
+        html.Tr([html.Td(label, className="fw-semibold")] + [html.Td(f.get(label, "—")) for f in figures])
+        for label in labels
     ]
     body += [
         html.Tr(
-            [html.Td(k, className="text-muted")]
-            + [html.Td(p.get(k, "—"), className="text-muted") for p in params]
+            [html.Td(label, className="text-muted")]
+            + [html.Td(p.get(label, "—"), className="text-muted") for p in params]
         )
-        for k in param_keys
+        for label in param_labels
     ]
     return dbc.Table([header, html.Tbody(body)], size="sm", id=THREADS.COMPARISON, responsive=True)
 

@@ -287,7 +287,7 @@ def test_cb104_save_to_thread_compare_reopen_delete(ctx):
     table = callbacks.THREADS.compare_runs(
         1, [True, True], [{"type": "threads-pick", "index": r} for r in runs], household.id
     )
-    assert "probability_of_success" in text_of(table) and "seed" in text_of(table)
+    assert "Probability of success" in text_of(table) and "Seed 9 10" in text_of(table)
     # the saved link reproduces the run: same parameters -> same (cached) result
     assert "seed=9" in scenario and f"household={household.id}" in scenario
     # another household's thread is refused; a tampered page prefix is refused
@@ -716,3 +716,66 @@ def no_update_value():
     from dash import no_update
 
     return no_update
+
+
+def test_cb130_thinned_charts_keep_their_extremes_and_titles_clear_the_toolbar():
+    """Issue 16.11 and 16.13: the drawdown chart's trough is the card's; no title under the toolbar."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from components.graphs import TOOLBAR_PX, below_toolbar
+    from components.risk import drawdown_figure
+
+    days = [dt.date(2010, 1, 1) + dt.timedelta(days=i) for i in range(5001)]
+    rng = np.random.default_rng(3)
+    drawdown = -np.abs(rng.normal(0, 0.05, len(days)))
+    drawdown[2345] = -0.197  # the trough, on an odd day
+    figure = drawdown_figure(SimpleNamespace(drawdown_dates=days, drawdown=drawdown))
+    trace = figure["data"][0]
+    assert min(trace["y"]) == pytest.approx(-0.197) and "2016-06-03" in trace["x"]
+    assert (
+        len(trace["y"]) <= 1202 and trace["x"][0] == "2010-01-01" and trace["x"][-1] == days[-1].isoformat()
+    )
+    moved = below_toolbar(figure)["layout"]
+    top_of_title = (1 - moved["title"]["y"]) * moved["height"]
+    assert top_of_title == pytest.approx(TOOLBAR_PX) and moved["margin"]["t"] >= top_of_title + 15
+
+
+def test_cb131_threads_show_each_pages_headline_figures_labelled_as_on_the_page(ctx):
+    """Issue 16.12: a saved Monte Carlo run lists its probability of success first, formatted as the page
+    does; the comparison labels figures and settings instead of raw keys and fractions."""
+    from types import SimpleNamespace
+
+    from components.threads import comparison, threads_view
+
+    names = callbacks.THREADS.names
+    summary = {  # stored with sorted keys, as the database returns them
+        "mean_ending_wealth": 2345678.9,
+        "median_ending_wealth": 1234567.8,
+        "model": "parametric",
+        "paths": 10000,
+        "probability_of_depletion": 0.0,
+        "probability_of_success": 0.2836,
+        "years": 30,
+    }
+    run = SimpleNamespace(
+        id=7,
+        page="mc",
+        summary=summary,
+        params="?household=1&years=30&inflation=2.5",
+        seed=4,
+        note="",
+        created_at=dt.datetime(2026, 1, 2, 3, 4),
+    )
+    thread = SimpleNamespace(
+        id=1, title="Review", created_by="Ana", updated_at=dt.datetime(2026, 1, 2), items=[run]
+    )
+    listing = text_of(threads_view([thread], names))
+    assert "Probability of success: 28.4%; Median ending wealth (today's $): $1,234,568; Years: 30" in listing
+    other = SimpleNamespace(
+        **{**run.__dict__, "id": 8, "summary": {**summary, "probability_of_success": 0.5}}
+    )
+    table = text_of(comparison([run, other], names))
+    assert "Probability of success 28.4% 50.0%" in table and "0.2836" not in table
+    assert "Inflation 2.5 % 2.5 %" in table and "probability_of_success" not in table

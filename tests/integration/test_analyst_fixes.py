@@ -7,7 +7,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from tests.integration.test_pages import _field_css, click, my_household, open_page, set_field
+from tests.integration.test_pages import _field_css, click, my_household, open_page, set_field  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
