@@ -107,6 +107,50 @@
   });
   window.addEventListener("pagehide", flush);
 
+  /*
+   * Statement uploads: the upload control drops a file it refuses (too large, not a CSV) without a
+   * word, and choosing the same file again fires nothing. Inside our own box (data-upload-max-bytes),
+   * a click clears the file input so the same file is read again, and a chosen or dropped file is
+   * checked here first: a refusal is said where the import's result goes, and an earlier result
+   * never stays on screen for a new file.
+   */
+  function megabytes(bytes) { return (bytes / (1024 * 1024)).toFixed(1) + " MB"; }
+
+  function sayUpload(box, color, text) {
+    var target = box.getAttribute("data-upload-result");
+    if (!target || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+    window.dash_clientside.set_props(target, {
+      children: {
+        type: "Div",
+        namespace: "dash_html_components",
+        props: { children: text, className: "alert alert-" + color + " mb-0", role: "alert" }
+      }
+    });
+  }
+
+  function guardUpload(event) {
+    var box = event.target && event.target.closest ? event.target.closest("[data-upload-max-bytes]") : null;
+    if (!box) { return; }
+    if (event.type === "click") {
+      var input = box.querySelector("input[type=file]");
+      if (input) { input.value = ""; }
+      return;
+    }
+    var files = event.type === "drop" ? (event.dataTransfer || {}).files : event.target.files;
+    if (!files || !files.length) { return; }
+    var file = files[0];
+    var limit = Number(box.getAttribute("data-upload-max-bytes")) || 0;
+    if (!/\.csv$/i.test(file.name)) {
+      sayUpload(box, "danger", file.name + " is not a CSV file: choose a .csv export (docs/import-format.md).");
+    } else if (limit && file.size > limit) {
+      sayUpload(box, "danger", file.name + " is " + megabytes(file.size) + ": statements of up to " +
+        megabytes(limit) + " can be imported. Split it into smaller files.");
+    } else {
+      sayUpload(box, "info", "Reading " + file.name + "…");
+    }
+  }
+  ["click", "change", "drop"].forEach(function (type) { document.addEventListener(type, guardUpload, true); });
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.meridian = Object.assign(window.dash_clientside.meridian || {}, {
     /* An input that asks for new results fired: the render timings that follow count from now. */

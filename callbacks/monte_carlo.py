@@ -165,7 +165,7 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
     Output(MC.frame.alert, "children", allow_duplicate=True),
     Input(MC.JOB, "data"),
     background=True,
-    progress=[Output(MC.PROGRESS, "value"), Output(MC.PROGRESS, "label")],
+    progress=[Output(MC.PROGRESS, "value"), Output(MC.PROGRESS_TEXT, "children")],
     progress_default=[0, ""],
     running=[
         (Output(MC.JOB_STATE, "data"), "running", "ended"),
@@ -189,7 +189,7 @@ def run_simulation_background(set_progress, job):
         refresh = bool(job.get("refresh"))
 
         def progress(done, total):
-            set_progress((round(100 * done / total), f"{done:,} / {total:,} paths"))
+            set_progress((round(100 * done / total), f"{done:,} of {total:,} paths"))
 
         return PAGE.shown(clean, household, lambda: panel(clean, household, refresh, progress), refresh), None
     except Exception as error:  # noqa: BLE001 - shown on the page

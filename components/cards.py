@@ -17,7 +17,7 @@ def stat_card(
     label: str, value: str, value_id=None, note: str | None = None, width=3, card_id=None
 ) -> dbc.Col:
     """A labelled figure; ``value_id`` on the figure itself (tests and screen readers find it there)."""
-    figure = html.Div(value, className="fs-4 fw-semibold")
+    figure = html.Div(value, className="fs-4 fw-semibold stat-value")
     if value_id is not None:  # Dash refuses id=None
         figure.id = value_id
     body = [html.Div(label, className="text-muted small"), figure]

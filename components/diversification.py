@@ -97,11 +97,26 @@ def sectors_figure(report) -> dict:
     }
 
 
+def window_note(window: dict) -> str:
+    """The dates the correlations and risk figures come from: the days every holding traded."""
+    if not window:
+        return ""
+    text = (
+        f"Daily returns {window['common_from']} to {window['to']} ({window['observations']:,} days on which "
+        "every holding traded)."
+    )
+    late = window.get("limited_by")
+    if late:
+        text += f" The dates asked for start on {window['from']}; {late}'s prices start on {window['common_from']}."
+    return text
+
+
 def results_panel(report, described: str) -> html.Div:
     n = len(report.weights)
     return html.Div(
         [
             html.P(described, className="small text-muted"),
+            html.P(window_note(report.window), className="small text-muted", id=DIV.WINDOW),
             dbc.Row(
                 [
                     stat_card("Concentration (HHI)", f"{report.hhi:.3f}", DIV.HHI, "sum of squared weights"),

@@ -14,7 +14,20 @@ from dash import dcc, html
 
 from components import ids
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+# The toolbar keeps what an analyst uses (save as PNG, zoom, pan, reset): short enough to stay one row
+# in the narrowest chart, so it never reaches down onto the title.
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": [
+        "select2d",
+        "lasso2d",
+        "zoomIn2d",
+        "zoomOut2d",
+        "autoScale2d",
+        "sendDataToCloud",
+    ],
+}
 # Small summary charts (the Overview): nothing to zoom or export, so no toolbar over the title.
 STATIC_CONFIG = {"displayModeBar": False, "responsive": True}
 
@@ -24,12 +37,21 @@ STATIC_CONFIG = {"displayModeBar": False, "responsive": True}
 TOOLBAR_PX = 30
 
 
-def below_toolbar(figure: dict) -> dict:
-    """``figure`` with its title moved below the toolbar's band and the top margin grown to match."""
+def below_toolbar(figure: dict, toolbar: bool = True) -> dict:
+    """``figure`` with its title moved below the toolbar's band and the top margin grown to match, and a
+    legend under the plot moved to its right (under it, it would sit on the axis title)."""
     layout = dict(figure.get("layout") or {})
+    for axis in ("xaxis", "yaxis"):  # long tick labels ($140,000,000) widen the margin, never get cut
+        if axis in layout or figure.get("data"):
+            layout[axis] = {"automargin": True, **(layout.get(axis) or {})}
+    figure = {**figure, "layout": layout}
+    legend = layout.get("legend")
+    if isinstance(legend, dict) and legend.get("orientation") == "h" and legend.get("y", 1) < 0:
+        layout["legend"] = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
+        figure = {**figure, "layout": layout}
     title = layout.get("title")
     height = layout.get("height")
-    if not title or not height:
+    if not toolbar or not title or not height:
         return figure
     title = {"text": title} if isinstance(title, str) else dict(title)
     size = (title.get("font") or {}).get("size", 17)
@@ -59,8 +81,7 @@ def decimate(x: list, y, max_points: int = 1200) -> tuple[list, list]:
 
 def graph(graph_id: str, figure: dict, toolbar: bool = True) -> html.Div:
     """The box of chart ``graph_id`` (the dcc.Graph's id once mounted) and its figure."""
-    if toolbar:
-        figure = below_toolbar(figure)
+    figure = below_toolbar(figure, toolbar)
     height = (figure.get("layout") or {}).get("height")
     style = {"height": f"{height}px"} if height else None
     spec = {

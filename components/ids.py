@@ -123,6 +123,7 @@ class MC:
     WAITING = "mc-waiting"
     PROGRESS = "mc-progress"
     PROGRESS_AREA = "mc-progress-area"
+    PROGRESS_TEXT = "mc-progress-text"
     CANCEL = "mc-cancel"
     PROBABILITY = "mc-probability"
     DEPLETION = "mc-depletion"
@@ -188,6 +189,7 @@ class DIV:
     HEATMAP = "div-heatmap"
     SECTORS = "div-sectors"
     CONTRIBUTIONS = "div-contributions"
+    WINDOW = "div-window"
 
 
 # -- Retirement ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.formatting import money, percent
-from components.graphs import GRAPH_CONFIG
+from components.graphs import GRAPH_CONFIG, below_toolbar
 from components.ids import OPT
 
 EMPTY_FRONTIER = {
@@ -99,33 +99,43 @@ def frontier_figure(frontier, optimal, current) -> dict:
                 "marker": {"size": 13, "symbol": "circle-open", "color": "#033c73", "line": {"width": 3}},
             }
         )
-    return {
-        "data": traces,
-        "layout": {
-            "title": {
-                "text": "Efficient frontier (click a point for its weights)",
-                "font": {"size": 15},
-                "x": 0.02,
+    return below_toolbar(
+        {
+            "data": traces,
+            "layout": {
+                "title": {
+                    "text": "Efficient frontier (click a point for its weights)",
+                    "font": {"size": 15},
+                    "x": 0.02,
+                },
+                "xaxis": {"title": {"text": "Volatility (annual)"}, "tickformat": ".0%"},
+                "yaxis": {"title": {"text": "Expected return (annual)"}, "tickformat": ".0%"},
+                "height": 420,
+                "margin": {"l": 60, "r": 10, "t": 40, "b": 40},
+                "legend": {"orientation": "h", "y": -0.18},
+                "clickmode": "event",
             },
-            "xaxis": {"title": {"text": "Volatility (annual)"}, "tickformat": ".0%"},
-            "yaxis": {"title": {"text": "Expected return (annual)"}, "tickformat": ".0%"},
-            "height": 420,
-            "margin": {"l": 60, "r": 10, "t": 40, "b": 40},
-            "legend": {"orientation": "h", "y": -0.18},
-            "clickmode": "event",
-        },
-    }
+        }
+    )
 
 
-def weights_table(rows: list[tuple[str, str, float, float | None]], table_id: str) -> dbc.Table:
-    """Rows of (ticker, sector, weight, current weight or None), largest first."""
+def weights_table(
+    rows: list[tuple[str, str, float, float | None]], table_id: str, compact: bool = False
+) -> dbc.Table:
+    """Rows of (ticker, sector, weight, current weight or None), largest first; ``compact`` (a narrow
+    column, such as the clicked point's) leaves the sector out so every column fits."""
     has_current = any(c is not None for *_, c in rows)
-    header = ["Asset", "Sector", "Weight"] + (["Current", "Change"] if has_current else [])
+    header = (
+        ["Asset"]
+        + ([] if compact else ["Sector"])
+        + ["Weight"]
+        + (["Current", "Change"] if has_current else [])
+    )
     body = []
     for ticker, sector, weight, current in sorted(rows, key=lambda r: -r[2]):
         cells = [
-            html.Td(ticker),
-            html.Td(sector),
+            html.Td(ticker, title=sector),
+            *([] if compact else [html.Td(sector)]),
             html.Td(percent(weight), className="text-end"),
         ]
         if has_current:
@@ -139,6 +149,7 @@ def weights_table(rows: list[tuple[str, str, float, float | None]], table_id: st
         size="sm",
         hover=True,
         id=table_id,
+        className="small" if compact else None,
     )
 
 
@@ -225,7 +236,7 @@ def output_area() -> html.Div:
                             figure=EMPTY_FRONTIER,
                             style={"height": "420px"},
                         ),
-                        lg=8,
+                        xl=8,
                     ),
                     dbc.Col(
                         [
@@ -233,7 +244,7 @@ def output_area() -> html.Div:
                             html.H3("Clicked frontier point", className="h6 mt-3"),
                             html.Div(point_prompt(), id=OPT.POINT),
                         ],
-                        lg=4,
+                        xl=4,  # beside the chart only where there is room for its tables
                     ),
                 ],
                 className="g-2",
@@ -253,9 +264,9 @@ def result_parts(optimal, current, weight_rows, allocation, prices, described) -
     side = [html.H3("Optimal vs current", className="h6 mt-2"), comparison_table(optimal, current)]
     tables = dbc.Row(
         [
-            dbc.Col([html.H3("Weights", className="h6"), weights_table(weight_rows, OPT.WEIGHTS)], lg=6),
+            dbc.Col([html.H3("Weights", className="h6"), weights_table(weight_rows, OPT.WEIGHTS)], xl=6),
             dbc.Col(
-                [html.H3("Discrete allocation", className="h6"), allocation_table(allocation, prices)], lg=6
+                [html.H3("Discrete allocation", className="h6"), allocation_table(allocation, prices)], xl=6
             ),
         ],
         className="g-3 mt-1",
@@ -267,7 +278,7 @@ def point_panel(summary: str, rows) -> list:
     """The clicked frontier point: its return, volatility and Sharpe, and its weights."""
     return [
         html.P(summary, className="small mb-1", id=OPT.POINT_SUMMARY),
-        weights_table(rows, OPT.POINT_WEIGHTS),
+        weights_table(rows, OPT.POINT_WEIGHTS, compact=True),
     ]
 
 

@@ -408,12 +408,22 @@ def import_section(max_bytes: int) -> dbc.Card:
                             md=4,
                         ),
                         dbc.Col(
-                            dcc.Upload(
-                                dbc.Button("Choose a CSV file", color="secondary", outline=True, size="sm"),
-                                id=ids.OVERVIEW_IMPORT_UPLOAD,
-                                accept=".csv,text/csv",
-                                max_size=max_bytes,
-                                multiple=False,
+                            # data-upload-*: the browser says at once why a file is refused
+                            # (assets/meridian.js, guardUpload), which the upload control does not
+                            html.Div(
+                                dcc.Upload(
+                                    dbc.Button(
+                                        "Choose a CSV file", color="secondary", outline=True, size="sm"
+                                    ),
+                                    id=ids.OVERVIEW_IMPORT_UPLOAD,
+                                    accept=".csv,text/csv",
+                                    max_size=max_bytes,
+                                    multiple=False,
+                                ),
+                                **{
+                                    "data-upload-max-bytes": str(max_bytes),
+                                    "data-upload-result": ids.OVERVIEW_IMPORT_RESULT,
+                                },
                             ),
                             md=4,
                         ),

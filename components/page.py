@@ -39,11 +39,13 @@ def analysis_layout(
     results: list | None = None,
     stores: list = (),
     thread_page: str | None = None,
+    beside_actions: list = (),
 ) -> html.Div:
     """Form on the left (fields, then the actions), alert and results on the right.
 
     ``results`` default to one loading area, ``frame.results``; ``thread_page``
-    is the key runs are saved under (default: the prefix).
+    is the key runs are saved under (default: the prefix); ``beside_actions`` sit right under the
+    run button (a background run's progress: where the analyst's eyes are when they press it).
     """
     if results is None:
         results = [dcc.Loading(html.Div(id=frame.results), type="default", delay_show=200)]
@@ -59,7 +61,11 @@ def analysis_layout(
                         [
                             dbc.Card(
                                 dbc.CardBody(
-                                    [dbc.Row(fields, className="g-2"), action_buttons(frame, run_label)]
+                                    [
+                                        dbc.Row(fields, className="g-2"),
+                                        action_buttons(frame, run_label),
+                                        *beside_actions,
+                                    ]
                                 )
                             ),
                             save_panel(thread_page or frame.prefix),

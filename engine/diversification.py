@@ -13,14 +13,14 @@ the entropy of ``p``: ``exp(-sum p_k ln p_k)``, between 1 (one bet) and N.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import squareform
 
-from engine.data import TRADING_DAYS, common_history
+from engine.data import TRADING_DAYS, common_history, history_window
 from engine.errors import InvalidInputError
 from engine.optimize import make_psd
 
@@ -37,9 +37,11 @@ class DiversificationReport:
     diversification_ratio: float
     volatility: float
     sector_exposure: dict[str, float]
+    window: dict = field(default_factory=dict)  # engine.data.history_window: the dates it used
 
     def as_dict(self) -> dict:
         return {
+            "window": self.window,
             "tickers": list(self.tickers),
             "correlation": self.correlation.tolist(),
             "weights": self.weights,
@@ -122,4 +124,5 @@ def diversification_report(
         diversification_ratio=float(w @ vols / volatility),
         volatility=volatility,
         sector_exposure=exposure,
+        window={**history_window(prices), "observations": len(daily)},
     )

@@ -18,12 +18,21 @@ dash.register_page(__name__, path="/monte-carlo", title="Monte Carlo · Meridian
 
 
 def layout(**query):
+    # under the run button, where the analyst is looking when a large run starts; the count is text
+    # beside the bar (inside a narrow bar it would be clipped)
     progress = html.Div(
         [
-            dbc.Progress(id=MC.PROGRESS, value=0, label="", striped=True, animated=True, className="mb-2"),
-            dbc.Button("Cancel", id=MC.CANCEL, color="danger", size="sm", outline=True),
+            dbc.Progress(id=MC.PROGRESS, value=0, striped=True, animated=True, className="mb-1"),
+            html.Div(
+                [
+                    html.Span(id=MC.PROGRESS_TEXT, className="small text-muted me-2", role="status"),
+                    dbc.Button("Cancel", id=MC.CANCEL, color="danger", size="sm", outline=True),
+                ],
+                className="d-flex align-items-center flex-wrap",
+            ),
         ],
         id=MC.PROGRESS_AREA,
+        className="mt-3",
         style={"display": "none"},
     )
     return analysis_layout(
@@ -31,6 +40,7 @@ def layout(**query):
         "Monte Carlo",
         form_fields(FORM, FORM.from_query(query)),
         "Run simulation",
-        [progress, dcc.Loading(html.Div(id=MC.frame.results), type="default", delay_show=200)],
+        [dcc.Loading(html.Div(id=MC.frame.results), type="default", delay_show=200)],
         stores=[dcc.Store(id=MC.JOB), dcc.Store(id=MC.JOB_STATE)],
+        beside_actions=[progress],
     )

@@ -77,6 +77,17 @@ def request(clean: dict, portfolio: Portfolio, household_name: str) -> Retiremen
                 "retirement_age": "The retirement age must be at least the current age and before the plan's end."
             }
         )
+    pension_age = clean["pension_age"]
+    if pension_age is not None and pension_age < clean["current_age"]:
+        raise FormErrors(
+            {
+                "pension_age": (
+                    f"The pension cannot start at {pension_age}, before the current age "
+                    f"{clean['current_age']}: enter {clean['current_age']} or later, or leave it empty "
+                    "(from retirement)."
+                )
+            }
+        )
     model = model_request(clean, portfolio, household_name, months=12)
     savings = (
         clean["savings"] if clean["savings"] is not None else round(portfolio.invested + portfolio.cash, 2)

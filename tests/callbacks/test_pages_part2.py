@@ -779,3 +779,18 @@ def test_cb131_threads_show_each_pages_headline_figures_labelled_as_on_the_page(
     table = text_of(comparison([run, other], names))
     assert "Probability of success 28.4% 50.0%" in table and "0.2836" not in table
     assert "Inflation 2.5 % 2.5 %" in table and "probability_of_success" not in table
+
+
+def test_cb132_pension_before_the_current_age_is_refused_and_diversification_names_its_window(ctx):
+    """Issue 16.13: a pension from an age already passed is named, not accepted; Diversification says
+    which dates it used."""
+    mine, _ = households()
+    values, ids = form(ret_form.FORM, current_age=65, retirement_age=67, pension_age=60)
+    out = triggered("ret-run.n_clicks", callbacks.RUNS["ret"], 1, None, mine[0].id, values, ids)
+    messages = dict(zip([i["index"] for i in ids], out[1], strict=True))
+    assert "cannot start at 60, before the current age 65" in messages["pension_age"]
+    assert "No results" in text_of(out[2])
+    values, ids = form(div_form.FORM)
+    results = triggered("div-run.n_clicks", callbacks.RUNS["div"], 1, None, mine[0].id, values, ids)[2]
+    window = text_of(find(results, "div-window"))
+    assert window.startswith("Daily returns ") and "days on which every holding traded" in window

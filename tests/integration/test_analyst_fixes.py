@@ -7,7 +7,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from tests.integration.test_pages import _field_css, click, my_household, open_page, set_field  # noqa: F401
+from tests.integration.test_pages import _field_css, click, my_household, open_page, set_field
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
@@ -49,3 +49,156 @@ def test_fix002_frontier_click_after_editing_the_form_explains_the_drawn_frontie
     )
     assert f"volatility {hover_x:.2%}" in dash_duo.find_element("#opt-point-summary").text
     assert dash_duo.get_logs() == []
+
+
+def test_fix003_uploads_that_fail_say_so_and_the_same_file_imports_again(dash_duo, app, tmp_path):
+    from dashboard.forms.statement import MAX_BYTES
+
+    household = my_household()
+    open_page(dash_duo, app, f"/?household={household.id}")
+    dash_duo.wait_for_contains_text("#overview-import-account", "checking", timeout=30)
+
+    def choose(path):
+        upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#overview-import-upload input[type=file]")
+        dash_duo.driver.execute_script("arguments[0].click = function () {};", upload)  # no OS dialog
+        click(dash_duo, "#overview-import-upload button")
+        upload.send_keys(str(path))
+
+    good = tmp_path / "one.csv"
+    good.write_text("date,description,amount\n2018-04-02,Coffee,-4.5\n")
+    choose(good)
+    dash_duo.wait_for_contains_text("#overview-import-ok", "Imported 1 transaction into", timeout=20)
+    # the same file again is read again (its rows are new: no external ids)
+    dash_duo.driver.execute_script("document.getElementById('overview-import-ok').id = 'first-ok';")
+    choose(good)
+    dash_duo.wait_for_element("#overview-import-ok", timeout=20)
+    # not a CSV: said at once, and the earlier success does not stay
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    choose(text)
+    dash_duo.wait_for_contains_text("#overview-import-result", "is not a CSV file", timeout=10)
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#overview-import-ok")
+    # over the size limit: said at once
+    big = tmp_path / "big.csv"
+    big.write_text("date,description,amount\n" + "2018-04-02,x,-1\n" * (MAX_BYTES // 15 + 10))
+    choose(big)
+    dash_duo.wait_for_contains_text("#overview-import-result", "can be imported", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_fix004_background_progress_is_under_the_run_button_and_readable(dash_duo, app):
+    household = my_household()
+    dash_duo.driver.set_window_size(1440, 900)
+    open_page(dash_duo, app, f"/monte-carlo?household={household.id}&paths=400000&years=10&model=gbm&seed=8")
+    dash_duo.wait_for_element("#mc-progress-area[style*='block']", timeout=30)
+    dash_duo.wait_for_contains_text("#mc-progress-text", " of 400,000 paths", timeout=60)
+    run_button = dash_duo.find_element("#mc-run").rect
+    area = dash_duo.find_element("#mc-progress-area").rect
+    assert 0 <= area["y"] - (run_button["y"] + run_button["height"]) < 80  # right under the button
+    label = dash_duo.find_element("#mc-progress-text")
+    assert dash_duo.driver.execute_script(
+        "return arguments[0].scrollWidth <= arguments[0].clientWidth;", label
+    )
+    click(dash_duo, "#mc-cancel")
+    dash_duo.wait_for_contains_text("#mc-results", "cancelled", timeout=30)
+
+
+# What shows each page's results once it has run (the walk waits for it before measuring).
+RESULT_OF = {
+    "/": "#overview-transactions .ag-row",
+    "/goals": "#goals-content table",
+    "/optimisation": "#opt-weights",
+    "/monte-carlo": "#mc-probability",
+    "/risk": "#risk-var",
+    "/diversification": "#div-hhi",
+    "/retirement": "#ret-success",
+    "/tax": "#tax-lots",
+    "/threads": "#threads-list",
+    "/performance": "#perf-summary",
+}
+
+OVERLAPS = """
+const hits = [];
+const page = document.documentElement;
+const width = page.clientWidth;
+if (page.scrollWidth > width + 1) { hits.push('the page is ' + (page.scrollWidth - width) + ' px wider than the window'); }
+const name = el => (el.id || el.getAttribute('class') || el.tagName).toString().slice(0, 50);
+for (const el of document.querySelectorAll('table, .js-plotly-plot, .alert, .card, .navbar-text, h1, h2, h3')) {
+  if (el.closest('.table-responsive') || !el.offsetParent) { continue; }  // scrolls in its own box, or hidden
+  const r = el.getBoundingClientRect();
+  if (!r.width) { continue; }
+  if (r.right > width + 1) { hits.push(name(el) + ' goes ' + Math.round(r.right - width) + ' px past the window'); continue; }
+  const box = el.parentElement.closest('[class*=col-], .card-body');
+  if (box && r.right > box.getBoundingClientRect().right + 1) {
+    hits.push(name(el) + ' sticks out of its column by ' + Math.round(r.right - box.getBoundingClientRect().right) + ' px');
+  }
+}
+for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+  const bar = plot.querySelector('.modebar');
+  const title = plot.querySelector('.gtitle');
+  if (!bar || !title) { continue; }
+  const a = bar.getBoundingClientRect(), b = title.getBoundingClientRect();
+  if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+    hits.push('toolbar over the title of ' + (plot.parentElement.id || 'a chart'));
+  }
+  for (const legend of plot.querySelectorAll('.legend')) {
+    const l = legend.getBoundingClientRect();
+    for (const axis of plot.querySelectorAll('.xtitle')) {
+      const x = axis.getBoundingClientRect();
+      if (l.left < x.right && x.left < l.right && l.top < x.bottom && x.top < l.bottom) {
+        hits.push('legend over the axis title of ' + (plot.parentElement.id || 'a chart'));
+      }
+    }
+  }
+}
+for (const figure of document.querySelectorAll('.stat-value')) {
+  const style = getComputedStyle(figure);
+  if (figure.clientHeight > 1.5 * parseFloat(style.lineHeight)) { hits.push('the figure ' + figure.textContent + ' wraps'); }
+  if (figure.scrollWidth > figure.clientWidth + 1) { hits.push('the figure ' + figure.textContent + ' is cut'); }
+}
+for (const tick of document.querySelectorAll('.js-plotly-plot .ytick text, .js-plotly-plot .xtick text')) {
+  const t = tick.getBoundingClientRect(), plot = tick.closest('.js-plotly-plot').getBoundingClientRect();
+  if (t.width && (t.left < plot.left - 1 || t.right > plot.right + 1)) { hits.push('a tick label is cut: ' + tick.textContent); break; }
+}
+const user = document.querySelector('.shell-user');
+if (user && user.offsetParent) {
+  const style = getComputedStyle(user);
+  const inner = user.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  if (inner > 1.5 * parseFloat(style.lineHeight)) { hits.push('the signed-in name wraps'); }
+}
+return hits;
+"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_fix005_every_page_fits_without_overflow_or_overlap(dash_duo, app, size, tmp_path):
+    """Issue 16.10 and 16.13: each page, its results drawn (and a frontier point clicked), at two window
+    sizes; screenshots in MERIDIAN_ARTEFACTS (or the test's temporary folder)."""
+    import os
+    from pathlib import Path
+
+    from benchmarks.browser import PAGES
+
+    assert set(RESULT_OF) == set(PAGES)
+    folder = Path(os.environ.get("MERIDIAN_ARTEFACTS") or tmp_path) / f"{size[0]}x{size[1]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    household = my_household()
+    dash_duo.driver.set_window_size(*size)
+    problems = {}
+    for path in PAGES:
+        open_page(dash_duo, app, f"{path}?household={household.id}")
+        dash_duo.wait_for_element(RESULT_OF[path], timeout=60)
+        if path == "/optimisation":
+            points = dash_duo.driver.find_elements(
+                By.CSS_SELECTOR, "#opt-frontier .scatterlayer .trace:first-child .point"
+            )
+            ActionChains(dash_duo.driver).move_to_element(points[20]).pause(0.3).click().perform()
+            dash_duo.wait_for_element("#opt-point-weights", timeout=20)
+        dash_duo.driver.execute_script(
+            "return new Promise(r => requestAnimationFrame(() => setTimeout(r, 300)));"
+        )
+        found = dash_duo.driver.execute_script(OVERLAPS)
+        dash_duo.driver.save_screenshot(str(folder / f"{path.strip('/') or 'overview'}.png"))
+        if found:
+            problems[path] = found
+    assert not problems, problems
