@@ -9,7 +9,6 @@ analyst reads the numbers while the charts arrive.
 
 from __future__ import annotations
 
-import numpy as np
 from dash import dcc, html
 
 from components import ids
@@ -65,18 +64,18 @@ def below_toolbar(figure: dict, toolbar: bool = True) -> dict:
 def decimate(x: list, y, max_points: int = 1200) -> tuple[list, list]:
     """At most about ``max_points`` of a long series, keeping each stretch's lowest and highest point (and
     the first and last), so a trough or a peak the cards quote is always on the chart."""
-    values = np.asarray(y, dtype=float)
+    values = [float(v) for v in y]
     n = len(values)
     if n <= max_points:
-        return list(x), values.tolist()
-    width = int(np.ceil(n / (max_points // 2)))
+        return list(x), values
+    width = -(-n // (max_points // 2))
     keep = {0, n - 1}
     for start in range(0, n, width):
-        chunk = values[start : start + width]
-        keep.add(start + int(np.argmin(chunk)))
-        keep.add(start + int(np.argmax(chunk)))
+        stretch = range(start, min(start + width, n))
+        keep.add(min(stretch, key=values.__getitem__))
+        keep.add(max(stretch, key=values.__getitem__))
     index = sorted(keep)
-    return [x[i] for i in index], values[index].tolist()
+    return [x[i] for i in index], [values[i] for i in index]
 
 
 def graph(graph_id: str, figure: dict, toolbar: bool = True) -> html.Div:

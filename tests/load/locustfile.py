@@ -65,7 +65,17 @@ PAGE_OF = {
     "opt": "/optimisation",
     "goalsim": "/goals",
 }
-FRAME_OF = {"goalsim": "goals"}  # the form key differs from the frame's prefix on the Goals page
+FRAME_OF = {"goalsim": "goals"}
+
+
+def on_screen(form: str) -> str:
+    """The override key of a page's store of the scenario on screen (``ids.thread_save("scenario")``)."""
+    return (
+        json.dumps({"page": form, "type": "thread-scenario"}, separators=(",", ":"), sort_keys=True) + ".data"
+    )
+
+
+# the form key differs from the frame's prefix on the Goals page
 
 
 def zipf(n: int, s: float = ZIPF_S) -> int:
@@ -175,6 +185,11 @@ class MeridianUser(FastHttpUser):
             response.success()
             return answer
 
+    @staticmethod
+    def shown(answer: dict, form: str):
+        """The scenario a run answered with: what its page now shows."""
+        return (answer or {}).get(on_screen(form)[: -len(".data")], {}).get("data")
+
     def run_page(self, form: str, name: str):
         variant = VARIANTS[form][zipf(len(VARIANTS[form]))]
         frame = FRAME_OF.get(form, form)
@@ -231,8 +246,8 @@ class MeridianUser(FastHttpUser):
 
     @task(3)
     def frontier_click(self):
-        variant = VARIANTS["opt"][zipf(len(VARIANTS["opt"]))]
-        changed = {field("opt", k): v for k, v in variant.items()}
+        """Optimise, then click a point of the frontier drawn (the click explains the run on screen)."""
+        changed = {on_screen("opt"): self.shown(self.run_page("opt", "optimisation: run"), "opt")}
         changed["opt-frontier.clickData"] = {"points": [{"customdata": random.randrange(0, 40)}]}
         self._call(
             "optimisation: frontier click",
@@ -438,13 +453,15 @@ class MeridianUser(FastHttpUser):
 
     @task(2)
     def csv_download(self):
+        """Run a page, then download what it shows (a download exports the results on screen)."""
         form = random.choice(["risk", "tax", "div"])
         frame = form
+        scenario = self.shown(self.run_page(form, f"{form}: run"), form)
         answer = self._call(
             f"{form}: download CSV",
             [f"{frame}-download.data"],
             self.layout(PAGE_OF[form]),
-            {f"{frame}-download-button.n_clicks": 1},
+            {f"{frame}-download-button.n_clicks": 1, on_screen(form): scenario},
             [f"{frame}-download-button.n_clicks"],
             expect=[f"{frame}-download"],
         )
