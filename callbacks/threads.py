@@ -70,8 +70,8 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
     )
     def save_to_thread(_clicks, scenario, thread_id, title, note, household_id):
         try:
-            key = ctx.triggered_id["page"] if isinstance(ctx.triggered_id, dict) else None
-            page = by_key.get(key)
+            key = ctx.triggered_id.get("page") if isinstance(ctx.triggered_id, dict) else None
+            page = by_key.get(key) if isinstance(key, str) else None
             if page is None:
                 raise InvalidInput("This page cannot save runs.")
             household, clean, out = page.on_screen(scenario, "save")

@@ -38,6 +38,20 @@ def register(server: flask.Flask, app, settings) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    api_prefix = settings.url_prefix.rstrip("/") + "/api/"
+
+    @server.before_request
+    def _unknown_api_path():
+        # Dash answers every unknown path with its page (200, HTML); under /api/ a client expects JSON.
+        request = flask.request
+        if request.path.startswith(api_prefix) and (
+            request.url_rule is None
+            or request.url_rule.endpoint not in server.view_functions
+            or not request.url_rule.endpoint.startswith("meridian_api.")
+        ):
+            return flask.jsonify(error=f"No such API endpoint: {request.path[:200]}"), 404
+        return None
+
     @server.before_request
     def _check_callback_request():
         if flask.request.path != update_path or flask.request.method != "POST":
@@ -49,6 +63,8 @@ def register(server: flask.Flask, app, settings) -> None:
             body = flask.request.get_json(force=True, cache=True)
         except BadRequest:
             return _refuse("callback request is not JSON")
+        except RecursionError:  # nesting deeper than the parser follows: no callback sends that
+            return _refuse("callback request is nested too deeply")
         problem = callback_problem(body, app.callback_map)
         if problem is not None:
             log.info("refused a callback request: %s (output %.200r)", problem, _output_of(body))

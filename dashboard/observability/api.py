@@ -178,6 +178,8 @@ def parse_beacon(request, app, measured=None) -> tuple[list[tuple[str, float, bo
         body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as error:
         raise BadRequest(f"body must be JSON without NaN or Infinity: {str(error)[:100]}") from None
+    except RecursionError:
+        raise BadRequest("body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     unknown = set(body) - {"page", "vitals", "renders"}

@@ -128,3 +128,14 @@ def test_hard005_a_server_fault_is_a_500_with_a_reference_logged_and_counted(
 
         stats = metrics.stats("all")["callback.probe-a.children+probe-b.children"]
     assert stats["errors"] == 1
+
+
+def test_hard010_unknown_api_paths_answer_json_404(client):
+    """Issue 14.4: under /api/ an unknown path is a JSON 404, not the app's page with 200."""
+    for path in ("/api/nope", "/api/v1/performance-metrics/nope", "/api/v2/stats"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.is_json, path
+        assert "No such API endpoint" in response.get_json()["error"]
+    assert client.post("/api/v1/performance-metrics/nope", json={}).status_code == 404
+    assert client.get("/api/v1/performance-metrics/health").status_code == 200
+    assert client.get("/risk").status_code == 200  # pages still answer
