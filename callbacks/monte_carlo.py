@@ -28,7 +28,7 @@ from dashboard.background import in_job_process
 from dashboard.errors import InvalidInput
 from dashboard.forms import monte_carlo as form
 from dashboard.forms.simulation import describe_model
-from dashboard.services.access import authorize_household
+from dashboard.services.access import acting_for, authorize_household, job_grant
 from dashboard.services.households import portfolio
 
 # paths x months: 100,000 paths over 10 years and beyond run in the background
@@ -144,7 +144,14 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
         raw = form.FORM.read(values, field_ids).raw
         # "run": Dash keys a background job's result by its arguments, and the first poller to collect a
         # result deletes it; two analysts starting the same run at once would take each other's answer
-        job = {"household": done.household.id, "form": raw, "refresh": refresh, "run": uuid.uuid4().hex}
+        job = {
+            "household": done.household.id,
+            "form": raw,
+            "refresh": refresh,
+            "run": uuid.uuid4().hex,
+            # the job runs outside this request (another process): it acts for this user, by a signed grant
+            "grant": job_grant(done.household),
+        }
         waiting = notice(
             f"{request.paths:,} paths x {request.months} months run in the background…", MC.WAITING
         )
@@ -183,15 +190,19 @@ def run_simulation_background(set_progress, job):
     try:
         if not isinstance(job, dict) or not isinstance(job.get("form"), dict):
             raise InvalidInput("The simulation request was malformed.")
-        household = authorize_household(job.get("household"))
-        # the job may have been tampered with: its form is validated again, like any other request
-        clean = form.FORM.clean(job["form"])
-        refresh = bool(job.get("refresh"))
+        with acting_for(job.get("grant"), job.get("household")):
+            household = authorize_household(job.get("household"))
+            # the job may have been tampered with: its form is validated again, like any other request
+            clean = form.FORM.clean(job["form"])
+            refresh = bool(job.get("refresh"))
 
-        def progress(done, total):
-            set_progress((round(100 * done / total), f"{done:,} of {total:,} paths"))
+            def progress(done, total):
+                set_progress((round(100 * done / total), f"{done:,} of {total:,} paths"))
 
-        return PAGE.shown(clean, household, lambda: panel(clean, household, refresh, progress), refresh), None
+            return (
+                PAGE.shown(clean, household, lambda: panel(clean, household, refresh, progress), refresh),
+                None,
+            )
     except Exception as error:  # noqa: BLE001 - shown on the page
         return no_update, error_alert(error)
 

@@ -259,6 +259,16 @@ class _RedisStore:
     def ping(self) -> bool:
         return bool(self.client.ping())
 
+    def count(self, key: str, ttl: int) -> int:
+        """Add one to the counter ``key`` (created to expire in ``ttl`` seconds); its new value."""
+        with self.client.pipeline() as pipe:
+            pipe.incr(self.prefix + "count:" + key)
+            pipe.expire(self.prefix + "count:" + key, ttl, nx=True)
+            return int(pipe.execute()[0])
+
+    def peek(self, key: str) -> int:
+        return int(self.client.get(self.prefix + "count:" + key) or 0)
+
 
 class _DiskStore:
     name = "local"
@@ -308,6 +318,15 @@ class _DiskStore:
         self.disk.get("ping")
         return True
 
+    def count(self, key: str, ttl: int) -> int:
+        full = self.prefix + "count:" + key
+        with self.disk.transact(retry=True):
+            self.disk.add(full, 0, expire=ttl, retry=True)
+            return int(self.disk.incr(full, 1, default=0, retry=True))
+
+    def peek(self, key: str) -> int:
+        return int(self.disk.get(self.prefix + "count:" + key, default=0, retry=True))
+
 
 # -- the facade ----------------------------------------------------------------------------------
 
@@ -318,6 +337,7 @@ class AppCache:
     def __init__(self, server, settings) -> None:
         self.counters = CacheCounters()
         self._state = threading.Lock()
+        self._fallback_counts: dict[str, tuple[float, int]] = {}
         self._down_until = 0.0
         self._down = False
         self._ttls: dict[str, int] = dict(settings.cache_ttls)
@@ -443,6 +463,23 @@ class AppCache:
         finally:
             if lock is not None:
                 self._call("unlock", self._store.release, lock, default=None, operation=operation)
+
+    def count(self, name: str, ttl: int, add: bool = True) -> int:
+        """A counter shared by every worker (``add``: one more first), expiring ``ttl`` seconds after it
+        started: failed sign-ins per account and per address. With the shared store away, this worker
+        counts alone (a limit is still enforced, per worker)."""
+        fn = self._store.count if add else self._store.peek
+        args = (name, ttl) if add else (name,)
+        value = self._call("count", fn, *args, default=None)
+        if value is not None:
+            return value
+        with self._state:
+            started, value = self._fallback_counts.get(name, (time.monotonic(), 0))
+            if time.monotonic() - started > ttl:
+                started, value = time.monotonic(), 0
+            value += 1 if add else 0
+            self._fallback_counts[name] = (started, value)
+            return value
 
     def lookup(self, operation: str, request: Mapping[str, Any], *, household=None, user=None):
         """The cached value for this request if there is one (a hit), else None; never computes."""

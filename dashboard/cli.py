@@ -85,6 +85,7 @@ def _seed(settings: Settings, args) -> int:
             seed=args.seed,
             reset=args.reset,
             heavy_transactions=demo.LARGE["heavy_transactions"] if args.large else 0,
+            password=settings.demo_password,
         )
     finally:
         engine.dispose()

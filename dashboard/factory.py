@@ -18,7 +18,7 @@ import flask
 import callbacks  # noqa: F401 - registers every callback via dash.callback
 from callbacks.telemetry import MEASURED
 from components.shell import create_appshell
-from dashboard import hardening
+from dashboard import hardening, identity
 from dashboard.background import create_manager
 from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
 from dashboard.errors import on_callback_error
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_plotly_bundle(server, app.config.routes_pathname_prefix)
     register_instrumentation(server, app)
     server.register_blueprint(create_blueprint(settings, app, measured=MEASURED))
+    identity.register(server, app, settings)  # first: signed out, nothing else is even looked at
     hardening.register(server, app, settings)
     return app
 

@@ -9,6 +9,7 @@ variable; entry points turn it into one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -64,6 +65,15 @@ class Settings:
     redis_socket_timeout: float = 0.25
     metrics_token: str | None = None
     allowed_frame_ancestors: tuple[str, ...] = ("'self'",)
+    # the intranet portal's single sign-on: the header naming the user (by email), believed only from
+    # these proxy addresses or networks
+    proxy_user_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 20
+    login_window_seconds: int = 15 * 60
+    # the demo users' password (make setup seeds them; README lists them)
+    demo_password: str = "meridian-demo"
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,6 +106,24 @@ class Settings:
                 raise SettingsError(f"CACHE_TTL_{name.upper()}", "must be a positive integer")
         if not 0 < self.redis_socket_timeout <= 30:
             raise SettingsError("REDIS_SOCKET_TIMEOUT", "must be between 0 and 30 seconds")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    "AUTH_TRUSTED_PROXIES", f"{proxy!r} is not an address or network"
+                ) from None
+        if self.proxy_user_header and not self.trusted_proxies:
+            raise SettingsError(
+                "AUTH_TRUSTED_PROXIES", "must name the portal's proxy when AUTH_PROXY_HEADER is set"
+            )
+        for name, value in (
+            ("LOGIN_ATTEMPTS_PER_ACCOUNT", self.login_attempts_per_account),
+            ("LOGIN_ATTEMPTS_PER_ADDRESS", self.login_attempts_per_address),
+            ("LOGIN_WINDOW_SECONDS", self.login_window_seconds),
+        ):
+            if value <= 0:
+                raise SettingsError(name, "must be a positive integer")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -127,6 +155,16 @@ class Settings:
             ),
             metrics_token=env.get("METRICS_TOKEN") or None,
             allowed_frame_ancestors=ancestors or ("'self'",),
+            proxy_user_header=env.get("AUTH_PROXY_HEADER") or None,
+            trusted_proxies=tuple(env.get("AUTH_TRUSTED_PROXIES", "").replace(",", " ").split()),
+            login_attempts_per_account=_parse_int(
+                "LOGIN_ATTEMPTS_PER_ACCOUNT", env.get("LOGIN_ATTEMPTS_PER_ACCOUNT", "5")
+            ),
+            login_attempts_per_address=_parse_int(
+                "LOGIN_ATTEMPTS_PER_ADDRESS", env.get("LOGIN_ATTEMPTS_PER_ADDRESS", "20")
+            ),
+            login_window_seconds=_parse_int("LOGIN_WINDOW_SECONDS", env.get("LOGIN_WINDOW_SECONDS", "900")),
+            demo_password=env.get("DEMO_PASSWORD") or "meridian-demo",
         )
         settings.validate()
         return settings

@@ -25,6 +25,73 @@ CHROMIUM = os.environ.get("DASH_TEST_CHROMEPATH") or shutil.which("chromium") or
 # A small but complete demo world: every kind of row, fast to copy.
 TEST_HOUSEHOLDS = 8
 TEST_TRANSACTIONS_PER_ACCOUNT = 30
+# The demo analyst every test acts as unless it says otherwise (README: the demo users).
+ANALYST = "analyst@meridian.example"
+PASSWORD = demo.DEMO_PASSWORD
+
+
+def sign_in(client, email: str = ANALYST, password: str = PASSWORD, prefix: str = "/"):
+    """Sign ``client`` (a Flask test client or a requests.Session with ``base``) in through the sign-in
+    form, as a browser does; the response."""
+    import re
+
+    get = client.get(f"{prefix}login")
+    page = get.get_data(as_text=True) if hasattr(get, "get_data") else get.text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = {"email": email, "password": password, "csrf": token, "next": prefix}
+    return client.post(f"{prefix}login", data=form)
+
+
+def signed_client(app, email: str = ANALYST, password: str = PASSWORD):
+    """A Flask test client of ``app`` signed in as ``email``."""
+    client = app.server.test_client()
+    from dashboard.extensions import SETTINGS_KEY
+
+    response = sign_in(client, email, password, app.server.extensions[SETTINGS_KEY].url_prefix)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+@pytest.fixture
+def signed_in():
+    """``with signed_in(app, email):`` a request context in which ``email`` is the signed-in user
+    (callbacks called directly, as the tests of callbacks do)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def enter(app, email: str = ANALYST):
+        import flask
+        from flask_login import login_user
+        from sqlalchemy import select
+
+        from dashboard.data.models import User
+        from dashboard.extensions import db
+        from dashboard.identity import SessionUser
+
+        with app.server.test_request_context():
+            with db.session() as session:
+                user_id = session.scalar(select(User.id).where(User.email == email))
+            login_user(SessionUser(user_id))
+            try:
+                yield
+            finally:
+                flask.g.pop("_login_user", None)
+
+    return enter
+
+
+def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PASSWORD) -> None:
+    """Sign a Chromium session in through the sign-in page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(base.rstrip("/") + "/login")
+    WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "login-email")))
+    driver.find_element(By.ID, "login-email").send_keys(email)
+    driver.find_element(By.ID, "login-password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
 
 
 def unavailable(reason: str):

@@ -16,6 +16,7 @@ from dash.development.base_component import Component
 
 from components import ids
 from components.shell import create_appshell
+from tests.conftest import signed_client
 
 # Components that only callbacks render (with the callback that renders them): not in any page layout.
 RENDERED_BY_CALLBACKS = {
@@ -52,10 +53,10 @@ def _walk(component, found: set):
 
 
 @pytest.fixture
-def layout_ids(app) -> tuple[set, set]:
+def layout_ids(app, signed_in) -> tuple[set, set]:
     """(plain ids, pattern types) in the shell and every page's layout, built as the browser gets them."""
     found: set = set()
-    with app.server.test_request_context("/"):
+    with signed_in(app):
         _walk(create_appshell(), found)
         for page in dash.page_registry.values():
             _walk(page["layout"]() if callable(page["layout"]) else page["layout"], found)
@@ -65,7 +66,7 @@ def layout_ids(app) -> tuple[set, set]:
 
 
 def _dependencies(app):
-    client = app.server.test_client()
+    client = signed_client(app)
     client.get("/")
     return client.get("/_dash-dependencies").get_json()
 
@@ -97,7 +98,7 @@ def test_layout001_every_callback_dependency_is_in_a_layout(app, layout_ids):
 
 
 def test_layout002_the_index_is_small_and_has_no_validation_layout(app):
-    index = app.server.test_client().get("/")
+    index = signed_client(app).get("/")
     body = index.get_data(as_text=True)
     assert "validation_layout" not in body
     assert len(body.encode()) < 12_000  # was 106 KB, of which 105 KB was _dash-config

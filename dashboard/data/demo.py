@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select, text
+from werkzeug.security import generate_password_hash
 
 from dashboard.data.db import bulk_insert
 from dashboard.data.market import load_securities_and_prices, read_bundled_prices
@@ -29,6 +30,8 @@ DEFAULT_SEED = 20180411
 # (a business checking account with 300,000 more) for the server-side grid.
 LARGE = {"households": 1000, "transactions_per_account": 400, "heavy_transactions": 300_000}
 
+# The demo users' password (DEMO_PASSWORD overrides it; README lists the users).
+DEMO_PASSWORD = "meridian-demo"
 ADMIN = ("admin@meridian.example", "Alex Morgan", "admin")
 ANALYSTS = [
     ("analyst@meridian.example", "Dana Whitfield"),
@@ -142,8 +145,10 @@ def seed(
     seed: int = DEFAULT_SEED,
     reset: bool = False,
     heavy_transactions: int = 0,
+    password: str = DEMO_PASSWORD,
 ) -> SeedReport:
-    """Seed the demo data; on a seeded database do nothing unless ``reset``.
+    """Seed the demo data; on a seeded database do nothing unless ``reset`` (but give demo users
+    without a password the demo ``password``, so a database seeded before sign-in existed lets them in).
 
     ``heavy_transactions`` adds a business checking account with that many
     transactions to the first household (for the grid's worst case).
@@ -152,10 +157,14 @@ def seed(
         raise ValueError("households must be >= 1 and transactions per account >= 0")
     if is_seeded(engine):
         if not reset:
-            return SeedReport(False, "database already seeded; nothing changed (use --reset to reseed)")
+            given = demo_passwords(engine, password)
+            note = f"; demo password set for {given} users" if given else ""
+            return SeedReport(
+                False, f"database already seeded; nothing changed{note} (use --reset to reseed)"
+            )
         clear(engine)
     started = time.perf_counter()
-    generator = _Generator(read_bundled_prices(market_data_path), seed)
+    generator = _Generator(read_bundled_prices(market_data_path), seed, password)
     with engine.begin() as conn:
         price_rows = load_securities_and_prices(conn, market_data_path, bulk_insert)
         counts = generator.write(conn, households, transactions_per_account, heavy_transactions)
@@ -164,6 +173,21 @@ def seed(
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     return SeedReport(True, f"seeded in {elapsed:.1f} s: {summary}", counts, elapsed)
+
+
+def demo_passwords(engine: Engine, password: str) -> int:
+    """Give the demo users who have no password ``password`` (hashed); how many were given one."""
+    if not password:
+        return 0
+    emails = [ADMIN[0]] + [email for email, _ in ANALYSTS]
+    given = 0
+    with engine.begin() as conn:
+        for email in emails:
+            given += conn.execute(
+                text("UPDATE users SET password_hash = :hash WHERE email = :email AND password_hash IS NULL"),
+                {"hash": generate_password_hash(password, method="scrypt"), "email": email},
+            ).rowcount
+    return given
 
 
 def _iso(day: np.datetime64 | dt.date) -> str:
@@ -177,7 +201,8 @@ def _stamp(moment: dt.datetime) -> str:
 class _Generator:
     """Builds the rows with one numpy Generator; ids are assigned in order."""
 
-    def __init__(self, prices: pd.DataFrame, seed: int) -> None:
+    def __init__(self, prices: pd.DataFrame, seed: int, password: str = "") -> None:
+        self.password = password
         self.rng = np.random.default_rng(seed)
         # "As of" is the last day every stock has a close (SPY's file runs longer).
         last_common = min(prices[t].last_valid_index() for t in STOCKS)
@@ -286,7 +311,8 @@ class _Generator:
         created = _stamp(self.as_of_moment - dt.timedelta(days=900))
         people = [ADMIN] + [(email, name, "analyst") for email, name in ANALYSTS]
         for uid, (email, name, role) in zip(self.ids("users", len(people)), people, strict=True):
-            rows["users"].append((uid, email, name, role, None, True, created))
+            hashed = generate_password_hash(self.password, method="scrypt") if self.password else None
+            rows["users"].append((uid, email, name, role, hashed, True, created))
         return rows["users"]
 
     def _household(self, rows, index: int, analyst_id: int, per_account: int) -> None:

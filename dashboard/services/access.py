@@ -1,16 +1,19 @@
 """Who is asking, and may they see this household? The one place every callback and route asks.
 
-Until the identity issue lands, the signed-in user is the configured demo
-analyst (``DEMO_USER_EMAIL``); identity plugs into :func:`current_user` without
-touching any caller. Authorisation is enforced here on the server, never by
-what the UI happens to show: any callback can be called directly.
+The signed-in user comes from the session (``dashboard/identity.py``, Flask-Login), looked up through
+the session cache; a background job acts for the user who started it, by a signed grant. Authorisation
+is enforced here on the server, never by what the UI happens to show: any callback can be called
+directly. "Not yours" and "does not exist" get the same answer.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass
 
 import flask
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from dashboard.data.models import Household, User
@@ -42,30 +45,88 @@ class HouseholdRef:
     goals_version: int  # of its goals
 
 
+# The user a background job acts for (set from its signed grant), outside any browser request.
+_acting_for: contextvars.ContextVar[CurrentUser | None] = contextvars.ContextVar(
+    "meridian_job_user", default=None
+)
+JOB_GRANT_SECONDS = 24 * 60 * 60
+
+
 def current_user() -> CurrentUser:
-    """The signed-in user (memoised for the request)."""
-    cached = flask.g.get("meridian_user") if flask.has_request_context() else None
+    """The signed-in user (memoised for the request); AccessDenied when nobody is signed in."""
+    job = _acting_for.get()
+    if job is not None:
+        return job
+    if not flask.has_request_context():
+        raise AccessDenied("Sign in first.")
+    cached = flask.request.environ.get("meridian.user")  # per request (g outlives it in tests' contexts)
     if cached is not None:
         return cached
-    email = settings_of().demo_user_email
-    found = cache.get_or_compute("session", {"email": email}, lambda: _load_user(email))
+    from flask_login import current_user as session_user
+
+    if not session_user or not session_user.is_authenticated:
+        raise AccessDenied("Sign in first.")
+    found = user_by_id(int(session_user.id))
     if found is None:
-        raise AccessDenied("No signed-in user: the demo analyst is missing. Run `make setup`.")
-    if flask.has_request_context():
-        flask.g.meridian_user = found
+        raise AccessDenied("Your account is not active; sign in again.")
+    flask.request.environ["meridian.user"] = found
     return found
 
 
-def _load_user(email: str) -> CurrentUser | None:
+def _current(user: User) -> CurrentUser:
+    return CurrentUser(user.id, user.email, user.name, user.role)
+
+
+def user_by_id(user_id: int) -> CurrentUser | None:
+    """The active user with this id, through the session cache (dropped on sign-out or any change)."""
+
+    def load():
+        with db.session() as session:
+            user = session.get(User, user_id)
+            return _current(user) if user is not None and user.is_active else None
+
+    return cache.get_or_compute("session", {"user": user_id}, load, user=user_id)
+
+
+def user_by_email(email: str) -> CurrentUser | None:
+    """The active user with this email (the portal's header names users by email)."""
     with db.session() as session:
         user = session.scalar(select(User).where(User.email == email, User.is_active.is_(True)))
-    return None if user is None else CurrentUser(user.id, user.email, user.name, user.role)
+        return None if user is None else _current(user)
 
 
 def end_session(user: CurrentUser) -> None:
     """Forget everything cached for ``user``'s session (logout)."""
     cache.invalidate(operation="session", user=user.id)
     cache.delete("session", {"email": user.email})
+
+
+def _grants() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings_of().secret_key, salt="meridian-job-grant")
+
+
+def job_grant(household: HouseholdRef) -> str:
+    """A signed note that the signed-in user may run a job on ``household`` (the job carries it)."""
+    return _grants().dumps({"user": current_user().id, "household": household.id})
+
+
+@contextlib.contextmanager
+def acting_for(grant, household_id) -> None:
+    """Inside a background job: act as the user whose grant it carries, for that household only."""
+    try:
+        claim = _grants().loads(grant, max_age=JOB_GRANT_SECONDS) if isinstance(grant, str) else None
+    except BadSignature:
+        claim = None
+    if not isinstance(claim, dict) or claim.get("household") != household_id:
+        raise AccessDenied("This job was not started by you for this household; run it again.")
+    user = user_by_id(int(claim["user"]))
+    if user is None:
+        raise AccessDenied("Your account is not active; sign in again.")
+    token = _acting_for.set(user)
+    try:
+        yield
+    finally:
+        _acting_for.reset(token)
 
 
 def parse_household_id(raw) -> int:

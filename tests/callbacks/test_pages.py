@@ -28,8 +28,8 @@ from tests import reference
 
 
 @pytest.fixture
-def ctx(app):
-    with app.server.app_context():
+def ctx(app, signed_in):
+    with signed_in(app):  # the demo analyst, as the callbacks see her
         yield app
 
 

@@ -41,8 +41,8 @@ from tests.callbacks.test_pages import find, form, held, households, text_of, tr
 
 
 @pytest.fixture
-def ctx(app):
-    with app.server.app_context():
+def ctx(app, signed_in):
+    with signed_in(app):  # the demo analyst, as the callbacks see her
         yield app
 
 
@@ -667,7 +667,7 @@ def test_cb116b_after_an_import_the_account_choices_stay(ctx):
     assert import_value == import_options[0]["value"] and shown == "all" and result is None
 
 
-def test_cb117_performance_page_reads_the_store_and_only_admins_reset(ctx, seeded_settings, make_app):
+def test_cb117_performance_page_reads_the_store_and_only_admins_reset(ctx, signed_in):
     from callbacks import performance as perf_cb
     from dashboard.extensions import metrics
 
@@ -704,8 +704,7 @@ def test_cb117_performance_page_reads_the_store_and_only_admins_reset(ctx, seede
     )
     assert "Only an admin" in text_of(alert) and done is no_update_value()
     assert metrics.stats("all")  # nothing was reset
-    admin_app = make_app(seeded_settings.replace(demo_user_email="admin@meridian.example"))
-    with admin_app.server.app_context():
+    with signed_in(ctx, "admin@meridian.example"):
         metrics.record("engine.risk", 5.0)
         assert perf_cb.render_report("5m", "15", None, 0)[-2] is not None  # the admin sees the reset button
         done, alert = perf_cb.reset_metrics([1], 0)

@@ -20,8 +20,8 @@ TICKERS = ["AAPL", "XOM", "JPM", "PFE", "WMT"]
 
 
 @pytest.fixture
-def ctx(app):
-    with app.server.app_context():
+def ctx(app, signed_in):
+    with signed_in(app):
         yield app
 
 
@@ -140,12 +140,9 @@ def test_fac006c_the_households_table_is_cached_and_follows_a_change(ctx):
     ]
 
 
-def test_fac007_session_and_thread_lookups_go_through_the_cache(ctx):
+def test_fac007_session_and_thread_lookups_go_through_the_cache(ctx, signed_in):
     def in_a_request():
-        with (
-            ctx.server.app_context(),
-            ctx.server.test_request_context(),
-        ):  # a fresh flask.g, like a new request
+        with signed_in(ctx):  # a new request of the signed-in analyst
             return current_user()
 
     user = in_a_request()

@@ -4,12 +4,14 @@ import json
 
 import pytest
 
+from tests.conftest import signed_client
+
 UPDATE = "/_dash-update-component"
 
 
 @pytest.fixture
 def client(app):
-    client = app.server.test_client()
+    client = signed_client(app)
     client.get("/")  # Dash sets itself up on the first request
     return client
 
@@ -45,7 +47,7 @@ def test_hard002_frame_ancestors_and_safe_headers(client, seeded_settings, make_
     portal = make_app(
         seeded_settings.replace(allowed_frame_ancestors=("'self'", "https://portal.example.com"))
     )
-    headers = portal.server.test_client().get("/").headers
+    headers = signed_client(portal).get("/").headers
     assert headers["Content-Security-Policy"] == "frame-ancestors 'self' https://portal.example.com"
 
 
@@ -107,7 +109,7 @@ def test_hard005_a_server_fault_is_a_500_with_a_reference_logged_and_counted(
     def broken(_value):
         return ["only one"]
 
-    client = app.server.test_client()
+    client = signed_client(app)
     client.get("/")
     with caplog.at_level("ERROR", logger="meridian.callbacks"):
         response = _update(

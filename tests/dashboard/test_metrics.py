@@ -23,6 +23,7 @@ from dashboard.observability.metrics import (
     track_performance,
 )
 from dashboard.observability.sketch import Sketch
+from tests.conftest import signed_client
 
 API = "/api/v1/performance-metrics"
 
@@ -190,7 +191,7 @@ def test_met007_workers_aggregate_in_the_shared_backend(kind, tmp_path, request)
 
 @pytest.fixture
 def client(app):
-    return app.server.test_client()
+    return signed_client(app)
 
 
 def test_met008_stats_report_operation_and_health_contracts(client):
@@ -229,7 +230,7 @@ def test_met008_stats_report_operation_and_health_contracts(client):
 
 def test_met009_reset_needs_the_token(seeded_settings, make_app):
     app = make_app(seeded_settings.replace(metrics_token="s3cret-token-value"))
-    client = app.server.test_client()
+    client = signed_client(app)
     with app.server.app_context():
         assert metrics.record("callback.a.children", 1.0)
     assert client.post(f"{API}/reset").status_code == 403
@@ -238,7 +239,7 @@ def test_met009_reset_needs_the_token(seeded_settings, make_app):
     ok = client.post(f"{API}/reset", headers={"Authorization": "Bearer s3cret-token-value"})
     assert ok.status_code == 200
     assert client.get(f"{API}/stats").get_json()["operations"] == {}
-    unset = make_app(seeded_settings).server.test_client()
+    unset = signed_client(make_app(seeded_settings))
     assert unset.post(f"{API}/reset", headers={"Authorization": "Bearer "}).status_code == 403
 
 
@@ -295,7 +296,15 @@ def test_met011_bad_beacons_are_refused_and_nothing_is_stored(client, body, raw,
     assert response.status_code == status
     assert "error" in response.get_json()
     after = client.get(f"{API}/stats").get_json()
-    assert after["operations"] == before["operations"] and after["counters"] == before["counters"]
+
+    def browser(stats):  # what beacons store (the requests themselves are timed and counted apart)
+        names = ("web_vitals.", "render.")
+        return (
+            {k: v for k, v in stats["operations"].items() if k.startswith(names)},
+            {k: v for k, v in stats["counters"].items() if k.startswith(names)},
+        )
+
+    assert browser(after) == browser(before)
 
 
 def test_met012_a_flood_of_names_folds_into_one_bucket(client):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import signed_client
 from tests.load.dash_client import DashSite, Layout
 from tests.security.test_isolation import database_digest
 
@@ -31,7 +32,7 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 @pytest.fixture
 def fuzzed(app):
-    client = app.server.test_client()
+    client = signed_client(app)
     site = DashSite(client.get("/_dash-dependencies").get_json())
     shell = client.get("/_dash-layout").get_json()
     before = database_digest()

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 
 from dashboard.data.models import Account, Base, Goal, Household, Thread, ThreadItem, Transaction, User
 from dashboard.extensions import db
+from tests.conftest import signed_client
 from tests.load.dash_client import DashSite, Layout, key_of, nav_paths, parse_id
 
 UPDATE = "/_dash-update-component"
@@ -142,7 +143,7 @@ def foreign_components(ids: dict) -> list[dict]:
 def test_sec001_no_callback_or_route_gives_away_another_analysts_data(app):
     foreign = mark_foreign_household()
     names = list(foreign["names"].values())
-    client = app.server.test_client()
+    client = signed_client(app)
     deps = client.get("/_dash-dependencies").get_json()
     background = {d["output"] for d in deps if d.get("background")}
     site = DashSite(deps)
@@ -193,7 +194,7 @@ def test_sec001_no_callback_or_route_gives_away_another_analysts_data(app):
 
     with app.server.test_request_context():
         _, refused = mc_cb.run_simulation_background(lambda _p: None, values["mc-job.data"])
-    assert "not one of your households" in json.dumps(refused, default=str)
+    assert "not started by you for this household" in json.dumps(refused, default=str)
     assert not faults, faults
     assert not leaks, leaks
     assert database_digest() == before, "a call with another analyst's ids changed the database"

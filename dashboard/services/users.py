@@ -1,0 +1,69 @@
+"""Users: passwords (scrypt hashes, never kept or logged in clear), roles and deactivation. Every change
+drops what the session cache holds for the user, so it takes effect on their next request."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dashboard.data.models import User
+from dashboard.errors import InvalidInput
+from dashboard.extensions import cache, db
+from dashboard.services.access import CurrentUser, _current
+
+ROLES = ("analyst", "admin")
+MIN_PASSWORD = 10
+# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+_DECOY = generate_password_hash("not a password of anyone", method="scrypt")
+
+
+def hash_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD or len(password) > 1024:
+        raise InvalidInput(f"A password needs at least {MIN_PASSWORD} characters.")
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(email: str, password: str) -> CurrentUser | None:
+    """The active user with this email and password, or None (the same for every kind of wrong)."""
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None or not user.password_hash:
+            check_password_hash(_DECOY, password)
+            return None
+        if not check_password_hash(user.password_hash, password) or not user.is_active:
+            return None
+        return _current(user)
+
+
+def _change(email: str, **values) -> int:
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise InvalidInput(f"No user {email}.")
+        for name, value in values.items():
+            setattr(user, name, value)
+        user_id = user.id
+    forget(user_id, email)
+    return user_id
+
+
+def forget(user_id: int, email: str | None = None) -> None:
+    """Drop the user's cached look-ups and authorisations (role, activity and visibility change)."""
+    cache.invalidate(operation="session", user=user_id)
+    cache.invalidate(operation="household", user=user_id)
+    if email is not None:
+        cache.delete("session", {"email": email.strip().lower()})
+
+
+def set_password(email: str, password: str) -> int:
+    return _change(email, password_hash=hash_password(password))
+
+
+def set_role(email: str, role: str) -> int:
+    if role not in ROLES:
+        raise InvalidInput(f"The role must be one of {', '.join(ROLES)}.")
+    return _change(email, role=role)
+
+
+def set_active(email: str, active: bool) -> int:
+    return _change(email, is_active=bool(active))
