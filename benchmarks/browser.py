@@ -19,12 +19,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 from benchmarks.common import table
 from benchmarks.serve import gunicorn, seeded_instance
 from dashboard.settings import PROJECT_ROOT
+from tests.load.dash_client import signed_opener
 
 PAGES = [
     "/",
@@ -64,13 +64,13 @@ def chromium() -> str:
 
 def index_scripts(base: str, path: str) -> list[str]:
     """Absolute URLs of the scripts the page's index HTML loads."""
-    with urllib.request.urlopen(base + path, timeout=30) as response:
+    with signed_opener(base).open(base + path, timeout=30) as response:
         html = response.read().decode()
     return [src if src.startswith("http") else base + src for src in _SCRIPT_SRC.findall(html)]
 
 
-def lighthouse(url: str, folder: Path) -> dict:
-    """One Lighthouse run (desktop preset, performance only); its JSON report."""
+def lighthouse(url: str, folder: Path, cookie: str = "") -> dict:
+    """One Lighthouse run (desktop preset, performance only), signed in by ``cookie``; its JSON report."""
     out = folder / "report.json"
     subprocess.run(
         [
@@ -83,6 +83,7 @@ def lighthouse(url: str, folder: Path) -> dict:
             "--quiet",
             f"--chrome-flags={CHROME_FLAGS}",
             "--max-wait-for-load=60000",
+            f"--extra-headers={json.dumps({'Cookie': cookie})}",
         ],
         check=True,
         env={**os.environ, "CHROME_PATH": chromium()},
@@ -122,12 +123,13 @@ def run(paths: list[str] | None = None) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = seeded_instance(Path(tmp))
         with gunicorn(settings, workers=2) as base:
+            cookie = signed_opener(base).cookie_header
             for path in paths:
                 before_urls = index_scripts(base, path)
                 runs = []
                 for _ in range(RUNS):
                     with tempfile.TemporaryDirectory() as scratch:
-                        runs.append(measure(lighthouse(base + path, Path(scratch)), before_urls))
+                        runs.append(measure(lighthouse(base + path, Path(scratch), cookie), before_urls))
                 result = {"path": path, **{k: statistics.median(r[k] for r in runs) for k in runs[0]}}
                 result["charts"] = any(r["charts"] for r in runs)
                 result["grid"] = any(r["grid"] for r in runs)

@@ -13,12 +13,13 @@ import re
 import shutil
 import subprocess
 import tempfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 from benchmarks.common import table
 from benchmarks.serve import gunicorn, seeded_instance
-from tests.load.dash_client import DashSite, Layout, field
+from tests.load.dash_client import DashSite, Layout, field, signed_opener
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 SECONDS = 8
@@ -28,6 +29,7 @@ LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept-Encoding"] = "br, gzip"
+wrk.headers["Cookie"] = "{cookie}"
 local f = io.open("{body}", "r")
 local body = f:read("*a")
 f:close()
@@ -41,16 +43,30 @@ end
 """
 
 
+_OPENERS: dict = {}
+
+
+def _opener(base: str):
+    """A signed-in opener per server (the bare app has no sign-in: a plain one)."""
+    if base not in _OPENERS:
+        try:
+            _OPENERS[base] = signed_opener(base)
+        except (AttributeError, urllib.error.HTTPError):  # no sign-in page: the bare Dash app
+            _OPENERS[base] = urllib.request.build_opener()
+            _OPENERS[base].cookie_header = ""
+    return _OPENERS[base]
+
+
 def _post(base: str, body: dict) -> tuple[int, dict]:
     request = urllib.request.Request(
         base + UPDATE, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=120) as response:
+    with _opener(base).open(request, timeout=120) as response:
         return response.status, (json.loads(response.read() or b"{}") if response.status == 200 else {})
 
 
 def _get(base: str, path: str):
-    with urllib.request.urlopen(base + path, timeout=30) as response:
+    with _opener(base).open(base + path, timeout=30) as response:
         return json.loads(response.read())
 
 
@@ -76,7 +92,9 @@ def wrk(base: str, body: dict, folder: Path, vary_seed: bool = False) -> dict:
     body_file.write_text(text)
     script = folder / "post.lua"
     script.write_text(
-        LUA.replace("{body}", str(body_file)).replace("{vary}", "true" if vary_seed else "false")
+        LUA.replace("{body}", str(body_file))
+        .replace("{vary}", "true" if vary_seed else "false")
+        .replace("{cookie}", _opener(base).cookie_header)
     )
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(script), base + UPDATE],

@@ -80,6 +80,31 @@ def signed_in():
     return enter
 
 
+def signed_session(base: str, email: str = ANALYST, password: str = PASSWORD):
+    """A requests.Session signed in to the server at ``base`` (http://host:port, with its prefix)."""
+    import requests
+
+    session = requests.Session()
+    response = sign_in(session, email, password, base.rstrip("/") + "/")
+    assert response.status_code == 200 and "/login" not in response.url, response.text[:300]
+    return session
+
+
+@pytest.fixture
+def dash_duo(dash_duo):
+    """dash.testing's browser, signed in as the demo analyst once its server starts
+    (``dash_duo.sign_in(base)`` signs in to a server started elsewhere)."""
+    original = dash_duo.start_server
+
+    def start_server(app, **kwargs):
+        original(app, **kwargs)
+        browser_sign_in(dash_duo.driver, dash_duo.server_url)
+
+    dash_duo.start_server = start_server
+    dash_duo.sign_in = lambda base, email=ANALYST: browser_sign_in(dash_duo.driver, base, email)
+    return dash_duo
+
+
 def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PASSWORD) -> None:
     """Sign a Chromium session in through the sign-in page."""
     from selenium.webdriver.common.by import By

@@ -8,10 +8,9 @@ import json
 import time
 
 import pytest
-import requests
 from selenium.webdriver.common.by import By
 
-from tests.conftest import free_port
+from tests.conftest import free_port, signed_session
 from tests.integration.test_pages import click
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
@@ -21,7 +20,17 @@ PAGES = {"risk": "risk-drawdown", "monte-carlo": "mc-fan-chart", "diversificatio
 
 
 def _stats(base: str) -> dict:
-    return requests.get(base + API + "/stats", timeout=10).json()["operations"]
+    return _session(base).get(base + API + "/stats", timeout=10).json()["operations"]
+
+
+_SESSIONS: dict = {}
+
+
+def _session(base: str):
+    """One signed-in requests session per server (the API answers signed-in users only)."""
+    if base not in _SESSIONS:
+        _SESSIONS[base] = signed_session(base)
+    return _SESSIONS[base]
 
 
 def _wait_for(base: str, names: set[str], timeout: float = 30) -> dict:
@@ -93,13 +102,17 @@ def test_bm002_bad_beacons_leave_the_store_bounded_and_the_page_working(dash_duo
         (json.dumps({"page": "/", "pad": "x" * 50_000}), 413),
     ]
     for body, status in garbage:
-        response = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+        response = _session(base).post(
+            url, data=body, headers={"Content-Type": "application/json"}, timeout=10
+        )
         assert response.status_code == status, body[:60]
     assert _from_browsers(_stats(base)) == _from_browsers(before)  # nothing stored
     # a thousand distinct names, on made-up pages and components: one bucket
     for start in range(0, 1000, 100):
         renders = [{"component": f"made-up-{i}", "duration_ms": 3} for i in range(start, start + 100)]
-        response = requests.post(url, json={"page": f"/nowhere-{start}", "renders": renders}, timeout=10)
+        response = _session(base).post(
+            url, json={"page": f"/nowhere-{start}", "renders": renders}, timeout=10
+        )
         assert response.status_code == 202
     after = _from_browsers(_stats(base))
     assert after - _from_browsers(before) <= {"render.other.other"}

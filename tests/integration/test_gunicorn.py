@@ -14,7 +14,7 @@ import requests
 
 from dashboard.observability.instrumentation import callback_label
 from dashboard.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import free_port, signed_session
 from tests.load.dash_client import DashSite, Layout
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 def overview_request(base: str) -> dict:
     """The Overview's panel callback for household 1, built from the app's own dependencies."""
-    site = DashSite(requests.get(f"{base}/_dash-dependencies", timeout=10).json())
+    site = DashSite(signed_session(base).get(f"{base}/_dash-dependencies", timeout=10).json())
     callback = site.callback("overview-content.children")
     return site.body(
         callback,
@@ -80,8 +80,14 @@ def gunicorn(seeded_settings, tmp_path):
 def test_gun001_two_workers_counts_add_up(gunicorn):
     base, prometheus_dir = gunicorn
     n = 60
-    session_factory = requests.Session
     overview = overview_request(base)
+
+    signed = signed_session(base)
+
+    def session_factory():  # a new connection, the same signed-in session
+        fresh = requests.Session()
+        fresh.cookies.update(signed.cookies)
+        return fresh
 
     def call(_):
         with session_factory() as s:  # a new connection each time, so both workers take some
@@ -97,7 +103,7 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
         codes = list(pool.map(call, range(n)))
     assert codes == [200] * n
     time.sleep(1.5)  # each worker flushes once a second
-    stats = requests.get(f"{base}/api/v1/performance-metrics/stats", timeout=10).json()
+    stats = signed_session(base).get(f"{base}/api/v1/performance-metrics/stats", timeout=10).json()
     name = "callback." + callback_label(overview["output"])
     timed = stats["operations"][name]
     assert timed["count"] == n and timed["errors"] == 0
@@ -107,7 +113,7 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
     # Prometheus: both workers wrote samples, and the exposition sums them
     pids = {p.name.split("_")[-1] for p in Path(prometheus_dir).glob("histogram_*.db")}
     assert len(pids) == 2
-    body = requests.get(f"{base}/metrics", timeout=10).text
+    body = signed_session(base).get(f"{base}/metrics", timeout=10).text
     line = next(
         x
         for x in body.splitlines()

@@ -11,9 +11,8 @@ import re
 import time
 
 import pytest
-import requests
 
-from tests.conftest import free_port
+from tests.conftest import free_port, signed_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
@@ -47,8 +46,17 @@ return {
 """
 
 
+_SESSIONS: dict = {}
+
+
+def _session(base: str):
+    if base not in _SESSIONS:
+        _SESSIONS[base] = signed_session(base)
+    return _SESSIONS[base]
+
+
 def _index_scripts(base: str, path: str) -> list[str]:
-    html = requests.get(base + path, timeout=30).text
+    html = _session(base).get(base + path, timeout=30).text
     return [base + src if src.startswith("/") else src for src in re.findall(r'<script src="([^"]+)"', html)]
 
 

@@ -243,3 +243,26 @@ def _text(node) -> str:
     if isinstance(node, dict):
         return _text(node.get("props", {}).get("children"))
     return ""
+
+
+def signed_opener(base: str, email: str | None = None, password: str | None = None):
+    """A urllib opener signed in to the app at ``base`` through its sign-in form (LOAD_EMAIL and
+    LOAD_PASSWORD, by default the demo analyst)."""
+    import http.cookiejar
+    import os
+    import re
+    import urllib.parse
+    import urllib.request
+
+    email = email or os.environ.get("LOAD_EMAIL", "analyst@meridian.example")
+    password = password or os.environ.get("LOAD_PASSWORD", "meridian-demo")
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"email": email, "password": password, "csrf": token, "next": "/"})
+    with opener.open(base + "/login", data=form.encode(), timeout=30) as answer:
+        if "/login" in answer.geturl():
+            raise RuntimeError(f"could not sign in to {base} as {email}")
+    opener.cookie_header = "; ".join(f"{c.name}={c.value}" for c in jar)  # for tools that take a header
+    return opener

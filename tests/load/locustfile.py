@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import re
 import threading
 import time
+from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, constant, events, task
 
@@ -110,6 +112,7 @@ class MeridianUser(FastHttpUser):
 
     def on_start(self):
         self.household = None
+        self.sign_in()
         with Site.lock:
             if Site.site is None:
                 html = self.client.get("/", name="page: index").text
@@ -129,6 +132,24 @@ class MeridianUser(FastHttpUser):
                 )["shell-household-select"]["options"]
                 Site.households = [o["value"] for o in options]
         self.household = Site.households[zipf(len(Site.households), 1.0)]
+
+    def sign_in(self):
+        """Through the sign-in form, as an analyst does (LOAD_EMAIL / LOAD_PASSWORD; the demo analyst)."""
+        page = self.client.get("/login", name="sign-in: page").text
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        form = {
+            "email": os.environ.get("LOAD_EMAIL", "analyst@meridian.example"),
+            "password": os.environ.get("LOAD_PASSWORD", "meridian-demo"),
+            "csrf": token,
+            "next": "/",
+        }
+        body = urlencode(form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        with self.client.post(
+            "/login", data=body, headers=headers, name="sign-in", catch_response=True, allow_redirects=False
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"sign-in refused: HTTP {response.status_code}")
 
     def _route(self, path: str) -> dict:
         body = Site.site.page_body(path)

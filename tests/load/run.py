@@ -21,13 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.common import table
 from benchmarks.serve import gunicorn, seeded_instance
 from dashboard.settings import PROJECT_ROOT, Settings
+from tests.load.dash_client import signed_opener
 
 LOCUST = PROJECT_ROOT / ".venv-load" / "bin" / "locust"
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
@@ -151,7 +151,7 @@ def production(args: argparse.Namespace, heavy_transactions: int = 0) -> Iterato
 
 def app_report(base: str) -> dict:
     """The app's own performance report (cache hit rates per operation) over the whole run."""
-    with urllib.request.urlopen(base + "/api/v1/performance-metrics/report?window=all", timeout=30) as r:
+    with signed_opener(base).open(base + "/api/v1/performance-metrics/report?window=all", timeout=30) as r:
         return json.loads(r.read())
 
 

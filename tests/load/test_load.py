@@ -14,7 +14,6 @@ import csv
 import json
 import subprocess
 import time
-import urllib.request
 from types import SimpleNamespace
 
 import pytest
@@ -25,6 +24,7 @@ from tests.conftest import unavailable
 from tests.integration.test_page_weight import CHART_PAGES
 from tests.integration.test_pages import click
 from tests.load import run
+from tests.load.dash_client import signed_opener
 
 pytestmark = [
     pytest.mark.browser,
@@ -123,6 +123,7 @@ def _charts(dash_duo, charts: int, timeout: float = 60) -> None:
 
 
 def test_load001_every_page_loads_and_answers_in_the_browser_under_load(dash_duo, under_load):
+    dash_duo.sign_in(under_load.base)
     dash_duo.driver.get(under_load.base + "/")
     dash_duo.wait_for_element("#shell-household-select", timeout=60)
     timings = {}
@@ -186,6 +187,7 @@ def test_load002_a_large_transaction_list_pages_sorts_and_filters_under_load(das
         ).scalar_one()
     engine.dispose()
     assert total > HEAVY_TRANSACTIONS
+    dash_duo.sign_in(under_load.base)
     dash_duo.driver.get(f"{under_load.base}/?household={HEAVY_HOUSEHOLD}")
     dash_duo.wait_for_element(f"{GRID} .ag-row", timeout=90)
     assert _summary(dash_duo, "1 to 50") == f"1 to 50 of {total:,}"
@@ -240,7 +242,7 @@ def test_load003_the_short_locust_run_ends_with_no_failure(under_load):
 
 
 def _cache(base: str) -> dict:
-    with urllib.request.urlopen(base + "/api/v1/performance-metrics/report?window=all", timeout=30) as r:
+    with signed_opener(base).open(base + "/api/v1/performance-metrics/report?window=all", timeout=30) as r:
         return json.loads(r.read())["cache"]["operations"]
 
 
@@ -258,6 +260,7 @@ def _settled_counts(base: str) -> dict:
 
 def test_load004_a_second_identical_run_is_served_from_the_cache(dash_duo, under_load):
     _locust_finished(under_load)  # a quiet server: the counters move for this browser only
+    dash_duo.sign_in(under_load.base)
     dash_duo.driver.get(f"{under_load.base}/risk?household={HEAVY_HOUSEHOLD}&seed=4242")
     dash_duo.wait_for_element("#risk-var", timeout=60)
     _settled(dash_duo)
