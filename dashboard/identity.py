@@ -36,10 +36,15 @@ CSRF_KEY = "meridian_login_csrf"
 
 
 class SessionUser(UserMixin):
-    """What Flask-Login keeps between requests: only the user's id."""
+    """What Flask-Login keeps between requests: the user's id and session epoch (``id:epoch``)."""
 
-    def __init__(self, user_id: int):
-        self.id = str(user_id)
+    def __init__(self, user_id: int, epoch: int = 0):
+        self.user_id = int(user_id)
+        self.id = f"{int(user_id)}:{int(epoch)}"
+
+
+def _session_user(user) -> SessionUser:
+    return SessionUser(user.id, user.epoch)
 
 
 class _SecureWhenHttps(SecureCookieSessionInterface):
@@ -79,11 +84,14 @@ def register(server: flask.Flask, app, settings) -> None:
     manager.session_protection = "basic"
 
     @manager.user_loader
-    def _load(user_id: str):
-        if not user_id.isdigit():
+    def _load(session_id: str):
+        user_id, _, epoch = str(session_id).partition(":")
+        if not (user_id.isdigit() and epoch.isdigit()):
             return None
         found = access.user_by_id(int(user_id))
-        return None if found is None else SessionUser(found.id)
+        if found is None or found.epoch != int(epoch):
+            return None  # deactivated, or signed out since this cookie was issued
+        return _session_user(found)
 
     def trusted_peer() -> bool:
         peer = flask.request.environ.get("REMOTE_ADDR", "")
@@ -109,9 +117,9 @@ def register(server: flask.Flask, app, settings) -> None:
         user = access.user_by_email(email)
         if user is None:
             return
-        if not (session_user.is_authenticated and session_user.id == str(user.id)):
+        if not (session_user.is_authenticated and session_user.user_id == user.id):
             flask.session.clear()
-            login_user(SessionUser(user.id))
+            login_user(_session_user(user))
 
     @server.before_request
     def _gate():
@@ -165,14 +173,14 @@ def register(server: flask.Flask, app, settings) -> None:
             log.info("failed sign-in for %r from %s", email, address)
             return _login_page(prefix, target, "Wrong email or password.", email=email, status=401)
         flask.session.clear()  # a new session for the signed-in user (no fixation)
-        login_user(SessionUser(user.id))
+        login_user(_session_user(user))
         log.info("signed in: user %s", user.id)
         return flask.redirect(target)
 
     @server.route(logout_path, methods=["GET", "POST"])
     def logout():
         if session_user.is_authenticated:
-            found = access.user_by_id(int(session_user.id))
+            found = access.user_by_id(session_user.user_id)
             if found is not None:
                 access.end_session(found)
         logout_user()

@@ -70,8 +70,9 @@ def signed_in():
 
         with app.server.test_request_context():
             with db.session() as session:
-                user_id = session.scalar(select(User.id).where(User.email == email))
-            login_user(SessionUser(user_id))
+                user = session.scalar(select(User).where(User.email == email))
+                user_id, epoch = user.id, user.session_epoch
+            login_user(SessionUser(user_id, epoch))
             try:
                 yield
             finally:
@@ -97,8 +98,9 @@ def dash_duo(dash_duo):
     original = dash_duo.start_server
 
     def start_server(app, **kwargs):
-        original(app, **kwargs)
-        browser_sign_in(dash_duo.driver, dash_duo.server_url)
+        original(app, navigate=False, **kwargs)
+        browser_sign_in(dash_duo.driver, dash_duo.server.url)
+        dash_duo.server_url = dash_duo.server.url  # the app's page, signed in (dash.testing waits for it)
 
     dash_duo.start_server = start_server
     dash_duo.sign_in = lambda base, email=ANALYST: browser_sign_in(dash_duo.driver, base, email)

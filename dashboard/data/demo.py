@@ -236,7 +236,16 @@ class _Generator:
             )
             self._cash_transactions(rows, aid, heavy, 400_000.0, "checking")
         columns = {
-            "users": ("id", "email", "name", "role", "password_hash", "is_active", "created_at"),
+            "users": (
+                "id",
+                "email",
+                "name",
+                "role",
+                "password_hash",
+                "is_active",
+                "session_epoch",
+                "created_at",
+            ),
             "households": ("id", "name", "analyst_id", "risk_profile", "data_version", "created_at"),
             "plaid_items": (
                 "id",
@@ -312,7 +321,7 @@ class _Generator:
         people = [ADMIN] + [(email, name, "analyst") for email, name in ANALYSTS]
         for uid, (email, name, role) in zip(self.ids("users", len(people)), people, strict=True):
             hashed = generate_password_hash(self.password, method="scrypt") if self.password else None
-            rows["users"].append((uid, email, name, role, hashed, True, created))
+            rows["users"].append((uid, email, name, role, hashed, True, 0, created))
         return rows["users"]
 
     def _household(self, rows, index: int, analyst_id: int, per_account: int) -> None:

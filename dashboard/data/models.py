@@ -62,6 +62,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="analyst")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # bumped on sign-out, password change and deactivation: every older session cookie is refused
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
     households: Mapped[list[Household]] = relationship(back_populates="analyst")

@@ -27,6 +27,7 @@ class CurrentUser:
     email: str
     name: str
     role: str
+    epoch: int = 0  # the user's session epoch: a session cookie of another epoch is refused
 
     @property
     def is_admin(self) -> bool:
@@ -66,7 +67,7 @@ def current_user() -> CurrentUser:
 
     if not session_user or not session_user.is_authenticated:
         raise AccessDenied("Sign in first.")
-    found = user_by_id(int(session_user.id))
+    found = user_by_id(session_user.user_id)
     if found is None:
         raise AccessDenied("Your account is not active; sign in again.")
     flask.request.environ["meridian.user"] = found
@@ -74,7 +75,7 @@ def current_user() -> CurrentUser:
 
 
 def _current(user: User) -> CurrentUser:
-    return CurrentUser(user.id, user.email, user.name, user.role)
+    return CurrentUser(user.id, user.email, user.name, user.role, user.session_epoch or 0)
 
 
 def user_by_id(user_id: int) -> CurrentUser | None:
@@ -96,8 +97,13 @@ def user_by_email(email: str) -> CurrentUser | None:
 
 
 def end_session(user: CurrentUser) -> None:
-    """Forget everything cached for ``user``'s session (logout)."""
+    """Sign ``user`` out everywhere: a new session epoch (older cookies are refused) and nothing cached."""
+    with db.session() as session:
+        row = session.get(User, user.id)
+        if row is not None:
+            row.session_epoch = (row.session_epoch or 0) + 1
     cache.invalidate(operation="session", user=user.id)
+    cache.invalidate(operation="household", user=user.id)
     cache.delete("session", {"email": user.email})
 
 

@@ -55,8 +55,15 @@ def forget(user_id: int, email: str | None = None) -> None:
         cache.delete("session", {"email": email.strip().lower()})
 
 
+def _epoch_after(email: str) -> int:
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        return (user.session_epoch or 0) + 1 if user is not None else 0
+
+
 def set_password(email: str, password: str) -> int:
-    return _change(email, password_hash=hash_password(password))
+    """A new password ends the user's sessions."""
+    return _change(email, password_hash=hash_password(password), session_epoch=_epoch_after(email))
 
 
 def set_role(email: str, role: str) -> int:
@@ -66,4 +73,7 @@ def set_role(email: str, role: str) -> int:
 
 
 def set_active(email: str, active: bool) -> int:
-    return _change(email, is_active=bool(active))
+    """Deactivating ends the user's sessions (reactivating does not bring them back)."""
+    if active:
+        return _change(email, is_active=True)
+    return _change(email, is_active=False, session_epoch=_epoch_after(email))
