@@ -25,6 +25,8 @@
     }
   }
   var settings = config();
+  // A portal tile (?embed=1): the page without the navigation chrome, for as long as it is open.
+  if (/(?:^|[?&])embed=1(?:&|$)/.test(location.search)) { document.documentElement.classList.add("embed"); }
 
   function queue(path) {
     if (!pending[path]) { pending[path] = { vitals: [], renders: [] }; }

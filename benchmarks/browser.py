@@ -69,8 +69,10 @@ def index_scripts(base: str, path: str) -> list[str]:
     return [src if src.startswith("http") else base + src for src in _SCRIPT_SRC.findall(html)]
 
 
-def lighthouse(url: str, folder: Path, cookie: str = "") -> dict:
-    """One Lighthouse run (desktop preset, performance only), signed in by ``cookie``; its JSON report."""
+def lighthouse(url: str, folder: Path, signed=None) -> dict:
+    """One Lighthouse run (desktop preset, performance only), signed in as ``signed`` (an opener from
+    ``signed_opener``: its cookies and the callbacks' CSRF header on every request); its JSON report."""
+    headers = {"Cookie": signed.cookie_header, "X-CSRFToken": signed.csrf_token} if signed else {}
     out = folder / "report.json"
     subprocess.run(
         [
@@ -83,7 +85,7 @@ def lighthouse(url: str, folder: Path, cookie: str = "") -> dict:
             "--quiet",
             f"--chrome-flags={CHROME_FLAGS}",
             "--max-wait-for-load=60000",
-            f"--extra-headers={json.dumps({'Cookie': cookie})}",
+            f"--extra-headers={json.dumps(headers)}",
         ],
         check=True,
         env={**os.environ, "CHROME_PATH": chromium()},
@@ -123,13 +125,13 @@ def run(paths: list[str] | None = None) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = seeded_instance(Path(tmp))
         with gunicorn(settings, workers=2) as base:
-            cookie = signed_opener(base).cookie_header
+            signed = signed_opener(base)
             for path in paths:
                 before_urls = index_scripts(base, path)
                 runs = []
                 for _ in range(RUNS):
                     with tempfile.TemporaryDirectory() as scratch:
-                        runs.append(measure(lighthouse(base + path, Path(scratch), cookie), before_urls))
+                        runs.append(measure(lighthouse(base + path, Path(scratch), signed), before_urls))
                 result = {"path": path, **{k: statistics.median(r[k] for r in runs) for k in runs[0]}}
                 result["charts"] = any(r["charts"] for r in runs)
                 result["grid"] = any(r["grid"] for r in runs)

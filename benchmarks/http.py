@@ -30,6 +30,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept-Encoding"] = "br, gzip"
 wrk.headers["Cookie"] = "{cookie}"
+wrk.headers["X-CSRFToken"] = "{csrf}"
 local f = io.open("{body}", "r")
 local body = f:read("*a")
 f:close()
@@ -95,6 +96,7 @@ def wrk(base: str, body: dict, folder: Path, vary_seed: bool = False) -> dict:
         LUA.replace("{body}", str(body_file))
         .replace("{vary}", "true" if vary_seed else "false")
         .replace("{cookie}", _opener(base).cookie_header)
+        .replace("{csrf}", getattr(_opener(base), "csrf_token", ""))
     )
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(script), base + UPDATE],

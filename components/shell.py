@@ -49,6 +49,12 @@ def create_navbar() -> dbc.Navbar:
                         dbc.Nav(links, navbar=True, className="me-auto"),
                         picker,
                         html.Span(id=ids.SHELL_USER, className="navbar-text ms-3 small shell-user"),
+                        html.A(
+                            "Sign out",
+                            href=dash.get_relative_path("/logout"),
+                            id=ids.SHELL_SIGN_OUT,
+                            className="nav-link small ms-2 text-nowrap shell-sign-out",
+                        ),
                     ],
                     id=ids.SHELL_NAV,
                     navbar=True,

@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     setup = sub.add_parser("setup", help="migrate to head, then seed if the database is empty")
     _seed_options(setup)
     sub.add_parser("check-settings", help="validate the settings from the environment")
+    user = sub.add_parser("user", help="set a user's password or role, or (de)activate them")
+    user.add_argument("action", choices=("set-password", "set-role", "deactivate", "activate"))
+    user.add_argument("email")
+    user.add_argument("role", nargs="?", help="set-role: analyst or admin (a password is read from stdin)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -45,7 +49,37 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "setup":
         migrate.upgrade(settings)
+    if args.command == "user":
+        return _user(settings, args)
     return _seed(settings, args)
+
+
+def _user(settings: Settings, args) -> int:
+    """Through the app (so the session cache is invalidated as the pages would); passwords from stdin."""
+    import getpass
+
+    from dashboard.errors import InvalidInput
+    from dashboard.factory import create_app, shutdown
+    from dashboard.services import users
+
+    app = create_app(settings)
+    try:
+        with app.server.app_context():
+            if args.action == "set-password":
+                prompt = sys.stdin.isatty()
+                password = getpass.getpass("New password: ") if prompt else sys.stdin.readline().rstrip("\n")
+                users.set_password(args.email, password)
+            elif args.action == "set-role":
+                users.set_role(args.email, args.role or "")
+            else:
+                users.set_active(args.email, args.action == "activate")
+    except InvalidInput as error:
+        print(f"meridian: {error}", file=sys.stderr)
+        return 2
+    finally:
+        shutdown(app)
+    print(f"{args.email}: {args.action} done")
+    return 0
 
 
 def _seed_options(parser: argparse.ArgumentParser) -> None:

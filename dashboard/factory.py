@@ -73,6 +73,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_plotly_bundle(server, app.config.routes_pathname_prefix)
     register_instrumentation(server, app)
     server.register_blueprint(create_blueprint(settings, app, measured=MEASURED))
+    if settings.proxy_hops:  # behind the portal's proxy: its forwarded address, scheme, host and prefix
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     identity.register(server, app, settings)  # first: signed out, nothing else is even looked at
     hardening.register(server, app, settings)
     return app

@@ -33,6 +33,9 @@ from dashboard.services import access, users
 log = logging.getLogger("meridian.identity")
 
 CSRF_KEY = "meridian_login_csrf"
+# Dash's renderer sends the value of this cookie as this header with every callback (Dash 4's CSRF
+# support, double submit): a page of another site can neither read the cookie nor set the header.
+DASH_CSRF_COOKIE, DASH_CSRF_HEADER, DASH_CSRF_KEY = "_csrf_token", "X-CSRFToken", "meridian_dash_csrf"
 
 
 class SessionUser(UserMixin):
@@ -94,7 +97,9 @@ def register(server: flask.Flask, app, settings) -> None:
         return _session_user(found)
 
     def trusted_peer() -> bool:
-        peer = flask.request.environ.get("REMOTE_ADDR", "")
+        environ = flask.request.environ
+        # the connection's own address (before ProxyFix rewrote it from X-Forwarded-For)
+        peer = environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR") or environ.get("REMOTE_ADDR", "")
         try:
             address = ipaddress.ip_address(peer)
         except ValueError:
@@ -141,6 +146,40 @@ def register(server: flask.Flask, app, settings) -> None:
         ):
             return flask.redirect(login_path + "?next=" + quote(request.full_path.rstrip("?"), safe="/?=&"))
         return flask.jsonify(error="Sign in first."), 401
+
+    update_path = app.config.routes_pathname_prefix + "_dash-update-component"
+
+    @server.before_request
+    def _callback_csrf():
+        request = flask.request
+        if request.path != update_path or request.method != "POST" or not session_user.is_authenticated:
+            return None
+        expected = flask.session.get(DASH_CSRF_KEY, "")
+        given = request.headers.get(DASH_CSRF_HEADER, "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            log.info("refused a callback without its CSRF token from %s", request.remote_addr)
+            return flask.jsonify(
+                error="This request did not come from a Meridian page; reload the page."
+            ), 403
+        return None
+
+    @server.after_request
+    def _hand_out_csrf(response):
+        # a signed-in session gets its token (kept in the session, given to the page's script as a cookie)
+        if session_user.is_authenticated:
+            token = flask.session.get(DASH_CSRF_KEY)
+            if not token:
+                token = flask.session[DASH_CSRF_KEY] = secrets.token_urlsafe(32)
+            if flask.request.cookies.get(DASH_CSRF_COOKIE) != token:
+                response.set_cookie(
+                    DASH_CSRF_COOKIE,
+                    token,
+                    path=prefix,
+                    samesite="Strict",
+                    secure=flask.request.is_secure,
+                    httponly=False,  # the renderer reads it to send it back as the header
+                )
+        return response
 
     @server.route(login_path, methods=["GET", "POST"])
     def login():

@@ -60,7 +60,6 @@ class Settings:
     environment: str = "production"
     instance_path: Path = PROJECT_ROOT / "instance"
     market_data_path: Path = PROJECT_ROOT / "data" / "market"
-    demo_user_email: str = "analyst@meridian.example"
     cache_ttls: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CACHE_TTLS))
     redis_socket_timeout: float = 0.25
     metrics_token: str | None = None
@@ -69,6 +68,8 @@ class Settings:
     # these proxy addresses or networks
     proxy_user_header: str | None = None
     trusted_proxies: tuple[str, ...] = ()
+    # proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Prefix are believed (0: none)
+    proxy_hops: int = 0
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
     login_window_seconds: int = 15 * 60
@@ -117,6 +118,8 @@ class Settings:
             raise SettingsError(
                 "AUTH_TRUSTED_PROXIES", "must name the portal's proxy when AUTH_PROXY_HEADER is set"
             )
+        if not 0 <= self.proxy_hops <= 5:
+            raise SettingsError("PROXY_HOPS", "must be 0 to 5")
         for name, value in (
             ("LOGIN_ATTEMPTS_PER_ACCOUNT", self.login_attempts_per_account),
             ("LOGIN_ATTEMPTS_PER_ADDRESS", self.login_attempts_per_address),
@@ -148,7 +151,6 @@ class Settings:
             environment=environment,
             instance_path=instance_path,
             market_data_path=Path(env.get("MARKET_DATA_PATH") or PROJECT_ROOT / "data" / "market"),
-            demo_user_email=env.get("DEMO_USER_EMAIL") or "analyst@meridian.example",
             cache_ttls=ttls,
             redis_socket_timeout=_parse_float(
                 "REDIS_SOCKET_TIMEOUT", env.get("REDIS_SOCKET_TIMEOUT", "0.25")
@@ -157,6 +159,7 @@ class Settings:
             allowed_frame_ancestors=ancestors or ("'self'",),
             proxy_user_header=env.get("AUTH_PROXY_HEADER") or None,
             trusted_proxies=tuple(env.get("AUTH_TRUSTED_PROXIES", "").replace(",", " ").split()),
+            proxy_hops=_parse_int("PROXY_HOPS", env.get("PROXY_HOPS", "0")),
             login_attempts_per_account=_parse_int(
                 "LOGIN_ATTEMPTS_PER_ACCOUNT", env.get("LOGIN_ATTEMPTS_PER_ACCOUNT", "5")
             ),

@@ -47,8 +47,12 @@ def signed_client(app, email: str = ANALYST, password: str = PASSWORD):
     client = app.server.test_client()
     from dashboard.extensions import SETTINGS_KEY
 
-    response = sign_in(client, email, password, app.server.extensions[SETTINGS_KEY].url_prefix)
+    prefix = app.server.extensions[SETTINGS_KEY].url_prefix
+    response = sign_in(client, email, password, prefix)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    client.get(f"{prefix}login")  # a signed-in request hands out the callbacks' CSRF token
+    token = client.get_cookie("_csrf_token", path=prefix)
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token.value  # as Dash's renderer sends it
     return client
 
 
@@ -88,6 +92,7 @@ def signed_session(base: str, email: str = ANALYST, password: str = PASSWORD):
     session = requests.Session()
     response = sign_in(session, email, password, base.rstrip("/") + "/")
     assert response.status_code == 200 and "/login" not in response.url, response.text[:300]
+    session.headers["X-CSRFToken"] = session.cookies.get("_csrf_token", "")  # as Dash's renderer sends it
     return session
 
 
@@ -99,8 +104,9 @@ def dash_duo(dash_duo):
 
     def start_server(app, **kwargs):
         original(app, navigate=False, **kwargs)
-        browser_sign_in(dash_duo.driver, dash_duo.server.url)
-        dash_duo.server_url = dash_duo.server.url  # the app's page, signed in (dash.testing waits for it)
+        prefix = app.config.requests_pathname_prefix  # the app may be served under URL_PREFIX
+        browser_sign_in(dash_duo.driver, dash_duo.server.url + prefix)
+        dash_duo.server_url = dash_duo.server.url + prefix.rstrip("/")  # the app's page, signed in
 
     dash_duo.start_server = start_server
     dash_duo.sign_in = lambda base, email=ANALYST: browser_sign_in(dash_duo.driver, base, email)

@@ -265,4 +265,6 @@ def signed_opener(base: str, email: str | None = None, password: str | None = No
         if "/login" in answer.geturl():
             raise RuntimeError(f"could not sign in to {base} as {email}")
     opener.cookie_header = "; ".join(f"{c.name}={c.value}" for c in jar)  # for tools that take a header
+    opener.csrf_token = next((c.value for c in jar if c.name == "_csrf_token"), "")
+    opener.addheaders.append(("X-CSRFToken", opener.csrf_token))  # as Dash's renderer sends it
     return opener

@@ -150,10 +150,16 @@ class MeridianUser(FastHttpUser):
         ) as response:
             if response.status_code != 302:
                 response.failure(f"sign-in refused: HTTP {response.status_code}")
+        # what Dash's renderer sends with every callback: the session's token, handed out as a cookie
+        self.client.get("/login", name="sign-in: token")
+        token = next((c.value for c in self.client.cookiejar if c.name == "_csrf_token"), "")
+        self.csrf = {"X-CSRFToken": token}
 
     def _route(self, path: str) -> dict:
         body = Site.site.page_body(path)
-        with self.client.post(UPDATE, json=body, name=f"page: {path}", catch_response=True) as response:
+        with self.client.post(
+            UPDATE, json=body, name=f"page: {path}", catch_response=True, headers=self.csrf
+        ) as response:
             content = _json(response).get("response", {}).get("_pages_content", {}).get("children")
             if content is None:
                 response.failure(f"no layout for {path}")
@@ -177,7 +183,9 @@ class MeridianUser(FastHttpUser):
         query = {"endId": Site.end_id} if Site.end_id else {}
         query.update(params or {})
         started = time.perf_counter()
-        with self.client.post(UPDATE, json=body, params=query, name=name, catch_response=True) as response:
+        with self.client.post(
+            UPDATE, json=body, params=query, name=name, catch_response=True, headers=self.csrf
+        ) as response:
             elapsed = (time.perf_counter() - started) * 1000
             if elapsed > SLOW_MS:
                 log.warning("slow %s: %.0f ms; changed %s", name, elapsed, json.dumps(changed)[:300])
@@ -309,7 +317,9 @@ class MeridianUser(FastHttpUser):
         layout = self.layout("/monte-carlo")
         body = Site.site.body(background, layout, {"mc-job.data": job}, ["mc-job.data"])
         query = {"endId": Site.end_id} if Site.end_id else {}
-        handle = self.client.post(UPDATE, json=body, params=query, name="monte carlo: background job").json()
+        handle = self.client.post(
+            UPDATE, json=body, params=query, name="monte carlo: background job", headers=self.csrf
+        ).json()
         deadline = time.monotonic() + 120
         with self.client.post(
             UPDATE,
@@ -317,6 +327,7 @@ class MeridianUser(FastHttpUser):
             params={**query, "cacheKey": handle.get("cacheKey"), "job": handle.get("job")},
             name="monte carlo: background poll",
             catch_response=True,
+            headers=self.csrf,
         ) as response:
             payload, status = _json(response), response.status_code
             while "response" not in payload and status != 204 and time.monotonic() < deadline:
@@ -326,6 +337,7 @@ class MeridianUser(FastHttpUser):
                     json=body,
                     params={**query, "cacheKey": handle.get("cacheKey"), "job": handle.get("job")},
                     name="monte carlo: background poll (progress)",
+                    headers=self.csrf,
                 )
                 payload, status = _json(polled), polled.status_code
             if status == 204:

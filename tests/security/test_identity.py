@@ -1,0 +1,223 @@
+"""Sign-in, sign-out, the portal's header, roles and deactivation (issue 14, point 1), and what a
+signed-out or deactivated caller gets from every callback and route (point 3, cases a and c)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from dashboard.data.models import Household, User
+from dashboard.extensions import db
+from tests.conftest import ANALYST, PASSWORD, signed_client
+from tests.load.dash_client import DashSite, Layout
+from tests.security.test_isolation import (
+    UPDATE,
+    database_digest,
+    foreign_values,
+    mark_foreign_household,
+    page_layouts,
+)
+
+ADMIN = "admin@meridian.example"
+
+
+def _login(client, email=ANALYST, password=PASSWORD, next_path="/", **kwargs):
+    page = client.get("/login", **kwargs).get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf": token, "next": next_path}, **kwargs
+    )
+
+
+def test_id001_signed_out_only_the_sign_in_page_and_health_answer(app):
+    client = app.server.test_client()
+    page = client.get("/risk?household=1")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=/risk")
+    for path in ("/_dash-layout", "/_dash-dependencies", "/api/v1/performance-metrics/stats", "/metrics"):
+        response = client.get(path)
+        assert response.status_code == 401 and response.get_json() == {"error": "Sign in first."}, path
+    assert client.post(UPDATE, json={"output": "x"}).status_code == 401
+    assert client.get("/api/v1/performance-metrics/health").status_code == 200
+    login = client.get("/login")
+    assert login.status_code == 200 and b'id="login-form"' in login.data
+    assert login.headers["Cache-Control"] == "no-store"
+
+
+def test_id002_sign_in_says_when_the_password_is_wrong_and_goes_where_it_was_asked(app):
+    client = app.server.test_client()
+    wrong = _login(client, password="not-the-password")
+    assert wrong.status_code == 401 and b"Wrong email or password." in wrong.data
+    unknown = _login(client, email="nobody@meridian.example")
+    assert unknown.status_code == 401 and b"Wrong email or password." in unknown.data  # the same answer
+    assert client.get("/_dash-layout").status_code == 401
+    ok = _login(client, next_path="/risk?household=2")
+    assert ok.status_code == 302 and ok.headers["Location"] == "/risk?household=2"
+    assert client.get("/_dash-layout").status_code == 200
+    # a login form without its token, or somewhere else to go afterwards, is refused or ignored
+    stale = client.post("/login", data={"email": ANALYST, "password": PASSWORD, "csrf": "forged"})
+    assert stale.status_code == 400
+    elsewhere = _login(app.server.test_client(), next_path="//evil.example/steal")
+    assert elsewhere.status_code == 302 and elsewhere.headers["Location"] == "/"
+
+
+def test_id003_failed_sign_ins_are_limited_per_account_and_per_address(make_app, seeded_settings):
+    app = make_app(seeded_settings.replace(login_attempts_per_account=3, login_attempts_per_address=5))
+    with app.server.app_context():
+        client = app.server.test_client()
+        for _ in range(3):
+            assert _login(client, password="wrong-password").status_code == 401
+        blocked = _login(client)  # the right password, too late
+        assert blocked.status_code == 429 and b"Too many failed sign-ins" in blocked.data
+        # another account from the same address: two more failures reach the address's limit
+        for _ in range(2):
+            assert _login(client, email="priya.raman@meridian.example", password="wrong").status_code == 401
+        assert _login(client, email="marcus.bell@meridian.example").status_code == 429
+        # another address is not blocked by this one's failures
+        other = app.server.test_client()
+        assert _login(other, email=ADMIN, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+
+
+def test_id004_sign_out_ends_the_session_even_for_a_copied_cookie(app):
+    client = signed_client(app)
+    cookie = client.get_cookie("meridian_session").value
+    assert client.get("/_dash-layout").status_code == 200
+    out = client.get("/logout")
+    assert out.status_code == 302 and "signed_out=1" in out.headers["Location"]
+    assert client.get("/_dash-layout").status_code == 401
+    copy = app.server.test_client()
+    copy.set_cookie("meridian_session", cookie)
+    assert copy.get("/_dash-layout").status_code == 401  # the old cookie's epoch has passed
+
+
+def test_id005_session_cookie_flags(app):
+    def session_cookie(response) -> str:
+        return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("meridian_session="))
+
+    plain = session_cookie(_login(app.server.test_client()))
+    assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
+    secure = session_cookie(_login(app.server.test_client(), base_url="https://meridian.example"))
+    assert "Secure" in secure
+
+
+def test_id006_the_portal_header_signs_in_only_from_the_portals_address(make_app, seeded_settings):
+    app = make_app(
+        seeded_settings.replace(proxy_user_header="X-Portal-User", trusted_proxies=("10.1.2.0/24",))
+    )
+    with app.server.app_context():
+        portal = {"REMOTE_ADDR": "10.1.2.3"}
+        client = app.server.test_client()
+        signed = client.get("/_dash-layout", headers={"X-Portal-User": ANALYST}, environ_base=portal)
+        assert signed.status_code == 200
+        assert client.get("/_dash-layout", environ_base=portal).status_code == 200  # the session stays
+        forged = app.server.test_client().get(
+            "/_dash-layout", headers={"X-Portal-User": ADMIN}, environ_base={"REMOTE_ADDR": "192.0.2.7"}
+        )
+        assert forged.status_code == 401  # the header from anywhere else is ignored
+        unknown = app.server.test_client().get(
+            "/_dash-layout", headers={"X-Portal-User": "nobody@meridian.example"}, environ_base=portal
+        )
+        assert unknown.status_code == 401
+
+
+def test_id007_deactivation_and_role_changes_take_effect_at_once(app):
+    from dashboard.services import users
+
+    admin = signed_client(app, ADMIN)
+    analyst = signed_client(app)
+    dependencies = analyst.get("/_dash-dependencies").get_json()
+    site = DashSite(dependencies)
+    shell = analyst.get("/_dash-layout").get_json()
+    household_options = site.body(
+        site.callback("shell-household-select.options"),
+        Layout.of(shell),
+        {"shell-url.search": ""},
+        ["shell-url.search"],
+    )
+
+    def visible(client) -> set[int]:
+        answer = client.post(UPDATE, json=household_options).get_json()["response"]
+        return {o["value"] for o in answer["shell-household-select"]["options"]}
+
+    with db.session() as session:
+        everyone = set(session.scalars(select(Household.id)))
+        mine = set(session.scalars(select(Household.id).join(User).where(User.email == ANALYST)))
+    assert visible(admin) == everyone and visible(analyst) == mine != everyone
+    users.set_role(ANALYST, "admin")
+    assert visible(analyst) == everyone  # the next request sees the new role
+    users.set_role(ANALYST, "analyst")
+    assert visible(analyst) == mine
+    users.set_active(ANALYST, False)
+    assert analyst.get("/_dash-layout").status_code == 401
+    assert _login(app.server.test_client()).status_code == 401  # and cannot sign in again
+    users.set_active(ANALYST, True)
+    assert analyst.get("/_dash-layout").status_code == 401  # its old session stays ended
+    assert _login(app.server.test_client()).status_code == 302
+
+
+@pytest.mark.parametrize("who", ["no session", "deactivated user"])
+def test_id008_every_callback_and_route_refuses_a_caller_without_a_live_session(app, who):
+    """The isolation walk's cases (a) and (c): nothing of anyone's data, nothing written, no 500."""
+    from dashboard.services import users
+
+    foreign = mark_foreign_household()
+    names = list(foreign["names"].values())
+    reader = signed_client(app, ADMIN)  # to read the app's callbacks and layouts
+    site = DashSite(reader.get("/_dash-dependencies").get_json())
+    shell = reader.get("/_dash-layout").get_json()
+    layout = Layout.of(shell, *page_layouts(reader, site, shell))
+    keys = sorted({cid["page"] for cid in layout.ids.values() if isinstance(cid, dict) and "page" in cid})
+    values = foreign_values(foreign["ids"], keys)
+    if who == "no session":
+        caller = app.server.test_client()
+    else:
+        caller = signed_client(app)
+        users.set_active(ANALYST, False)
+    before = database_digest()
+    statuses = {}
+    for callback in site.callbacks:
+        for match in [{"page": key} for key in keys] if "MATCH" in str(callback.inputs) else [None]:
+            response = caller.post(UPDATE, json=site.body(callback, layout, values, [], match))
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            assert not any(name.encode() in response.data for name in names)
+    for rule in app.server.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments:
+            response = caller.get(f"{rule.rule}?household={foreign['ids']['household']}")
+            assert response.status_code < 500 and not any(n.encode() in response.data for n in names)
+            if rule.rule not in ("/login", "/logout", "/api/v1/performance-metrics/health"):
+                assert response.status_code in (302, 401, 404), (rule.rule, response.status_code)
+    assert set(statuses) == {401}, statuses
+    assert database_digest() == before
+
+
+def test_id009_callbacks_need_the_pages_csrf_token(app):
+    """Dash 4's double submit: a signed-in browser's page sends the session's token as a header; a form
+    or script of another site cannot, so its POST is refused (and SameSite keeps the session cookie off
+    cross-site POSTs in the first place)."""
+    client = signed_client(app)
+    site = DashSite(client.get("/_dash-dependencies").get_json())
+    body = site.body(
+        site.callback("shell-household-select.options"),
+        Layout.of(client.get("/_dash-layout").get_json()),
+        {"shell-url.search": ""},
+        ["shell-url.search"],
+    )
+    assert client.post(UPDATE, json=body).status_code == 200
+    token = client.environ_base.pop("HTTP_X_CSRFTOKEN")
+    refused = client.post(UPDATE, json=body, headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403 and "did not come from a Meridian page" in refused.get_json()["error"]
+    other = signed_client(app)  # another session's token is not this one's
+    assert (
+        client.post(
+            UPDATE, json=body, headers={"X-CSRFToken": other.environ_base["HTTP_X_CSRFTOKEN"]}
+        ).status_code
+        == 403
+    )
+    assert client.post(UPDATE, json=body, headers={"X-CSRFToken": token}).status_code == 200
+    handed = [
+        c
+        for c in _login(app.server.test_client()).headers.getlist("Set-Cookie")
+        if c.startswith("_csrf_token=")
+    ]
+    assert handed and "SameSite=Strict" in handed[0] and "HttpOnly" not in handed[0]
