@@ -87,6 +87,7 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
     def session_factory():  # a new connection, the same signed-in session
         fresh = requests.Session()
         fresh.cookies.update(signed.cookies)
+        fresh.headers.update(signed.headers)  # the callbacks' CSRF header, as the page sends it
         return fresh
 
     def call(_):

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 def test_shell001_every_page_opens_without_console_errors(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
     dash_duo.wait_for_element("#shell-household-select")
-    links = dash_duo.driver.find_elements(By.CSS_SELECTOR, ".shell-navbar .nav-link")
+    links = dash_duo.driver.find_elements(By.CSS_SELECTOR, ".shell-navbar .navbar-nav .nav-link")
     hrefs = [urlparse(a.get_attribute("href")).path for a in links]
     assert hrefs == PAGES  # the benchmarks' list of pages is the navigation's
     for path in PAGES:
@@ -39,6 +39,12 @@ def test_shell001_every_page_opens_without_console_errors(dash_duo, app):
         ):
             assert link in navigation
     assert dash_duo.get_logs() == []
+    # signing out from the navigation ends the session: the pages ask to sign in again
+    dash_duo.find_element("#shell-sign-out").click()
+    dash_duo.wait_for_element("#login-notice", timeout=10)
+    dash_duo.driver.get(dash_duo.server_url + "/risk")
+    dash_duo.wait_for_element("#login-form", timeout=10)
+    assert "/login?next=/risk" in dash_duo.driver.current_url
 
 
 def test_shell002_unknown_path_shows_404(dash_duo, app):
