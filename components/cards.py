@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.graphs import MONEY_TICKS
+
 # (low percentile, high percentile, fill colour, legend name), widest first
 FAN_BANDS = (
     (5, 95, "rgba(47, 164, 231, 0.15)", "5th-95th"),
@@ -78,7 +80,7 @@ def fan_figure(
     layout = {
         "title": {"text": title, "font": {"size": 15}, "x": 0.02},
         "xaxis": {"title": {"text": x_title}},
-        "yaxis": {"tickprefix": "$", "tickformat": ",.0f"},
+        "yaxis": dict(MONEY_TICKS),
         "height": height,
         "margin": {"l": 70, "r": 10, "t": 40, "b": 40},
         "legend": {"orientation": "h", "y": -0.2},

@@ -11,7 +11,7 @@ from dash import html
 
 from components.cards import fan_figure, stat_card
 from components.formatting import history_note, money, percent
-from components.graphs import graph
+from components.graphs import MONEY_TICKS, graph
 from components.ids import MC
 
 
@@ -43,7 +43,7 @@ def histogram(result) -> dict:
         "layout": {
             "title": {"text": "Ending wealth (today's money)", "font": {"size": 15}},
             "bargap": 0.02,
-            "xaxis": {"tickprefix": "$", "tickformat": ",.0f"},
+            "xaxis": dict(MONEY_TICKS),
             "yaxis": {"title": {"text": "Paths"}},
             "height": 320,
             "margin": {"l": 60, "r": 10, "t": 40, "b": 40},

@@ -15,7 +15,7 @@ from dash import dcc, html
 from components import ids
 from components.cards import stat_card
 from components.formatting import money, percent
-from components.graphs import graph
+from components.graphs import MONEY_TICKS, graph
 
 ACCOUNT_TYPE_LABELS = {
     "taxable": "Taxable",
@@ -96,9 +96,9 @@ def cash_flow_figure(cash_flow) -> dict:
         "layout": {
             "title": {"text": "Monthly cash flow (budget)", "font": {"size": 15}},
             "barmode": "relative",
-            "yaxis": {"tickprefix": "$", "tickformat": ",.0f"},
+            "yaxis": dict(MONEY_TICKS),
             "height": 320,
-            "margin": {"l": 60, "r": 10, "t": 40, "b": 40},
+            "margin": {"l": 60, "r": 30, "t": 40, "b": 40},  # the last month's label needs room on the right
             "legend": {"orientation": "h", "y": -0.2},
         },
     }

@@ -94,6 +94,7 @@ def register(server: flask.Flask, app, settings) -> None:
         found = access.user_by_id(int(user_id))
         if found is None or found.epoch != int(epoch):
             return None  # deactivated, or signed out since this cookie was issued
+        flask.request.environ["meridian.user"] = found  # current_user() reads it: one look-up a request
         return _session_user(found)
 
     def trusted_peer() -> bool:
@@ -125,6 +126,7 @@ def register(server: flask.Flask, app, settings) -> None:
         if not (session_user.is_authenticated and session_user.user_id == user.id):
             flask.session.clear()
             login_user(_session_user(user))
+            flask.request.environ["meridian.user"] = user
 
     @server.before_request
     def _gate():
