@@ -93,11 +93,7 @@ def gunicorn(
             _wait_until_ready(base, process, workers, log_path, "/" if app != "app:server" else HEALTH)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
 
 
 def _wait_until_ready(base: str, process: subprocess.Popen, workers: int, log_path: Path, probe: str) -> None:
@@ -117,3 +113,12 @@ def _wait_until_ready(base: str, process: subprocess.Popen, workers: int, log_pa
             return
     process.kill()
     raise RuntimeError(f"gunicorn did not become ready: {log_path.read_text()[-2000:]}")
+
+
+def stop(process: subprocess.Popen, grace: float = 20) -> None:
+    """Terminate a server process; kill it if it has not exited after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -102,9 +102,13 @@ def end_session(user: CurrentUser) -> None:
         row = session.get(User, user.id)
         if row is not None:
             row.session_epoch = (row.session_epoch or 0) + 1
-    cache.invalidate(operation="session", user=user.id)
-    cache.invalidate(operation="household", user=user.id)
-    cache.delete("session", {"email": user.email})
+    forget_user(user.id)
+
+
+def forget_user(user_id: int) -> None:
+    """Drop the user's cached look-up and authorisations (sign-out, role, password or activity change)."""
+    cache.invalidate(operation="session", user=user_id)
+    cache.invalidate(operation="household", user=user_id)
 
 
 def _grants() -> URLSafeTimedSerializer:

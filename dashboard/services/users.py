@@ -8,8 +8,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.data.models import User
 from dashboard.errors import InvalidInput
-from dashboard.extensions import cache, db
-from dashboard.services.access import CurrentUser, _current
+from dashboard.extensions import db
+from dashboard.services.access import CurrentUser, _current, forget_user
 
 ROLES = ("analyst", "admin")
 MIN_PASSWORD = 10
@@ -35,35 +35,24 @@ def verify_password(email: str, password: str) -> CurrentUser | None:
         return _current(user)
 
 
-def _change(email: str, **values) -> int:
+def _change(email: str, end_sessions: bool = False, **values) -> int:
+    """Set ``values`` on the user (``end_sessions``: and a new session epoch), then forget what is cached."""
     with db.session() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise InvalidInput(f"No user {email}.")
         for name, value in values.items():
             setattr(user, name, value)
+        if end_sessions:
+            user.session_epoch = (user.session_epoch or 0) + 1
         user_id = user.id
-    forget(user_id, email)
+    forget_user(user_id)
     return user_id
-
-
-def forget(user_id: int, email: str | None = None) -> None:
-    """Drop the user's cached look-ups and authorisations (role, activity and visibility change)."""
-    cache.invalidate(operation="session", user=user_id)
-    cache.invalidate(operation="household", user=user_id)
-    if email is not None:
-        cache.delete("session", {"email": email.strip().lower()})
-
-
-def _epoch_after(email: str) -> int:
-    with db.session() as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
-        return (user.session_epoch or 0) + 1 if user is not None else 0
 
 
 def set_password(email: str, password: str) -> int:
     """A new password ends the user's sessions."""
-    return _change(email, password_hash=hash_password(password), session_epoch=_epoch_after(email))
+    return _change(email, end_sessions=True, password_hash=hash_password(password))
 
 
 def set_role(email: str, role: str) -> int:
@@ -74,6 +63,4 @@ def set_role(email: str, role: str) -> int:
 
 def set_active(email: str, active: bool) -> int:
     """Deactivating ends the user's sessions (reactivating does not bring them back)."""
-    if active:
-        return _change(email, is_active=True)
-    return _change(email, is_active=False, session_epoch=_epoch_after(email))
+    return _change(email, end_sessions=not active, is_active=bool(active))

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.common import table
-from benchmarks.serve import gunicorn, seeded_instance
+from benchmarks.serve import gunicorn, seeded_instance, stop
 from dashboard.settings import PROJECT_ROOT, Settings
 from tests.load.dash_client import signed_opener
 
@@ -88,11 +88,7 @@ def celery_worker(settings, env: dict):
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
 
 
 def locust_command(base: str, args: argparse.Namespace) -> list[str]:
