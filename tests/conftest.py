@@ -30,16 +30,19 @@ ANALYST = "analyst@meridian.example"
 PASSWORD = demo.DEMO_PASSWORD
 
 
-def sign_in(client, email: str = ANALYST, password: str = PASSWORD, prefix: str = "/"):
-    """Sign ``client`` (a Flask test client or a requests.Session with ``base``) in through the sign-in
-    form, as a browser does; the response."""
+def sign_in(
+    client, email: str = ANALYST, password: str = PASSWORD, prefix: str = "/", next_path=None, **kwargs
+):
+    """Sign ``client`` (a Flask test client, or a requests.Session with the server's URL as ``prefix``) in
+    through the sign-in form, as a browser does, then to ``next_path``; the response. ``kwargs`` go with
+    both requests (a test client's ``environ_base``, ``base_url``)."""
     import re
 
-    get = client.get(f"{prefix}login")
+    get = client.get(f"{prefix}login", **kwargs)
     page = get.get_data(as_text=True) if hasattr(get, "get_data") else get.text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    form = {"email": email, "password": password, "csrf": token, "next": prefix}
-    return client.post(f"{prefix}login", data=form)
+    form = {"email": email, "password": password, "csrf": token, "next": next_path or prefix}
+    return client.post(f"{prefix}login", data=form, **kwargs)
 
 
 def signed_client(app, email: str = ANALYST, password: str = PASSWORD):

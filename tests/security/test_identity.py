@@ -3,14 +3,12 @@ signed-out or deactivated caller gets from every callback and route (point 3, ca
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
 from dashboard.data.models import Household, User
 from dashboard.extensions import db
-from tests.conftest import ANALYST, PASSWORD, signed_client
+from tests.conftest import ANALYST, PASSWORD, sign_in, signed_client
 from tests.load.dash_client import DashSite, Layout
 from tests.security.test_isolation import (
     UPDATE,
@@ -24,11 +22,7 @@ ADMIN = "admin@meridian.example"
 
 
 def _login(client, email=ANALYST, password=PASSWORD, next_path="/", **kwargs):
-    page = client.get("/login", **kwargs).get_data(as_text=True)
-    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    return client.post(
-        "/login", data={"email": email, "password": password, "csrf": token, "next": next_path}, **kwargs
-    )
+    return sign_in(client, email, password, "/", next_path, **kwargs)
 
 
 def test_id001_signed_out_only_the_sign_in_page_and_health_answer(app):
