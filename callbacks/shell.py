@@ -10,6 +10,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, no_u
 from components import ids
 from dashboard.errors import show_alert
 from dashboard.services.access import current_user, parse_household_id, visible_households
+from dashboard.services.prices import prices_as_of
 
 
 def household_from_search(search: str | None) -> str | None:
@@ -32,6 +33,8 @@ def with_household(search: str | None, household_id: int) -> str:
     Output(ids.nav_link(ALL), "href"),
     Output(ids.SHELL_USER, "children"),
     Output(ids.SHELL_USER, "title"),
+    Output(ids.SHELL_PRICES, "children"),
+    Output(ids.SHELL_PRICES, "title"),
     Input(ids.SHELL_URL, "search"),
     Input(ids.SHELL_HOUSEHOLD_SELECT, "value"),
     State(ids.SHELL_HOUSEHOLD_STORE, "data"),
@@ -65,7 +68,8 @@ def sync_household(search, selected, stored, link_ids):
     suffix = f"?household={chosen}" if chosen is not None else ""
     hrefs = [pages.get(link["index"], "/") + suffix for link in link_ids]
     signed_in = f"{user.name} · {user.role}"
-    return options, chosen, chosen, new_search, hrefs, signed_in, signed_in
+    market = prices_as_of()
+    return options, chosen, chosen, new_search, hrefs, signed_in, signed_in, market.label, market.detail
 
 
 def _allowed_or_none(raw: str, allowed: set[int]) -> int | None:

@@ -60,6 +60,7 @@ SHELL_HOUSEHOLD_SELECT = "shell-household-select"
 SHELL_HOUSEHOLD_STORE = "shell-household-store"
 SHELL_ALERT = "shell-alert"
 SHELL_USER = "shell-user"
+SHELL_PRICES = "shell-prices"  # "Prices as of <date>" on every page
 SHELL_SIGN_OUT = "shell-sign-out"
 
 

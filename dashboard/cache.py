@@ -9,11 +9,22 @@ Backends (chosen in ``init_app``, everything else is one code path):
   the instance folder, which every gunicorn worker of the machine shares
   (SQLite underneath, so locks and invalidation work across processes too).
 
-Keys are ``<operation>:e<engine version>:h<household>:u<user>:<sha256 of the
-canonical request>``; the request must be JSON primitives (a DataFrame or an
-array is refused, so a key can never depend on a repr). A cache that fails or
-hangs is skipped for a short while and the value computed directly: no
-request fails because of the cache, one log line per outage.
+Keys are ``<operation>:e<engine version>:m<market version>:h<household>:u<user>:<sha256
+of the canonical request>``; the request must be JSON primitives (a DataFrame or
+an array is refused, so a key can never depend on a repr). The market version
+changes with every price import, so no result computed from older prices is
+asked for again.
+
+Outages (a circuit breaker): the first failed or timed-out call marks the
+shared store down; from then on no request touches it (no request pays a
+connection or socket timeout) and values are computed directly, while one
+background thread per worker probes the store every ``PROBE_INTERVAL``. While
+it is down, each worker keeps what it computes in its bounded in-process
+cache (``LocalCache``): entries addressed by content or by a household's
+version, which no invalidation can make wrong. Invalidations that could not
+reach the store are remembered and replayed by the probe *before* requests use
+the store again, so a change made during the outage wins over what the store
+held. One log line when an outage starts and one when it ends.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ import fnmatch
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -47,9 +59,22 @@ KEY_PREFIX = "meridian:"
 # carries the versions) and the signed-in user are always read from the shared cache, so an
 # invalidation is seen by every worker at once.
 LOCAL_TTLS = {"rendered": 60.0, "snapshot": 60.0}
+# While the shared store is down, engine results too (addressed by their inputs' content, the engine
+# and market versions: nothing can make them wrong) are kept in each worker's memory, so a hot result
+# is computed once per worker per TTL instead of on every request. Who may see a household and who is
+# signed in are never kept locally: while the store is away they are read from the database.
+OUTAGE_LOCAL_TTLS = {
+    "market_data": 120.0,
+    "risk": 120.0,
+    "optimisation": 120.0,
+    "diversification": 120.0,
+    "monte_carlo": 120.0,
+    "tax": 120.0,
+}
 LOCAL_MAX_ENTRIES = 512
 LOCK_TIMEOUT = 30.0  # seconds a computing worker holds an operation's lock at most
-RETRY_AFTER = 2.0  # seconds the cache is skipped after a failure, before trying again
+PROBE_INTERVAL = 0.5  # seconds between the background probes of a store that is down
+MAX_PENDING = 10_000  # invalidations remembered during an outage (beyond: the whole cache is cleared)
 _MISS = object()
 
 
@@ -70,18 +95,22 @@ def canonical(request: Mapping[str, Any]) -> str:
 
 
 def make_key(
-    operation: str, request: Mapping[str, Any], household: int | None = None, user: int | str | None = None
+    operation: str,
+    request: Mapping[str, Any],
+    household: int | None = None,
+    user: int | str | None = None,
+    market: int = 0,
 ) -> str:
-    """``<operation>:e<engine>:h<household>:u<user>:<digest>`` (without the backend prefix)."""
+    """``<operation>:e<engine>:m<market>:h<household>:u<user>:<digest>`` (without the backend prefix)."""
     if not operation or not operation.replace("_", "").isalnum():
         raise CacheKeyError(f"invalid operation name {operation!r}")
     digest = hashlib.sha256(canonical(request).encode()).hexdigest()[:40]
-    return f"{operation}:e{ENGINE_VERSION}:h{household if household is not None else '-'}:u{user if user is not None else '-'}:{digest}"
+    return f"{operation}:e{ENGINE_VERSION}:m{market}:h{household if household is not None else '-'}:u{user if user is not None else '-'}:{digest}"
 
 
 def pattern(operation: str | None = None, household: int | None = None, user: int | str | None = None) -> str:
     """A glob over keys, narrowed by any of operation, household and user."""
-    return f"{operation or '*'}:e*:h{household if household is not None else '*'}:u{user if user is not None else '*'}:*"
+    return f"{operation or '*'}:e*:m*:h{household if household is not None else '*'}:u{user if user is not None else '*'}:*"
 
 
 # -- counters ---------------------------------------------------------------------------------
@@ -338,10 +367,14 @@ class AppCache:
         self.counters = CacheCounters()
         self._state = threading.Lock()
         self._fallback_counts: dict[str, tuple[float, int]] = {}
-        self._down_until = 0.0
         self._down = False
+        self._down_since = 0.0
+        self._probe_pid: int | None = None
+        self._pending: set[tuple[str, str]] = set()  # ("glob" | "key", name) not yet applied to the store
         self._ttls: dict[str, int] = dict(settings.cache_ttls)
         self.local = LocalCache()
+        # the market version (changes with every price import) is part of every key; set by the app
+        self.market_version: Callable[[], int] = lambda: 0
         if settings.redis_url:
             timeout = settings.redis_socket_timeout
             config = {
@@ -376,45 +409,91 @@ class AppCache:
     def ttl(self, operation: str) -> int:
         return self._ttls.get(operation, 300)
 
-    # -- degradation ---------------------------------------------------------------------------
+    # -- degradation: a circuit breaker with a background probe ------------------------------------
 
     def _available(self) -> bool:
-        return time.monotonic() >= self._down_until
+        if not self._down:
+            return True
+        if self._probe_pid != os.getpid():  # a forked child inherits "down" but not its parent's probe
+            self._start_probe()
+        return False
+
+    @property
+    def down(self) -> bool:
+        return self._down
 
     def _failed(self, error: BaseException, during: str) -> None:
         with self._state:
-            self._down_until = time.monotonic() + RETRY_AFTER
             first = not self._down
-            self._down = True
             if first:
+                self._down = True
+                self._down_since = time.monotonic()
                 self.counters.outages += 1
         if first:
             log.warning(
-                "cache unavailable (%s during %s); computing directly until it answers again",
+                "cache unavailable (%s during %s); computing directly and probing it every %.1f s",
                 type(error).__name__,
                 during,
+                PROBE_INTERVAL,
             )
+            self._start_probe()
 
-    def _worked(self) -> None:
-        if self._down:
+    def _start_probe(self) -> None:
+        with self._state:
+            if self._probe_pid == os.getpid():
+                return
+            self._probe_pid = os.getpid()
+        threading.Thread(target=self._probe, name="cache-probe", daemon=True).start()
+
+    def _probe(self) -> None:
+        """Until the store answers and has taken the invalidations missed meanwhile: then resume."""
+        while True:
+            time.sleep(PROBE_INTERVAL)
+            try:
+                self._store.ping()
+                self._replay()
+            except Exception:  # noqa: BLE001 - still down: probe again
+                continue
             with self._state:
-                was, self._down = self._down, False
-            if was:
-                log.warning("cache available again")
+                self._down = False
+                self._probe_pid = None
+                lasted = time.monotonic() - self._down_since
+            log.warning("cache available again after %.1f s", lasted)
+            return
+
+    def _remember(self, kind: str, name: str) -> None:
+        with self._state:
+            if len(self._pending) < MAX_PENDING:
+                self._pending.add((kind, name))
+            else:
+                self._pending = {("glob", "*")}
+
+    def _replay(self) -> None:
+        """Apply the invalidations that could not reach the store (raises while it is still away)."""
+        while True:
+            with self._state:
+                if not self._pending:
+                    return
+                item = next(iter(self._pending))
+            kind, name = item
+            if kind == "glob":
+                self._store.delete_matching(name)
+            else:
+                self._store.remove(name)
+            with self._state:
+                self._pending.discard(item)
 
     def _call(self, during: str, fn, *args, default=_MISS, operation: str | None = None):
         """Run a store primitive; on any failure note the outage (and the operation's error) and return ``default``."""
         if not self._available():
             return default
         try:
-            result = fn(*args)
+            return fn(*args)
         except Exception as error:  # noqa: BLE001 - the cache must never fail a request
             if operation is not None:
                 self.counters.add(operation, "errors")
             self._failed(error, during)
             return default
-        self._worked()
-        return result
 
     # -- the core -----------------------------------------------------------------------------
 
@@ -431,9 +510,9 @@ class AppCache:
         lock_timeout: float = LOCK_TIMEOUT,
     ):
         """The cached value of ``compute()`` for this request; computed once across workers on a miss."""
-        key = make_key(operation, request, household, user)
+        key = self.key(operation, request, household, user)
         ttl = ttl or self.ttl(operation)
-        local_ttl = LOCAL_TTLS.get(operation)
+        local_ttl = self._local_ttl(operation)
         if refresh:
             self.counters.add(operation, "refreshes")
         else:
@@ -459,7 +538,7 @@ class AppCache:
                 value = compute()
             if value is not None:  # "nothing found" is never cached: it may exist a moment later
                 self._call("set", self._store.set, key, value, ttl, default=None, operation=operation)
-            return self._keep_locally(key, value, local_ttl)
+            return self._keep_locally(key, value, self._local_ttl(operation))
         finally:
             if lock is not None:
                 self._call("unlock", self._store.release, lock, default=None, operation=operation)
@@ -483,13 +562,23 @@ class AppCache:
 
     def lookup(self, operation: str, request: Mapping[str, Any], *, household=None, user=None):
         """The cached value for this request if there is one (a hit), else None; never computes."""
-        key = make_key(operation, request, household, user)
-        value = self._read(operation, key, LOCAL_TTLS.get(operation))
+        key = self.key(operation, request, household, user)
+        value = self._read(operation, key, self._local_ttl(operation))
         return None if value is _MISS else value
+
+    def key(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> str:
+        return make_key(operation, request, household, user, self.market_version())
+
+    def _local_ttl(self, operation: str) -> float | None:
+        """How long this worker keeps its own copy of an ``operation`` entry (None: it does not)."""
+        found = LOCAL_TTLS.get(operation)
+        if found is None and self._down:
+            return OUTAGE_LOCAL_TTLS.get(operation)
+        return found
 
     def _read(self, operation: str, key: str, local_ttl: float | None):
         """This worker's copy, else the shared store's (kept here if the operation qualifies); a hit is counted."""
-        if local_ttl is not None:
+        if local_ttl is not None or operation in OUTAGE_LOCAL_TTLS:
             value = self.local.get(key)
             if value is not _MISS:
                 self.counters.add(operation, "hits")
@@ -542,13 +631,34 @@ class AppCache:
             raise ValueError("say what to invalidate: an operation, a household or a user")
         glob = pattern(operation, household, user)
         self.local.drop_matching(glob)
-        return self._call("invalidate", self._store.delete_matching, glob, default=0)
+        deleted = self._call("invalidate", self._store.delete_matching, glob, default=None)
+        if deleted is None:  # the store is away: applied when it answers again, before it is read
+            self._remember("glob", glob)
+            return 0
+        return deleted
 
     def delete(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> int:
         """Delete one entry."""
-        key = make_key(operation, request, household, user)
+        key = self.key(operation, request, household, user)
         self.local.drop(key)
-        return self._call("delete", self._store.remove, key, default=0)
+        deleted = self._call("delete", self._store.remove, key, default=None)
+        if deleted is None:
+            self._remember("key", key)
+            return 0
+        return deleted
+
+    def settle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for invalidations made during an outage to reach the store
+        (a short-lived process such as the CLI, before it exits); True when none is left."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._state:
+                if not self._pending:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            self._available()  # (re)starts the probe in this process if needed
+            time.sleep(0.05)
 
     def health(self) -> str:
         if not self._available():

@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("action", choices=("set-password", "set-role", "deactivate", "activate"))
     user.add_argument("email")
     user.add_argument("role", nargs="?", help="set-role: analyst or admin (a password is read from stdin)")
+    prices = sub.add_parser("prices", help="import a price file (CSV: date,ticker,close or date,TICKER,...)")
+    prices.add_argument("action", choices=("import",))
+    prices.add_argument("file", help="the CSV file (docs/operations.md, 'Market data')")
+    prices.add_argument("--replace", action="store_true", help="correct prices already held that differ")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -51,7 +55,39 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(settings)
     if args.command == "user":
         return _user(settings, args)
+    if args.command == "prices":
+        return _prices(settings, args)
     return _seed(settings, args)
+
+
+def _prices(settings: Settings, args) -> int:
+    """Validate the whole file, then write it in one transaction (through the app: the cache's market
+    version moves with it)."""
+    import getpass
+    from pathlib import Path
+
+    from dashboard.errors import InvalidInput
+    from dashboard.factory import create_app, shutdown
+    from dashboard.services import prices
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"meridian: cannot read {path}: {error}", file=sys.stderr)
+        return 2
+    app = create_app(settings)
+    try:
+        with app.server.app_context():
+            rows = prices.parse_price_file(text)
+            report = prices.import_prices(rows, path.name, f"cli:{getpass.getuser()}", replace=args.replace)
+    except InvalidInput as error:
+        print(f"meridian: {error}", file=sys.stderr)
+        return 2
+    finally:
+        shutdown(app)
+    print(report.message)
+    return 0
 
 
 def _user(settings: Settings, args) -> int:

@@ -29,6 +29,7 @@ from dashboard.observability.instrumentation import (
     instrument_callbacks,
     instrument_database,
 )
+from dashboard.services.prices import MarketVersion
 from dashboard.settings import PROJECT_ROOT, Settings, SettingsError
 
 log = logging.getLogger("meridian")
@@ -93,7 +94,9 @@ def shutdown(app: dash.Dash) -> None:
 def register_extensions(server: flask.Flask, settings: Settings) -> None:
     bind_settings(server, settings)
     db.init_app(server, settings)
-    cache.init_app(server, settings)
+    bound = cache.init_app(server, settings)
+    # every cache key carries the market version: a price import makes older results unreachable
+    bound.market_version = MarketVersion(server.extensions[db.key].engine)
     metrics.init_app(server, settings)
 
 

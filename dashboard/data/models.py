@@ -330,6 +330,22 @@ class Simulation(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class PriceImport(Base):
+    """One price file imported by an operator: its id is the market version in every cache key."""
+
+    __tablename__ = "price_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(255))
+    imported_by: Mapped[str] = mapped_column(String(255))
+    added: Mapped[int] = mapped_column(Integer)
+    replaced: Mapped[int] = mapped_column(Integer)
+    new_securities: Mapped[str] = mapped_column(Text, default="")
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    last_date: Mapped[dt.date] = mapped_column(Date)
+
+
 # Tables in dependency order (parents first), for loaders and tests.
 TABLES = [
     m.__table__
@@ -338,6 +354,7 @@ TABLES = [
         Household,
         Security,
         Price,
+        PriceImport,
         PlaidItem,
         PlaidAccount,
         Account,
@@ -358,6 +375,7 @@ __all__ = [
     "Household",
     "Security",
     "Price",
+    "PriceImport",
     "PlaidItem",
     "PlaidAccount",
     "Account",

@@ -502,14 +502,15 @@ def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
 
     mine, theirs = households()
     first, second = mine[0], mine[1]
-    options, chosen, stored, search, hrefs, user, _title = triggered(
+    options, chosen, stored, search, hrefs, user, _title, as_of, _detail = triggered(
         "shell-url.search", shell_cb.sync_household, f"?household={second.id}", None, None, _nav_ids()
     )
     assert chosen == stored == second.id and search is no_update
     assert {o["value"] for o in options} == {h.id for h in mine}
     assert hrefs[1].endswith(f"/risk?household={second.id}") and "analyst" in user
+    assert as_of == "Prices as of 11 Apr 2018"  # the bundled prices' last complete day
     # the analyst picks another household: the address bar follows, other parameters kept
-    _, chosen, _, search, _, _, _ = triggered(
+    _, chosen, _, search, *_ = triggered(
         "shell-household-select.value",
         shell_cb.sync_household,
         f"?household={second.id}&seed=3",
@@ -520,7 +521,7 @@ def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
     assert chosen == first.id and search == f"?household={first.id}&seed=3"
     # someone else's household in a link: refused with a message, the stored choice kept
     updates = {}
-    _, chosen, _, _, _, _, _ = triggered(
+    _, chosen, *_ = triggered(
         "shell-url.search",
         shell_cb.sync_household,
         f"?household={theirs.id}",

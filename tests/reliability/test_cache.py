@@ -269,12 +269,25 @@ def test_cache010_redis_killed_mid_test_then_restarted(settings, private_redis, 
     assert cache.counters.outages == 1
     assert cache.counters.snapshot()["risk"]["bypasses"] >= 20
 
+    # while down, each result is computed once and then served from this worker's memory
+    assert compute_calls.count(12) == 1 and ask(12) == answers[12] and compute_calls.count(12) == 1
+
     private_redis.start()
-    time.sleep(2.2)  # the retry interval
+    _wait_until(lambda: not cache.down, 5)  # the background probe saw it answer
+    assert [r.getMessage() for r in caplog.records if "available again" in r.getMessage()]
+    answers[100] = 7
     before = len(compute_calls)
-    ask(100 % 30)  # a fresh miss after restart: computed and stored
-    assert ask(100 % 30) == answers[10] and len(compute_calls) == before + 1  # second call is a hit
+    ask(100)  # a fresh miss after restart: computed and stored in Redis
+    cache.local.drop_matching("*")
+    assert ask(100) == 7 and len(compute_calls) == before + 1  # a hit from Redis
     assert cache.health() == "ok"
+
+
+def _wait_until(condition, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not become true in time"
+        time.sleep(0.02)
 
 
 def test_cache011_redis_paused_requests_finish_within_the_timeout(settings, private_redis):
@@ -291,6 +304,69 @@ def test_cache011_redis_paused_requests_finish_within_the_timeout(settings, priv
         assert max(durations[1:]) < 0.1  # then the cache is skipped while it is down
     finally:
         private_redis.resume()
+
+
+def test_cache014_circuit_breaker_no_request_touches_a_hung_redis(settings, private_redis):
+    """Once Redis is known to hang, requests never wait on it (the probe does, in the background);
+    after it answers again, the cache is used again."""
+    cache = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
+    cache.get_or_compute("risk", {"warm": 1}, lambda: 1)
+    calls = []
+    store_get = cache._store.get
+    cache._store.get = lambda key: calls.append(key) or store_get(key)
+    private_redis.pause()
+    try:
+        cache.get_or_compute("risk", {"first": 1}, lambda: 1)  # pays one socket timeout, opens the breaker
+        assert cache.down
+        calls.clear()
+        durations = []
+        deadline = time.monotonic() + 3  # six probe intervals: requests never share the probe's wait
+        i = 0
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            assert cache.get_or_compute("snapshot", {"i": i}, lambda i=i: i) == i
+            durations.append(time.monotonic() - started)
+            i += 1
+            time.sleep(0.01)
+        assert calls == [] and max(durations) < 0.05
+    finally:
+        private_redis.resume()
+    _wait_until(lambda: not cache.down, 5)
+    assert cache.get_or_compute("risk", {"after": 1}, lambda: 5) == 5
+    assert calls, "requests use Redis again once it answers"
+
+
+def test_cache015_invalidations_made_during_an_outage_win(settings, private_redis):
+    """A household changed while Redis hung: when Redis is back, its old entries are gone before any
+    request reads Redis again (bound: a worker that dies during the outage takes its pending
+    invalidations with it; then the entries' TTL bounds them)."""
+    ours = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
+    other = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
+    ours.get_or_compute("household", {"h": 7}, lambda: "version 1", household=7)
+    ours.get_or_compute("thread", {"h": 7}, lambda: "threads 1", household=7)
+    ours.get_or_compute("household", {"h": 8}, lambda: "other household", household=8)
+    private_redis.pause()
+    try:
+        ours.get_or_compute("risk", {"trip": 1}, lambda: 1)  # finds it hung
+        assert ours.down
+        assert ours.invalidate(household=7) == 0  # could not reach it: remembered
+        ours.delete("thread", {"h": 7}, household=7)
+    finally:
+        private_redis.resume()
+    _wait_until(lambda: not ours.down, 5)
+    assert other.lookup("household", {"h": 7}, household=7) is None
+    assert other.lookup("thread", {"h": 7}, household=7) is None
+    assert other.lookup("household", {"h": 8}, household=8) == "other household"
+    assert ours.get_or_compute("household", {"h": 7}, lambda: "version 2", household=7) == "version 2"
+
+
+def test_cache016_market_version_is_part_of_every_key(settings):
+    cache = facade(settings)
+    compute = Counter("old prices")
+    assert cache.get_or_compute("risk", {"a": 1}, compute) == "old prices"
+    cache.market_version = lambda: 2  # a price import
+    assert cache.get_or_compute("risk", {"a": 1}, Counter("new prices")) == "new prices"
+    assert make_key("risk", {"a": 1}, market=1) != make_key("risk", {"a": 1}, market=2)
 
 
 def test_cache012_redis_flushed_mid_job(settings, private_redis):
