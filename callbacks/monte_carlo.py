@@ -24,7 +24,7 @@ from components.forms import field_outputs
 from components.ids import MC
 from components.monte_carlo import csv_rows, results_panel
 from dashboard.analytics.simulation import simulate, stored_simulation
-from dashboard.background import in_job_process
+from dashboard.background import NoWorker, ensure_worker, in_job_process
 from dashboard.errors import InvalidInput
 from dashboard.forms import monte_carlo as form
 from dashboard.forms.simulation import describe_model
@@ -132,7 +132,17 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
             PAGE.prepare(clean, household)  # a form the household cannot run is refused now, not in the job
             # a large run already made (by anyone, for this household as it is now) is shown at once
             shown = None if refresh else PAGE.already_shown(clean, household)
-            return shown if shown is not None else Deferred(paths, months)
+            if shown is not None:
+                return shown
+            try:
+                ensure_worker()  # queued with nobody to take it, the run would wait for ever
+            except NoWorker:
+                raise InvalidInput(
+                    f"No background worker is running, so {paths:,} paths x {months} months cannot start: "
+                    f"runs of {BACKGROUND_THRESHOLD:,} path-months or more go to the background worker. "
+                    "Run fewer paths, or ask the operator to start the worker."
+                ) from None
+            return Deferred(paths, months)
         return PAGE.shown(clean, household, lambda: panel(clean, household, refresh), refresh)
 
     done = attempt(PAGE, household_id, values, field_ids, run_or_defer)
@@ -225,7 +235,7 @@ def watch_background_job(state, _cancel, results):
     if state != "ended":
         raise PreventUpdate
     message = (
-        "The background simulation stopped before finishing (its worker process ended); "
-        "nothing was saved. Run it again."
+        "The background simulation stopped before finishing: its worker process ended, or no worker "
+        "was left to take it. Nothing was saved. Run it again."
     )
     return notice("No result."), dbc.Alert(message, color="danger", className="page-alert")

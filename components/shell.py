@@ -84,7 +84,9 @@ def create_appshell() -> html.Div:
                     # assets/meridian-faults.js shows server faults here; it finds the alert by this attribute
                     # how current the market data are, on every page (filled with the household choice;
                     # its line is reserved in meridian.css so nothing moves when it arrives)
-                    html.Div(html.Span(id=ids.SHELL_PRICES), className="shell-prices small text-muted text-end"),
+                    html.Div(
+                        html.Span(id=ids.SHELL_PRICES), className="shell-prices small text-muted text-end"
+                    ),
                     html.Div(
                         dbc.Alert(id=ids.SHELL_ALERT, is_open=False, dismissable=True, color="danger"),
                         **{"data-meridian-alert": ids.SHELL_ALERT},

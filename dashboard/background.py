@@ -7,11 +7,33 @@ runs jobs in subprocesses of the web worker (the embedded default).
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+
 from dashboard.extensions import db
 from dashboard.settings import Settings
 
+log = logging.getLogger("meridian.background")
+
 # Results of finished jobs are kept this long for the browser to collect.
 RESULT_EXPIRY_SECONDS = 60 * 60
+# Every Celery worker says it is alive this often, in a key that expires if it stops saying so.
+HEARTBEAT_KEY = "meridian:celery-worker:"
+HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_TTL = 6  # seconds: a worker silent this long (killed, hung, host gone) is taken for dead
+QUEUED_KEY = "meridian:job-queued:"
+# A queued job that no live worker can take is ended after this long (the analyst is told at once when
+# no worker is alive as the job is asked for; this covers the last worker dying while it waits).
+QUEUED_GRACE_SECONDS = 8.0
+LIVE_MEMO_SECONDS = 1.0  # web workers read who is alive at most this often (browsers poll every 400 ms)
+
+
+class NoWorker(RuntimeError):
+    """No background worker is alive to take a job."""
 
 
 def create_manager(server, settings: Settings):
@@ -45,6 +67,15 @@ def create_manager(server, settings: Settings):
     return DiskcacheManager(diskcache.Cache(str(folder)), expire=RESULT_EXPIRY_SECONDS)
 
 
+def ensure_worker() -> None:
+    """Before a job is queued: NoWorker if this app's jobs run on Celery and no worker is alive."""
+    import flask
+
+    manager = flask.current_app.extensions["meridian.background"]
+    if hasattr(manager, "require_worker"):
+        manager.require_worker()
+
+
 def in_job_process() -> None:
     """Called first in a background job: a forked job process must not use its parent's pooled connections."""
     db.dispose()
@@ -64,6 +95,8 @@ def _job_manager(celery_manager):
     from celery import states
 
     class JobManager(celery_manager):
+        _live: tuple[float, dict] = (-1e9, {})
+
         def terminate_job(self, job):
             if job is None:
                 return
@@ -72,7 +105,113 @@ def _job_manager(celery_manager):
                 return
             self.handle.control.revoke(job, terminate=state in RUNNING_STATES)
 
+        # -- liveness: a job nobody can finish ends (the page says so), never an endless spinner ----
+
+        def live_workers(self) -> dict[str, dict]:
+            """Workers whose heartbeat is current: hostname -> what it said (pid, concurrency, when)."""
+            seen, found = self._live
+            if time.monotonic() - seen < LIVE_MEMO_SECONDS:
+                return found
+            found = live_workers(self.handle)
+            self._live = (time.monotonic(), found)
+            return found
+
+        def require_worker(self) -> None:
+            if not self.live_workers():
+                raise NoWorker("no background worker is running")
+
+        def call_job_fn(self, key, job_fn, args, context):
+            job = super().call_job_fn(key, job_fn, args, context)
+            self.handle.backend.client.set(QUEUED_KEY + str(job), time.time(), ex=RESULT_EXPIRY_SECONDS)
+            return job
+
+        def job_running(self, job):
+            if not super().job_running(job):
+                return False
+            result = self.handle.AsyncResult(job)
+            state = result.state
+            live = self.live_workers()
+            if state in RUNNING_STATES:
+                info = result.info if isinstance(result.info, dict) else {}
+                host = info.get("hostname")
+                if (host and host not in live) or not live:
+                    log.warning("background job %s ended: its worker %s stopped", job, host or "")
+                    self.handle.control.revoke(job)  # if its message comes back, it is not run again
+                    self.handle.backend.mark_as_failure(job, RuntimeError("its worker stopped"))
+                    return False
+                return True
+            # queued (PENDING): ended if no live worker has taken it after the grace period
+            queued = self.handle.backend.client.get(QUEUED_KEY + str(job))
+            waited = time.time() - float(queued) if queued else 0.0
+            if not live and waited > QUEUED_GRACE_SECONDS:
+                log.warning("background job %s ended: no worker took it in %.0f s", job, waited)
+                self.handle.control.revoke(job)
+                self.handle.backend.mark_as_revoked(job, reason="no live worker")
+                return False
+            return True
+
     return JobManager
+
+
+def live_workers(celery_app) -> dict[str, dict]:
+    """The Celery workers whose heartbeat has not expired (read from the result backend's Redis)."""
+    client = celery_app.backend.client
+    found = {}
+    for name in client.scan_iter(match=HEARTBEAT_KEY + "*", count=100):
+        raw = client.get(name)
+        if raw:
+            key = name.decode() if isinstance(name, bytes) else name
+            found[key[len(HEARTBEAT_KEY) :]] = json.loads(raw)
+    return found
+
+
+def start_heartbeat(celery_app, hostname: str, concurrency: int) -> threading.Event:
+    """In a Celery worker's main process: say it is alive every ``HEARTBEAT_SECONDS`` until stopped."""
+    client = celery_app.backend.client
+    stop = threading.Event()
+    started = time.time()
+
+    def beat():
+        while not stop.is_set():
+            try:
+                client.set(
+                    HEARTBEAT_KEY + hostname,
+                    json.dumps(
+                        {
+                            "pid": os.getpid(),
+                            "concurrency": concurrency,
+                            "started": started,
+                            "seen": time.time(),
+                        }
+                    ),
+                    ex=HEARTBEAT_TTL,
+                )
+            except Exception:
+                log.warning("worker heartbeat could not be written", exc_info=True)
+            stop.wait(HEARTBEAT_SECONDS)
+        with contextlib.suppress(Exception):
+            client.delete(HEARTBEAT_KEY + hostname)
+
+    threading.Thread(target=beat, name="meridian-heartbeat", daemon=True).start()
+    return stop
+
+
+def workers_report(manager) -> dict:
+    """For the health endpoint: how background jobs run, and (Celery) which workers are alive."""
+    if not hasattr(manager, "live_workers"):
+        return {"status": "ok", "runner": "in-process (diskcache)"}
+    try:
+        live = manager.live_workers()
+        queued = int(manager.handle.backend.client.llen("celery"))
+    except Exception as error:  # noqa: BLE001 - Redis away: say so
+        return {"status": "unknown", "runner": "celery", "error": type(error).__name__}
+    return {
+        "status": "ok" if live else "none",
+        "runner": "celery",
+        "live": sorted(live),
+        "slots": sum(int(w.get("concurrency") or 0) for w in live.values()),
+        "queued": queued,
+    }
 
 
 # A job its worker is executing (Dash's background jobs report PROGRESS as they go).

@@ -21,6 +21,10 @@ from dashboard.settings import PROJECT_ROOT, Settings
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# DATABASE_URL=postgresql://...: every test's seeded database is a PostgreSQL database on that server
+# (one per test, cloned from a template migrated and seeded once), instead of a copy of a SQLite file.
+SUITE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = SUITE_DATABASE_URL.startswith(("postgres://", "postgresql"))
 CHROMIUM = os.environ.get("DASH_TEST_CHROMEPATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # A small but complete demo world: every kind of row, fast to copy.
 TEST_HOUSEHOLDS = 8
@@ -155,10 +159,15 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory) -> Path:
-    """A migrated, seeded SQLite file built once per session; tests get copies."""
+def seeded_template(tmp_path_factory):
+    """A migrated, seeded database built once per session; tests get copies (a SQLite file, or a
+    PostgreSQL template database when ``DATABASE_URL`` names a PostgreSQL server)."""
     folder = tmp_path_factory.mktemp("template")
     template = Settings.for_tests(folder, market_data_path=PROJECT_ROOT / "data" / "market")
+    if ON_POSTGRES:
+        name = f"meridian_template_{uuid.uuid4().hex[:10]}"
+        _postgres_admin(f'CREATE DATABASE "{name}"')
+        template = template.replace(database_url=_postgres_database(name))
     migrate.upgrade(template)
     engine = make_engine(template.database_url)
     demo.seed(
@@ -167,17 +176,43 @@ def seeded_template(tmp_path_factory) -> Path:
         households=TEST_HOUSEHOLDS,
         transactions_per_account=TEST_TRANSACTIONS_PER_ACCOUNT,
     )
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if not ON_POSTGRES:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        yield folder / "test.db"
+        return
     engine.dispose()
-    return folder / "test.db"
+    yield name
+    _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def seeded_settings(settings, seeded_template) -> Settings:
-    """Settings whose SQLite database is a private copy of the seeded template."""
-    shutil.copy(seeded_template, settings.instance_path / "test.db")
-    return settings
+def seeded_settings(settings, seeded_template):
+    """Settings whose database is a private copy of the seeded template."""
+    if not ON_POSTGRES:
+        shutil.copy(seeded_template, settings.instance_path / "test.db")
+        yield settings
+        return
+    name = f"meridian_test_{uuid.uuid4().hex[:10]}"
+    _postgres_admin(f'CREATE DATABASE "{name}" TEMPLATE "{seeded_template}"')
+    yield settings.replace(database_url=_postgres_database(name))
+    _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres_database(name: str) -> str:
+    return SUITE_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _postgres_admin(statement: str) -> None:
+    import sqlalchemy as sa
+
+    admin = make_engine(SUITE_DATABASE_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(statement)
+    finally:
+        admin.dispose()
 
 
 # -- apps -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ import re
 import dash
 import flask
 
+from dashboard.background import workers_report
 from dashboard.extensions import cache, db, metrics
 from dashboard.observability.metrics import WINDOWS, MetricsError
 from dashboard.observability.prometheus import exposition
@@ -96,14 +97,19 @@ def create_blueprint(settings, app, measured: dict[str, frozenset[str]] | None =
         database = "ok" if db.ping() else "down"
         redis = "not configured" if not settings.redis_url else cache.health()
         operations = metrics.stats("all", max_age=RECENT_SECONDS)
+        workers = workers_report(flask.current_app.extensions["meridian.background"])
         body = {
-            "status": "ok" if database == "ok" and redis in ("ok", "not configured") else "degraded",
+            "status": "ok"
+            if database == "ok" and redis in ("ok", "not configured") and workers["status"] == "ok"
+            else "degraded",
             "uptime_seconds": round(uptime(), 3),
             "slow_operations_count": sum(op["slow"] for op in operations.values()),
             "redis": redis,
             "database": database,
             "cache": cache.backend_name,
             "metrics_backend": metrics.backend.name,
+            # background jobs: Celery workers alive (heartbeats), their slots and the queue's length
+            "workers": workers,
             "timestamp": now(),
         }
         return flask.jsonify(body), 200 if database == "ok" else 503

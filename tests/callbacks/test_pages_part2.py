@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 from dash import no_update
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 import callbacks
 from callbacks import monte_carlo as mc_cb
@@ -166,7 +166,12 @@ def test_cb103b_tax_wash_sale_knows_a_lots_own_purchase_and_the_household_positi
         taxable = session.scalar(
             select(Account).where(Account.household_id == household.id, Account.account_type == "taxable")
         )
-        holding = session.scalars(select(Holding).where(Holding.account_id == taxable.id)).first()
+        holding = session.scalars(
+            select(Holding).where(Holding.account_id == taxable.id).order_by(Holding.id)
+        ).first()
+        # the new lot is the holding's only one: another loss lot bought earlier would take the
+        # replacement shares first (earliest loss lot first), which cb103 checks on its own
+        session.execute(delete(TaxLot).where(TaxLot.holding_id == holding.id))
         ira = session.scalar(
             select(Account).where(
                 Account.household_id == household.id, Account.account_type.in_(("ira", "roth_ira", "401k"))
