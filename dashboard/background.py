@@ -29,7 +29,8 @@ QUEUED_KEY = "meridian:job-queued:"
 # A queued job that no live worker can take is ended after this long (the analyst is told at once when
 # no worker is alive as the job is asked for; this covers the last worker dying while it waits).
 QUEUED_GRACE_SECONDS = 8.0
-LIVE_MEMO_SECONDS = 1.0  # web workers read who is alive at most this often (browsers poll every 400 ms)
+LIVE_MEMO_SECONDS = 1.0
+JOB_REDIS_TIMEOUT = 1.0  # seconds a job's Redis call may wait (queueing, polling, the health report)  # web workers read who is alive at most this often (browsers poll every 400 ms)
 
 
 class NoWorker(RuntimeError):
@@ -56,6 +57,13 @@ def create_manager(server, settings: Settings):
             task_acks_late=True,
             worker_prefetch_multiplier=1,
             task_track_started=True,  # a running job says so (STARTED), one still queued stays PENDING
+            # a hung Redis must not hold a web thread for long (job polls, the health report)
+            redis_socket_timeout=JOB_REDIS_TIMEOUT,
+            redis_socket_connect_timeout=JOB_REDIS_TIMEOUT,
+            broker_transport_options={
+                "socket_timeout": JOB_REDIS_TIMEOUT,
+                "socket_connect_timeout": JOB_REDIS_TIMEOUT,
+            },
         )
         return _job_manager(CeleryManager)(celery_app, expire=RESULT_EXPIRY_SECONDS)
 

@@ -8,6 +8,7 @@ import uuid
 import dash
 
 from components import ids
+from dashboard.data.db import timed_out
 from dashboard.observability.instrumentation import mark_callback_failed
 from engine.errors import EngineError, InvalidInputError
 
@@ -31,7 +32,15 @@ def show_alert(message: str, color: str = "danger") -> None:
 
 
 def user_message(error: Exception) -> str | None:
-    return str(error) if isinstance(error, USER_FACING) else None
+    if isinstance(error, USER_FACING):
+        return str(error)
+    if timed_out(error):
+        log.warning("a database statement was cut off by the statement timeout: %s", error)
+        return (
+            "The database took too long to answer, so the request was stopped and nothing was changed. "
+            "Try again in a moment, or narrow the request (fewer rows, a shorter period)."
+        )
+    return None
 
 
 def server_fault(error: BaseException) -> str:

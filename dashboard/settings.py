@@ -75,6 +75,10 @@ class Settings:
     login_window_seconds: int = 15 * 60
     # the demo users' password (make setup seeds them; README lists them)
     demo_password: str = "meridian-demo"
+    # the database: a query running longer than this is cut off (the analyst is told); the pool per process
+    statement_timeout_ms: int = 15_000
+    pool_size: int = 5
+    max_overflow: int = 5
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,6 +124,12 @@ class Settings:
             )
         if not 0 <= self.proxy_hops <= 5:
             raise SettingsError("PROXY_HOPS", "must be 0 to 5")
+        if not 100 <= self.statement_timeout_ms <= 600_000:
+            raise SettingsError("DATABASE_STATEMENT_TIMEOUT_MS", "must be 100 to 600000 (milliseconds)")
+        if not 1 <= self.pool_size <= 100:
+            raise SettingsError("DATABASE_POOL_SIZE", "must be 1 to 100")
+        if not 0 <= self.max_overflow <= 100:
+            raise SettingsError("DATABASE_MAX_OVERFLOW", "must be 0 to 100")
         for name, value in (
             ("LOGIN_ATTEMPTS_PER_ACCOUNT", self.login_attempts_per_account),
             ("LOGIN_ATTEMPTS_PER_ADDRESS", self.login_attempts_per_address),
@@ -168,6 +178,11 @@ class Settings:
             ),
             login_window_seconds=_parse_int("LOGIN_WINDOW_SECONDS", env.get("LOGIN_WINDOW_SECONDS", "900")),
             demo_password=env.get("DEMO_PASSWORD") or "meridian-demo",
+            statement_timeout_ms=_parse_int(
+                "DATABASE_STATEMENT_TIMEOUT_MS", env.get("DATABASE_STATEMENT_TIMEOUT_MS", "15000")
+            ),
+            pool_size=_parse_int("DATABASE_POOL_SIZE", env.get("DATABASE_POOL_SIZE", "5")),
+            max_overflow=_parse_int("DATABASE_MAX_OVERFLOW", env.get("DATABASE_MAX_OVERFLOW", "5")),
         )
         settings.validate()
         return settings

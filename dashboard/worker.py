@@ -7,7 +7,7 @@ web side sends jobs only while some worker is alive, and ends a job whose
 worker stopped (``dashboard.background``).
 """
 
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 from dashboard.background import start_heartbeat
 from dashboard.factory import create_app
@@ -17,6 +17,12 @@ if not app.server.extensions["meridian.settings"].redis_url:
     raise SystemExit("meridian: the Celery worker needs REDIS_URL (without it, jobs run in-process)")
 celery_app = app.server.extensions["meridian.background"].handle
 _heartbeat = {}
+
+
+@worker_process_init.connect
+def _forked(**_kwargs):
+    """A pool process starts: it must not share its parent's pooled database connections."""
+    app.server.extensions["meridian.db"].engine.dispose(close=False)
 
 
 @worker_ready.connect

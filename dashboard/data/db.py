@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import flask
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -25,20 +27,62 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, statement_timeout_ms: int | None = None, **kwargs) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout.
+
+    ``statement_timeout_ms``: a statement running longer is cut off (PostgreSQL's ``statement_timeout``;
+    on SQLite, a progress handler interrupts it) and raises ``OperationalError`` (:func:`timed_out`).
+    The app's engine has one; migrations, seeding and the operator's commands do not.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if statement_timeout_ms:
+            _sqlite_statement_timeout(engine, statement_timeout_ms / 1000)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    connect_args = {"connect_timeout": 5}
+    if statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+    kwargs.setdefault("connect_args", connect_args)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 5)
-        kwargs.setdefault("max_overflow", 10)
+        kwargs.setdefault("max_overflow", 5)
+        kwargs.setdefault(
+            "pool_timeout", 10
+        )  # a request waits this long for a connection, then fails clearly
     return create_engine(url, **kwargs)
+
+
+def _sqlite_statement_timeout(engine: Engine, limit: float) -> None:
+    """SQLite has no statement timeout: each statement's start is noted, and a progress handler
+    (called every few thousand virtual-machine steps) interrupts it once it has run ``limit`` seconds."""
+
+    @event.listens_for(engine, "connect")
+    def _handler(dbapi_connection, record):
+        record.info["statement_started"] = None
+
+        def check():
+            started = record.info.get("statement_started")
+            return 1 if started is not None and time.monotonic() - started > limit else 0
+
+        dbapi_connection.set_progress_handler(check, 20_000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _started(conn, *_args):
+        conn.connection.info["statement_started"] = time.monotonic()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _ended(conn, *_args):
+        conn.connection.info["statement_started"] = None
+
+
+def timed_out(error: BaseException) -> bool:
+    """True for a statement cut off by the statement timeout (PostgreSQL or SQLite)."""
+    text_ = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, OperationalError) and ("statement timeout" in text_ or "interrupted" in text_)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -61,7 +105,15 @@ class Database:
     key = "meridian.db"
 
     def init_app(self, server, settings) -> None:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            **(
+                {}
+                if settings.is_sqlite
+                else {"pool_size": settings.pool_size, "max_overflow": settings.max_overflow}
+            ),
+        )
         server.extensions[self.key] = _Bound(engine, sessionmaker(engine, expire_on_commit=False))
 
     def _bound(self) -> _Bound:

@@ -107,6 +107,7 @@ def _json(response) -> dict:
 
 class MeridianUser(FastHttpUser):
     abstract = True
+    hot = False  # HotUser: only results already computed
 
     # -- set-up, once per process -----------------------------------------------------------------
 
@@ -220,7 +221,7 @@ class MeridianUser(FastHttpUser):
         return (answer or {}).get(on_screen(form)[: -len(".data")], {}).get("data")
 
     def run_page(self, form: str, name: str):
-        variant = VARIANTS[form][zipf(len(VARIANTS[form]))]
+        variant = VARIANTS[form][0 if self.hot else zipf(len(VARIANTS[form]))]
         frame = FRAME_OF.get(form, form)
         changed = {field(form, k): v for k, v in variant.items()}
         changed[f"{frame}-run.n_clicks"] = 1
@@ -516,6 +517,24 @@ class AnalystUser(MeridianUser):
 
 class StressTestUser(MeridianUser):
     wait_time = constant(0)
+
+
+class HotUser(MeridianUser):
+    """Analysts re-reading results already computed: each page's default scenario for three households,
+    the Overview and page loads, with a short pause. The cached path a Redis outage must not stall
+    (tests/reliability/test_redis_outage.py)."""
+
+    wait_time = constant(0.05)
+    hot = True
+
+    def on_start(self):
+        super().on_start()
+        self.household = Site.households[random.randrange(min(3, len(Site.households)))]
+
+
+# its own mix (a class's tasks are fixed when it is created; these replace the inherited ones)
+HotUser.tasks = [MeridianUser.risk, MeridianUser.optimisation, MeridianUser.monte_carlo]
+HotUser.tasks += [MeridianUser.overview, MeridianUser.page_load]
 
 
 # -- thresholds decide the exit code ----------------------------------------------------------------

@@ -3,11 +3,6 @@ invalidation, single flight, and graceful degradation when Redis dies, hangs or 
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +12,7 @@ import numpy as np
 import pytest
 
 from dashboard.cache import AppCache, CacheExtension, CacheKeyError, make_key
-from tests.conftest import free_port, unavailable
+from tests.faults import PrivateRedis
 
 
 def facade(settings) -> AppCache:
@@ -182,64 +177,6 @@ def test_cache009_nothing_found_is_not_cached(cache):
 
 
 # -- faults with a private Redis we can kill and pause ----------------------------------------
-
-
-class PrivateRedis:
-    def __init__(self, tmp_path):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            unavailable("redis-server is not installed")
-        self.binary = binary
-        self.port = free_port()
-        self.dir = tmp_path
-        self.process = None
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(5)
-
-    def pause(self):
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self):
-        os.kill(self.process.pid, signal.SIGCONT)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.resume()
-            self.process.kill()
-            self.process.wait(5)
 
 
 @pytest.fixture

@@ -161,7 +161,9 @@ def test_cw003_a_queued_job_whose_worker_left_ends_and_another_web_worker_collec
 
     from celery import states
 
-    probe = manager.handle.send_task("celery.accumulate", args=(1, 2))  # answered by the worker, kept in Redis
+    probe = manager.handle.send_task(
+        "celery.accumulate", args=(1, 2)
+    )  # answered by the worker, kept in Redis
     assert probe.get(timeout=30) == [1, 2]
     assert other.handle.AsyncResult(probe.id).state == states.SUCCESS
 
