@@ -13,11 +13,15 @@ USERS ?= 50
 DURATION ?= 60s
 LOAD_ARGS ?=
 
-.PHONY: setup run test test-fast bench bench-browser load lint format migrate seed seed-large clean help
+# make test-postgres: the whole suite again, every seeded database on this PostgreSQL server
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: setup run test test-postgres test-fast bench bench-browser load lint format migrate seed seed-large clean help
 
 help:
 	@echo "make run    - set up (idempotent), then serve on http://$(BIND)"
 	@echo "make test   - set up, then run the whole test suite"
+	@echo "make test-postgres - the whole suite again on PostgreSQL (TEST_POSTGRES_URL)"
 	@echo "make bench  - set up, then run the benchmarks and print their figures"
 	@echo "make bench-browser - every page in headless Chromium and Lighthouse (bytes, LCP, CLS, TBT, score)"
 	@echo "make load   - gunicorn + Redis + Celery under locust (PROFILE, USERS, DURATION, LOAD_ARGS), then a summary"
@@ -59,6 +63,9 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)

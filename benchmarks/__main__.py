@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from benchmarks import browser, cache, engine, http, indexes, metrics
+from benchmarks import browser, cache, engine, faults, http, indexes, metrics
 
 SECTIONS = {
     "engine": engine.run,
@@ -14,6 +14,7 @@ SECTIONS = {
     "seeding": indexes.seeding,
     "indexes": indexes.run,
     "http": http.run,
+    "faults": faults.run,
     "browser": browser.run,
 }
 

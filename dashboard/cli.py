@@ -95,6 +95,7 @@ def _user(settings: Settings, args) -> int:
     import getpass
 
     from dashboard.errors import InvalidInput
+    from dashboard.extensions import cache
     from dashboard.factory import create_app, shutdown
     from dashboard.services import users
 
@@ -109,6 +110,12 @@ def _user(settings: Settings, args) -> int:
                 users.set_role(args.email, args.role or "")
             else:
                 users.set_active(args.email, args.action == "activate")
+            if not cache.settle(timeout=5):
+                print(
+                    "meridian: warning: Redis did not answer, so cached sign-ins could not be dropped; "
+                    "the change reaches every session within the session cache's TTL (10 minutes)",
+                    file=sys.stderr,
+                )
     except InvalidInput as error:
         print(f"meridian: {error}", file=sys.stderr)
         return 2
