@@ -206,16 +206,19 @@ class LocalCache:
         self._lock = threading.Lock()
 
     def get(self, key: str):
+        value, fresh = self.peek(key)
+        return value if fresh else _MISS
+
+    def peek(self, key: str) -> tuple[Any, bool]:
+        """(value, fresh): an expired entry is still returned (it stays until the LRU drops it), since
+        every entry kept here is addressed by content or version and so still right, only old."""
         with self._lock:
             found = self._items.get(key)
             if found is None:
-                return _MISS
+                return _MISS, False
             expires, value = found
-            if expires < time.monotonic():
-                del self._items[key]
-                return _MISS
             self._items.move_to_end(key)
-            return value
+            return value, expires >= time.monotonic()
 
     def put(self, key: str, value, ttl: float) -> None:
         with self._lock:
@@ -578,12 +581,20 @@ class AppCache:
 
     def _read(self, operation: str, key: str, local_ttl: float | None):
         """This worker's copy, else the shared store's (kept here if the operation qualifies); a hit is counted."""
+        mine = _MISS
         if local_ttl is not None or operation in OUTAGE_LOCAL_TTLS:
-            value = self.local.get(key)
-            if value is not _MISS:
+            mine, fresh = self.local.peek(key)
+            if fresh:
                 self.counters.add(operation, "hits")
-                return value
+                return mine
         value = self._call("get", self._store.get, key, operation=operation)
+        if value is _MISS and mine is not _MISS:
+            # our copy is past its local TTL but still right (content- or version-addressed), and the shared
+            # store lost the entry (restarted empty, evicted): put ours back rather than compute it again
+            value = mine
+            self._call(
+                "set", self._store.set, key, mine, self.ttl(operation), default=None, operation=operation
+            )
         if value is not _MISS:
             self.counters.add(operation, "hits")
             self._keep_locally(key, value, local_ttl)

@@ -195,6 +195,30 @@ return 1
 """
 
 
+class MetricsUnavailable(RuntimeError):
+    """The shared metrics store failed a moment ago: not asked again until ``REDIS_RETRY_SECONDS`` pass."""
+
+
+REDIS_RETRY_SECONDS = 2.0
+
+
+def _guarded(method):
+    """A Redis call that fails opens a breaker: for ``REDIS_RETRY_SECONDS`` the calls fail at once instead
+    of each waiting for the socket timeout (a page reading metrics during a Redis outage stays fast)."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        if time.monotonic() < self._down_until:
+            raise MetricsUnavailable("the metrics store is unavailable")
+        try:
+            return method(self, *args, **kwargs)
+        except Exception:
+            self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
+            raise
+
+    return call
+
+
 class RedisBackend:
     name = "redis"
 
@@ -204,10 +228,12 @@ class RedisBackend:
         self.client = redis.Redis.from_url(
             url, socket_timeout=max(timeout, 0.5), socket_connect_timeout=max(timeout, 0.5)
         )
+        self._down_until = 0.0
         self.prefix = prefix
         self._merge = self.client.register_script(_MERGE_LUA)
         self._register = self.client.register_script(_REGISTER_LUA)
 
+    @_guarded
     def write(self, batch, counters) -> None:
         pipe = self.client.pipeline(transaction=False)
         for (name, minute), sketch in batch.items():
@@ -219,6 +245,7 @@ class RedisBackend:
             pipe.hincrby(f"{self.prefix}counters", name, n)
         pipe.execute()
 
+    @_guarded
     def read(self, names, buckets):
         names = list(names)
         suffixes = ["all"] if buckets is None else buckets
@@ -237,24 +264,29 @@ class RedisBackend:
             out[name] = merged
         return out
 
+    @_guarded
     def read_each(self, name: str, buckets: list[str]) -> list[Sketch]:
         pipe = self.client.pipeline(transaction=False)
         for suffix in buckets:
             pipe.hgetall(f"{self.prefix}op:{name}:{suffix}")
         return [Sketch.from_fields(fields) if fields else Sketch() for fields in pipe.execute()]
 
+    @_guarded
     def counters(self) -> dict[str, int]:
         return {k.decode(): int(v) for k, v in self.client.hgetall(f"{self.prefix}counters").items()}
 
+    @_guarded
     def register(self, name: str, browser: bool) -> bool:
         keys = [f"{self.prefix}names", f"{self.prefix}browser-names"]
         return bool(
             self._register(keys=keys, args=[name, MAX_NAMES, "1" if browser else "0", MAX_BROWSER_NAMES])
         )
 
+    @_guarded
     def all_names(self) -> set[str]:
         return {n.decode() for n in self.client.smembers(f"{self.prefix}names")}
 
+    @_guarded
     def clear(self) -> None:
         batch = []
         for key in self.client.scan_iter(match=f"{self.prefix}*", count=500):
@@ -265,6 +297,7 @@ class RedisBackend:
         if batch:
             self.client.unlink(*batch)
 
+    @_guarded
     def ping(self) -> bool:
         return bool(self.client.ping())
 
