@@ -9,6 +9,7 @@ from callbacks import (
     analysis,
     diversification,
     goals,
+    market_data,
     monte_carlo,
     optimisation,
     overview,
@@ -37,4 +38,14 @@ DOWNLOADS = {page.key: analysis.register_download(page) for page in ANALYSIS_PAG
 RUNS = {page.key: analysis.register_run(page) for page in ANALYSIS_PAGES if page.render is not None}
 THREADS = threads.register(ANALYSIS_PAGES)
 
-__all__ = ["ANALYSIS_PAGES", "DOWNLOADS", "RUNS", "THREADS", "overview", "performance", "shell", "telemetry"]
+__all__ = [
+    "ANALYSIS_PAGES",
+    "DOWNLOADS",
+    "RUNS",
+    "THREADS",
+    "market_data",
+    "overview",
+    "performance",
+    "shell",
+    "telemetry",
+]

@@ -281,3 +281,13 @@ class PERF:
         return {"type": "perf-reset-button", "index": index}
 
     UPDATED = "perf-updated"
+
+
+class MARKET:
+    """The Market data page: how current the prices are, the imports so far, the admins' upload."""
+
+    AS_OF = "market-as-of"
+    HISTORY = "market-history"
+    UPLOAD = "market-upload"
+    REPLACE = "market-replace"
+    RESULT = "market-result"

@@ -85,7 +85,12 @@ def create_appshell() -> html.Div:
                     # how current the market data are, on every page (filled with the household choice;
                     # its line is reserved in meridian.css so nothing moves when it arrives)
                     html.Div(
-                        html.Span(id=ids.SHELL_PRICES), className="shell-prices small text-muted text-end"
+                        html.A(
+                            id=ids.SHELL_PRICES,
+                            href=dash.get_relative_path("/market-data"),
+                            className="text-muted",
+                        ),
+                        className="shell-prices small text-end",
                     ),
                     html.Div(
                         dbc.Alert(id=ids.SHELL_ALERT, is_open=False, dismissable=True, color="danger"),

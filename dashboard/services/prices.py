@@ -349,3 +349,33 @@ def _forget_version() -> None:
     version = getattr(cache.current(), "market_version", None)
     if isinstance(version, MarketVersion):
         version.forget()
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    when: dt.datetime
+    source: str
+    imported_by: str
+    added: int
+    replaced: int
+    new_securities: str
+    first_date: dt.date
+    last_date: dt.date
+
+
+def import_history(limit: int = 50) -> list[ImportRecord]:
+    """The latest price imports, newest first."""
+    with db.session() as session:
+        return [
+            ImportRecord(
+                r.imported_at,
+                r.source,
+                r.imported_by,
+                r.added,
+                r.replaced,
+                r.new_securities,
+                r.first_date,
+                r.last_date,
+            )
+            for r in session.scalars(select(PriceImport).order_by(PriceImport.id.desc()).limit(limit))
+        ]

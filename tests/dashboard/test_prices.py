@@ -168,3 +168,59 @@ def test_pr004_every_page_shows_the_imported_prices_date(dash_duo, app):
             "title"
         ) or ("Newest price" in dash_duo.find_element("#shell-prices").get_attribute("title"))
     assert dash_duo.get_logs() == []
+
+
+def test_pr005_an_administrator_uploads_prices_an_analyst_cannot(app, signed_in):
+    import base64
+
+    from callbacks.market_data import upload_prices
+    from tests.callbacks.test_pages import text_of, triggered
+
+    text = _wide_file([dt.date(2018, 4, 12)])
+    contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+    before = _counts()
+    with signed_in(app):  # the demo analyst
+        refused = triggered("market-upload.contents", upload_prices, contents, "april.csv", False)
+    assert "Only administrators import prices." in text_of(refused[0]) and _counts() == before
+    with signed_in(app, "admin@meridian.example"):
+        bad = triggered(
+            "market-upload.contents", upload_prices, contents.replace("base64,", "base64,!!"), "x.csv", False
+        )
+        assert "not valid base64" in text_of(bad[0]) and _counts() == before
+        not_csv = triggered("market-upload.contents", upload_prices, contents, "prices.xlsx", False)
+        assert "Upload a .csv file." in text_of(not_csv[0])
+        done, history, as_of, cleared = triggered(
+            "market-upload.contents", upload_prices, contents, "april.csv", False
+        )
+        assert f"{len(STOCKS)} prices added" in text_of(done) and cleared is None
+        assert "admin:admin@meridian.example" in text_of(history) and "april.csv" in text_of(history)
+        assert "Prices as of 12 Apr 2018" in text_of(as_of)
+        again = triggered("market-upload.contents", upload_prices, contents, "april.csv", False)
+        assert "Nothing new" in text_of(again[0])
+    assert _counts()[2] == 1
+
+
+@pytest.mark.browser
+@pytest.mark.usefixtures("browser_ready")
+def test_pr006_the_market_data_page_in_the_browser(dash_duo, app, tmp_path):
+    """Every page's "Prices as of" links here; an analyst reads it, an administrator uploads a file."""
+    from selenium.webdriver.common.by import By
+
+    from tests.conftest import browser_sign_in
+    from tests.integration.test_pages import open_page
+
+    open_page(dash_duo, app, "/risk")
+    dash_duo.wait_for_text_to_equal("#shell-prices", "Prices as of 11 Apr 2018", timeout=20)
+    dash_duo.find_element("#shell-prices").click()
+    dash_duo.wait_for_contains_text("#market-history", "No prices have been imported", timeout=20)
+    assert not dash_duo.driver.find_elements(By.ID, "market-upload")  # analysts cannot upload
+    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    browser_sign_in(dash_duo.driver, dash_duo.server_url, "admin@meridian.example")
+    dash_duo.driver.get(dash_duo.server_url + "/market-data")
+    path = tmp_path / "april.csv"
+    path.write_text(_wide_file([dt.date(2018, 4, 12), dt.date(2018, 4, 13)]))
+    dash_duo.wait_for_element("#market-upload input[type=file]", timeout=20).send_keys(str(path))
+    dash_duo.wait_for_contains_text("#market-result", f"{2 * len(STOCKS)} prices added", timeout=30)
+    dash_duo.wait_for_contains_text("#market-history", "april.csv", timeout=10)
+    dash_duo.wait_for_contains_text("#market-as-of", "Prices as of 13 Apr 2018", timeout=10)
+    assert dash_duo.get_logs() == []
