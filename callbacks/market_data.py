@@ -11,9 +11,19 @@ from callbacks.analysis import error_alert
 from components.ids import MARKET
 from components.market_data import as_of_panel, history_table
 from dashboard.errors import AccessDenied
-from dashboard.forms.statement import decode_upload
+from dashboard.forms.statement import MAX_BYTES, decode_upload
 from dashboard.services.access import current_user
 from dashboard.services.prices import import_history, import_prices, parse_price_file, prices_as_of
+
+
+def page_view() -> dict:
+    """What the page opens with: the as-of date, the imports, whether this user may upload."""
+    return {
+        "as_of": prices_as_of(),
+        "history": import_history(),
+        "admin": current_user().is_admin,
+        "max_bytes": MAX_BYTES,
+    }
 
 
 @dash.callback(

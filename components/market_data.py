@@ -40,8 +40,9 @@ def history_table(records) -> html.Div:
     return dbc.Table([header, html.Tbody(rows)], size="sm", striped=True, responsive=True)
 
 
-def upload_section(max_bytes: int) -> dbc.Card:
-    """Admins only: a price file, validated whole, imported in one transaction (docs/operations.md)."""
+def upload_section(max_bytes: int, admin: bool) -> dbc.Card:
+    """A price file, validated whole, imported in one transaction (docs/operations.md); administrators
+    only (for anyone else the control is disabled and says why; the server refuses them too)."""
     return dbc.Card(
         dbc.CardBody(
             [
@@ -54,16 +55,30 @@ def upload_section(max_bytes: int) -> dbc.Card:
                     ],
                     className="small text-muted",
                 ),
+                html.P(
+                    "Only administrators import prices (operators: python -m dashboard prices import).",
+                    className="small text-warning mb-2",
+                )
+                if not admin
+                else None,
                 dbc.Checkbox(
                     id=MARKET.REPLACE,
+                    disabled=not admin,
                     label="Correct prices already held that differ (otherwise the file is refused)",
                     value=False,
                     className="mb-2",
                 ),
                 html.Div(
                     dcc.Upload(
-                        dbc.Button("Choose a CSV file", color="secondary", outline=True, size="sm"),
+                        dbc.Button(
+                            "Choose a CSV file",
+                            color="secondary",
+                            outline=True,
+                            size="sm",
+                            disabled=not admin,
+                        ),
                         id=MARKET.UPLOAD,
+                        disabled=not admin,
                         accept=".csv,text/csv",
                         max_size=max_bytes,
                         multiple=False,

@@ -213,7 +213,10 @@ def test_pr006_the_market_data_page_in_the_browser(dash_duo, app, tmp_path):
     dash_duo.wait_for_text_to_equal("#shell-prices", "Prices as of 11 Apr 2018", timeout=20)
     dash_duo.find_element("#shell-prices").click()
     dash_duo.wait_for_contains_text("#market-history", "No prices have been imported", timeout=20)
-    assert not dash_duo.driver.find_elements(By.ID, "market-upload")  # analysts cannot upload
+    assert (
+        "Only administrators import prices"
+        in dash_duo.find_element("#market-upload").find_element(By.XPATH, "../..").text
+    )  # analysts cannot upload: the control says so (and the server refuses them)
     dash_duo.driver.get(dash_duo.server_url + "/logout")
     browser_sign_in(dash_duo.driver, dash_duo.server_url, "admin@meridian.example")
     dash_duo.driver.get(dash_duo.server_url + "/market-data")
