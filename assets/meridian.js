@@ -110,6 +110,35 @@
   window.addEventListener("pagehide", flush);
 
   /*
+   * Background jobs outlive web workers (their state is in Redis, dashboard/background.py), but Dash's
+   * renderer ends a job's poll chain at the first poll that fails: a web worker restarted or replaced
+   * behind the load balancer mid-job would leave the progress bar waiting for ever. A poll (a callback
+   * request carrying the job's cacheKey: it only reads progress and the result) that fails on the
+   * network or with 502/503/504 is sent again, backing off, for up to 30 s.
+   */
+  var originalFetch = window.fetch;
+  window.fetch = function (input, init) {
+    var url = typeof input === "string" ? input : (input && input.url) || "";
+    var poll = init && init.method === "POST" && url.indexOf("_dash-update-component") !== -1 &&
+      url.indexOf("cacheKey=") !== -1;
+    if (!poll) { return originalFetch.apply(this, arguments); }
+    var self = this, args = arguments, deadline = Date.now() + 30000, pause = 250;
+    function later() {
+      return new Promise(function (resolve) { setTimeout(resolve, pause); pause = Math.min(pause * 2, 2000); });
+    }
+    function attempt() {
+      return originalFetch.apply(self, args).then(function (response) {
+        var unavailable = response.status === 502 || response.status === 503 || response.status === 504;
+        return unavailable && Date.now() < deadline ? later().then(attempt) : response;
+      }, function (error) {
+        if (Date.now() < deadline) { return later().then(attempt); }
+        throw error;
+      });
+    }
+    return attempt();
+  };
+
+  /*
    * Statement uploads: the upload control drops a file it refuses (too large, not a CSV) without a
    * word, and choosing the same file again fires nothing. Inside our own box (data-upload-max-bytes),
    * a click clears the file input so the same file is read again, and a chosen or dropped file is

@@ -175,3 +175,43 @@ def test_cw003_a_queued_job_whose_worker_left_ends_and_another_web_worker_collec
     time.sleep(QUEUED_GRACE_SECONDS + 0.5)
     assert not other.job_running(queued.id)  # nobody alive to take it: ended
     assert other.handle.AsyncResult(queued.id).state == states.REVOKED
+
+
+def test_cw004_web_workers_restarted_mid_job_do_not_lose_it(dash_duo, tmp_path, redis_url):
+    """gunicorn (2 workers) and a Celery worker on Redis; while a large simulation runs, every web worker
+    is SIGKILLed (gunicorn starts new ones) twice: the browser keeps polling, and the result arrives."""
+    from benchmarks.serve import gunicorn, seeded_instance
+    from tests.conftest import browser_sign_in
+    from tests.reliability.test_faults_under_load import _master
+
+    settings = seeded_instance(tmp_path / "app", households=2, transactions_per_account=10)
+    worker = Worker(
+        settings.replace(redis_url=redis_url, secret_key="benchmark-secret-key-0123456789"),
+        tmp_path / "w.log",
+    )
+    try:
+        with gunicorn(settings, workers=2, REDIS_URL=redis_url) as base:
+            worker.start()
+            health = f"{base}/api/v1/performance-metrics/health"
+            from tests.conftest import signed_session
+
+            session = signed_session(base)
+            _wait_for(lambda: session.get(health, timeout=5).json()["workers"]["live"], 60, "the worker")
+            browser_sign_in(dash_duo.driver, base)
+            dash_duo.driver.get(f"{base}/monte-carlo?household=1&paths=1000000&years=15&model=gbm&seed=21")
+            dash_duo.wait_for_contains_text("#mc-progress-text", "of 1,000,000 paths", timeout=60)
+            master = _master(base)
+            for _ in range(2):
+                before = {c.pid for c in master.children()}
+                for child in master.children():
+                    child.kill()
+                _wait_for(
+                    lambda before=before: len(set(c.pid for c in master.children()) - before) == 2,
+                    30,
+                    "gunicorn's new workers",
+                )
+                time.sleep(1.0)
+            dash_duo.wait_for_element("#mc-probability", timeout=180)
+            assert "stopped before finishing" not in dash_duo.find_element("#mc-alert").text
+    finally:
+        worker.kill()
