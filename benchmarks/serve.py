@@ -1,7 +1,9 @@
 """The production configuration on this machine, for benchmarks and load runs: a seeded database and gunicorn.
 
 ``seeded_instance(folder)`` migrates and seeds an SQLite database there (the
-embedded default, as ``make run`` does); ``gunicorn(...)`` starts gunicorn with
+embedded default, as ``make run`` does), or, when ``DATABASE_URL`` names a
+PostgreSQL server (``make test-postgres``), a new database of its own on that
+server, dropped when the process ends; ``gunicorn(...)`` starts gunicorn with
 ``gunicorn.conf.py`` on a free port, waits until every worker answers, and
 stops it afterwards.
 """
@@ -37,6 +39,9 @@ def seeded_instance(
     from dashboard.data.db import make_engine
 
     settings = Settings.for_tests(folder, market_data_path=PROJECT_ROOT / "data" / "market")
+    server = os.environ.get("DATABASE_URL", "")
+    if server.startswith(("postgres://", "postgresql")):
+        settings = settings.replace(database_url=_postgres_database(server))
     migrate.upgrade(settings)
     engine = make_engine(settings.database_url)
     try:
@@ -50,6 +55,30 @@ def seeded_instance(
     finally:
         engine.dispose()
     return settings
+
+
+def _postgres_database(server: str) -> str:
+    """A new, empty database on the PostgreSQL server of ``server`` (a URL); dropped at exit."""
+    import atexit
+    import uuid
+
+    import sqlalchemy as sa
+
+    from dashboard.data.db import make_engine
+
+    name = f"meridian_run_{uuid.uuid4().hex[:10]}"
+
+    def admin(statement: str) -> None:
+        engine = make_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+
+    admin(f'CREATE DATABASE "{name}"')
+    atexit.register(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return server.rsplit("/", 1)[0] + f"/{name}"
 
 
 @contextlib.contextmanager
