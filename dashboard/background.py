@@ -180,6 +180,7 @@ def start_heartbeat(celery_app, hostname: str, concurrency: int) -> threading.Ev
     started = time.time()
 
     def beat():
+        failing = False
         while not stop.is_set():
             try:
                 client.set(
@@ -194,8 +195,13 @@ def start_heartbeat(celery_app, hostname: str, concurrency: int) -> threading.Ev
                     ),
                     ex=HEARTBEAT_TTL,
                 )
-            except Exception:
-                log.warning("worker heartbeat could not be written", exc_info=True)
+                if failing:
+                    failing = False
+                    log.warning("worker heartbeat written again")
+            except Exception as error:  # noqa: BLE001 - Redis away: the key expires, the web side stops queueing
+                if not failing:  # once per outage
+                    failing = True
+                    log.warning("worker heartbeat could not be written (%s)", type(error).__name__)
             stop.wait(HEARTBEAT_SECONDS)
         with contextlib.suppress(Exception):
             client.delete(HEARTBEAT_KEY + hostname)
