@@ -38,6 +38,7 @@ def seeded_instance(
     from dashboard.data import demo, migrate
     from dashboard.data.db import make_engine
 
+    folder.mkdir(parents=True, exist_ok=True)  # the instance folder (logs), whichever the database
     settings = Settings.for_tests(folder, market_data_path=PROJECT_ROOT / "data" / "market")
     server = os.environ.get("DATABASE_URL", "")
     if server.startswith(("postgres://", "postgresql")):

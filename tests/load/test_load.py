@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from dashboard.data.db import make_engine
 from dashboard.settings import PROJECT_ROOT
 from tests.conftest import unavailable
 from tests.integration.test_page_weight import CHART_PAGES
@@ -177,7 +178,7 @@ def _number(text: str) -> float:
 
 
 def test_load002_a_large_transaction_list_pages_sorts_and_filters_under_load(dash_duo, under_load):
-    engine = sa.create_engine(under_load.settings.database_url)
+    engine = make_engine(under_load.settings.database_url)
     with engine.connect() as conn:
         scope = "FROM transactions t JOIN accounts a ON a.id = t.account_id WHERE a.household_id = :h"
         total = conn.execute(sa.text(f"SELECT count(*) {scope}"), {"h": HEAVY_HOUSEHOLD}).scalar_one()
