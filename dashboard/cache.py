@@ -74,7 +74,7 @@ OUTAGE_LOCAL_TTLS = {
 LOCAL_MAX_ENTRIES = 512
 LOCK_TIMEOUT = 30.0  # seconds a computing worker holds an operation's lock at most
 PROBE_INTERVAL = 0.5  # seconds between the background probes of a store that is down
-MAX_PENDING = 10_000  # invalidations remembered during an outage (beyond: the whole cache is cleared)
+MAX_PENDING = 10_000  # invalidations remembered during an outage (beyond: every cache entry is dropped)
 _MISS = object()
 
 
@@ -468,8 +468,8 @@ class AppCache:
         with self._state:
             if len(self._pending) < MAX_PENDING:
                 self._pending.add((kind, name))
-            else:
-                self._pending = {("glob", "*")}
+            else:  # too many to remember: every cache entry (not the metrics or job keys beside them)
+                self._pending = {("glob", pattern())}
 
     def _replay(self) -> None:
         """Apply the invalidations that could not reach the store (raises while it is still away)."""
