@@ -24,7 +24,8 @@ RESULT_EXPIRY_SECONDS = 60 * 60
 # Every Celery worker says it is alive this often, in a key that expires if it stops saying so.
 HEARTBEAT_KEY = "meridian:celery-worker:"
 HEARTBEAT_SECONDS = 2.0
-HEARTBEAT_TTL = 6  # seconds: a worker silent this long (killed, hung, host gone) is taken for dead
+HEARTBEAT_TTL = 15  # seconds: a worker silent this long (killed, hung, host gone) is taken for dead (a busy
+# machine can delay a heartbeat by seconds: a live worker must never be taken for dead)
 QUEUED_KEY = "meridian:job-queued:"
 # A queued job that no live worker can take is ended after this long (the analyst is told at once when
 # no worker is alive as the job is asked for; this covers the last worker dying while it waits).
@@ -72,7 +73,38 @@ def create_manager(server, settings: Settings):
 
     folder = settings.instance_path / "background-jobs"
     folder.mkdir(parents=True, exist_ok=True)
-    return DiskcacheManager(diskcache.Cache(str(folder)), expire=RESULT_EXPIRY_SECONDS)
+    return _late_results(DiskcacheManager)(diskcache.Cache(str(folder)), expire=RESULT_EXPIRY_SECONDS)
+
+
+def _late_results(manager):
+    """Dash's manager, without a race that loses a finished job's result.
+
+    A poll asks for the job's result, then whether the job still runs. A job that
+    stores its result and finishes between those two looks is reported as ended
+    without a result (the page: "stopped before finishing"), though its result is
+    there; on a busy machine about one background run in a few dozen. Here a job
+    found finished right after its result was missing still counts as running if
+    its result is there now, and the next poll collects it.
+    """
+
+    class CollectsLateResults(manager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._awaiting: dict[str, str] = {}  # job -> its result key, between those two looks
+
+        def get_result(self, key, job):
+            result = super().get_result(key, job)
+            if result is self.UNDEFINED and job is not None:
+                self._awaiting[str(job)] = key
+            return result
+
+        def job_running(self, job):
+            key = self._awaiting.pop(str(job), None)
+            if super().job_running(job):
+                return True
+            return key is not None and self.result_ready(key)
+
+    return CollectsLateResults
 
 
 def ensure_worker() -> None:
@@ -102,7 +134,7 @@ def _job_manager(celery_manager):
     """
     from celery import states
 
-    class JobManager(celery_manager):
+    class JobManager(_late_results(celery_manager)):
         _live: tuple[float, dict] = (-1e9, {})
 
         def terminate_job(self, job):
@@ -138,6 +170,8 @@ def _job_manager(celery_manager):
                 return False
             result = self.handle.AsyncResult(job)
             state = result.state
+            if state in states.READY_STATES:  # finished, its result just stored: the next poll collects it
+                return True
             live = self.live_workers()
             if state in RUNNING_STATES:
                 info = result.info if isinstance(result.info, dict) else {}

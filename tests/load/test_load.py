@@ -36,7 +36,9 @@ pytestmark = [
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 USERS = 10
-DURATION_S = 75  # long enough for both browser walks to run inside it, signing in included
+DURATION_S = (
+    90  # long enough for both browser walks to run inside it, signing in included, on a busy CI machine
+)
 HEAVY_TRANSACTIONS = 100_000
 HEAVY_HOUSEHOLD = 1  # the seed puts the business account with the heavy transactions in the first one
 # page -> (run button, what shows that its results are drawn); charts are counted from CHART_PAGES

@@ -37,3 +37,34 @@ def test_cj001_a_job_is_terminated_only_while_its_worker_runs_it(redis_url, sett
     sent.clear()
     CeleryManager.terminate_job(manager, "finished-job")
     assert sent == [("finished-job", True)]
+
+
+def test_cj002_a_job_finishing_between_the_two_looks_of_a_poll_keeps_its_result(
+    redis_url, settings, tmp_path
+):
+    """A poll looks for the result, then asks whether the job runs: a job that stores its result and
+    finishes in between was reported as ended without a result. Its result is collected instead."""
+    import json
+
+    manager = create_manager(flask.Flask(__name__), settings.replace(redis_url=redis_url))
+    backend = manager.handle.backend
+    assert manager.get_result("result-key", "late-job") is manager.UNDEFINED  # first look: not there yet
+    backend.set("result-key", json.dumps(["the panel", None]))  # the job stores its result...
+    backend.store_result("late-job", None, "SUCCESS")  # ...and finishes
+    assert manager.job_running("late-job")  # second look: not "ended without a result"
+    assert manager.get_result("result-key", "late-job") == ["the panel", None]  # the next poll has it
+    # a job that really ended without a result still ends
+    backend.store_result("dead-job", None, "FAILURE")
+    assert manager.get_result("other-key", "dead-job") is manager.UNDEFINED
+    assert not manager.job_running("dead-job")
+
+    # the embedded manager (job processes on this machine) has the same look-then-look race
+    import psutil
+
+    local = create_manager(flask.Flask(__name__), settings)
+    gone = next(pid for pid in range(3_999_999, 3_900_000, -1) if not psutil.pid_exists(pid))  # an ended job
+    assert local.get_result("local-key", gone) is local.UNDEFINED
+    local.handle.set("local-key", ["local panel", None])
+    assert local.job_running(gone)
+    assert local.get_result("local-key", gone) == ["local panel", None]
+    assert not local.job_running(gone)  # and once collected, it has ended
