@@ -58,28 +58,35 @@ def seeded_instance(
     return settings
 
 
+def postgres_admin(server: str, statement: str) -> None:
+    """Run ``statement`` (CREATE or DROP DATABASE: outside a transaction) on the PostgreSQL server of the
+    URL ``server``."""
+    import sqlalchemy as sa
+
+    from dashboard.data.db import make_engine
+
+    engine = make_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def postgres_database_url(server: str, name: str) -> str:
+    """The URL of database ``name`` on the server of the URL ``server``."""
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
 def _postgres_database(server: str) -> str:
     """A new, empty database on the PostgreSQL server of ``server`` (a URL); dropped at exit."""
     import atexit
     import uuid
 
-    import sqlalchemy as sa
-
-    from dashboard.data.db import make_engine
-
     name = f"meridian_run_{uuid.uuid4().hex[:10]}"
-
-    def admin(statement: str) -> None:
-        engine = make_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with engine.connect() as conn:
-                conn.exec_driver_sql(statement)
-        finally:
-            engine.dispose()
-
-    admin(f'CREATE DATABASE "{name}"')
-    atexit.register(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return server.rsplit("/", 1)[0] + f"/{name}"
+    postgres_admin(server, f'CREATE DATABASE "{name}"')
+    atexit.register(postgres_admin, server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return postgres_database_url(server, name)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.serve import postgres_admin, postgres_database_url
 from dashboard.data import demo, migrate
 from dashboard.data.db import make_engine
 from dashboard.settings import PROJECT_ROOT, Settings
@@ -166,8 +167,8 @@ def seeded_template(tmp_path_factory):
     template = Settings.for_tests(folder, market_data_path=PROJECT_ROOT / "data" / "market")
     if ON_POSTGRES:
         name = f"meridian_template_{uuid.uuid4().hex[:10]}"
-        _postgres_admin(f'CREATE DATABASE "{name}"')
-        template = template.replace(database_url=_postgres_database(name))
+        postgres_admin(SUITE_DATABASE_URL, f'CREATE DATABASE "{name}"')
+        template = template.replace(database_url=postgres_database_url(SUITE_DATABASE_URL, name))
     migrate.upgrade(template)
     engine = make_engine(template.database_url)
     demo.seed(
@@ -184,7 +185,7 @@ def seeded_template(tmp_path_factory):
         return
     engine.dispose()
     yield name
-    _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres_admin(SUITE_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -195,24 +196,9 @@ def seeded_settings(settings, seeded_template):
         yield settings
         return
     name = f"meridian_test_{uuid.uuid4().hex[:10]}"
-    _postgres_admin(f'CREATE DATABASE "{name}" TEMPLATE "{seeded_template}"')
-    yield settings.replace(database_url=_postgres_database(name))
-    _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _postgres_database(name: str) -> str:
-    return SUITE_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _postgres_admin(statement: str) -> None:
-    import sqlalchemy as sa
-
-    admin = make_engine(SUITE_DATABASE_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(statement)
-    finally:
-        admin.dispose()
+    postgres_admin(SUITE_DATABASE_URL, f'CREATE DATABASE "{name}" TEMPLATE "{seeded_template}"')
+    yield settings.replace(database_url=postgres_database_url(SUITE_DATABASE_URL, name))
+    postgres_admin(SUITE_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- apps -----------------------------------------------------------------------
@@ -309,17 +295,12 @@ def postgres_url():
     if not _port_open("127.0.0.1", 5432):
         unavailable("PostgreSQL is not reachable on 127.0.0.1:5432")
     name = f"meridian_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        postgres_admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as error:
         unavailable(f"PostgreSQL refused to create a test database: {error}")
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    yield postgres_database_url(POSTGRES_ADMIN_URL, name)
+    postgres_admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- browser ------------------------------------------------------------------
