@@ -30,8 +30,8 @@ QUEUED_KEY = "meridian:job-queued:"
 # A queued job that no live worker can take is ended after this long (the analyst is told at once when
 # no worker is alive as the job is asked for; this covers the last worker dying while it waits).
 QUEUED_GRACE_SECONDS = 8.0
-LIVE_MEMO_SECONDS = 1.0
-JOB_REDIS_TIMEOUT = 1.0  # seconds a job's Redis call may wait (queueing, polling, the health report)  # web workers read who is alive at most this often (browsers poll every 400 ms)
+LIVE_MEMO_SECONDS = 1.0  # web workers read who is alive at most this often (browsers poll every 400 ms)
+JOB_REDIS_TIMEOUT = 1.0  # seconds a job's Redis call may wait (queueing, polling, the health report)
 
 
 class NoWorker(RuntimeError):

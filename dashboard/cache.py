@@ -478,13 +478,22 @@ class AppCache:
                 if not self._pending:
                     return
                 item = next(iter(self._pending))
-            kind, name = item
-            if kind == "glob":
-                self._store.delete_matching(name)
-            else:
-                self._store.remove(name)
+            self._deleter(item[0])(item[1])
             with self._state:
                 self._pending.discard(item)
+
+    def _deleter(self, kind: str):
+        """The store primitive for a deletion: ``"glob"`` (every matching key) or ``"key"`` (one)."""
+        return self._store.delete_matching if kind == "glob" else self._store.remove
+
+    def _delete_shared(self, kind: str, name: str) -> int:
+        """Delete from the shared store now, or, while it is away, when it answers again (before it is read)."""
+        during = "invalidate" if kind == "glob" else "delete"
+        deleted = self._call(during, self._deleter(kind), name, default=None)
+        if deleted is None:
+            self._remember(kind, name)
+            return 0
+        return deleted
 
     def _call(self, during: str, fn, *args, default=_MISS, operation: str | None = None):
         """Run a store primitive; on any failure note the outage (and the operation's error) and return ``default``."""
@@ -642,21 +651,13 @@ class AppCache:
             raise ValueError("say what to invalidate: an operation, a household or a user")
         glob = pattern(operation, household, user)
         self.local.drop_matching(glob)
-        deleted = self._call("invalidate", self._store.delete_matching, glob, default=None)
-        if deleted is None:  # the store is away: applied when it answers again, before it is read
-            self._remember("glob", glob)
-            return 0
-        return deleted
+        return self._delete_shared("glob", glob)
 
     def delete(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> int:
         """Delete one entry."""
         key = self.key(operation, request, household, user)
         self.local.drop(key)
-        deleted = self._call("delete", self._store.remove, key, default=None)
-        if deleted is None:
-            self._remember("key", key)
-            return 0
-        return deleted
+        return self._delete_shared("key", key)
 
     def settle(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for invalidations made during an outage to reach the store

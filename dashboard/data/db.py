@@ -50,9 +50,8 @@ def make_engine(url: str, statement_timeout_ms: int | None = None, **kwargs) -> 
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 5)
         kwargs.setdefault("max_overflow", 5)
-        kwargs.setdefault(
-            "pool_timeout", 10
-        )  # a request waits this long for a connection, then fails clearly
+        # a request waits this long for a connection, then fails clearly
+        kwargs.setdefault("pool_timeout", 10)
     return create_engine(url, **kwargs)
 
 

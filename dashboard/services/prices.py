@@ -27,7 +27,7 @@ from sqlalchemy import func, insert, select, update
 from dashboard.data.market import prices_from_db
 from dashboard.data.models import Price, PriceImport, Security
 from dashboard.errors import InvalidInput
-from dashboard.extensions import db
+from dashboard.extensions import cache, db
 
 TICKER = re.compile(r"^[A-Z][A-Z0-9.\-]{0,15}$")
 EARLIEST = dt.date(1900, 1, 1)
@@ -111,7 +111,6 @@ class PricesAsOf:
 
 def prices_as_of() -> PricesAsOf:
     """The market's as-of date (cached per market version)."""
-    from dashboard.extensions import cache
 
     def read():
         with db.session() as session:
@@ -344,11 +343,8 @@ def import_prices(
 
 def _forget_version() -> None:
     """This process imported: its next cache key reads the new market version at once."""
-    from dashboard.extensions import cache
-
-    version = getattr(cache.current(), "market_version", None)
-    if isinstance(version, MarketVersion):
-        version.forget()
+    if isinstance(cache.market_version, MarketVersion):
+        cache.market_version.forget()
 
 
 @dataclass(frozen=True)
