@@ -9,7 +9,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.analysis import error_alert
 from components.ids import MARKET
-from components.market_data import as_of_panel, history_table
+from components.market_data import as_of_lines, history_table
 from dashboard.errors import AccessDenied
 from dashboard.forms.statement import MAX_BYTES, decode_upload
 from dashboard.services.access import current_user
@@ -51,4 +51,4 @@ def upload_prices(contents, filename, replace):
         return error_alert(error), dash.no_update, dash.no_update, None
     color = "success" if report.added or report.replaced else "info"
     done = dbc.Alert(report.message, color=color, className="mb-0")
-    return done, history_table(import_history()), as_of_panel(prices_as_of()).children, None
+    return done, history_table(import_history()), as_of_lines(prices_as_of()), None

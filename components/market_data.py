@@ -8,11 +8,13 @@ from dash import dcc, html
 from components.ids import MARKET
 
 
+def as_of_lines(as_of) -> list:
+    """How current the prices are (a ``PricesAsOf``): the date, then what it means."""
+    return [html.P(as_of.label, className="h5 mb-1"), html.P(as_of.detail, className="small text-muted")]
+
+
 def as_of_panel(as_of) -> html.Div:
-    return html.Div(
-        [html.P(as_of.label, className="h5 mb-1"), html.P(as_of.detail, className="small text-muted")],
-        id=MARKET.AS_OF,
-    )
+    return html.Div(as_of_lines(as_of), id=MARKET.AS_OF)
 
 
 def history_table(records) -> html.Div:
