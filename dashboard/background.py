@@ -136,9 +136,20 @@ def _job_manager(celery_manager):
 
     class JobManager(_late_results(celery_manager)):
         _live: tuple[float, dict] = (-1e9, {})
+        _delivering = threading.local()  # the job whose result this thread's poll just collected
+
+        def get_result(self, key, job):
+            self._delivering.job = str(job)
+            result = super().get_result(key, job)
+            if result is self.UNDEFINED:
+                self._delivering.job = None
+            return result
 
         def terminate_job(self, job):
-            if job is None:
+            # Dash stops a job right after its poll collected the result: the job has stored it, but its
+            # state may still say STARTED for a moment, and a signal then hits the worker process's next
+            # job (its analyst read "stopped before finishing"). A job whose result was collected is left.
+            if job is None or getattr(self._delivering, "job", None) == str(job):
                 return
             state = self.handle.AsyncResult(job).state
             if state in states.READY_STATES:

@@ -68,3 +68,24 @@ def test_cj002_a_job_finishing_between_the_two_looks_of_a_poll_keeps_its_result(
     assert local.job_running(gone)
     assert local.get_result("local-key", gone) == ["local panel", None]
     assert not local.job_running(gone)  # and once collected, it has ended
+
+
+def test_cj003_collecting_a_result_never_signals_the_worker_process(redis_url, settings):
+    """The job stored its result but its state still says STARTED (the moment before Celery records
+    SUCCESS): Dash's stop after collecting the result must not signal the process, whose next job it
+    would kill. A running job with no result is still stopped when asked."""
+    import json
+
+    manager = create_manager(flask.Flask(__name__), settings.replace(redis_url=redis_url))
+    sent = []
+    manager.handle.control.revoke = lambda job, terminate=False, **_: sent.append((job, terminate))
+    backend = manager.handle.backend
+    backend.store_result("finishing-job", None, "STARTED")
+    backend.set("finishing-key", json.dumps(["the panel", None]))
+    assert manager.get_result("finishing-key", "finishing-job") == ["the panel", None]
+    manager.terminate_job("finishing-job")  # what Dash does next in the same request
+    assert sent == []
+    backend.store_result("busy-job", None, "STARTED")
+    assert manager.get_result("busy-key", "busy-job") is manager.UNDEFINED
+    manager.terminate_job("busy-job")  # cancel: it has no result, it runs: stopped
+    assert sent == [("busy-job", True)]
