@@ -4,6 +4,7 @@ Settings are validated here, in the master, so a bad value stops start-up with
 one line naming the variable instead of a worker boot loop.
 """
 
+import ipaddress
 import multiprocessing
 import os
 import shutil
@@ -36,22 +37,42 @@ preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# X-Forwarded-Proto (https) is believed from these addresses only when the app is told it sits behind a
+# proxy (PROXY_HOPS > 0, the same setting ProxyFix reads): the portal's proxies, or a local one.
+# With PROXY_HOPS=0 nobody's forwarded headers are believed.
+if _settings.proxy_hops:
+    forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or (
+        ",".join(str(ipaddress.ip_network(p, strict=False)) for p in _settings.trusted_proxies)
+        or "127.0.0.1,::1"
+    )
+else:
+    forwarded_allow_ips = ""
+    secure_scheme_headers = {}
 
 
 def post_worker_init(worker):
     """Warm each new worker before it takes requests.
 
-    Import the engine (cvxpy takes ~2 s), and serve the index page once: Dash
-    registers its script paths and runs its first-request set-up then, and a
-    worker whose first request is a script would otherwise answer 500.
+    Import the engine (cvxpy takes ~2 s), and serve the index page, the layout and the callback map
+    once, in-process (marked internal, so the sign-in gate lets them through; nobody outside the
+    process can send that mark): Dash registers its script paths and runs its first-request set-up
+    then, so the first analyst after a restart does not pay for it.
     """
-    from dashboard.analytics import warm_up
+    import time
 
+    from dashboard.analytics import warm_up
+    from dashboard.identity import INTERNAL
+
+    started = time.perf_counter()
     warm_up()
-    response = worker.wsgi.test_client().get(_settings.url_prefix)
-    if response.status_code != 200:
-        worker.log.warning("warm-up request answered %s", response.status_code)
+    client = worker.wsgi.test_client()
+    prefix = _settings.url_prefix
+    for path in (prefix, prefix + "_dash-layout", prefix + "_dash-dependencies"):
+        response = client.get(path, environ_base={INTERNAL: True})
+        if response.status_code != 200:
+            worker.log.warning("warm-up request %s answered %s", path, response.status_code)
+            return
+    worker.log.info("worker warmed up in %.2f s", time.perf_counter() - started)
 
 
 def on_starting(server):

@@ -182,6 +182,21 @@
   }
   ["click", "change", "drop"].forEach(function (type) { document.addEventListener(type, guardUpload, true); });
 
+  /* Sign-out is a POST with the session's token: the token cookie's value goes in as the form is sent. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || form.id !== "shell-sign-out-form") { return; }
+    var found = document.cookie.split("; ").filter(function (c) { return c.indexOf("_csrf_token=") === 0; })[0];
+    var token = form.querySelector("input[name=csrf]");
+    if (!token) {
+      token = document.createElement("input");
+      token.type = "hidden";
+      token.name = "csrf";
+      form.appendChild(token);
+    }
+    token.value = found ? decodeURIComponent(found.slice("_csrf_token=".length)) : "";
+  }, true);
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.meridian = Object.assign(window.dash_clientside.meridian || {}, {
     /* An input that asks for new results fired: the render timings that follow count from now. */

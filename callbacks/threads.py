@@ -84,7 +84,9 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
                 if not title:
                     raise InvalidInput("Choose a thread or give a new one a title.")
                 thread_id = create_thread(household.id, user.id, title)
-            save_run(household.id, user.id, thread_id, page.key, scenario, seed, summary, note)
+            # the validated request, not the string the browser sent (made-up parameters are not kept)
+            kept = page.form.canonical_query(clean, household.id)
+            save_run(household.id, user.id, thread_id, page.key, kept, seed, summary, note)
             return saved(dash.get_relative_path("/threads")), _options(household), thread_id, "", ""
         except Exception as error:  # noqa: BLE001 - shown beside the button
             return error_alert(error), no_update, no_update, no_update, no_update

@@ -62,6 +62,7 @@ SHELL_ALERT = "shell-alert"
 SHELL_USER = "shell-user"
 SHELL_PRICES = "shell-prices"  # "Prices as of <date>" on every page
 SHELL_SIGN_OUT = "shell-sign-out"
+SHELL_SIGN_OUT_FORM = "shell-sign-out-form"
 
 
 def nav_link(page: str) -> dict:

@@ -49,11 +49,19 @@ def create_navbar() -> dbc.Navbar:
                         dbc.Nav(links, navbar=True, className="me-auto"),
                         picker,
                         html.Span(id=ids.SHELL_USER, className="navbar-text ms-3 small shell-user"),
-                        html.A(
-                            "Sign out",
-                            href=dash.get_relative_path("/logout"),
-                            id=ids.SHELL_SIGN_OUT,
-                            className="nav-link small ms-2 text-nowrap shell-sign-out",
+                        # Sign-out is a POST carrying the session's token (assets/meridian.js adds it from
+                        # the token cookie as the form is sent): no link of another site signs anyone out.
+                        html.Form(
+                            html.Button(
+                                "Sign out",
+                                type="submit",
+                                id=ids.SHELL_SIGN_OUT,
+                                className="btn btn-link nav-link small text-nowrap shell-sign-out",
+                            ),
+                            action=dash.get_relative_path("/logout"),
+                            method="POST",
+                            id=ids.SHELL_SIGN_OUT_FORM,
+                            className="ms-2 mb-0",
                         ),
                     ],
                     id=ids.SHELL_NAV,

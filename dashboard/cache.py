@@ -291,10 +291,10 @@ class _RedisStore:
     def ping(self) -> bool:
         return bool(self.client.ping())
 
-    def count(self, key: str, ttl: int) -> int:
-        """Add one to the counter ``key`` (created to expire in ``ttl`` seconds); its new value."""
+    def count(self, key: str, ttl: int, by: int = 1) -> int:
+        """Add ``by`` to the counter ``key`` (created to expire in ``ttl`` seconds), atomically; its new value."""
         with self.client.pipeline() as pipe:
-            pipe.incr(self.prefix + "count:" + key)
+            pipe.incrby(self.prefix + "count:" + key, by)
             pipe.expire(self.prefix + "count:" + key, ttl, nx=True)
             return int(pipe.execute()[0])
 
@@ -350,11 +350,11 @@ class _DiskStore:
         self.disk.get("ping")
         return True
 
-    def count(self, key: str, ttl: int) -> int:
+    def count(self, key: str, ttl: int, by: int = 1) -> int:
         full = self.prefix + "count:" + key
         with self.disk.transact(retry=True):
             self.disk.add(full, 0, expire=ttl, retry=True)
-            return int(self.disk.incr(full, 1, default=0, retry=True))
+            return int(self.disk.incr(full, by, default=0, retry=True))
 
     def peek(self, key: str) -> int:
         return int(self.disk.get(self.prefix + "count:" + key, default=0, retry=True))
@@ -370,6 +370,7 @@ class AppCache:
         self.counters = CacheCounters()
         self._state = threading.Lock()
         self._fallback_counts: dict[str, tuple[float, int]] = {}
+        self._fallback_claims: dict[str, float] = {}  # name -> when it lapses (monotonic)
         self._down = False
         self._down_since = 0.0
         self._probe_pid: int | None = None
@@ -555,12 +556,11 @@ class AppCache:
             if lock is not None:
                 self._call("unlock", self._store.release, lock, default=None, operation=operation)
 
-    def count(self, name: str, ttl: int, add: bool = True) -> int:
-        """A counter shared by every worker (``add``: one more first), expiring ``ttl`` seconds after it
-        started: failed sign-ins per account and per address. With the shared store away, this worker
-        counts alone (a limit is still enforced, per worker)."""
-        fn = self._store.count if add else self._store.peek
-        args = (name, ttl) if add else (name,)
+    def count(self, name: str, ttl: int, by: int = 1) -> int:
+        """A counter shared by every worker, changed by ``by`` atomically (0: read it) and expiring ``ttl``
+        seconds after it started: sign-in attempts, counted before the password is checked. With the
+        shared store away, this worker counts alone (a limit is still enforced, per worker)."""
+        fn, args = (self._store.count, (name, ttl, by)) if by else (self._store.peek, (name,))
         value = self._call("count", fn, *args, default=None)
         if value is not None:
             return value
@@ -568,9 +568,28 @@ class AppCache:
             started, value = self._fallback_counts.get(name, (time.monotonic(), 0))
             if time.monotonic() - started > ttl:
                 started, value = time.monotonic(), 0
-            value += 1 if add else 0
+            value += by
             self._fallback_counts[name] = (started, value)
             return value
+
+    def forget_count(self, name: str) -> None:
+        """Drop the counter ``name`` (every worker's)."""
+        self._call("count", self._store.remove, "count:" + name, default=0)
+        with self._state:
+            self._fallback_counts.pop(name, None)
+
+    def claim(self, name: str, seconds: float) -> bool:
+        """True for the one caller, across workers, that takes ``name`` until it lapses in ``seconds``;
+        False while someone holds it. With the shared store away, per worker."""
+        taken = self._call("claim", self._store.acquire, "claim:" + name, seconds, default=_MISS)
+        if taken is not _MISS:
+            return taken is not None
+        with self._state:
+            now = time.monotonic()
+            if self._fallback_claims.get(name, 0.0) > now:
+                return False
+            self._fallback_claims[name] = now + seconds
+            return True
 
     def lookup(self, operation: str, request: Mapping[str, Any], *, household=None, user=None):
         """The cached value for this request if there is one (a hit), else None; never computes."""

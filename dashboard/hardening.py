@@ -13,10 +13,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 
 import flask
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
+from dashboard.delivery import STATIC_PREFIXES
 from dashboard.errors import server_fault
 from dashboard.observability.instrumentation import CALLBACK_OUTPUT, mark_callback_failed
 
@@ -24,11 +26,16 @@ log = logging.getLogger("meridian.requests")
 
 MAX_CALLBACK_BYTES = 2 * 1024 * 1024
 _MULTI = ("ALL", "ALLSMALLER")  # wildcards that stand for a list of components
+# JSON escapes of UTF-16 surrogates: a browser sends them only for text that is not valid Unicode (a
+# pair is legal JSON, so a hit is confirmed on the parsed body)
+_LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def register(server: flask.Flask, app, settings) -> None:
     update_path = app.config.routes_pathname_prefix + "_dash-update-component"
     frame_ancestors = "frame-ancestors " + " ".join(settings.allowed_frame_ancestors)
+
+    static = tuple(app.config.routes_pathname_prefix + p for p in (*STATIC_PREFIXES, "_favicon.ico"))
 
     @server.after_request
     def _security_headers(response):
@@ -36,6 +43,9 @@ def register(server: flask.Flask, app, settings) -> None:
         response.headers.setdefault("Content-Security-Policy", frame_ancestors)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not flask.request.path.startswith(static):
+            # pages, callbacks and the API answer for one signed-in person: no browser or proxy keeps them
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     api_prefix = settings.url_prefix.rstrip("/") + "/api/"
@@ -52,6 +62,15 @@ def register(server: flask.Flask, app, settings) -> None:
             return flask.jsonify(error=f"No such API endpoint: {request.path[:200]}"), 404
         return None
 
+    # No request body is larger than a callback's (an upload travels inside one): the limit holds on the
+    # bytes read, whatever the transfer encoding (a chunked body has no Content-Length to check).
+    # (werkzeug stops reading a body without a length at the limit: one byte more tells it was longer)
+    server.config["MAX_CONTENT_LENGTH"] = MAX_CALLBACK_BYTES + 1
+
+    @server.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error):
+        return _refuse(f"request too large: at most {MAX_CALLBACK_BYTES // (1024 * 1024)} MB", 413)
+
     @server.before_request
     def _check_callback_request():
         if flask.request.path != update_path or flask.request.method != "POST":
@@ -59,12 +78,18 @@ def register(server: flask.Flask, app, settings) -> None:
         if (flask.request.content_length or 0) > MAX_CALLBACK_BYTES:
             return _refuse("callback request too large", 413)
         try:
+            if len(flask.request.get_data(cache=True)) > MAX_CALLBACK_BYTES:
+                return _refuse("callback request too large", 413)
             # Parsed once here; Flask keeps it for Dash's own get_json().
             body = flask.request.get_json(force=True, cache=True)
+        except RequestEntityTooLarge:
+            return _refuse("callback request too large", 413)
         except BadRequest:
             return _refuse("callback request is not JSON")
         except RecursionError:  # nesting deeper than the parser follows: no callback sends that
             return _refuse("callback request is nested too deeply")
+        if _LONE_SURROGATE.search(flask.request.get_data(cache=True)) and _has_lone_surrogate(body):
+            return _refuse("callback request has text that is not valid Unicode")
         problem = callback_problem(body, app.callback_map)
         if problem is not None:
             log.info("refused a callback request: %s (output %.200r)", problem, _output_of(body))
@@ -102,14 +127,99 @@ def callback_problem(body, callback_map) -> str | None:
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         return "changedPropIds must be a list of strings"
+    if not _triggered_by_inputs(changed, body.get("inputs", [])):
+        return "changedPropIds must name the callback's inputs"
     if spec.get("no_output"):
         return None
     declared = list(spec["output"]) if isinstance(spec["output"], list | tuple) else [spec["output"]]
     outputs = body.get("outputs")
     given = outputs if body["output"].startswith("..") else [outputs]  # several outputs: "..a.b...c.d.."
-    if not isinstance(given, list) or not _shaped([o.to_dict() for o in declared], given):
+    declared_dicts = [o.to_dict() for o in declared]
+    if not isinstance(given, list) or not _shaped(declared_dicts, given):
         return "callback outputs do not match the callback"
+    if not _wildcards_line_up(declared_dicts, given, spec, body):
+        return "callback outputs do not match the components the callback reads"
     return None
+
+
+def _triggered_by_inputs(changed: list[str], inputs: list) -> bool:
+    """Each changed property is one of the request's inputs (``id.property``, a dict id as JSON)."""
+    if not changed:
+        return True
+    given = set()
+    for entry in inputs:
+        for one in entry if isinstance(entry, list) else [entry]:
+            given.add(_id_key(one["id"], one["property"]))
+    for name in changed:
+        component, dot, prop = name.rpartition(".")
+        if not dot or not component:
+            return False
+        if component.startswith("{"):
+            try:
+                component = json.loads(component)
+            except ValueError:
+                return False
+            if not isinstance(component, dict):
+                return False
+        if _id_key(component, prop) not in given:
+            return False
+    return True
+
+
+def _id_key(component, prop: str):
+    if isinstance(component, dict):
+        return json.dumps(component, sort_keys=True), prop
+    return component, prop
+
+
+def _wildcards_line_up(declared: list[dict], given: list, spec: dict, body: dict) -> bool:
+    """A wildcard output names the same components, in the same order, as the wildcard ``id`` state or
+    input the callback reads them from (every such callback returns one value per id it read)."""
+    readers = [
+        (dependency, entry)
+        for part in ("inputs", "state")
+        for dependency, entry in zip(spec[part], body.get(part, []), strict=True)
+        if dependency["property"] == "id" and _is_multi(dependency)
+    ]
+    for dependency, entry in zip(declared, given, strict=True):
+        if not _is_multi(dependency):
+            continue
+        wild = _wild_keys(dependency)
+        partner = [e for d, e in readers if _wild_keys(d) == wild]
+        if not wild or len(partner) != 1:
+            continue
+        wanted = [[c["id"][k] for k in wild] for c in partner[0]]
+        if [[c["id"][k] for k in wild] for c in entry] != wanted:
+            return False
+    return True
+
+
+def _is_multi(dependency: dict) -> bool:
+    pattern = _pattern(dependency["id"])
+    return isinstance(pattern, dict) and any(v in _MULTI for v in pattern.values())
+
+
+def _wild_keys(dependency: dict) -> tuple[str, ...]:
+    pattern = _pattern(dependency["id"])
+    return tuple(sorted(k for k, v in pattern.items() if v == "ALL"))
+
+
+def _has_lone_surrogate(value) -> bool:
+    """True when a string anywhere in ``value`` (parsed JSON) holds a lone UTF-16 surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _shaped(declared: list[dict], given: list) -> bool:

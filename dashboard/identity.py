@@ -5,8 +5,9 @@ Flask-Login keeps the signed-in user's id in Flask's signed session cookie (``Ht
 ``SameSite=Lax``, ``Secure`` whenever the request came over HTTPS); every request looks the user up
 through the session cache (:func:`dashboard.services.access.user_by_id`), so a deactivated user or a
 changed role takes effect at once (the services invalidate it). Passwords are checked against
-scrypt hashes (werkzeug). Failed sign-ins are counted per account and per address in the shared
-cache; past the limit, sign-in is refused for the rest of the window whatever the password.
+scrypt hashes (werkzeug). Sign-in attempts are counted before the password is checked, per account
+and address and per address, in the shared cache, and an account with many failures is slowed down,
+never locked (:class:`SignInLimits`). Sign-out is a POST carrying the page's token.
 
 Signed out, only the sign-in page, sign-out, the health endpoint, the stylesheet the sign-in page
 uses and (with ``METRICS_TOKEN``) the Prometheus endpoint answer: pages redirect to the sign-in
@@ -15,10 +16,12 @@ page, everything else (callbacks, the API, Dash's own routes) answers 401 JSON.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
 import secrets
+import time
 from urllib.parse import quote, urlsplit
 
 import flask
@@ -33,6 +36,9 @@ from dashboard.services import access, users
 log = logging.getLogger("meridian.identity")
 
 CSRF_KEY = "meridian_login_csrf"
+# A WSGI environ key only code inside the process can set (a client's headers arrive as HTTP_*): the
+# worker's warm-up requests carry it and pass the gate without anyone signed in.
+INTERNAL = "meridian.internal"
 # Dash's renderer sends the value of this cookie as this header with every callback (Dash 4's CSRF
 # support, double submit): a page of another site can neither read the cookie nor set the header.
 DASH_CSRF_COOKIE, DASH_CSRF_HEADER, DASH_CSRF_KEY = "_csrf_token", "X-CSRFToken", "meridian_dash_csrf"
@@ -72,6 +78,8 @@ def register(server: flask.Flask, app, settings) -> None:
     metrics_path = prefix.rstrip("/") + "/metrics"
     api_prefix = prefix + "api/"
     networks = [ipaddress.ip_network(n, strict=False) for n in settings.trusted_proxies]
+    limits = SignInLimits(settings)
+    login_page = functools.partial(_login_page, prefix, rules=limits.notice())
 
     server.session_interface = _SecureWhenHttps()
     server.config.update(
@@ -107,26 +115,39 @@ def register(server: flask.Flask, app, settings) -> None:
             return False
         return any(address in network for network in networks)
 
-    def portal_sign_in() -> None:
-        """The portal's single sign-on: its header names the user, believed only from its own address."""
+    def portal_sign_in() -> str | None:
+        """The portal's single sign-on: its header names the user, believed only from its own address.
+
+        When the portal names someone, the request is that person or nobody: a name Meridian does not
+        know (or a deactivated user) signs the session out and the request is refused (the message)."""
         header = settings.proxy_user_header
         if not header:
-            return
+            return None
         email = flask.request.headers.get(header, "").strip().lower()
         if not email:
-            return
+            return None
         if not trusted_peer():
             log.warning(
                 "ignored %s from untrusted address %s", header, flask.request.environ.get("REMOTE_ADDR")
             )
-            return
+            return None
         user = access.user_by_email(email)
         if user is None:
-            return
+            if session_user.is_authenticated:
+                log.info(
+                    "portal named %r (unknown or deactivated): session of user %s signed out",
+                    email,
+                    session_user.user_id,
+                )
+            logout_user()
+            flask.session.clear()
+            flask.g.pop("_login_user", None)
+            return "The portal signed you in as someone Meridian does not know or has deactivated; ask an administrator."
         if not (session_user.is_authenticated and session_user.user_id == user.id):
             flask.session.clear()
             login_user(_session_user(user))
             flask.request.environ["meridian.user"] = user
+        return None
 
     @server.before_request
     def _gate():
@@ -134,8 +155,12 @@ def register(server: flask.Flask, app, settings) -> None:
         # each request loads its user from its own session (g can outlive a request when an app
         # context is shared, as the tests' is)
         flask.g.pop("_login_user", None)
-        portal_sign_in()
-        if request.path in open_paths or session_user.is_authenticated:
+        refused = portal_sign_in()
+        if refused is not None and request.path != prefix + "api/v1/performance-metrics/health":
+            if request.method == "GET" and _is_page(request.path, app, api_prefix):
+                return _message_page(prefix, "Not signed in", refused, 403)
+            return flask.jsonify(error=refused), 403
+        if request.path in open_paths or session_user.is_authenticated or internal(request):
             return None
         if request.path == metrics_path and settings.metrics_token:
             given = request.headers.get("Authorization", "")
@@ -190,29 +215,23 @@ def register(server: flask.Flask, app, settings) -> None:
             if session_user.is_authenticated:
                 return flask.redirect(target)
             notice = "You are signed out." if flask.request.args.get("signed_out") else ""
-            return _login_page(prefix, target, "", notice)
+            return login_page(target, "", notice)
         form = flask.request.form
         expected = flask.session.get(CSRF_KEY, "")
         if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
-            return _login_page(prefix, target, "The sign-in form expired; please try again.", status=400)
+            return login_page(target, "The sign-in form expired; please try again.", status=400)
         email = str(form.get("email", "")).strip().lower()[:254]
         password = str(form.get("password", ""))[:1024]
         address = flask.request.remote_addr or "unknown"
-        window = settings.login_window_seconds
-        if (
-            cache.count(f"login:account:{email}", window, add=False) >= settings.login_attempts_per_account
-            or cache.count(f"login:address:{address}", window, add=False)
-            >= settings.login_attempts_per_address
-        ):
-            minutes = max(1, window // 60)
-            message = f"Too many failed sign-ins. Try again in {minutes} minutes."
-            return _login_page(prefix, target, message, email=email, status=429)
+        refused = limits.admit(email, address)
+        if refused is not None:
+            return login_page(target, refused, email=email, status=429)
         user = users.verify_password(email, password)
         if user is None:
-            cache.count(f"login:account:{email}", window)
-            cache.count(f"login:address:{address}", window)
+            limits.failed(email, address)
             log.info("failed sign-in for %r from %s", email, address)
-            return _login_page(prefix, target, "Wrong email or password.", email=email, status=401)
+            return login_page(target, "Wrong email or password.", email=email, status=401)
+        limits.succeeded(email, address)
         flask.session.clear()  # a new session for the signed-in user (no fixation)
         login_user(_session_user(user))
         log.info("signed in: user %s", user.id)
@@ -220,13 +239,136 @@ def register(server: flask.Flask, app, settings) -> None:
 
     @server.route(logout_path, methods=["GET", "POST"])
     def logout():
-        if session_user.is_authenticated:
-            found = access.user_by_id(session_user.user_id)
-            if found is not None:
-                access.end_session(found)
+        """Sign-out is a POST carrying the page's token (a link or another site cannot sign anyone out);
+        a GET, signed in, asks first."""
+        if not session_user.is_authenticated:
+            return flask.redirect(login_path)
+        if flask.request.method == "GET":
+            return _sign_out_page(prefix)
+        given = str(flask.request.form.get("csrf", ""))
+        expected = [flask.session.get(DASH_CSRF_KEY, ""), flask.session.get(CSRF_KEY, "")]
+        if not given or not any(t and hmac.compare_digest(given.encode(), t.encode()) for t in expected):
+            return _message_page(
+                prefix, "Sign out", "This sign-out did not come from a Meridian page; nothing changed.", 400
+            )
+        found = access.user_by_id(session_user.user_id)
+        if found is not None:
+            access.end_session(found)
         logout_user()
         flask.session.clear()
         return flask.redirect(login_path + "?signed_out=1")
+
+
+class SignInLimits:
+    """Who may try a password now (OWASP's guidance: limit per account-and-address and per address,
+    slow an account down rather than lock it).
+
+    Every attempt takes a slot before its password is checked, atomically in the shared store, so
+    parallel requests cannot all pass a limit that each of them read as not reached. A slot is an
+    attempt in flight or a failed one; a right password gives its slot back:
+
+    - from one address, ``per_address`` slots in the window; for one account from one address,
+      ``per_account``. When the failures alone fill them, that address (for that account) is refused
+      until the window ends; while attempts in flight fill them, an attempt waits (a few seconds at
+      most) for their outcome, so analysts signing in together are never refused for it;
+    - for one account from anywhere, past ``per_account`` failures each further attempt must wait its
+      turn: one attempt per delay, the delay doubling from 1 s up to ``max_delay`` seconds. The owner,
+      from their own address, is slowed down for seconds, never locked out for the window.
+    """
+
+    WAIT_SECONDS = 5.0  # the longest an attempt waits for the outcome of those in flight before it
+
+    def __init__(self, settings) -> None:
+        self.window = settings.login_window_seconds
+        self.per_account = settings.login_attempts_per_account
+        self.per_address = settings.login_attempts_per_address
+        self.max_delay = settings.login_max_delay_seconds
+
+    @staticmethod
+    def _keys(email: str, address: str) -> tuple[str, str]:
+        return f"login:address:{address}", f"login:pair:{email}|{address}"
+
+    def admit(self, email: str, address: str) -> str | None:
+        """Take this attempt's slots; None when its password may be checked, else why not (the page says
+        it). Whoever is admitted reports back with ``failed`` or ``succeeded``."""
+        minutes = max(1, self.window // 60)
+        address_key, pair_key = self._keys(email, address)
+        refused = self._take(
+            address_key,
+            self.per_address,
+            f"Too many failed sign-ins from your address. Try again in {minutes} minutes.",
+        )
+        if refused is not None:
+            return refused
+        refused = self._take(
+            pair_key,
+            self.per_account,
+            f"Too many failed sign-ins for this account from your address. Try again in {minutes} minutes.",
+        )
+        if refused is not None:
+            self._give_back(address_key)
+            return refused
+        failures = cache.count(f"login:account:{email}", self.window, by=0)
+        if failures >= self.per_account:
+            delay = self.delay(failures)
+            if not cache.claim(f"login:turn:{email}", delay):
+                for key in (address_key, pair_key):  # no password was checked: nothing is counted
+                    self._give_back(key)
+                return (
+                    "This account has had many failed sign-ins, so each attempt waits its turn: "
+                    f"try again in {delay:g} seconds."
+                )
+        return None
+
+    def _take(self, key: str, limit: int, refusal: str) -> str | None:
+        """Take one of ``key``'s ``limit`` slots: None once taken; ``refusal`` when failures fill them."""
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        while True:
+            if cache.count(key, self.window) <= limit:
+                return None
+            self._give_back(key)
+            if cache.count(key + ":failed", self.window, by=0) >= limit:
+                return refusal
+            if time.monotonic() >= deadline:
+                return "Too many sign-ins at once from your address; please try again in a moment."
+            time.sleep(0.05)  # attempts in flight fill the slots: wait for their outcome
+
+    def _give_back(self, key: str) -> None:
+        cache.count(key, self.window, by=-1)
+
+    def delay(self, failures: int) -> float:
+        """Seconds between attempts on an account with ``failures`` recent failures (past the free ones)."""
+        return float(min(self.max_delay, 2 ** min(failures - self.per_account, 16)))
+
+    def failed(self, email: str, address: str) -> None:
+        """A wrong password: its slots stay taken until the window ends."""
+        cache.count(f"login:account:{email}", self.window)
+        for key in self._keys(email, address):
+            cache.count(key + ":failed", self.window)
+
+    def succeeded(self, email: str, address: str) -> None:
+        """The owner proved themselves from this address: their attempt's slots come back, and the
+        account's failures from there no longer count."""
+        address_key, pair_key = self._keys(email, address)
+        self._give_back(address_key)
+        self._give_back(pair_key)
+        forgiven = cache.count(pair_key + ":failed", self.window, by=0)
+        if forgiven > 0:
+            cache.forget_count(pair_key + ":failed")
+            cache.count(pair_key, self.window, by=-forgiven)
+
+    def notice(self) -> str:
+        minutes = max(1, self.window // 60)
+        return (
+            f"After {self.per_account} failed attempts for an account from one address, sign-in to it from "
+            f"there pauses for {minutes} minutes; after {self.per_account} failed attempts from anywhere, "
+            f"each further attempt on the account waits a little longer (up to {self.max_delay} seconds)."
+        )
+
+
+def internal(request) -> bool:
+    """A request made inside this process (the worker's warm-up), never one from the network."""
+    return request.environ.get(INTERNAL) is True
 
 
 def _is_page(path: str, app, api_prefix: str) -> bool:
@@ -250,9 +392,54 @@ def _safe_next(raw, prefix: str) -> str:
     return prefix
 
 
-def _login_page(prefix: str, target: str, error: str, notice: str = "", email: str = "", status: int = 200):
+def _page(prefix: str, title: str, body: str, status: int = 200):
+    """A page of its own (sign-in, sign-out, a refusal): the theme's stylesheet, never cached."""
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} · Meridian</title>
+<link rel="stylesheet" href="{escape(prefix)}assets/00-bootstrap.min.css"></head>
+<body style="background:#f6f8fb">
+<header><nav class="navbar navbar-dark bg-primary mb-4" aria-label="Meridian"><div class="container-fluid">
+<span class="navbar-brand fw-bold">Meridian</span></div></nav></header>
+<main class="container" style="max-width:26rem">
+<div class="card"><div class="card-body">
+<h1 class="h4 mb-3">{escape(title)}</h1>{body}</div></div></main></body></html>"""
+    response = flask.make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _message_page(prefix: str, title: str, message: str, status: int):
+    body = f'<div class="alert alert-danger" role="alert" id="page-error">{escape(message)}</div>'
+    return _page(prefix, title, body, status)
+
+
+def _form_token() -> str:
     token = flask.session.get(CSRF_KEY) or secrets.token_urlsafe(32)
     flask.session[CSRF_KEY] = token
+    return token
+
+
+def _sign_out_page(prefix: str):
+    """Asked for by a link (GET): sign-out only by this form's POST, which carries the session's token."""
+    body = f"""<p>Sign out of Meridian on every device?</p>
+<form method="post" action="{escape(prefix)}logout" id="logout-form">
+<input type="hidden" name="csrf" value="{escape(_form_token())}">
+<button class="btn btn-primary w-100" type="submit" id="logout-submit">Sign out</button>
+</form><p class="mt-3 mb-0"><a href="{escape(prefix)}">Back to Meridian</a></p>"""
+    return _page(prefix, "Sign out", body)
+
+
+def _login_page(
+    prefix: str,
+    target: str,
+    error: str,
+    notice: str = "",
+    email: str = "",
+    status: int = 200,
+    rules: str = "",
+):
+    token = _form_token()
     alert = (
         f'<div class="alert alert-danger" role="alert" id="login-error">{escape(error)}</div>'
         if error
@@ -260,16 +447,10 @@ def _login_page(prefix: str, target: str, error: str, notice: str = "", email: s
     )
     if notice and not error:
         alert = f'<div class="alert alert-info" role="status" id="login-notice">{escape(notice)}</div>'
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Meridian</title>
-<link rel="stylesheet" href="{escape(prefix)}assets/00-bootstrap.min.css"></head>
-<body style="background:#f6f8fb">
-<nav class="navbar navbar-dark bg-primary mb-4"><div class="container-fluid">
-<span class="navbar-brand fw-bold">Meridian</span></div></nav>
-<main class="container" style="max-width:26rem">
-<div class="card"><div class="card-body">
-<h1 class="h4 mb-3">Sign in</h1>{alert}
+    rules_text = (
+        f'<p class="small text-muted mt-3 mb-0" id="login-rules">{escape(rules)}</p>' if rules else ""
+    )
+    body = f"""{alert}
 <form method="post" action="{escape(prefix)}login" id="login-form">
 <input type="hidden" name="csrf" value="{escape(token)}">
 <input type="hidden" name="next" value="{escape(target)}">
@@ -280,7 +461,5 @@ def _login_page(prefix: str, target: str, error: str, notice: str = "", email: s
 <input class="form-control" type="password" id="login-password" name="password"
  autocomplete="current-password" required maxlength="1024"></div>
 <button class="btn btn-primary w-100" type="submit" id="login-submit">Sign in</button>
-</form></div></div></main></body></html>"""
-    response = flask.make_response(page, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+</form>{rules_text}"""
+    return _page(prefix, "Sign in", body, status)

@@ -70,9 +70,13 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Prefix are believed (0: none)
     proxy_hops: int = 0
+    # failed sign-ins for one account from one address, and from one address, before that is refused
+    # for the rest of the window; past the per-account number (from anywhere) each further attempt on
+    # the account waits a delay doubling from 1 s up to login_max_delay_seconds (never a hard lock)
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
     login_window_seconds: int = 15 * 60
+    login_max_delay_seconds: int = 60
     # the demo users' password (make setup seeds them; README lists them)
     demo_password: str = "meridian-demo"
     # the database: a query running longer than this is cut off (the analyst is told); the pool per process
@@ -134,6 +138,7 @@ class Settings:
             ("LOGIN_ATTEMPTS_PER_ACCOUNT", self.login_attempts_per_account),
             ("LOGIN_ATTEMPTS_PER_ADDRESS", self.login_attempts_per_address),
             ("LOGIN_WINDOW_SECONDS", self.login_window_seconds),
+            ("LOGIN_MAX_DELAY_SECONDS", self.login_max_delay_seconds),
         ):
             if value <= 0:
                 raise SettingsError(name, "must be a positive integer")
@@ -177,6 +182,9 @@ class Settings:
                 "LOGIN_ATTEMPTS_PER_ADDRESS", env.get("LOGIN_ATTEMPTS_PER_ADDRESS", "20")
             ),
             login_window_seconds=_parse_int("LOGIN_WINDOW_SECONDS", env.get("LOGIN_WINDOW_SECONDS", "900")),
+            login_max_delay_seconds=_parse_int(
+                "LOGIN_MAX_DELAY_SECONDS", env.get("LOGIN_MAX_DELAY_SECONDS", "60")
+            ),
             demo_password=env.get("DEMO_PASSWORD") or "meridian-demo",
             statement_timeout_ms=_parse_int(
                 "DATABASE_STATEMENT_TIMEOUT_MS", env.get("DATABASE_STATEMENT_TIMEOUT_MS", "15000")

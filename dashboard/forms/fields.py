@@ -255,3 +255,10 @@ class Form:
 
     def to_query(self, raw: Mapping[str, object], household: int | None) -> str:
         return to_query(self.fields, raw, household)
+
+    def canonical_query(self, clean: Mapping[str, object], household: int) -> str:
+        """The validated request as a query (what a saved run keeps): the form's fields only, each as
+        the form shows its clean value; parameters the browser added are not in it."""
+        return to_query(
+            self.fields, {f.name: display_value(f, clean.get(f.name)) for f in self.fields}, household
+        )

@@ -10,6 +10,7 @@ import re
 
 import dash
 import flask
+import flask_login
 
 from dashboard.background import workers_report
 from dashboard.extensions import cache, db, metrics
@@ -93,8 +94,12 @@ def create_blueprint(settings, app, measured: dict[str, frozenset[str]] | None =
 
     @bp.get(f"{base}/health")
     def health():
-
+        """Up or down for anyone (a load balancer); the backends' details only for a signed-in user."""
         database = "ok" if db.ping() else "down"
+        if not flask_login.current_user.is_authenticated:
+            return flask.jsonify(
+                status="up" if database == "ok" else "down"
+            ), 200 if database == "ok" else 503
         redis = "not configured" if not settings.redis_url else cache.health()
         operations = metrics.stats("all", max_age=RECENT_SECONDS)
         workers = workers_report(flask.current_app.extensions["meridian.background"])

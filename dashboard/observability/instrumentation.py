@@ -45,7 +45,8 @@ def instrument_callbacks(server: flask.Flask, app, store: MetricsStore) -> None:
             # tampered request cannot invent metric names; it is read from the body parsed there.
             output = flask.g.get(CALLBACK_OUTPUT)
             name = f"callback.{callback_label(output)}" if output else "callback.unknown"
-            failed = response.status_code >= 400 or bool(flask.g.pop("meridian_callback_failed", False))
+            # a refused request (4xx) is the client's fault, not an error of the app's
+            failed = response.status_code >= 500 or bool(flask.g.pop("meridian_callback_failed", False))
             store.record(name, elapsed, error=failed)
         return response
 

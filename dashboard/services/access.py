@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from dataclasses import dataclass
 
 import flask
@@ -139,14 +140,17 @@ def acting_for(grant, household_id) -> None:
         _acting_for.reset(token)
 
 
+_ID = re.compile(r"[0-9]{1,10}")
+
+
 def parse_household_id(raw) -> int:
     """A household id from a callback value, URL or form; InvalidInput otherwise."""
     if isinstance(raw, bool):
         raise InvalidInput("Choose a household.")
     if isinstance(raw, int):
         value = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
-        value = int(raw.strip())
+    elif isinstance(raw, str) and _ID.fullmatch(raw.strip()):
+        value = int(raw.strip())  # ASCII digits only, at most ten ("²" is a digit to str.isdigit)
     else:
         raise InvalidInput("Choose a household.")
     if not 0 < value < 2**31:

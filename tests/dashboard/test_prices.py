@@ -217,7 +217,9 @@ def test_pr006_the_market_data_page_in_the_browser(dash_duo, app, tmp_path):
         "Only administrators import prices"
         in dash_duo.find_element("#market-upload").find_element(By.XPATH, "../..").text
     )  # analysts cannot upload: the control says so (and the server refuses them)
-    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    dash_duo.driver.get(dash_duo.server_url + "/logout")  # a link asks first; the form signs out
+    dash_duo.wait_for_element("#logout-submit", timeout=10).click()
+    dash_duo.wait_for_element("#login-notice", timeout=10)
     browser_sign_in(dash_duo.driver, dash_duo.server_url, "admin@meridian.example")
     dash_duo.driver.get(dash_duo.server_url + "/market-data")
     path = tmp_path / "april.csv"

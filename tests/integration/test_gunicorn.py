@@ -121,5 +121,6 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
         if x.startswith(f'meridian_operation_duration_seconds_count{{operation="{name}"}}')
     )
     assert float(line.split()[-1]) == n
-    health = requests.get(f"{base}/api/v1/performance-metrics/health", timeout=10).json()
+    health = signed_session(base).get(f"{base}/api/v1/performance-metrics/health", timeout=10).json()
     assert health["status"] == "ok" and health["uptime_seconds"] > 0
+    assert requests.get(f"{base}/api/v1/performance-metrics/health", timeout=10).json() == {"status": "up"}

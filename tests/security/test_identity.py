@@ -56,28 +56,39 @@ def test_id002_sign_in_says_when_the_password_is_wrong_and_goes_where_it_was_ask
     assert elsewhere.status_code == 302 and elsewhere.headers["Location"] == "/"
 
 
-def test_id003_failed_sign_ins_are_limited_per_account_and_per_address(make_app, seeded_settings):
+def test_id003_failed_sign_ins_are_limited_per_account_and_address_and_per_address(make_app, seeded_settings):
     app = make_app(seeded_settings.replace(login_attempts_per_account=3, login_attempts_per_address=5))
     with app.server.app_context():
         client = app.server.test_client()
         for _ in range(3):
             assert _login(client, password="wrong-password").status_code == 401
-        blocked = _login(client)  # the right password, too late
-        assert blocked.status_code == 429 and b"Too many failed sign-ins" in blocked.data
-        # another account from the same address: two more failures reach the address's limit
+        blocked = _login(client)  # the right password, too late from this address
+        assert blocked.status_code == 429
+        assert b"Too many failed sign-ins for this account from your address" in blocked.data
+        # another account from the same address: its 4th and 5th failures reach the address's limit
+        # (the refused attempt above checked no password and does not count)
         for _ in range(2):
             assert _login(client, email="priya.raman@meridian.example", password="wrong").status_code == 401
-        assert _login(client, email="marcus.bell@meridian.example").status_code == 429
+        refused = _login(client, email="marcus.bell@meridian.example")
+        assert refused.status_code == 429 and b"from your address" in refused.data
         # another address is not blocked by this one's failures
         other = app.server.test_client()
         assert _login(other, email=ADMIN, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+        # the page says how the limits work
+        assert b"After 3 failed attempts for an account from one address" in client.get("/login").data
+
+
+def sign_out(client, prefix: str = "/"):
+    """Sign out as the navbar's form does: a POST with the session's token (the callbacks' cookie)."""
+    token = client.get_cookie("_csrf_token", path=prefix).value
+    return client.post(f"{prefix}logout", data={"csrf": token})
 
 
 def test_id004_sign_out_ends_the_session_even_for_a_copied_cookie(app):
     client = signed_client(app)
     cookie = client.get_cookie("meridian_session").value
     assert client.get("/_dash-layout").status_code == 200
-    out = client.get("/logout")
+    out = sign_out(client)
     assert out.status_code == 302 and "signed_out=1" in out.headers["Location"]
     assert client.get("/_dash-layout").status_code == 401
     copy = app.server.test_client()
@@ -112,7 +123,8 @@ def test_id006_the_portal_header_signs_in_only_from_the_portals_address(make_app
         unknown = app.server.test_client().get(
             "/_dash-layout", headers={"X-Portal-User": "nobody@meridian.example"}, environ_base=portal
         )
-        assert unknown.status_code == 401
+        assert unknown.status_code == 403  # the portal names someone we do not know: refused, said so
+        assert "does not know or has deactivated" in unknown.get_json()["error"]
 
 
 def test_id007_deactivation_and_role_changes_take_effect_at_once(app):
