@@ -75,10 +75,10 @@ def register(server: flask.Flask, app, settings) -> None:
     def _check_callback_request():
         if flask.request.path != update_path or flask.request.method != "POST":
             return None
-        if (flask.request.content_length or 0) > MAX_CALLBACK_BYTES:
-            return _refuse("callback request too large", 413)
         try:
-            if len(flask.request.get_data(cache=True)) > MAX_CALLBACK_BYTES:
+            # werkzeug refuses a longer Content-Length at once, and stops a chunked body one byte past
+            raw = flask.request.get_data(cache=True)
+            if len(raw) > MAX_CALLBACK_BYTES:
                 return _refuse("callback request too large", 413)
             # Parsed once here; Flask keeps it for Dash's own get_json().
             body = flask.request.get_json(force=True, cache=True)
@@ -88,7 +88,7 @@ def register(server: flask.Flask, app, settings) -> None:
             return _refuse("callback request is not JSON")
         except RecursionError:  # nesting deeper than the parser follows: no callback sends that
             return _refuse("callback request is nested too deeply")
-        if _LONE_SURROGATE.search(flask.request.get_data(cache=True)) and _has_lone_surrogate(body):
+        if _LONE_SURROGATE.search(raw) and _has_lone_surrogate(body):
             return _refuse("callback request has text that is not valid Unicode")
         problem = callback_problem(body, app.callback_map)
         if problem is not None:

@@ -69,10 +69,11 @@ class _SecureWhenHttps(SecureCookieSessionInterface):
 def register(server: flask.Flask, app, settings) -> None:
     prefix = settings.url_prefix
     login_path, logout_path = prefix + "login", prefix + "logout"
+    health_path = prefix + "api/v1/performance-metrics/health"
     open_paths = {
         login_path,
         logout_path,
-        prefix + "api/v1/performance-metrics/health",
+        health_path,
         app.config.routes_pathname_prefix + "assets/00-bootstrap.min.css",
     }
     metrics_path = prefix.rstrip("/") + "/metrics"
@@ -156,7 +157,7 @@ def register(server: flask.Flask, app, settings) -> None:
         # context is shared, as the tests' is)
         flask.g.pop("_login_user", None)
         refused = portal_sign_in()
-        if refused is not None and request.path != prefix + "api/v1/performance-metrics/health":
+        if refused is not None and request.path != health_path:
             if request.method == "GET" and _is_page(request.path, app, api_prefix):
                 return _message_page(prefix, "Not signed in", refused, 403)
             return flask.jsonify(error=refused), 403
@@ -288,10 +289,14 @@ class SignInLimits:
     def _keys(email: str, address: str) -> tuple[str, str]:
         return f"login:address:{address}", f"login:pair:{email}|{address}"
 
+    @property
+    def minutes(self) -> int:
+        return max(1, self.window // 60)
+
     def admit(self, email: str, address: str) -> str | None:
         """Take this attempt's slots; None when its password may be checked, else why not (the page says
         it). Whoever is admitted reports back with ``failed`` or ``succeeded``."""
-        minutes = max(1, self.window // 60)
+        minutes = self.minutes
         address_key, pair_key = self._keys(email, address)
         refused = self._take(
             address_key,
@@ -358,10 +363,9 @@ class SignInLimits:
             cache.count(pair_key, self.window, by=-forgiven)
 
     def notice(self) -> str:
-        minutes = max(1, self.window // 60)
         return (
             f"After {self.per_account} failed attempts for an account from one address, sign-in to it from "
-            f"there pauses for {minutes} minutes; after {self.per_account} failed attempts from anywhere, "
+            f"there pauses for {self.minutes} minutes; after {self.per_account} failed attempts from anywhere, "
             f"each further attempt on the account waits a little longer (up to {self.max_delay} seconds)."
         )
 
@@ -393,7 +397,8 @@ def _safe_next(raw, prefix: str) -> str:
 
 
 def _page(prefix: str, title: str, body: str, status: int = 200):
-    """A page of its own (sign-in, sign-out, a refusal): the theme's stylesheet, never cached."""
+    """A page of its own (sign-in, sign-out, a refusal) in the theme's stylesheet (never cached, as
+    every response but static files: dashboard/hardening.py)."""
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · Meridian</title>
@@ -404,9 +409,7 @@ def _page(prefix: str, title: str, body: str, status: int = 200):
 <main class="container" style="max-width:26rem">
 <div class="card"><div class="card-body">
 <h1 class="h4 mb-3">{escape(title)}</h1>{body}</div></div></main></body></html>"""
-    response = flask.make_response(page, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return flask.make_response(page, status)
 
 
 def _message_page(prefix: str, title: str, message: str, status: int):

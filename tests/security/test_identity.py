@@ -78,6 +78,17 @@ def test_id003_failed_sign_ins_are_limited_per_account_and_address_and_per_addre
         assert b"After 3 failed attempts for an account from one address" in client.get("/login").data
 
 
+def shell_options_body(client) -> dict:
+    """The body the shell's household picker sends on first load (the signed-in client's own layout)."""
+    site = DashSite(client.get("/_dash-dependencies").get_json())
+    return site.body(
+        site.callback("shell-household-select.options"),
+        Layout.of(client.get("/_dash-layout").get_json()),
+        {"shell-url.search": ""},
+        ["shell-url.search"],
+    )
+
+
 def sign_out(client, prefix: str = "/"):
     """Sign out as the navbar's form does: a POST with the session's token (the callbacks' cookie)."""
     token = client.get_cookie("_csrf_token", path=prefix).value
@@ -202,13 +213,7 @@ def test_id009_callbacks_need_the_pages_csrf_token(app):
     or script of another site cannot, so its POST is refused (and SameSite keeps the session cookie off
     cross-site POSTs in the first place)."""
     client = signed_client(app)
-    site = DashSite(client.get("/_dash-dependencies").get_json())
-    body = site.body(
-        site.callback("shell-household-select.options"),
-        Layout.of(client.get("/_dash-layout").get_json()),
-        {"shell-url.search": ""},
-        ["shell-url.search"],
-    )
+    body = shell_options_body(client)
     assert client.post(UPDATE, json=body).status_code == 200
     token = client.environ_base.pop("HTTP_X_CSRFTOKEN")
     refused = client.post(UPDATE, json=body, headers={"Origin": "https://evil.example"})

@@ -30,7 +30,7 @@ from dashboard.extensions import metrics
 from dashboard.forms.fields import parse_search
 from tests.conftest import ANALYST, PASSWORD, sign_in, signed_client
 from tests.load.dash_client import DashSite, Layout
-from tests.security.test_identity import ADMIN, sign_out
+from tests.security.test_identity import ADMIN, shell_options_body, sign_out
 from tests.security.test_isolation import UPDATE, database_digest, page_layouts
 
 OTHER_ANALYST = "priya.raman@meridian.example"  # another seeded analyst
@@ -202,13 +202,7 @@ def test_sec108_signed_in_responses_are_never_stored_and_health_says_little_sign
     client = signed_client(app)
     for path in ("/risk", "/_dash-layout", "/_dash-dependencies", "/api/v1/performance-metrics/stats"):
         assert client.get(path).headers["Cache-Control"] == "no-store", path
-    site = DashSite(client.get("/_dash-dependencies").get_json())
-    body = site.body(
-        site.callback("shell-household-select.options"),
-        Layout.of(client.get("/_dash-layout").get_json()),
-        {"shell-url.search": ""},
-        ["shell-url.search"],
-    )
+    body = shell_options_body(client)
     assert client.post(UPDATE, json=body).headers["Cache-Control"] == "no-store"
     asset = client.get("/assets/meridian.css")
     assert asset.status_code == 200 and "no-store" not in asset.headers.get("Cache-Control", "")
@@ -258,6 +252,29 @@ def served(tmp_path, redis_url):
         yield base, settings.instance_path / "gunicorn.log"
 
 
+def _sign_ins_at_once(base: str, count: int, email: str, password: str) -> list[int]:
+    """``count`` sign-ins for ``email``, each from its own session, sent together; their statuses."""
+    sessions = []
+    for _ in range(count):
+        session = requests.Session()
+        page = session.get(f"{base}/login", timeout=10).text
+        sessions.append((session, page.split('name="csrf" value="', 1)[1].split('"', 1)[0]))
+    start = threading.Barrier(count)
+    codes: list[int] = []
+
+    def attempt(session, token):
+        start.wait()
+        form = {"email": email, "password": password, "csrf": token, "next": "/"}
+        codes.append(session.post(f"{base}/login", data=form, timeout=60, allow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return codes
+
+
 def test_sec102_against_gunicorn_limits_race_chunked_bodies_forwarded_headers_warm_up(served):
     base, log = served
     host, port = base.removeprefix("http://").split(":")
@@ -268,48 +285,11 @@ def test_sec102_against_gunicorn_limits_race_chunked_bodies_forwarded_headers_wa
     assert text.count("worker warmed up in") == 2 and "answered" not in text, text[-2000:]
 
     # 2: 15 wrong passwords at once for one account from one address: only the limit (5) is checked
-    sessions = []
-    for _ in range(15):
-        session = requests.Session()
-        page = session.get(f"{base}/login", timeout=10).text
-        sessions.append((session, page.split('name="csrf" value="', 1)[1].split('"', 1)[0]))
-    start = threading.Barrier(len(sessions))
-    codes: list[int] = []
-
-    def attempt(pair):
-        session, token = pair
-        start.wait()
-        form = {"email": ANALYST, "password": "wrong", "csrf": token, "next": "/"}
-        codes.append(session.post(f"{base}/login", data=form, timeout=60, allow_redirects=False).status_code)
-
-    threads = [threading.Thread(target=attempt, args=(pair,)) for pair in sessions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = _sign_ins_at_once(base, 15, ANALYST, "wrong")
     assert sorted(codes) == [401] * 5 + [429] * 10, codes
-
     # ... while 8 analysts behind one address signing in at once with the right password all get in
     # (attempts in flight beyond the limit wait for the outcome of those before them)
-    sessions = []
-    for _ in range(8):
-        session = requests.Session()
-        page = session.get(f"{base}/login", timeout=10).text
-        sessions.append((session, page.split('name="csrf" value="', 1)[1].split('"', 1)[0]))
-    start, codes = threading.Barrier(len(sessions)), []
-
-    def right(pair):
-        session, token = pair
-        start.wait()
-        form = {"email": OTHER_ANALYST, "password": PASSWORD, "csrf": token, "next": "/"}
-        codes.append(session.post(f"{base}/login", data=form, timeout=60, allow_redirects=False).status_code)
-
-    threads = [threading.Thread(target=right, args=(pair,)) for pair in sessions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert codes == [302] * 8, codes
+    assert _sign_ins_at_once(base, 8, OTHER_ANALYST, PASSWORD) == [302] * 8
 
     # 6: the 2 MB cap holds on the bytes read, chunked or not
     signed = requests.Session()
