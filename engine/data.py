@@ -46,16 +46,16 @@ def validate_prices(prices: pd.DataFrame) -> pd.DataFrame:
         raise InvalidDataError(
             f"Prices must be positive; found zero or negative prices for {', '.join(map(str, bad))}."
         )
-    empty = frame.columns[frame.isna().all()]
+    present = ~np.isnan(values)
+    empty = frame.columns[~present.any(axis=0)]
     if len(empty):
         raise InsufficientDataError(f"No prices in the chosen dates for {', '.join(map(str, empty))}.")
-    for column in frame.columns:
-        series = frame[column]
-        first = series.first_valid_index()
-        if series.loc[first:].isna().any():
-            raise InvalidDataError(
-                f"Prices for {column} have gaps (missing values after its first price); fill or remove them."
-            )
+    gaps = np.logical_or.accumulate(present, axis=0) & ~present  # missing after the first price
+    if gaps.any():
+        column = frame.columns[gaps.any(axis=0)][0]
+        raise InvalidDataError(
+            f"Prices for {column} have gaps (missing values after its first price); fill or remove them."
+        )
     return frame
 
 
@@ -127,6 +127,25 @@ def month_complete(last_day: pd.Timestamp) -> bool:
     (An exchange holiday on that weekday makes the month count as partial: left out, never guessed.)
     """
     return last_day.normalize() >= (last_day + pd.offsets.BMonthEnd(0)).normalize()
+
+
+def month_end_closes(prices: pd.DataFrame) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
+    """Each asset's close on the last trading day of every whole calendar month: the one monthly convention.
+
+    The trading days are the data's own (its index); an asset with no price on a month's last trading
+    day (not listed yet) is NaN there. A final month whose prices stop before its last weekday is
+    left out (``month_complete``). Returns the closes indexed by month (``Period``) and the day each
+    close is from.
+    """
+    frame = validate_prices(prices)
+    stamps = pd.DatetimeIndex(frame.index)
+    month = stamps.year.to_numpy() * 12 + stamps.month.to_numpy()
+    last = np.flatnonzero(np.append(month[1:] != month[:-1], True))  # each month's last trading day
+    if not month_complete(stamps[last[-1]]):
+        last = last[:-1]
+    days = stamps[last]
+    closes = pd.DataFrame(frame.to_numpy(dtype=float)[last], index=days.to_period("M"), columns=frame.columns)
+    return closes, days
 
 
 def monthly_returns(prices: pd.DataFrame) -> pd.DataFrame:
