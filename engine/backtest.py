@@ -108,7 +108,9 @@ class Settings:
             )
         if self.rebalance == "bands":
             if self.band is None or isinstance(self.band, bool) or not self.band > 0:
-                raise BacktestInputError("The rebalancing band must be more than 0 percentage points.", "band")
+                raise BacktestInputError(
+                    "The rebalancing band must be more than 0 percentage points.", "band"
+                )
             number(self.band, "The rebalancing band", 0.0, 1.0)
         if self.frequency not in FREQUENCIES:
             raise BacktestInputError("The cash flow is monthly or annual.", "frequency")
@@ -206,6 +208,9 @@ class PortfolioBacktest:
             "partial_years": list(self.partial_years),
             "drawdowns": [d.as_dict() for d in self.drawdowns],
         }
+        for key in ("cagr", "mwr"):  # the CAGR without cash flows, the money-weighted return with them
+            if out[key] is None:
+                del out[key]
         if self.relative is not None:
             out.update(self.relative)
         if series:
@@ -213,7 +218,9 @@ class PortfolioBacktest:
                 {"month": m, "return": None if math.isnan(r) else float(r)}
                 for m, r in zip(self.months[1:], self.returns, strict=True)
             ]
-            out["values"] = [{"month": m, "value": float(v)} for m, v in zip(self.months, self.values, strict=True)]
+            out["values"] = [
+                {"month": m, "value": float(v)} for m, v in zip(self.months, self.values, strict=True)
+            ]
             out["rolling"] = {
                 str(k): [{"month": m, "return": r} for m, r in rows] for k, rows in self.rolling.items()
             }
@@ -231,7 +238,9 @@ class Backtest:
     def as_dict(self, series: bool = True) -> dict:
         return {
             "window": self.window.as_dict(),
-            "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.settings.__dict__.items()},
+            "settings": {
+                k: (list(v) if isinstance(v, tuple) else v) for k, v in self.settings.__dict__.items()
+            },
             "portfolios": [p.as_dict(series) for p in self.portfolios],
             "benchmark": None if self.benchmark is None else self.benchmark.as_dict(series),
             "notes": list(self.notes),
@@ -252,7 +261,9 @@ def _label(month: pd.Period) -> str:
     return month.strftime("%B %Y")
 
 
-def backtest_window(prices: pd.DataFrame, tickers: Sequence[str], settings: Settings) -> tuple[Window, pd.DataFrame]:
+def backtest_window(
+    prices: pd.DataFrame, tickers: Sequence[str], settings: Settings
+) -> tuple[Window, pd.DataFrame]:
     """The whole months the settings ask for, checked against the prices; and the month-end closes.
 
     Raises BacktestInputError (naming the field) when the start is after the end, the end is past the
@@ -312,7 +323,8 @@ def backtest_window(prices: pd.DataFrame, tickers: Sequence[str], settings: Sett
             limited_by = max(tickers, key=lambda t: firsts[t])
     if start > end:
         raise BacktestInputError(
-            f"No whole month between {_label(start)} and {_label(end)}: the start must be before the end.", "end"
+            f"No whole month between {_label(start)} and {_label(end)}: the start must be before the end.",
+            "end",
         )
     window_closes = closes.loc[base:end]
     holes = [t for t in tickers if window_closes[t].isna().any()]
@@ -581,7 +593,9 @@ def calendar_returns(months: pd.PeriodIndex, returns: np.ndarray) -> tuple[dict[
     starts = np.flatnonzero(np.concatenate(([True], years[1:] != years[:-1])))
     growth = np.exp(np.add.reduceat(np.log1p(r), starts))
     out = {int(years[i]): float(g - 1.0) for i, g in zip(starts, growth, strict=True)}
-    in_window = np.asarray(months[1:].year)  # a year is partial when the window holds fewer than 12 of its months
+    in_window = np.asarray(
+        months[1:].year
+    )  # a year is partial when the window holds fewer than 12 of its months
     partial = tuple(y for y in out if (in_window == y).sum() < MONTHS)
     return out, partial
 
@@ -723,5 +737,7 @@ def backtest(
     return Backtest(window, settings, tuple(results), bench, tuple(notes))
 
 
-def _with_relative(result: PortfolioBacktest, bench: PortfolioBacktest, risk_free_rate: float) -> PortfolioBacktest:
+def _with_relative(
+    result: PortfolioBacktest, bench: PortfolioBacktest, risk_free_rate: float
+) -> PortfolioBacktest:
     return replace(result, relative=relative_statistics(result.returns, bench.returns, risk_free_rate))

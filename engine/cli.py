@@ -1,4 +1,4 @@
-"""Command line: ``python -m engine optimize|frontier|simulate|risk|retirement ...`` -> JSON on stdout.
+"""Command line: ``python -m engine optimize|frontier|simulate|risk|retirement|backtest ...`` -> JSON on stdout.
 
 Bad input prints one clear line on stderr and exits with 2; the engine's own
 messages are the ones an analyst would see in the app.
@@ -81,7 +81,7 @@ def _load_prices(args) -> pd.DataFrame:
 
 
 def _load_benchmark(args, index) -> pd.Series | None:
-    path = Path(args.benchmark)
+    path = Path(getattr(args, "benchmark_prices", None) or args.benchmark)
     if not path.exists():
         return None
     series = pd.read_csv(path, parse_dates=["date"], index_col="date").iloc[:, 0]
@@ -243,6 +243,71 @@ def run_retirement(args):
     return out
 
 
+def run_backtest(args):
+    from engine.backtest import Allocation, Settings, backtest
+
+    everything = _load_prices(
+        argparse.Namespace(**{**vars(args), "tickers": None, "start": None, "end": None})
+    )
+    benchmark_file = _load_benchmark(args, everything.index)
+    if benchmark_file is not None and benchmark_file.name not in everything.columns:
+        everything = everything.join(benchmark_file, how="left")
+    tickers = _ticker_list(args.tickers) or (_ticker_list_of_weights(args.weights) if args.weights else [])
+    if not tickers:
+        raise UsageError("name the portfolio's --tickers (and --weights, default equal)")
+    unknown = [t for t in tickers if t not in everything.columns]
+    if unknown:
+        raise UsageError(
+            f"unknown ticker(s) {', '.join(unknown)}; the files have {', '.join(everything.columns)}"
+        )
+    weights = _weights(args.weights, tickers)
+    portfolio = Allocation.of("Portfolio", dict(zip(tickers, weights.tolist(), strict=True)))
+    benchmark = None
+    if args.benchmark_ticker.lower() != "none":
+        mix = args.benchmark_ticker
+        names = _ticker_list_of_weights(mix) if "=" in mix else [mix.strip()]
+        missing = [t for t in names if t not in everything.columns]
+        if missing:
+            raise UsageError(f"no prices for the benchmark's {', '.join(missing)}")
+        parts = _weights(mix, names) if "=" in mix else np.array([1.0])
+        benchmark = Allocation.of("Benchmark", dict(zip(names, parts.tolist(), strict=True)), "benchmark")
+    settings = Settings(
+        start=args.start,
+        end=args.end,
+        initial=args.initial,
+        rebalance=args.rebalance,
+        band=None if args.band is None else args.band / 100.0,
+        cash_flow=args.contribution,
+        frequency=args.contribution_frequency,
+        inflation=args.inflation,
+        fee=args.fee,
+        risk_free_rate=args.risk_free_rate,
+        rolling=tuple(_whole_list(args.rolling, "--rolling")),
+    )
+    needed = list(dict.fromkeys([*tickers, *(benchmark.weights if benchmark else [])]))
+    result = backtest(everything[needed], [portfolio], benchmark, settings)
+    out = result.portfolios[0].as_dict(series=True)
+    out["window"] = result.window.as_dict()
+    out["notes"] = list(result.notes)
+    out["benchmark"] = None if result.benchmark is None else result.benchmark.as_dict(series=False)
+    return out
+
+
+def _ticker_list(raw: str | None) -> list[str]:
+    return [t.strip() for t in (raw or "").split(",") if t.strip()]
+
+
+def _ticker_list_of_weights(raw: str) -> list[str]:
+    return [item.split("=", 1)[0].strip() for item in raw.split(",") if item.strip()]
+
+
+def _whole_list(raw: str, what: str) -> list[int]:
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise UsageError(f"{what} takes whole numbers of months, e.g. 12,36,60") from None
+
+
 def _months(years: float) -> int:
     months = years * 12
     if not math.isfinite(months) or months < 1 or abs(months - round(months)) > 1e-9:
@@ -337,6 +402,34 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--solve-success", type=float, help="also solve the highest spending at this success rate")
     p.set_defaults(run=run_retirement)
+
+    p = sub.add_parser("backtest", help="how fixed target weights would have done, month-end to month-end")
+    p.add_argument("--prices", default=str(DEFAULT_PRICES), help="CSV: date column, one column per ticker")
+    p.add_argument(
+        "--benchmark-prices",
+        dest="benchmark_prices",
+        default=str(DEFAULT_BENCHMARK),
+        help="CSV with date and a benchmark column (SPY)",
+    )
+    p.add_argument("--tickers", help="comma-separated tickers of the portfolio")
+    p.add_argument("--weights", help="TICKER=W,... summing to 1 (default equal)")
+    p.add_argument("--start", type=_date, help="its month is the first (default: the earliest all can start)")
+    p.add_argument("--end", type=_date, help="its month is the last (default: the last whole month)")
+    p.add_argument("--initial", type=float, default=10_000.0)
+    p.add_argument(
+        "--rebalance", default="annual", choices=("none", "monthly", "quarterly", "annual", "bands")
+    )
+    p.add_argument("--band", type=float, help="bands: percentage points of drift that trigger a rebalance")
+    p.add_argument("--contribution", type=float, default=0.0, help="per period; negative: a withdrawal")
+    p.add_argument("--contribution-frequency", default="monthly", choices=("monthly", "annual"))
+    p.add_argument("--inflation", type=float, default=0.0, help="annual growth of the contribution")
+    p.add_argument("--fee", type=float, default=0.0, help="annual fee (expense ratio), fraction")
+    p.add_argument(
+        "--benchmark", dest="benchmark_ticker", default="SPY", help="a ticker, a mix TICKER=W,..., or none"
+    )
+    p.add_argument("--risk-free-rate", type=float, default=0.0)
+    p.add_argument("--rolling", default="12,36,60", help="rolling windows in months")
+    p.set_defaults(run=run_backtest)
     return parser
 
 

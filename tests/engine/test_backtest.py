@@ -284,7 +284,9 @@ def test_bt003_rebalancing_rules_differ_where_they_should(prices):
 
 
 def test_bt004_a_withdrawal_larger_than_the_portfolio_ends_it_at_zero_and_says_when(prices):
-    settings = Settings(start="2000-01-01", end="2006-06-30", initial=10_000, cash_flow=-400, rebalance="none")
+    settings = Settings(
+        start="2000-01-01", end="2006-06-30", initial=10_000, cash_flow=-400, rebalance="none"
+    )
     result = backtest(prices, [Allocation.of("Mix", W)], None, settings)
     mix = result.portfolios[0]
     labels, closes = ref_month_closes(prices, "2000-01", "2006-06")
@@ -306,7 +308,8 @@ def test_bt005_rolling_returns_and_drawdown_episodes(prices):
     r = list(mix.returns)
     for k in (12, 36):
         expected = [
-            (mix.months[i + k], math.prod(1 + x for x in r[i : i + k]) ** (12 / k) - 1) for i in range(len(r) - k + 1)
+            (mix.months[i + k], math.prod(1 + x for x in r[i : i + k]) ** (12 / k) - 1)
+            for i in range(len(r) - k + 1)
         ]
         assert [m for m, _ in mix.rolling[k]] == [m for m, _ in expected]
         np.testing.assert_allclose([v for _, v in mix.rolling[k]], [v for _, v in expected], rtol=1e-9)
@@ -325,7 +328,9 @@ def test_bt005_rolling_returns_and_drawdown_episodes(prices):
 def test_bt006_real_prices_buy_and_hold_is_the_price_ratio(stock_prices, spy):
     prices = stock_prices[["AAPL", "XOM"]].join(spy, how="left")
     settings = Settings(start="2006-01-01", initial=10_000, rebalance="none")
-    result = backtest(prices, [Allocation.of("AAPL", {"AAPL": 1.0})], Allocation("SPY", {"SPY": 1.0}), settings)
+    result = backtest(
+        prices, [Allocation.of("AAPL", {"AAPL": 1.0})], Allocation("SPY", {"SPY": 1.0}), settings
+    )
     window = result.window
     assert (str(window.first), str(window.last)) == ("2006-01", "2018-03")  # April 2018 is not whole
     assert window.dates[0] == pd.Timestamp("2005-12-30") and window.dates[-1] == pd.Timestamp("2018-03-29")
@@ -369,3 +374,87 @@ def test_bt008_a_ticker_without_prices_in_part_of_the_window_is_named_not_droppe
     result = backtest(late, [Allocation.of("Mix", W)], None, Settings(rolling=(12,)))
     assert str(result.window.first) == "2003-06" and result.window.limited_by == "C"
     assert any("C has no earlier month-end price" in note for note in result.notes)
+
+
+def test_bt009_the_command_line_prints_the_statistics_as_json(capsys, stock_prices, spy):
+    from engine.cli import main
+
+    assert (
+        main(
+            [
+                "backtest",
+                "--tickers",
+                "AAPL,XOM",
+                "--weights",
+                "AAPL=0.6,XOM=0.4",
+                "--start",
+                "2006-01-01",
+                "--rebalance",
+                "monthly",
+                "--risk-free-rate",
+                "0.01",
+            ]
+        )
+        == 0
+    )
+    out = __import__("json").loads(capsys.readouterr().out)
+    keys = {
+        "final_value",
+        "cagr",
+        "volatility",
+        "sharpe",
+        "sortino",
+        "max_drawdown",
+        "calmar",
+        "ulcer_index",
+        "best_year",
+        "worst_year",
+        "annual_returns",
+        "monthly_returns",
+        "rolling",
+        "drawdowns",
+        "beta",
+        "alpha",
+        "correlation",
+        "r_squared",
+        "upside_capture",
+        "downside_capture",
+        "tracking_error",
+        "information_ratio",
+        "benchmark",
+    }
+    assert keys <= set(out) and "mwr" not in out
+    assert out["window"]["first_month"] == "2006-01" and out["window"]["last_month"] == "2018-03"
+    monthly = (
+        stock_prices[["AAPL", "XOM"]].groupby([stock_prices.index.year, stock_prices.index.month]).last()
+    )
+    monthly = monthly.loc[(2005, 12) : (2018, 3)]
+    r = ((monthly / monthly.shift(1)).iloc[1:].to_numpy() @ np.array([0.6, 0.4])) - 1
+    assert [m["return"] for m in out["monthly_returns"]] == pytest.approx(list(r), rel=1e-9)
+    assert out["cagr"] == pytest.approx(np.prod(1 + r) ** (12 / len(r)) - 1, rel=1e-9)
+    s = spy.groupby([spy.index.year, spy.index.month]).last().loc[(2005, 12) : (2018, 3)].to_numpy()
+    b = s[1:] / s[:-1] - 1
+    assert out["benchmark"]["cagr"] == pytest.approx((s[-1] / s[0]) ** (12 / len(b)) - 1, rel=1e-9)
+    assert out["beta"] == pytest.approx(ref_relative(list(r), list(b), 0.01)["beta"], rel=1e-7)
+    assert main(["backtest", "--tickers", "AAPL", "--start", "2006-01-01", "--contribution", "100"]) == 0
+    flows = __import__("json").loads(capsys.readouterr().out)
+    assert "mwr" in flows and "cagr" not in flows and flows["total_contributions"] == pytest.approx(100 * 146)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tickers", "AAPL,XOM", "--weights", "AAPL=0.6,XOM=0.3"], "10.00 points short of 100 %"),
+        (["--tickers", "AAPL,FB", "--start", "2006-01-01"], "FB has prices only from May 2012"),
+        (["--tickers", "AAPL", "--rebalance", "bands", "--band", "0"], "more than 0 percentage points"),
+        (["--tickers", "AAPL", "--start", "2016-01-01", "--end", "2015-01-01"], "before the end"),
+        (["--tickers", "AAPL", "--start", "2016-01-01", "--end", "2017-01-01"], "60-month rolling window"),
+        (["--tickers", "NOPE"], "unknown ticker"),
+    ],
+)
+def test_bt010_command_line_bad_input_exits_2_with_one_line(capsys, args, message):
+    from engine.cli import main
+
+    assert main(["backtest", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
