@@ -226,6 +226,14 @@
       if (typeof ctx.triggered_id === "string") { chartDrawn(ctx.triggered_id, trigger.time); }
     },
 
+    /* A chart's value axis switched between linear and log (the backtest's growth chart): its figure again. */
+    axisType: function (log, spec) {
+      if (!spec || !spec.figure) { return window.dash_clientside.no_update; }
+      var layout = Object.assign({}, spec.figure.layout);
+      layout.yaxis = Object.assign({}, layout.yaxis, { type: log ? "log" : "linear" });
+      return Object.assign({}, spec, { figure: Object.assign({}, spec.figure, { layout: layout }) });
+    },
+
     /*
      * Mount a chart's graph in its box two animation frames after its figure arrived: the panel
      * around it is painted first, then plotly.js is fetched (once) and the chart drawn (and timed).

@@ -7,6 +7,7 @@ Page-specific callbacks are registered when their module is imported
 
 from callbacks import (
     analysis,
+    backtest,
     diversification,
     goals,
     market_data,
@@ -28,6 +29,7 @@ ANALYSIS_PAGES = (
     monte_carlo.PAGE,
     goals.PAGE,
     risk.PAGE,
+    backtest.PAGE,
     diversification.PAGE,
     retirement.PAGE,
     tax.PAGE,

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Output, State, dcc, html
 
 from components import ids
-from dashboard.forms.fields import CHOICE, DATE, INTEGER, MULTI, NUMBER, Field, Form
+from dashboard.forms.fields import CHOICE, DATE, INTEGER, MULTI, NUMBER, SELECT, Field, Form
 
 
 def form_field(form: str, field: Field, value=None, width: int | None = None, error: str = "") -> dbc.Col:
@@ -41,6 +41,12 @@ def form_field(form: str, field: Field, value=None, width: int | None = None, er
         )
     elif field.kind == CHOICE:
         control = dbc.Select(id=control_id, value=value, options=options)
+    elif field.kind == SELECT:
+        # the options come from the page's own callback; the value a link gave is kept until they do
+        kept = [{"label": f"#{value}", "value": value}] if value else []
+        control = dbc.Select(
+            id=control_id, value=value or "", options=[{"label": "None", "value": ""}, *kept]
+        )
     elif field.kind == MULTI:
         control = dcc.Dropdown(
             id=control_id,

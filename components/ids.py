@@ -183,6 +183,19 @@ class RISK:
 
 
 # -- Diversification ----------------------------------------------------------------------------
+class BT:
+    frame = Frame("bt")
+    WINDOW = "bt-window"
+    STATISTICS = "bt-statistics"
+    GROWTH = "bt-growth"
+    LOG_SCALE = "bt-log-scale"
+    ANNUAL = "bt-annual"
+    UNDERWATER = "bt-underwater"
+    ROLLING = "bt-rolling"
+    ANNUAL_TABLE = "bt-annual-table"
+    DRAWDOWNS = "bt-drawdowns"
+
+
 class DIV:
     frame = Frame("div")
     HHI = "div-hhi"

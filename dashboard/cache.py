@@ -66,6 +66,7 @@ LOCAL_TTLS = {"rendered": 60.0, "snapshot": 60.0}
 OUTAGE_LOCAL_TTLS = {
     "market_data": 120.0,
     "risk": 120.0,
+    "backtest": 120.0,
     "optimisation": 120.0,
     "diversification": 120.0,
     "monte_carlo": 120.0,

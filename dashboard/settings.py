@@ -27,6 +27,7 @@ ENVIRONMENTS = ("production", "development", "test")
 DEFAULT_CACHE_TTLS: dict[str, int] = {
     "optimisation": 15 * 60,
     "risk": 10 * 60,
+    "backtest": 10 * 60,
     "tax": 20 * 60,
     "diversification": 10 * 60,
     "monte_carlo": 24 * 60 * 60,

@@ -84,6 +84,30 @@ class RiskRequest(Request):
 
 
 @dataclass(frozen=True)
+class BacktestRequest(Request):
+    """Portfolios of target weights ((name, ((ticker, weight), ...)), ...) and a benchmark, over months."""
+
+    portfolios: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+    benchmark: tuple[tuple[str, float], ...] = ()
+    benchmark_name: str = ""
+    start: str | None = None
+    end: str | None = None
+    initial: float = 10_000.0
+    rebalance: str = "annual"
+    band: float | None = None
+    cash_flow: float = 0.0
+    frequency: str = "monthly"
+    inflation: float = 0.0
+    fee: float = 0.0
+    risk_free_rate: float = 0.0
+    rolling: tuple[int, ...] = (12, 36, 60)
+
+    def tickers(self) -> list[str]:
+        every = [t for _, weights in self.portfolios for t, _ in weights] + [t for t, _ in self.benchmark]
+        return list(dict.fromkeys(every))
+
+
+@dataclass(frozen=True)
 class GoalSpec(Request):
     name: str
     target: float

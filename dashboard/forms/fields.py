@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, urlencode
 from dashboard.errors import InvalidInput
 
 NUMBER, INTEGER, CHOICE, DATE, TEXT, MULTI = "number", "integer", "choice", "date", "text", "multi"
+# a choice whose options the page fills in (e.g. the household's saved runs): text here, checked by the page
+SELECT = "select"
 MAX_TEXT = 2000
 MAX_MULTI = 40
 
