@@ -230,7 +230,8 @@
     axisType: function (log, spec) {
       if (!spec || !spec.figure) { return window.dash_clientside.no_update; }
       var layout = Object.assign({}, spec.figure.layout);
-      layout.yaxis = Object.assign({}, layout.yaxis, { type: log ? "log" : "linear" });
+      // on a log axis, ticks at 1, 2 and 5 of each power of ten (every digit would crowd the labels)
+      layout.yaxis = Object.assign({}, layout.yaxis, { type: log ? "log" : "linear", dtick: log ? "D2" : null });
       return Object.assign({}, spec, { figure: Object.assign({}, spec.figure, { layout: layout }) });
     },
 

@@ -32,6 +32,7 @@ PAGES = [
     "/optimisation",
     "/monte-carlo",
     "/risk",
+    "/backtest",
     "/diversification",
     "/retirement",
     "/tax",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import dash
 from dash import ClientsideFunction, Input, Output, State
 
-from callbacks import optimisation
+from callbacks.optimisation import PAGE as OPTIMISATION
 from callbacks.analysis import AnalysisPage
 from components import ids
 from components.backtest import csv_rows, results_panel
@@ -39,7 +39,7 @@ def saved_optimisations(household_id: int) -> list[tuple[RunSummary, str]]:
         (run, thread.title)
         for thread in household_threads(household_id)
         for run in thread.items
-        if run.page == optimisation.PAGE.key
+        if run.page == OPTIMISATION.key
     ]
 
 
@@ -54,7 +54,7 @@ def saved_weights(run_id: str, household: HouseholdRef) -> tuple[str, dict[str, 
     query = parse_search(run.params)
     query.pop("household", None)
     try:
-        out = optimisation.PAGE.result(optimisation.PAGE.form.clean(query), household)
+        out = OPTIMISATION.result(OPTIMISATION.form.clean(query), household)
     except FormErrors as error:
         raise FormErrors({"saved": f"Run #{run.id} cannot be run again: {error}"}) from None
     kept = {t: w for t, w in out.optimal.weights.items() if w > 1e-9}

@@ -41,6 +41,7 @@ from engine.validation import number
 REBALANCE_RULES = ("none", "monthly", "quarterly", "annual", "bands")
 FREQUENCIES = ("monthly", "annual")
 ROLLING_WINDOWS = (12, 36, 60)
+LATE_ASSETS = ("refuse", "leave_out")
 MAX_PORTFOLIOS = 4
 WEIGHT_TOLERANCE = 1e-6
 
@@ -95,6 +96,9 @@ class Settings:
     fee: float = 0.0  # annual, taken monthly
     risk_free_rate: float = 0.0
     rolling: tuple[int, ...] = ROLLING_WINDOWS
+    # an asset with no close at the month-end before the start: "refuse" (named, nothing runs) or
+    # "leave_out" (dropped from its portfolio, the rest scaled back to 100 %, and said so)
+    late_assets: str = "refuse"
 
     def checked(self) -> Settings:
         number(self.initial, "The initial amount", 1.0, 1e12)
@@ -112,6 +116,8 @@ class Settings:
                     "The rebalancing band must be more than 0 percentage points.", "band"
                 )
             number(self.band, "The rebalancing band", 0.0, 1.0)
+        if self.late_assets not in LATE_ASSETS:
+            raise BacktestInputError("Assets listed after the start: refuse or leave out.", "late_assets")
         if self.frequency not in FREQUENCIES:
             raise BacktestInputError("The cash flow is monthly or annual.", "frequency")
         if not self.rolling or any(
@@ -184,6 +190,7 @@ class PortfolioBacktest:
     rolling: dict[int, list[tuple[str, float]]]  # window -> [(last month, annualised return)]
     drawdowns: tuple[Drawdown, ...]  # deepest first
     relative: dict | None = None  # against the benchmark (``relative_statistics``)
+    left_out: dict[str, float] = field(default_factory=dict)  # assets left out (their target weights)
 
     @property
     def index(self) -> np.ndarray:
@@ -207,6 +214,7 @@ class PortfolioBacktest:
             "annual_returns": {str(y): r for y, r in self.annual_returns.items()},
             "partial_years": list(self.partial_years),
             "drawdowns": [d.as_dict() for d in self.drawdowns],
+            "left_out": dict(self.left_out),
         }
         for key in ("cagr", "mwr"):  # the CAGR without cash flows, the money-weighted return with them
             if out[key] is None:
@@ -678,6 +686,10 @@ def backtest(
     settings = (settings or Settings()).checked()
     if not 1 <= len(portfolios) <= MAX_PORTFOLIOS:
         raise InvalidInputError(f"Backtest 1 to {MAX_PORTFOLIOS} portfolios.")
+    notes = []
+    left_out: dict[str, dict[str, float]] = {}
+    if settings.late_assets == "leave_out" and settings.start:
+        portfolios, left_out, notes = _without_late_assets(prices, portfolios, settings)
     every = [*portfolios, *([benchmark] if benchmark is not None else [])]
     tickers = list(dict.fromkeys(t for p in every for t in p.weights))
     window, closes = backtest_window(prices, tickers, settings)
@@ -725,8 +737,7 @@ def backtest(
         result = run(allocation, settings.fee, settings.rebalance)
         if bench is not None:
             result = _with_relative(result, bench, settings.risk_free_rate)
-        results.append(result)
-    notes = []
+        results.append(replace(result, left_out=left_out.get(allocation.name, {})))
     if window.limited_by is not None:
         notes.append(
             f"The window starts in {_label(window.first)}: {window.limited_by} has no earlier month-end price."
@@ -735,6 +746,42 @@ def backtest(
         if result.depleted is not None:
             notes.append(f"{result.name} ran out in {_label(pd.Period(result.depleted, freq='M'))}.")
     return Backtest(window, settings, tuple(results), bench, tuple(notes))
+
+
+def _without_late_assets(
+    prices: pd.DataFrame, portfolios: Sequence[Allocation], settings: Settings
+) -> tuple[list[Allocation], dict[str, dict[str, float]], list[str]]:
+    """Each portfolio without the assets that have no close at the month-end before the start, the rest
+    scaled back to 100 %; what was left out, and the notes saying so."""
+    start = _month(settings.start, "The start", "start")
+    base = start - 1
+    tickers = list(dict.fromkeys(t for p in portfolios for t in p.weights if t in prices.columns))
+    closes, _ = month_end_closes(prices[tickers])
+    listed = closes.loc[:base].notna().any() if base >= closes.index[0] else pd.Series(False, index=tickers)
+    kept, dropped, notes = [], {}, []
+    for allocation in portfolios:
+        late = {t: w for t, w in allocation.weights.items() if t in listed.index and not listed[t]}
+        if not late:
+            kept.append(allocation)
+            continue
+        rest = {t: w for t, w in allocation.weights.items() if t not in late}
+        if not rest:
+            raise BacktestInputError(
+                f"{allocation.name}: none of its assets has a price before {_label(start)}.", "start"
+            )
+        total = sum(rest.values())
+        kept.append(Allocation(allocation.name, {t: w / total for t, w in rest.items()}))
+        dropped[allocation.name] = late
+        firsts = {t: closes[t].first_valid_index() for t in late}
+        named = ", ".join(
+            f"{t} ({w * 100:.1f} %, prices from {_label(firsts[t]) if firsts[t] is not None else 'never'})"
+            for t, w in sorted(late.items(), key=lambda kv: -kv[1])
+        )
+        notes.append(
+            f"{allocation.name}: left out {named}, which had no price at the end of {_label(base)}; "
+            f"the other {len(rest)} scaled from {total * 100:.1f} % to 100 %."
+        )
+    return kept, dropped, notes
 
 
 def _with_relative(

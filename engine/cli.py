@@ -283,6 +283,7 @@ def run_backtest(args):
         fee=args.fee,
         risk_free_rate=args.risk_free_rate,
         rolling=tuple(_whole_list(args.rolling, "--rolling")),
+        late_assets="leave_out" if args.leave_out_late else "refuse",
     )
     needed = list(dict.fromkeys([*tickers, *(benchmark.weights if benchmark else [])]))
     result = backtest(everything[needed], [portfolio], benchmark, settings)
@@ -429,6 +430,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--risk-free-rate", type=float, default=0.0)
     p.add_argument("--rolling", default="12,36,60", help="rolling windows in months")
+    p.add_argument(
+        "--leave-out-late",
+        action="store_true",
+        help="leave out assets with no price before the start (the rest scaled to 100 %%) instead of refusing",
+    )
     p.set_defaults(run=run_backtest)
     return parser
 

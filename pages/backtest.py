@@ -18,5 +18,9 @@ WIDE = frozenset({"saved", "custom", "benchmark"})
 
 def layout(**query):
     return analysis_layout(
-        BT.frame, "Backtest", form_fields(FORM, FORM.from_query(query), wide=WIDE), "Backtest"
+        BT.frame,
+        "Backtest",
+        form_fields(FORM, FORM.from_query(query), wide=WIDE),
+        "Backtest",
+        thread_page=FORM.key,  # runs are saved under the form's key
     )

@@ -21,6 +21,7 @@ from tests.conftest import signed_client
 # Components that only callbacks render (with the callback that renders them): not in any page layout.
 RENDERED_BY_CALLBACKS = {
     ids.OVERVIEW_TRANSACTIONS: "the grid, drawn once its library has loaded (choose_account)",
+    ids.BT.LOG_SCALE: "the growth chart's scale switch, which comes with the backtest's results",
 }
 # Pattern-matching ids whose components come with results (zero of them is a valid state for ALL).
 DYNAMIC_TYPES = {

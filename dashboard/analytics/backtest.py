@@ -31,6 +31,7 @@ def backtest(request: BacktestRequest, household: int | None = None, refresh: bo
             fee=request.fee,
             risk_free_rate=request.risk_free_rate,
             rolling=request.rolling,
+            late_assets=request.late_assets,
         )
         return run(prices, portfolios, benchmark, settings)
 

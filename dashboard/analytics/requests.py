@@ -101,6 +101,7 @@ class BacktestRequest(Request):
     fee: float = 0.0
     risk_free_rate: float = 0.0
     rolling: tuple[int, ...] = (12, 36, 60)
+    late_assets: str = "refuse"
 
     def tickers(self) -> list[str]:
         every = [t for _, weights in self.portfolios for t, _ in weights] + [t for t, _ in self.benchmark]

@@ -62,6 +62,16 @@ FORM = Form(
             required=False,
             help="Blank: the earliest month all can start.",
         ),
+        Field(
+            "late_assets",
+            "Assets listed after the start",
+            CHOICE,
+            "refuse",
+            choices=(
+                ("refuse", "Name them and run nothing"),
+                ("leave_out", "Leave them out, scale the rest to 100 %"),
+            ),
+        ),
         Field("end", "End month", DATE, None, required=False, help="Blank: the last whole month of prices."),
         Field("initial", "Initial amount", NUMBER, 10_000, 1, 1e12),
         Field("rebalance", "Rebalance", CHOICE, "annual", choices=REBALANCE),
@@ -175,4 +185,5 @@ def request(
         fee=clean["fee"],
         risk_free_rate=clean["risk_free_rate"],
         rolling=(int(clean["rolling"]),),
+        late_assets=clean["late_assets"],
     )

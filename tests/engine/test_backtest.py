@@ -458,3 +458,20 @@ def test_bt010_command_line_bad_input_exits_2_with_one_line(capsys, args, messag
     assert main(["backtest", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_bt011_assets_listed_after_the_start_left_out_when_asked_and_said_so(prices):
+    late = prices.copy()
+    late.loc[:"2003-05-14", "C"] = np.nan
+    settings = Settings(start="2002-01-01", rebalance="monthly", late_assets="leave_out", rolling=(12,))
+    result = backtest(late, [Allocation.of("Mix", W)], None, settings)
+    mix = result.portfolios[0]
+    assert mix.left_out == {"C": 0.2} and mix.weights == pytest.approx({"A": 0.5 / 0.8, "B": 0.3 / 0.8})
+    assert any(
+        "left out C (20.0 %, prices from May 2003)" in n and "scaled from 80.0 %" in n for n in result.notes
+    )
+    labels, closes = ref_month_closes(late, "2002-01", "2006-06")
+    values, _, _, _ = ref_value(labels, closes, {"A": 0.625, "B": 0.375}, 10_000.0, "monthly")
+    np.testing.assert_allclose(mix.values, values, rtol=1e-10)
+    with pytest.raises(BacktestInputError, match="none of its assets"):
+        backtest(late, [Allocation.of("C only", {"C": 1.0})], None, settings)

@@ -110,6 +110,7 @@ RESULT_OF = {
     "/optimisation": "#opt-weights",
     "/monte-carlo": "#mc-probability",
     "/risk": "#risk-var",
+    "/backtest": "#bt-statistics",
     "/diversification": "#div-hhi",
     "/retirement": "#ret-success",
     "/tax": "#tax-lots",

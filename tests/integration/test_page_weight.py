@@ -29,6 +29,7 @@ CHART_PAGES = {
     "/risk": 1,
     "/diversification": 3,
     "/retirement": 2,
+    "/backtest": 4,
 }
 OTHER_PAGES = ["/tax", "/threads", "/performance"]
 
