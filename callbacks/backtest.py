@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import dash
 from dash import ClientsideFunction, Input, Output, State
 
-from callbacks.optimisation import PAGE as OPTIMISATION
 from callbacks.analysis import AnalysisPage
+from callbacks.optimisation import PAGE as OPTIMISATION
 from components import ids
 from components.backtest import csv_rows, results_panel
 from components.ids import BT
