@@ -73,7 +73,7 @@ def create_navbar() -> dbc.Navbar:
         ),
         color="primary",
         dark=True,
-        expand="xxl",  # ten links, the picker and the name fit on one line from 1400 px; below, the menu
+        expand="xxl",  # eleven links, the picker and the name fit on one line from 1400 px; below, the menu
         className="mb-3 shell-navbar",
     )
 
