@@ -31,8 +31,9 @@ def history_note(model: dict) -> str:
             )
         return text
     text = (
-        f"Estimated from daily prices, {window['from']} to {window['to']}, each holding over its own history."
+        f"Estimated from month-end prices, {window['first_month']} to {window['last_month']}, each holding "
+        "over its own history (whole months)."
     )
     if late:
-        text += f" {late} only from {window['first_prices'][late]}; covariances use the days both holdings traded."
+        text += f" {late} only from {window['first_prices'][late]}; covariances use the months both holdings traded."
     return text

@@ -40,11 +40,10 @@ import pandas as pd
 
 from engine.data import (
     MONTHS,
-    TRADING_DAYS,
     check_finite,
     history_window,
+    month_end_closes,
     monthly_returns,
-    require_history,
     validate_prices,
 )
 from engine.errors import InsufficientDataError, InvalidInputError
@@ -577,30 +576,46 @@ def monthly_history(prices: pd.DataFrame) -> np.ndarray:
 def parametric_inputs(prices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict]:
     """Annual inputs of :meth:`ReturnModel.parametric` from daily prices, and the history used.
 
-    Estimated in log returns, each asset over its own history (covariances pairwise over common
-    dates): ``m = 252 mean(log r)``, so ``exp(m) - 1`` is the asset's compound annual growth, and
-    ``S = 252 cov(log r)``. They are handed over as the arithmetic mean and covariance of simple
-    monthly returns that a monthly lognormal step ``N(m/12, S/12)`` has (x12), so that the
-    lognormal model reproduces ``m`` and ``S`` exactly: simulated median growth is the compound
-    rate and mean growth ``exp(m + S/2)``, with no volatility drag counted twice. The normal model
-    draws simple returns with the same mean and covariance.
+    Estimated from **month-end closes** (``engine.data.month_end_closes``, the convention the backtest
+    uses too), in log returns, each asset over its own whole months (covariances pairwise over the
+    months both have): ``m = mean(log(1 + r_month))`` and ``S = cov(log(1 + r_month))``. The model steps
+    monthly, so these are the moments it simulates: handed over as the arithmetic mean and covariance
+    of simple monthly returns that a monthly lognormal step ``N(m, S)`` has (x12), the lognormal model
+    reproduces the monthly history it was fitted on (median growth the compound rate ``exp(12 m) - 1``,
+    mean growth ``exp(12 m + 6 diag S) - 1``). Daily variance annualised is not monthly variance
+    annualised (returns are not independent from day to day): estimating from daily returns overstated
+    a portfolio's mean growth by about 2 points a year. The normal model draws simple returns with the
+    same mean and covariance.
 
-    Raises InsufficientDataError when an asset has less than a year of daily returns
-    (``engine.data.require_history``).
+    Raises InsufficientDataError when an asset has less than a year (12) of whole-month returns.
     """
     frame = validate_prices(prices)
-    require_history(frame)
-    logs = np.log(frame / frame.shift(1)).iloc[1:]
-    m = logs.mean().to_numpy() * TRADING_DAYS
-    s = logs.cov().to_numpy() * TRADING_DAYS
+    closes, _ = month_end_closes(frame)
+    logs = np.log(closes / closes.shift(1)).iloc[1:]
+    counts = logs.count()
+    short = {str(c): int(n) for c, n in counts.items() if n < MONTHS}
+    if short:
+        firsts = {c: logs[c].first_valid_index() for c in short}
+        listed = [
+            f"{c} ({n}{f' from {firsts[c]}' if firsts[c] is not None else ''})" for c, n in short.items()
+        ]
+        named = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
+        raise InsufficientDataError(
+            f"Less than a year of whole-month returns for {named}; at least {MONTHS} are needed to "
+            "estimate the return model. Choose an earlier start or leave the asset out."
+        )
+    m = logs.mean().to_numpy()
+    s = logs.cov(min_periods=2).to_numpy()
     if not (np.isfinite(m).all() and np.isfinite(s).all()):
         raise InsufficientDataError(
-            "Some pairs of assets never traded on the same days; estimates are undefined."
+            "Some pairs of assets never traded in the same months; estimates are undefined."
         )
     s = (s + s.T) / 2
     values, vectors = np.linalg.eigh(s)
     if values.min() < 0:
         s = vectors @ np.diag(np.clip(values, 0.0, None)) @ vectors.T
-    a = np.expm1(m / MONTHS + np.diag(s) / (2 * MONTHS))
-    c = np.outer(1 + a, 1 + a) * np.expm1(s / MONTHS)
-    return a * MONTHS, c * MONTHS, {**history_window(prices), "basis": "own"}
+    a = np.expm1(m + np.diag(s) / 2)
+    c = np.outer(1 + a, 1 + a) * np.expm1(s)
+    window = {**history_window(prices), "basis": "own", "frequency": "monthly"}
+    window.update(first_month=str(logs.index[0]), last_month=str(logs.index[-1]), months=len(logs))
+    return a * MONTHS, c * MONTHS, window

@@ -73,17 +73,23 @@ def percent(value: float, decimals: int = 1) -> str:
 def parametric_model(held: Holdings, start: str = "2008-04-11"):
     """The household-holdings model every simulation page defaults to: normal, monthly rebalancing.
 
-    Its inputs, computed here by hand: annual log-return mean ``m`` and covariance ``S`` of each
-    holding's own daily history, handed over as the mean and covariance of the simple monthly
-    returns of a lognormal step ``N(m/12, S/12)`` (x12)."""
+    Its inputs, computed here by hand: the mean ``m`` and covariance ``S`` of each holding's monthly log
+    returns between its closes on each month's last trading day (its own whole months; the bundled data's
+    April 2018 is not whole), handed over as the mean and covariance of the simple monthly returns of a
+    lognormal step ``N(m, S)`` (x12)."""
     import numpy as np
+    import pandas as pd
 
     from engine.montecarlo import ReturnModel
 
-    logs = np.log(bundled_prices(held.tickers, start)).diff().iloc[1:]
-    m, s = logs.mean().to_numpy() * 252, logs.cov().to_numpy() * 252
-    a = np.exp(m / 12 + np.diag(s) / 24) - 1
-    c = np.outer(1 + a, 1 + a) * (np.exp(s / 12) - 1)
+    prices = bundled_prices(held.tickers, start)
+    ends = prices.groupby([prices.index.year, prices.index.month]).tail(1)
+    if ends.index[-1] < ends.index[-1] + pd.offsets.BMonthEnd(0):
+        ends = ends.iloc[:-1]
+    logs = np.log(ends / ends.shift(1)).iloc[1:]
+    m, s = logs.mean().to_numpy(), logs.cov().to_numpy()
+    a = np.exp(m + np.diag(s) / 2) - 1
+    c = np.outer(1 + a, 1 + a) * (np.exp(s) - 1)
     return ReturnModel.parametric(np.array(held.weights), 12 * a, 12 * c, "normal", 1)
 
 
