@@ -147,6 +147,7 @@ def run() -> list[dict]:
                 ("risk", "/risk", "risk-results.children", {}),
                 ("opt", "/optimisation", "opt-frontier.figure", {}),
                 ("mc", "/monte-carlo", "mc-results.children", {}),
+                ("bt", "/backtest", "bt-results.children", {}),  # the run button's prefix; no fields changed
             ]
             for page, path, output, fields in cases:
                 body = run_body(site, page_layout(base, site, path), page, output, household, **fields)
