@@ -160,3 +160,43 @@ def test_btp004_the_csv_is_the_run_on_screen_not_the_form_edited_since(ctx):
     assert money(custom["final_value"]) == shown_value
     assert {"Current holdings", "Custom", "SPY"} <= {r[1] for r in rows[1:]}
     assert set(SECURITIES) >= {"AAPL", "XOM"}
+
+
+def test_btp005_a_change_to_the_households_holdings_changes_the_backtest(ctx):
+    from sqlalchemy import select
+
+    from dashboard.data.models import Account, Holding
+    from dashboard.extensions import db
+    from dashboard.services.households import household_changed
+
+    mine, _ = households()
+    household = mine[-1]
+    before = run(household.id)
+    assert before[3] is None
+    with db.session() as session:
+        holding = session.scalars(
+            select(Holding).join(Account).where(Account.household_id == household.id).order_by(Holding.id)
+        ).first()
+        holding.quantity = float(holding.quantity) * 3
+    household_changed(household.id)
+    after = run(household.id)
+    assert after[3] is None
+    assert cells(after[2])["final_value"][0] != cells(before[2])["final_value"][0]
+    held_now = held(household.id)
+    shown_now = callbacks.backtest.PAGE.on_screen(after[5], "test")[2][0].portfolios[0].weights
+    assert shown_now == pytest.approx(dict(zip(held_now.tickers, held_now.weights, strict=True)), rel=1e-9)
+
+
+def test_btp006_leaving_out_late_assets_is_said_and_the_thread_summary_is_the_screens(ctx):
+    mine, _ = households()
+    out = run(mine[0].id, start="2006-01-01", late_assets="leave_out")
+    assert out[3] is None, text_of(out[3])
+    text = text_of(out[2])
+    assert "Current holdings: left out" in text and "scaled from" in text
+    result = callbacks.backtest.PAGE.on_screen(out[5], "test")[2][0]
+    assert str(result.window.first) == "2006-01"
+    seed, summary = callbacks.backtest.PAGE.summarise((result, "", 36), {})
+    assert seed is None and summary["window"] == "2006-01 to 2018-03"
+    assert summary["annual_return"] == pytest.approx(
+        result.portfolios[0].statistics["annualised_return"], abs=1e-6
+    )
