@@ -70,19 +70,44 @@ class Sketch:
         return self
 
     def quantile(self, q: float) -> float | None:
-        """The q-quantile (0..1), lower-rank convention, within 1 % relative error; None when empty."""
+        """The q-quantile (0..1) as numpy's default (linear) method defines it: between the order statistics
+        at ranks ``floor(q (n - 1))`` and ``ceil(q (n - 1))``, interpolated. Each order statistic is its
+        bucket's representative (within 1 %), the smallest and the largest exact: so a quantile of a few
+        samples with an outlier lies where numpy puts it, never below the second largest when the rank
+        reaches towards the maximum. None when empty."""
         if self.count == 0:
             return None
-        rank = q * (self.count - 1)
+        rank = min(max(q, 0.0), 1.0) * (self.count - 1)
+        low = math.floor(rank)
+        below, above = self._order_statistics(low, min(low + 1, self.count - 1))
+        return below + (above - below) * (rank - low)
+
+    def _order_statistics(self, first: int, second: int) -> tuple[float, float]:
+        """The ``first``-th and ``second``-th smallest values (0-based, first <= second), as estimated."""
+        found: list[float] = []
         seen = self.zeros
-        if rank < seen:
-            return 0.0
-        for index in sorted(self.buckets):
-            seen += self.buckets[index]
-            if rank < seen:
-                # clamp to the exact extremes, which are known
-                return min(max(representative(index), self.minimum), self.maximum)
-        return self.maximum
+        wanted = [first, second]
+        for k in wanted:
+            if k < seen:
+                found.append(self._exact(k, 0.0))
+        if len(found) < 2:
+            for index in sorted(self.buckets):
+                seen += self.buckets[index]
+                while len(found) < 2 and wanted[len(found)] < seen:
+                    found.append(self._exact(wanted[len(found)], representative(index)))
+                if len(found) == 2:
+                    break
+        while len(found) < 2:
+            found.append(self.maximum)
+        return found[0], found[1]
+
+    def _exact(self, k: int, estimate: float) -> float:
+        """The k-th smallest value: the exact minimum or maximum at the ends, else the estimate within them."""
+        if k <= 0:
+            return self.minimum
+        if k >= self.count - 1:
+            return self.maximum
+        return min(max(estimate, self.minimum), self.maximum)
 
     @property
     def mean(self) -> float | None:
