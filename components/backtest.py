@@ -42,20 +42,25 @@ def _layout(title: str, height: int, **extra) -> dict:
     }
 
 
-def growth_figure(result, log: bool = False) -> dict:
+def _month_end_lines(result, values_of, hover: str) -> list[dict]:
+    """One line per portfolio (and the benchmark) over the window's month-ends."""
     dates = [d.date().isoformat() for d in result.window.dates]
-    traces = [
+    return [
         {
             "type": "scatter",
             "mode": "lines",
             "name": p.name,
             "x": dates,
-            "y": [round(float(v), 2) for v in p.values],
+            "y": values_of(p),
             "line": _line(p.name, colour, dashed),
-            "hovertemplate": "%{y:$,.0f}",
+            "hovertemplate": hover,
         }
         for p, colour, dashed in _series(result)
     ]
+
+
+def growth_figure(result, log: bool = False) -> dict:
+    traces = _month_end_lines(result, lambda p: [round(float(v), 2) for v in p.values], "%{y:$,.0f}")
     axis = {**MONEY_TICKS, "type": "log" if log else "linear"}
     return {"data": traces, "layout": _layout("Value at each month-end", 340, yaxis=axis)}
 
@@ -79,19 +84,7 @@ def annual_figure(result) -> dict:
 
 
 def underwater_figure(result) -> dict:
-    dates = [d.date().isoformat() for d in result.window.dates]
-    traces = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": p.name,
-            "x": dates,
-            "y": [round(float(v), 6) for v in p.underwater],
-            "line": _line(p.name, colour, dashed),
-            "hovertemplate": "%{y:.1%}",
-        }
-        for p, colour, dashed in _series(result)
-    ]
+    traces = _month_end_lines(result, lambda p: [round(float(v), 6) for v in p.underwater], "%{y:.1%}")
     return {
         "data": traces,
         "layout": _layout("Drawdown from the running peak", 300, yaxis={"tickformat": ".0%"}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dashboard.analytics.market import load_prices
 from dashboard.analytics.requests import BacktestRequest
 from dashboard.extensions import cache
@@ -19,20 +21,7 @@ def backtest(request: BacktestRequest, household: int | None = None, refresh: bo
         prices = load_prices(request.tickers())
         portfolios = [Allocation(name, dict(weights)) for name, weights in request.portfolios]
         benchmark = Allocation(request.benchmark_name, dict(request.benchmark)) if request.benchmark else None
-        settings = Settings(
-            start=request.start,
-            end=request.end,
-            initial=request.initial,
-            rebalance=request.rebalance,
-            band=request.band,
-            cash_flow=request.cash_flow,
-            frequency=request.frequency,
-            inflation=request.inflation,
-            fee=request.fee,
-            risk_free_rate=request.risk_free_rate,
-            rolling=request.rolling,
-            late_assets=request.late_assets,
-        )
+        settings = Settings(**{f.name: getattr(request, f.name) for f in dataclasses.fields(Settings)})
         return run(prices, portfolios, benchmark, settings)
 
     return cache.get_or_compute("backtest", request.key(), compute, household=household, refresh=refresh)
