@@ -205,7 +205,8 @@ def test_met007_workers_aggregate_in_the_shared_backend(kind, tmp_path, request)
     assert all(w.exitcode == 0 for w in workers)
     stats = reader.stats("all")["callback.shared.children"]
     assert stats["count"] == 1500 and stats["min"] == 1.0 and stats["max"] == 50.0
-    assert _relative_error(stats["p50"], 25.0) <= 0.0101
+    truth = float(np.quantile([float(i % 50 + 1) for i in range(500)] * 3, 0.5))  # 25.5: numpy's default
+    assert _relative_error(stats["p50"], truth) <= 0.0101
 
 
 # -- the JSON API ------------------------------------------------------------------------------
