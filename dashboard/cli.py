@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 
@@ -31,6 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     prices.add_argument("action", choices=("import",))
     prices.add_argument("file", help="the CSV file (docs/operations.md, 'Market data')")
     prices.add_argument("--replace", action="store_true", help="correct prices already held that differ")
+    cma = sub.add_parser(
+        "assumptions", help="the firm's capital market assumptions: import, export, list, derive"
+    )
+    cma.add_argument("action", choices=("import", "export", "list", "derive"))
+    cma.add_argument("file", nargs="?", help="import: the CSV file (docs/assumptions.md)")
+    cma.add_argument("--id", type=_positive, help="export: this set (default: the one in force today)")
+    cma.add_argument("--out", help="export, derive: write the CSV here (default: stdout)")
+    cma.add_argument("--note", default="", help="import: why this set (kept with it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -57,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return _user(settings, args)
     if args.command == "prices":
         return _prices(settings, args)
+    if args.command == "assumptions":
+        return _assumptions(settings, args)
     return _seed(settings, args)
 
 
@@ -87,6 +98,70 @@ def _prices(settings: Settings, args) -> int:
     finally:
         shutdown(app)
     print(report.message)
+    return 0
+
+
+def _assumptions(settings: Settings, args) -> int:
+    """Import (validated whole, a new version), export or list the sets, or derive one from the prices
+    held (the method of the seeded set); through the app, so the cached sets are dropped on import."""
+    import getpass
+    from pathlib import Path
+
+    from dashboard.data.assumptions import SEEDED_NAME, seeded_set
+    from dashboard.errors import InvalidInput
+    from dashboard.extensions import cache
+    from dashboard.factory import create_app, shutdown
+    from dashboard.forms import assumptions as csv_format
+    from dashboard.services import assumptions, prices
+
+    if args.action == "import" and not args.file:
+        print("meridian: name the CSV file to import", file=sys.stderr)
+        return 2
+    app = create_app(settings)
+    try:
+        with app.server.app_context():
+            if args.action == "list":
+                current = assumptions.in_force()
+                for s in assumptions.list_sets():
+                    mark = "*" if current is not None and s.id == current.id else " "
+                    print(f"{mark} {s.id:>4}  {s.effective:%Y-%m-%d}  {s.name}  ({s.source}; {s.created_by})")
+                if current is None:
+                    print("no set is in force today", file=sys.stderr)
+                return 0
+            if args.action == "import":
+                path = Path(args.file)
+                try:
+                    text = path.read_text(encoding="utf-8-sig")
+                except (OSError, UnicodeDecodeError) as error:
+                    print(f"meridian: cannot read {path}: {error}", file=sys.stderr)
+                    return 2
+                parsed = csv_format.parse(text)
+                if args.note:
+                    parsed = dataclasses.replace(parsed, method=f"{parsed.method} {args.note}".strip())
+                ref = assumptions.create(parsed, path.name, f"cli:{getpass.getuser()}")
+                cache.settle(timeout=5)
+                print(f"imported set {ref.id}: {ref.label}")
+                return 0
+            if args.action == "export":
+                ref = assumptions.get_ref(args.id) if args.id else assumptions.current_or_refuse()
+                text = csv_format.to_csv(assumptions.load(ref.id))
+            else:
+                as_of = prices.prices_as_of().date
+                if as_of is None:
+                    raise InvalidInput("No prices are loaded to derive assumptions from.")
+                held = prices.read_prices(prices.tickers_held(), None, as_of.isoformat())
+                derived = seeded_set(held, as_of)
+                text = csv_format.to_csv(dataclasses.replace(derived, name=SEEDED_NAME))
+    except InvalidInput as error:
+        print(f"meridian: {error}", file=sys.stderr)
+        return 2
+    finally:
+        shutdown(app)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -38,6 +38,7 @@ DEFAULT_CACHE_TTLS: dict[str, int] = {
     "rendered": 10 * 60,  # a results panel as sent to the browser, for a scenario already computed
     "thread": 5 * 60,
     "grid": 5 * 60,  # total row counts of the transactions grid
+    "assumptions": 60 * 60,  # the firm's capital market assumptions (dropped when a set is added)
 }
 
 
@@ -84,6 +85,11 @@ class Settings:
     statement_timeout_ms: int = 15_000
     pool_size: int = 5
     max_overflow: int = 5
+    # history is not a forecast: a historical estimate from fewer years than a full market cycle, or a
+    # portfolio's expected return outside these bounds (fractions a year), is flagged beside the result
+    full_cycle_years: int = 15
+    plausible_return_min: float = -0.05
+    plausible_return_max: float = 0.15
 
     @property
     def is_sqlite(self) -> bool:
@@ -135,6 +141,13 @@ class Settings:
             raise SettingsError("DATABASE_POOL_SIZE", "must be 1 to 100")
         if not 0 <= self.max_overflow <= 100:
             raise SettingsError("DATABASE_MAX_OVERFLOW", "must be 0 to 100")
+        if not 1 <= self.full_cycle_years <= 100:
+            raise SettingsError("FULL_CYCLE_YEARS", "must be 1 to 100")
+        if not -1 <= self.plausible_return_min < self.plausible_return_max <= 2:
+            raise SettingsError(
+                "PLAUSIBLE_RETURN_MAX",
+                "must be above PLAUSIBLE_RETURN_MIN, both percentages between -100 and 200",
+            )
         for name, value in (
             ("LOGIN_ATTEMPTS_PER_ACCOUNT", self.login_attempts_per_account),
             ("LOGIN_ATTEMPTS_PER_ADDRESS", self.login_attempts_per_address),
@@ -192,6 +205,11 @@ class Settings:
             ),
             pool_size=_parse_int("DATABASE_POOL_SIZE", env.get("DATABASE_POOL_SIZE", "5")),
             max_overflow=_parse_int("DATABASE_MAX_OVERFLOW", env.get("DATABASE_MAX_OVERFLOW", "5")),
+            full_cycle_years=_parse_int("FULL_CYCLE_YEARS", env.get("FULL_CYCLE_YEARS", "15")),
+            plausible_return_min=_parse_float("PLAUSIBLE_RETURN_MIN", env.get("PLAUSIBLE_RETURN_MIN", "-5"))
+            / 100,
+            plausible_return_max=_parse_float("PLAUSIBLE_RETURN_MAX", env.get("PLAUSIBLE_RETURN_MAX", "15"))
+            / 100,
         )
         settings.validate()
         return settings

@@ -17,9 +17,10 @@ import pandas as pd
 from sqlalchemy import Engine, func, select, text
 from werkzeug.security import generate_password_hash
 
+from dashboard.data.assumptions import SEEDED_SOURCE, insert_set, seeded_set
 from dashboard.data.db import bulk_insert
 from dashboard.data.market import load_securities_and_prices, read_bundled_prices
-from dashboard.data.models import TABLES, User
+from dashboard.data.models import TABLES, AssumptionSet, User
 from dashboard.data.securities import BENCHMARK_TICKER, SECURITIES
 
 DEFAULT_HOUSEHOLDS = 24
@@ -159,6 +160,8 @@ def seed(
         if not reset:
             given = demo_passwords(engine, password)
             note = f"; demo password set for {given} users" if given else ""
+            if seed_assumptions(engine, market_data_path):
+                note += "; the derived capital market assumptions added"
             return SeedReport(
                 False, f"database already seeded; nothing changed{note} (use --reset to reseed)"
             )
@@ -168,11 +171,27 @@ def seed(
     with engine.begin() as conn:
         price_rows = load_securities_and_prices(conn, market_data_path, bulk_insert)
         counts = generator.write(conn, households, transactions_per_account, heavy_transactions)
+        derived = seeded_set(read_bundled_prices(market_data_path), generator.as_of)
+        insert_set(conn, derived, SEEDED_SOURCE, "seed", generator.as_of_moment)  # dates anchored at as_of
+    counts["assumption_sets"] = 1
     counts["securities"] = len(SECURITIES)
     counts["prices"] = price_rows
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     return SeedReport(True, f"seeded in {elapsed:.1f} s: {summary}", counts, elapsed)
+
+
+def seed_assumptions(engine: Engine, market_data_path) -> bool:
+    """Add the derived set of capital market assumptions to demo data seeded before there were any (a
+    database with no set at all); True when it was added."""
+    with engine.begin() as conn:
+        if conn.execute(select(func.count()).select_from(AssumptionSet)).scalar_one():
+            return False
+        prices = read_bundled_prices(market_data_path)
+        as_of = min(prices[t].last_valid_index() for t in STOCKS).date()
+        moment = dt.datetime.combine(as_of, dt.time(17, 0))
+        insert_set(conn, seeded_set(prices, as_of), SEEDED_SOURCE, "seed", moment)
+    return True
 
 
 def demo_passwords(engine: Engine, password: str) -> int:

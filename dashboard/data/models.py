@@ -346,6 +346,34 @@ class PriceImport(Base):
     last_date: Mapped[dt.date] = mapped_column(Date)
 
 
+class AssumptionSet(Base):
+    """A version of the firm's capital market assumptions, in force from ``effective_on``.
+
+    Never changed once written: an edit or an import is a new version (``based_on`` names the one it
+    was edited from), so a run that names a set reproduces after newer sets arrive. ``body`` holds the
+    classes, correlations and securities as JSON (``engine.assumptions``).
+    """
+
+    __tablename__ = "assumption_sets"
+    __table_args__ = (
+        Index("ix_assumption_sets_effective", "effective_on", "id"),  # the set in force on a date
+        Index("ix_assumption_sets_based_on", "based_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    inflation: Mapped[float] = mapped_column(Float)
+    cash_rate: Mapped[float] = mapped_column(Float)
+    default_class: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)  # JSON
+    method: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(255))
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    based_on: Mapped[int | None] = mapped_column(ForeignKey("assumption_sets.id", ondelete="RESTRICT"))
+
+
 # Tables in dependency order (parents first), for loaders and tests.
 TABLES = [
     m.__table__
@@ -355,6 +383,7 @@ TABLES = [
         Security,
         Price,
         PriceImport,
+        AssumptionSet,
         PlaidItem,
         PlaidAccount,
         Account,
@@ -376,6 +405,7 @@ __all__ = [
     "Security",
     "Price",
     "PriceImport",
+    "AssumptionSet",
     "PlaidItem",
     "PlaidAccount",
     "Account",

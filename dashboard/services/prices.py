@@ -47,6 +47,12 @@ def read_prices(tickers: Sequence[str], start: str | None, end: str | None) -> p
         )
 
 
+def tickers_held() -> list[str]:
+    """Every security the database holds prices for, by ticker."""
+    with db.session() as session:
+        return list(session.scalars(select(Security.ticker).order_by(Security.ticker)).all())
+
+
 # -- the market version and the prices' date ------------------------------------------------------
 
 

@@ -48,7 +48,7 @@ def test_mod001_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(engine)
 
 def test_mod002_every_table_exists(engine):
     assert {t.name for t in TABLES} <= set(sa.inspect(engine).get_table_names())
-    assert len(TABLES) == 16
+    assert len(TABLES) == 17
 
 
 def test_mod003_natural_keys_are_unique(engine):
