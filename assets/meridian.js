@@ -226,6 +226,18 @@
       if (typeof ctx.triggered_id === "string") { chartDrawn(ctx.triggered_id, trigger.time); }
     },
 
+    /*
+     * The form's switch (a simulation's return model) changed: each field box is shown when it applies
+     * to the new value (its id's "shown" lists the values, "" for always), hidden otherwise
+     * (components/forms.py box_class writes the same classes on the server).
+     */
+    fieldsFor: function (value, boxes) {
+      return (boxes || []).map(function (box) {
+        var shown = !box.shown || box.shown.split(" ").indexOf(value) >= 0;
+        return shown ? "mb-2" : "mb-2 d-none";
+      });
+    },
+
     /* A chart's value axis switched between linear and log (the backtest's growth chart): its figure again. */
     axisType: function (log, spec) {
       if (!spec || !spec.figure) { return window.dash_clientside.no_update; }

@@ -7,6 +7,7 @@ Page-specific callbacks are registered when their module is imported
 
 from callbacks import (
     analysis,
+    assumptions,
     backtest,
     diversification,
     goals,
@@ -39,12 +40,20 @@ ANALYSIS_PAGES = (
 DOWNLOADS = {page.key: analysis.register_download(page) for page in ANALYSIS_PAGES}
 RUNS = {page.key: analysis.register_run(page) for page in ANALYSIS_PAGES if page.render is not None}
 THREADS = threads.register(ANALYSIS_PAGES)
+# Forms whose fields depend on a choice (a simulation's return model): only those that apply are shown.
+SIMULATION_FORMS = (monte_carlo.form.FORM, goals.SIM_FORM, retirement.form.FORM)
+for _form in SIMULATION_FORMS:
+    analysis.register_switch(_form)
+ASSUMPTION_CHOICES = {
+    f.key: analysis.register_assumption_choices(f) for f in (*SIMULATION_FORMS, optimisation.form.FORM)
+}
 
 __all__ = [
     "ANALYSIS_PAGES",
     "DOWNLOADS",
     "RUNS",
     "THREADS",
+    "assumptions",
     "market_data",
     "overview",
     "performance",

@@ -17,14 +17,16 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 from components import ids
-from components.forms import field_outputs, field_states, marks
+from components.forms import field_boxes, field_outputs, field_states, marks
 from components.ids import Frame
 from dashboard.analytics.rendered import remember, remembered
 from dashboard.errors import InvalidInput, describe
 from dashboard.forms.fields import Form, FormErrors, parse_search
+from dashboard.forms.simulation import needs_assumptions
+from dashboard.services import assumptions as firm
 from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
 
 
@@ -58,6 +60,11 @@ class AnalysisPage:
     # the summary's headline figures as the page shows them: (key, label, format), in the page's order;
     # formats: percent, money, ratio, count, text, weights ("*": every key, labelled by itself)
     figures: tuple[tuple[str, str, str], ...] = ()
+    # ``pin(clean) -> clean``: fields whose empty value means "as of now" (the firm's assumptions in
+    # force) resolved to what the run used, so the scenario it keeps (URL, saved run, cached panel)
+    # still means the same later; ``pinned`` names them
+    pin: Callable[[dict], dict] | None = None
+    pinned: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -65,7 +72,16 @@ class AnalysisPage:
         return self.form.key
 
     def result(self, clean: dict, household: HouseholdRef, refresh: bool = False):
-        return self.compute(self.prepare(clean, household), refresh)
+        return self.compute(self.prepare(self.pinned_clean(clean), household), refresh)
+
+    def pinned_in(self, search: str) -> dict:
+        """The pinned fields' values in a run's URL query (what a background job must run with)."""
+        query = parse_search(search)
+        return {name: query[name] for name in self.pinned if name in query}
+
+    def pinned_clean(self, clean: dict) -> dict:
+        """``clean`` with its "as of now" fields resolved (``pin``); the same dict when there are none."""
+        return clean if self.pin is None else self.pin(clean)
 
     def on_screen(self, scenario, action: str) -> tuple[HouseholdRef, dict, Any]:
         """(household, clean form, result) of the results on screen: the last run's scenario (its URL query,
@@ -74,7 +90,7 @@ class AnalysisPage:
             raise InvalidInput(f"Run the {self.noun} first: there are no results on screen to {action}.")
         query = parse_search(scenario)
         household = authorize_household(query.pop("household", None))
-        clean = self.form.clean(query)
+        clean = self.pinned_clean(self.form.clean(query))
         out = self.stored(clean, household) if self.stored is not None else None
         return household, clean, out if out is not None else self.result(clean, household)
 
@@ -119,8 +135,10 @@ def attempt(
         household = household_or_none(household_id)
         if household is None:
             return Attempt(classes, messages)
-        outcome = then(reading.check(), household)
-        return Attempt(classes, messages, household, page.form.to_query(reading.raw, household.id), outcome)
+        clean = page.pinned_clean(reading.check())
+        outcome = then(clean, household)
+        raw = {**reading.raw, **{name: clean[name] for name in page.pinned if clean.get(name) is not None}}
+        return Attempt(classes, messages, household, page.form.to_query(raw, household.id), outcome)
     except FormErrors as error:
         classes, messages = marks(field_ids, {**reading.errors, **error.errors}, page.form.by_name)
         return Attempt(classes, messages, error=error)
@@ -204,6 +222,45 @@ def without_result(done: Attempt, prompt: str, extra=_NO_EXTRA) -> tuple | None:
     return None
 
 
+def register_switch(form: Form) -> None:
+    """Show only the fields that apply to the value of the form's switch (clientside: no round trip)."""
+    dash.clientside_callback(
+        ClientsideFunction("meridian", "fieldsFor"),
+        Output(field_boxes(form.key), "className"),
+        Input(ids.field(form.key, form.switch), "value"),
+        State(field_boxes(form.key), "id"),
+        prevent_initial_call=True,
+    )
+
+
+def register_assumption_choices(form: Form) -> None:
+    """The sets of firm assumptions as the choices of the form's ``assumptions`` field (newest first;
+    a link's choice kept, marked when there is no such set)."""
+
+    @dash.callback(
+        Output(ids.field(form.key, "assumptions"), "options"),
+        Input(ids.field(form.key, "assumptions"), "id"),
+        State(ids.field(form.key, "assumptions"), "value"),
+    )
+    def assumption_choices(_drawn, chosen):
+        field = form.by_name["assumptions"]
+        try:
+            sets = firm.list_sets()
+        except Exception:  # noqa: BLE001 - the run says why; the choice stays "in force today"
+            sets = []
+        current = firm.in_force()
+        empty = field.empty + (f": {current.label}" if current is not None else " (none is in force)")
+        options = [{"label": empty, "value": ""}]
+        options += [{"label": s.label, "value": str(s.id)} for s in sets]
+        if chosen and all(o["value"] != chosen for o in options):
+            options.append(
+                {"label": f"Set {chosen} (there is no such set)", "value": chosen, "disabled": True}
+            )
+        return options
+
+    return assumption_choices
+
+
 def register_download(page: AnalysisPage):
     """The "Download CSV" callback of a page: its results' table as CSV, named by household (and seed)."""
 
@@ -225,6 +282,38 @@ def register_download(page: AnalysisPage):
         return csv_download(header, rows, f"{page.frame.prefix}-{household.id}{seed}.csv"), no_update
 
     return download
+
+
+# -- the firm's assumptions ----------------------------------------------------------------------
+
+
+def pin_assumptions(clean: dict) -> dict:
+    """``clean`` with its set of firm assumptions pinned: the one chosen (checked), else the set in force
+    today. With none in force, left empty when the run can do without (a historical model with
+    inflation given), else refused beside the field."""
+    chosen = clean.get("assumptions")
+    if chosen not in (None, ""):
+        text = str(chosen)
+        if not (text.isascii() and text.isdigit() and len(text) <= 10):
+            raise FormErrors({"assumptions": "Choose one of the sets of assumptions listed."})
+        try:
+            firm.get_ref(int(text))
+        except InvalidInput as error:
+            raise FormErrors({"assumptions": str(error)}) from None
+        return {**clean, "assumptions": text}
+    ref = firm.in_force()
+    if ref is None:
+        if needs_assumptions(clean):
+            field = "inflation" if clean.get("model") != "firm" else "assumptions"
+            raise FormErrors({field: firm.NO_ASSUMPTIONS})
+        return {**clean, "assumptions": None}
+    return {**clean, "assumptions": str(ref.id)}
+
+
+def assumptions_of(clean: dict) -> firm.AssumptionsRef | None:
+    """The set a pinned form names (None: none in force and none needed)."""
+    pinned = pin_assumptions(clean)["assumptions"]
+    return None if pinned is None else firm.get_ref(int(pinned))
 
 
 # -- messages --------------------------------------------------------------------------------------

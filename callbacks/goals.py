@@ -11,20 +11,23 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.analysis import (
     AnalysisPage,
+    assumptions_of,
     attempt,
     error_alert,
+    pin_assumptions,
     refreshing,
     run_inputs,
     without_result,
 )
 from components import ids
+from components.assumptions import basis_note
 from components.formatting import history_note, money, percent
 from components.forms import field_outputs, field_states, marks
 from components.goals import goals_table, probability_figure, saving_solution
 from components.graphs import graph
 from components.ids import GOALS
 from dashboard.analytics.requests import GoalSpec, SimulationRequest
-from dashboard.analytics.simulation import goal_probabilities, goal_saving
+from dashboard.analytics.simulation import Basis, basis, goal_probabilities, goal_saving
 from dashboard.errors import InvalidInput
 from dashboard.forms import goals as form
 from dashboard.forms.fields import FormErrors
@@ -45,6 +48,7 @@ class Evaluation:
     model: SimulationRequest
     specs: list[GoalSpec]
     results: list  # engine.goals.GoalResult, one per goal
+    basis: Basis  # what the returns rest on (the firm's assumptions, or history compared with them)
 
     def by_goal(self) -> dict:
         return {g.id: r for g, r in zip(self.goals, self.results, strict=True)}
@@ -52,14 +56,16 @@ class Evaluation:
 
 def prepare(clean: dict, household: HouseholdRef):
     snap = snapshot(household)
-    model = form.model(clean, portfolio_of(snap), household.name)
-    return household, snap, model, form.goal_specs(snap)
+    ref = assumptions_of(clean)
+    model = form.model(clean, portfolio_of(snap), household.name, ref)
+    return household, snap, model, form.goal_specs(snap), None if ref is None else ref.id
 
 
 def compute(scenario, refresh: bool) -> Evaluation:
-    household, snap, model, specs = scenario
+    household, snap, model, specs, assumptions = scenario
     results = goal_probabilities(model, specs, household=household.id, refresh=refresh)
-    return Evaluation(household, snap.goals, snap.as_of, model, specs, results)
+    used = basis(model, assumptions, household.id)
+    return Evaluation(household, snap.goals, snap.as_of, model, specs, results, used)
 
 
 def evaluate(clean: dict, household: HouseholdRef) -> Evaluation:
@@ -72,9 +78,10 @@ def render(out: Evaluation) -> tuple[list, list[dict]]:
     content = [
         html.P(
             f"Horizons from the valuation date {out.as_of:%Y-%m-%d}; {out.model.paths:,} paths, "
-            f"seed {out.model.seed}; amounts in today's money.",
+            f"seed {out.model.seed}; inflation {percent(out.model.inflation)}; amounts in today's money.",
             className="small text-muted",
         ),
+        basis_note(out.basis, GOALS.frame.basis),
         html.P(
             history_note(out.results[0].model) if out.results else "",
             className="small text-muted",
@@ -131,6 +138,8 @@ PAGE = AnalysisPage(
     table=table,
     summarise=summarise,
     reads_goals=True,
+    pin=pin_assumptions,
+    pinned=("assumptions",),
     figures=(("*", "", "percent"),),
 )
 
@@ -260,7 +269,7 @@ def modify_goal(_save, _delete, selected, version, household_id, values, form_id
 def solve_saving(_clicks, goal_id, household_id, values, field_ids):
     try:
         clean = SIM_FORM.read(values, field_ids).check()
-        household, snap, model, specs = prepare(clean, authorize_household(household_id))
+        household, snap, model, specs, _ = prepare(clean, authorize_household(household_id))
         index = next((i for i, g in enumerate(snap.goals) if g.id == goal_id), None)
         if index is None:
             raise InvalidInput("Choose one of this household's goals.")

@@ -12,9 +12,11 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.analysis import (
     AnalysisPage,
+    assumptions_of,
     attempt,
     error_alert,
     notice,
+    pin_assumptions,
     refreshing,
     run_inputs,
     without_result,
@@ -23,7 +25,7 @@ from components import ids
 from components.forms import field_outputs
 from components.ids import MC
 from components.monte_carlo import csv_rows, results_panel
-from dashboard.analytics.simulation import simulate, stored_simulation
+from dashboard.analytics.simulation import basis, simulate, stored_simulation
 from dashboard.background import NoWorker, ensure_worker, in_job_process
 from dashboard.errors import InvalidInput
 from dashboard.forms import monte_carlo as form
@@ -36,15 +38,20 @@ BACKGROUND_THRESHOLD = 12_000_000
 
 
 def prepare(clean: dict, household):
-    """(``SimulationRequest``, household id, description) for a validated form and household."""
+    """(``SimulationRequest``, household id, description, the firm's set id or None) for a validated
+    form and household."""
     holdings = portfolio(household)
-    request = form.request(clean, holdings, household.name)
-    return request, household.id, describe_model(clean, household.name, len(holdings.tickers))
+    ref = assumptions_of(clean)
+    request = form.request(clean, holdings, household.name, ref)
+    described = describe_model(clean, household.name, len(holdings.tickers))
+    return request, household.id, described, None if ref is None else ref.id
 
 
 def compute(scenario, refresh: bool, progress=None):
-    request, household_id, described = scenario
-    return simulate(request, refresh=refresh, progress=progress, household=household_id), described
+    """(result, description, ``Basis``) of a prepared scenario."""
+    request, household_id, described, assumptions = scenario
+    result = simulate(request, refresh=refresh, progress=progress, household=household_id)
+    return result, described, basis(request, assumptions, household_id)
 
 
 def panel(clean: dict, household, refresh: bool, progress=None):
@@ -60,18 +67,18 @@ def stored(clean: dict, household):
     """A large run's result from the store (a web worker never simulates it), or None for a small run."""
     if not large(clean):
         return None
-    request, household_id, described = prepare(clean, household)
+    request, household_id, described, assumptions = prepare(clean, household)
     result = stored_simulation(request, household_id)
     if result is None:
         raise InvalidInput(
             "This simulation's result is not stored (it is still running, or it has expired); "
             "run it again, then download or save it."
         )
-    return result, described
+    return result, described, basis(request, assumptions, household_id)
 
 
-def summarise(out, _clean) -> tuple[int, dict]:
-    result, _ = out
+def summarise(out, clean) -> tuple[int, dict]:
+    result, _, used = out
     return result.seed, {
         "probability_of_success": round(result.probability_of_success, 6),
         "median_ending_wealth": round(result.ending_wealth_percentiles[50], 2),
@@ -79,7 +86,8 @@ def summarise(out, _clean) -> tuple[int, dict]:
         "probability_of_depletion": round(result.probability_of_depletion, 6),
         "paths": result.paths,
         "years": result.months // 12,
-        "model": result.model["model"],
+        "model": clean["model"],
+        **({"assumptions": used.assumptions["label"]} if used.assumptions else {}),
     }
 
 
@@ -94,6 +102,8 @@ PAGE = AnalysisPage(
     table=lambda out: csv_rows(out[0]),
     summarise=summarise,
     stored=stored,
+    pin=pin_assumptions,
+    pinned=("assumptions",),
     figures=(
         ("probability_of_success", "Probability of success", "percent"),
         ("median_ending_wealth", "Median ending wealth (today's $)", "money"),
@@ -102,6 +112,7 @@ PAGE = AnalysisPage(
         ("mean_ending_wealth", "Mean ending wealth (today's $)", "money"),
         ("probability_of_depletion", "Probability of depletion", "percent"),
         ("model", "Model", "text"),
+        ("assumptions", "Firm assumptions", "text"),
     ),
 )
 
@@ -151,7 +162,8 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
         return ended
     if isinstance(done.outcome, Deferred):
         request = done.outcome
-        raw = form.FORM.read(values, field_ids).raw
+        # the form as it ran, its assumptions pinned (the set in force now, not when the job starts)
+        raw = {**form.FORM.read(values, field_ids).raw, **PAGE.pinned_in(done.search)}
         # "run": Dash keys a background job's result by its arguments, and the first poller to collect a
         # result deletes it; two analysts starting the same run at once would take each other's answer
         job = {
@@ -203,7 +215,7 @@ def run_simulation_background(set_progress, job):
         with acting_for(job.get("grant"), job.get("household")):
             household = authorize_household(job.get("household"))
             # the job may have been tampered with: its form is validated again, like any other request
-            clean = form.FORM.clean(job["form"])
+            clean = PAGE.pinned_clean(form.FORM.clean(job["form"]))
             refresh = bool(job.get("refresh"))
 
             def progress(done, total):

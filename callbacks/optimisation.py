@@ -9,11 +9,13 @@ from dash import Input, Output, State, no_update
 
 from callbacks.analysis import (
     AnalysisPage,
+    assumptions_of,
     attempt,
     error_alert,
     failed,
     first_load,
     notice,
+    pin_assumptions,
     refreshing,
     run_inputs,
 )
@@ -36,10 +38,11 @@ class Optimised:
     current_performance: tuple[float, float, float] | None
     allocation: object  # engine.optimize.Allocation
     prices: dict[str, float]
+    basis: object  # dashboard.analytics.assumptions.Basis: the firm's set, or history compared with it
 
 
 def prepare(clean: dict, household) -> form.Scenario:
-    return form.scenario(clean, portfolio(household), household.name)
+    return form.scenario(clean, portfolio(household), household.name, assumptions_of(clean))
 
 
 def compute(scenario: form.Scenario, refresh: bool) -> Optimised:
@@ -48,7 +51,8 @@ def compute(scenario: form.Scenario, refresh: bool) -> Optimised:
     frontier = facade.frontier(request, scenario.points, refresh=refresh)
     current = facade.performance(request, scenario.current) if scenario.current else None
     allocation = facade.allocate(request, optimal.weights, scenario.cash)
-    return Optimised(scenario, optimal, frontier, current, allocation, facade.latest_closes(request))
+    used = facade.basis(request, optimal.weights, scenario.assumptions)
+    return Optimised(scenario, optimal, frontier, current, allocation, facade.latest_closes(request), used)
 
 
 def render(out: Optimised) -> tuple:
@@ -61,6 +65,7 @@ def render(out: Optimised) -> tuple:
         out.allocation,
         out.prices,
         f"{out.scenario.described}; {objective}.",
+        out.basis,
     )
     return notes, side, tables, frontier_figure(out.frontier, out.optimal, out.current_performance)
 
@@ -127,6 +132,8 @@ PAGE = AnalysisPage(
     compute=compute,
     table=table,
     summarise=summarise,
+    pin=pin_assumptions,
+    pinned=("assumptions",),
     figures=(
         ("expected_return", "Expected return", "percent"),
         ("volatility", "Volatility", "percent"),

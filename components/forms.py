@@ -14,9 +14,18 @@ from components import ids
 from dashboard.forms.fields import CHOICE, DATE, INTEGER, MULTI, NUMBER, SELECT, Field, Form
 
 
-def form_field(form: str, field: Field, value=None, width: int | None = None, error: str = "") -> dbc.Col:
+def form_field(
+    form: str,
+    field: Field,
+    value=None,
+    width: int | None = None,
+    error: str = "",
+    shown_with: tuple[str, ...] = (),
+    hidden: bool = False,
+) -> dbc.Col:
     """Label, control, message slot and help text for one field of the form keyed ``form`` (``error``:
-    the field starts marked with that message)."""
+    the field starts marked with that message; ``shown_with``: the switch values it applies to,
+    ``hidden``: it does not apply to the switch's value now)."""
     control_id = ids.field(form, field.name)
     options = [{"label": lbl, "value": v} for v, lbl in field.choices]
     if error and field.kind in (CHOICE, MULTI):
@@ -43,9 +52,13 @@ def form_field(form: str, field: Field, value=None, width: int | None = None, er
         control = dbc.Select(id=control_id, value=value, options=options)
     elif field.kind == SELECT:
         # the options come from the page's own callback; the value a link gave is kept until they do
+        # (dbc.Select draws a hidden placeholder option of value "": it shows the empty choice's name)
         kept = [{"label": f"#{value}", "value": value}] if value else []
         control = dbc.Select(
-            id=control_id, value=value or "", options=[{"label": "None", "value": ""}, *kept]
+            id=control_id,
+            value=value or "",
+            placeholder=field.empty,
+            options=[{"label": field.empty, "value": ""}, *kept],
         )
     elif field.kind == MULTI:
         control = dcc.Dropdown(
@@ -79,19 +92,43 @@ def form_field(form: str, field: Field, value=None, width: int | None = None, er
     if error:
         base = "meridian-dropdown" if field.kind == MULTI else ""
         control.className = f"{base} is-invalid".strip()
-    return dbc.Col(parts, md=width or 6, className="mb-2")
+    return dbc.Col(
+        parts,
+        md=width or 6,
+        className=box_class(hidden),
+        id=ids.field_box(form, field.name, " ".join(shown_with)),
+    )
+
+
+def box_class(hidden: bool) -> str:
+    """A field box's classes (``assets/meridian.js`` ``fieldsFor`` writes the same)."""
+    return "mb-2 d-none" if hidden else "mb-2"
 
 
 def form_fields(
     form: Form, values: dict | tuple[dict, dict], wide: frozenset[str] = frozenset()
 ) -> list[dbc.Col]:
     """Every field of ``form`` with its value (or ``(values, errors)`` from a link: bad ones marked);
-    ``wide`` fields take the whole row."""
+    ``wide`` fields take the whole row; fields that do not apply to the switch's value are hidden."""
     values, errors = values if isinstance(values, tuple) else (values, {})
+    switched = values.get(form.switch) if form.switch else None
     return [
-        form_field(form.key, f, values.get(f.name), 12 if f.name in wide else 6, errors.get(f.name, ""))
+        form_field(
+            form.key,
+            f,
+            values.get(f.name),
+            12 if f.name in wide else 6,
+            errors.get(f.name, ""),
+            form.shown_with(f.name),
+            bool(form.shown_with(f.name)) and switched not in form.shown_with(f.name),
+        )
         for f in form.fields
     ]
+
+
+def field_boxes(form: str) -> dict:
+    """Every field box of the form keyed ``form`` (``ALL``), for the callback that shows and hides them."""
+    return ids.field_box(form, ALL, ALL)
 
 
 def _html_id(form: str, name: str) -> str:

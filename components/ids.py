@@ -21,11 +21,18 @@ class Frame:
         self.recompute = f"{prefix}-recompute"
         self.alert = f"{prefix}-alert"
         self.results = f"{prefix}-results"
+        self.basis = f"{prefix}-basis"  # what the forecast rests on: the firm's assumptions, or history
 
 
 def field(form: str, name: str) -> dict:
     """A form field's control (``form``: the form's key)."""
     return {"type": f"{form}-field", "index": name}
+
+
+def field_box(form: str, name, shown_with) -> dict:
+    """The box around a form field (label, control, message); ``shown_with``: the switch values with
+    which it is shown, space-separated ("" always), read by the clientside callback that hides it."""
+    return {"type": f"{form}-box", "index": name, "shown": shown_with}
 
 
 def feedback(form: str, name: str) -> dict:
@@ -295,6 +302,36 @@ class PERF:
         return {"type": "perf-reset-button", "index": index}
 
     UPDATED = "perf-updated"
+
+
+class CMA:
+    """The Assumptions page: the firm's capital market assumptions, their versions, the admins' changes."""
+
+    CHOICE = "cma-choice"
+    CONTENT = "cma-content"
+    VERSION = "cma-version"  # bumped when a set is added (the page's lists redraw)
+    DOWNLOAD = "cma-download"
+    DOWNLOAD_BUTTON = "cma-download-button"
+    UPLOAD = "cma-upload"
+    UPLOAD_BUTTON = "cma-upload-button"
+    WHO = "cma-who"  # who may change the assumptions (filled for the signed-in user)
+    NOTE = "cma-note"
+    RESULT = "cma-result"
+    EDITOR = "cma-editor"
+    SAVE = "cma-save"
+    SETS = "cma-sets"
+    CLASSES = "cma-classes"
+    SECURITIES = "cma-securities"
+
+    @staticmethod
+    def edit(record: str, key: str, column: str) -> dict:
+        """An editor input: ``record`` (set, class, correlation, security), its key, the CSV column."""
+        return CMA.edits(f"{record}|{key}|{column}")
+
+    @staticmethod
+    def edits(index) -> dict:
+        """Editor inputs by their whole index (``ALL`` in callbacks)."""
+        return {"type": "cma-edit", "index": index}
 
 
 class MARKET:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.assumptions import basis_note
 from components.cards import fan_figure, stat_card
 from components.formatting import history_note, money, percent
 from components.graphs import MONEY_TICKS, graph
@@ -64,7 +65,7 @@ def histogram(result) -> dict:
     return figure
 
 
-def results_panel(result, request_summary: str) -> html.Div:
+def results_panel(result, request_summary: str, basis) -> html.Div:
     success = "never depleted" if result.target is None else f"ending ≥ {money(result.target)}"
     drawdown = result.drawdown
     return html.Div(
@@ -96,6 +97,7 @@ def results_panel(result, request_summary: str) -> html.Div:
                 ],
                 className="small text-muted",
             ),
+            basis_note(basis, MC.frame.basis),
             html.P(history_note(result.model), className="small text-muted", id=MC.HISTORY),
             graph(MC.FAN_CHART, fan_chart(result)),
             dbc.Row(

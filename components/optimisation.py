@@ -9,6 +9,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.assumptions import basis_note
 from components.formatting import money, percent
 from components.graphs import GRAPH_CONFIG, below_toolbar
 from components.ids import OPT
@@ -257,10 +258,13 @@ def output_area() -> html.Div:
     )
 
 
-def result_parts(optimal, current, weight_rows, allocation, prices, described) -> tuple[list, list, list]:
-    """(notes, side panel, tables) for the output frame."""
+def result_parts(
+    optimal, current, weight_rows, allocation, prices, described, basis
+) -> tuple[list, list, list]:
+    """(notes, side panel, tables) for the output frame; ``basis``: what the expected returns rest on."""
     notes = [dbc.Alert(w, color="info", className="py-1 small") for w in optimal.warnings]
     notes.append(html.P(described, className="small text-muted", id=OPT.DESCRIBED))
+    notes.append(basis_note(basis, OPT.frame.basis))
     side = [html.H3("Optimal vs current", className="h6 mt-2"), comparison_table(optimal, current)]
     tables = dbc.Row(
         [

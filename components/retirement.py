@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.assumptions import basis_note
 from components.cards import FAN_BANDS, fan_figure, stat_card
 from components.formatting import history_note, money, percent
 from components.graphs import graph
@@ -17,7 +18,7 @@ def fan(ages, percentiles: dict, title: str, test_id: str) -> dcc.Graph:
     return graph(test_id, figure)
 
 
-def results_panel(result, solution, described: str) -> html.Div:
+def results_panel(result, solution, described: str, basis) -> html.Div:
     depletion = f"{result.median_depletion_age:.0f}" if result.median_depletion_age is not None else "—"
     solved = html.P(
         "The solve-for applies to constant real and guardrails spending.", className="small text-muted"
@@ -33,6 +34,7 @@ def results_panel(result, solution, described: str) -> html.Div:
     return html.Div(
         [
             html.P(described, className="small text-muted"),
+            basis_note(basis, RET.frame.basis),
             html.P(history_note(result.model), className="small text-muted", id=RET.HISTORY),
             dbc.Row(
                 [

@@ -93,11 +93,19 @@ def create_appshell() -> html.Div:
                     # how current the market data are, on every page (filled with the household choice;
                     # its line is reserved in meridian.css so nothing moves when it arrives)
                     html.Div(
-                        html.A(
-                            id=ids.SHELL_PRICES,
-                            href=dash.get_relative_path("/market-data"),
-                            className="text-muted",
-                        ),
+                        [
+                            html.A(
+                                id=ids.SHELL_PRICES,
+                                href=dash.get_relative_path("/market-data"),
+                                className="text-muted",
+                            ),
+                            html.Span(" · ", className="text-muted", **{"aria-hidden": "true"}),
+                            html.A(
+                                "Firm assumptions",
+                                href=dash.get_relative_path("/assumptions"),
+                                className="text-muted",
+                            ),
+                        ],
                         className="shell-prices small text-end",
                     ),
                     html.Div(

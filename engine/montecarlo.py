@@ -80,6 +80,7 @@ class ReturnModel:
     block_months: int = 12
     rebalance_months: int = 1
     window: dict | None = None  # the history the inputs came from (engine.data.history_window)
+    assumptions: dict | None = None  # the capital market assumptions the inputs came from (which set)
 
     @classmethod
     def gbm(cls, mu: float, sigma: float) -> ReturnModel:
@@ -160,6 +161,8 @@ class ReturnModel:
         out = {"model": self.kind, "rebalance_months": self.rebalance_months}
         if self.window is not None:
             out["history"] = self.window
+        if self.assumptions is not None:
+            out["assumptions"] = self.assumptions
         if self.kind == "gbm":
             out.update(mu=self.mu, sigma=self.sigma)
         elif self.kind == "parametric":

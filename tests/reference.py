@@ -39,6 +39,61 @@ class Holdings:
     weights: list[float]  # by market value on the valuation date
     invested: float
     cash: float
+    firm: FirmFigures | None = None  # the firm's assumptions in force, for these holdings
+
+
+@dataclass(frozen=True)
+class FirmFigures:
+    """The set of firm assumptions in force, read with a query of the test's own, and what it gives the
+    holdings, by the formulas of docs/assumptions.md written out here: ``mu_i = c + b_i (mu_k - c)``,
+    ``cov_ij = b_i b_j s_k s_l R_kl + [i = j] e_i^2``."""
+
+    set_id: int
+    inflation: float
+    mu: list[float]
+    cov: list[list[float]]
+
+
+def firm_figures(connection, tickers: list[str]) -> FirmFigures | None:
+    import datetime as dt
+    import json
+
+    row = connection.execute(
+        text(
+            "SELECT id, inflation, cash_rate, default_class, body FROM assumption_sets "
+            "WHERE effective_on <= :today ORDER BY effective_on DESC, id DESC LIMIT 1"
+        ),
+        {"today": dt.date.today()},
+    ).first()
+    if row is None:
+        return None
+    set_id, inflation, cash, default, body = row
+    body = json.loads(body)
+    order = [c["key"] for c in body["classes"]]
+    classes = {c["key"]: c for c in body["classes"]}
+    listed = {s["ticker"]: s for s in body["securities"]}
+    exposure = [
+        listed.get(t)
+        or {
+            "asset_class": default,
+            "beta": 1.0,
+            "idiosyncratic_volatility": classes[default]["idiosyncratic_volatility"],
+        }
+        for t in tickers
+    ]
+    mu = [cash + e["beta"] * (classes[e["asset_class"]]["expected_return"] - cash) for e in exposure]
+    cov = []
+    for i, a in enumerate(exposure):
+        row_ = []
+        for j, b in enumerate(exposure):
+            ka, kb = a["asset_class"], b["asset_class"]
+            rho = body["correlations"][order.index(ka)][order.index(kb)]
+            value = a["beta"] * b["beta"] * classes[ka]["volatility"] * classes[kb]["volatility"] * rho
+            if i == j:
+                value += a["idiosyncratic_volatility"] ** 2
+            row_.append(value)
+        cov.append(row_)
+    return FirmFigures(set_id, inflation, mu, cov)
 
 
 def holdings(connection, household_id: int) -> Holdings:
@@ -62,7 +117,8 @@ def holdings(connection, household_id: int) -> Holdings:
         values[ticker] += float(quantity) * float(last[ticker])
     ordered = sorted(values, key=lambda t: -values[t])
     invested = sum(values.values())
-    return Holdings(ordered, [values[t] / invested for t in ordered], invested, float(cash))
+    weights = [values[t] / invested for t in ordered]
+    return Holdings(ordered, weights, invested, float(cash), firm_figures(connection, ordered))
 
 
 def percent(value: float, decimals: int = 1) -> str:
@@ -93,9 +149,31 @@ def parametric_model(held: Holdings, start: str = "2008-04-11"):
     return ReturnModel.parametric(np.array(held.weights), 12 * a, 12 * c, "normal", 1)
 
 
-def monte_carlo(held: Holdings, paths: int, seed: int, years: int = 30, target: float | None = None):
-    """The Monte Carlo page's default scenario: the holdings, 2.5 % inflation, 0.5 % fee, no flows."""
+def firm_model(held: Holdings):
+    """The default model of every simulation page: the holdings under the firm's assumptions in force
+    (normal, monthly rebalancing)."""
+    import numpy as np
+
+    from engine.montecarlo import ReturnModel
+
+    return ReturnModel.parametric(
+        np.array(held.weights), np.array(held.firm.mu), np.array(held.firm.cov), "normal", 1
+    )
+
+
+def monte_carlo(
+    held: Holdings,
+    paths: int,
+    seed: int,
+    years: int = 30,
+    target: float | None = None,
+    historical: bool = False,
+):
+    """The Monte Carlo page's default scenario: the holdings under the firm's assumptions (``historical``:
+    the parametric model from 2008-04-11 with 2.5 % inflation), the set's inflation, 0.5 % fee, no flows."""
     from engine.montecarlo import CashFlows, simulate
 
-    flows = CashFlows(round(held.invested, 2), 0.0, 0.0, 0.0, 0, 0.025, 0.005)
-    return simulate(parametric_model(held), flows, years * 12, paths, seed, target)
+    model = parametric_model(held) if historical else firm_model(held)
+    inflation = 0.025 if historical else held.firm.inflation
+    flows = CashFlows(round(held.invested, 2), 0.0, 0.0, 0.0, 0, inflation, 0.005)
+    return simulate(model, flows, years * 12, paths, seed, target)

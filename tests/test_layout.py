@@ -22,6 +22,7 @@ from tests.conftest import signed_client
 RENDERED_BY_CALLBACKS = {
     ids.OVERVIEW_TRANSACTIONS: "the grid, drawn once its library has loaded (choose_account)",
     ids.BT.LOG_SCALE: "the growth chart's scale switch, which comes with the backtest's results",
+    ids.CMA.SAVE: "the assumptions editor's save, drawn for administrators (show_set)",
 }
 # Pattern-matching ids whose components come with results (zero of them is a valid state for ALL).
 DYNAMIC_TYPES = {
@@ -33,6 +34,7 @@ DYNAMIC_TYPES = {
     "chart-figure",  # every chart comes with results (components.graphs.graph)
     "chart-box",
     "perf-reset-button",  # shown to admins only
+    "cma-edit",  # the assumptions editor's inputs, drawn for administrators
 }
 
 

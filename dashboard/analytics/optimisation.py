@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from dashboard.analytics.assumptions import FIRM, Basis, bounds_key, compared, firm_basis
 from dashboard.analytics.market import load_prices, market_caps, sectors
 from dashboard.analytics.requests import OptimisationRequest
 from dashboard.data.securities import BENCHMARK_TICKER
 from dashboard.errors import InvalidInput
 from dashboard.extensions import cache
 from dashboard.observability.metrics import track_performance
+from dashboard.services import assumptions as firm
 from engine.frontier import efficient_frontier
 from engine.optimize import SectorLimits, View, discrete_allocation, estimate, optimize, portfolio_performance
 
 
 def statistics(request: OptimisationRequest, refresh: bool = False):
-    """Expected returns and covariance for the request's assets, models and dates (cached)."""
+    """Expected returns and covariance for the request's assets, models and dates (cached). With the
+    firm's assumptions, the expected returns are the set's and the covariance the risk model's over
+    the dates (history estimates risk far better than it estimates returns)."""
 
     def compute():
         # "Recompute" recomputes the analysis; market data keep their own (1 h) lifetime.
         prices = load_prices(request.tickers, request.start, request.end)
+        if request.returns_model == FIRM:
+            stats = estimate(prices, "mean_historical", request.risk_model)
+            mu, _ = firm.load(request.assumptions).statistics(stats.tickers)
+            return dataclasses.replace(stats, mu=mu, returns_model=FIRM)
         benchmark = None
         if request.returns_model == "capm":
             benchmark = load_prices([BENCHMARK_TICKER], request.start, request.end)[BENCHMARK_TICKER]
@@ -37,6 +47,7 @@ def statistics(request: OptimisationRequest, refresh: bool = False):
         "start": request.start,
         "end": request.end,
         "returns_model": request.returns_model,
+        "assumptions": request.assumptions,
         "risk_model": request.risk_model,
         "risk_free_rate": request.risk_free_rate if request.returns_model == "capm" else None,
     }
@@ -122,3 +133,38 @@ def allocate(request: OptimisationRequest, weights: dict[str, float], cash: floa
         "end": request.end,
     }
     return cache.get_or_compute("optimisation", key, lambda: discrete_allocation(weights, latest, cash))
+
+
+def basis(request: OptimisationRequest, weights: dict[str, float], assumptions_id: int | None) -> Basis:
+    """What the optimisation's expected returns rest on: the firm's set, or the historical estimate
+    compared with the firm's figures for the optimal ``weights`` (cached with the optimisation)."""
+
+    def compute():
+        tickers = list(weights)
+        vector = [weights[t] for t in tickers]
+        if request.returns_model == FIRM:
+            return firm_basis(request.assumptions, tickers, vector)
+        stats = statistics(request)
+        index = {t: i for i, t in enumerate(stats.tickers)}
+        w = np.array([weights.get(t, 0.0) for t in stats.tickers])
+        figures = (float(w @ stats.mu), float(np.sqrt(max(float(w @ stats.cov @ w), 0.0))))
+        days = load_prices(request.tickers, request.start, request.end).index
+        months = (days[-1].year - days[0].year) * 12 + days[-1].month - days[0].month
+        return compared(
+            request.returns_model,
+            figures,
+            assumptions_id,
+            tickers,
+            vector,
+            history=(f"{days[0]:%Y-%m}", f"{days[-1]:%Y-%m}", months),
+            implausible_assets=[(t, float(stats.mu[index[t]])) for t in stats.tickers],
+        )
+
+    key = {
+        "kind": "basis",
+        **request.key(),
+        "weights": {t: round(w, 12) for t, w in weights.items()},
+        "compared_with": assumptions_id,
+        "bounds": bounds_key(),
+    }
+    return cache.get_or_compute("optimisation", key, compute)

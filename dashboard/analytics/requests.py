@@ -25,6 +25,7 @@ class OptimisationRequest(Request):
     end: str | None = None
     objective: str = "max_sharpe"
     returns_model: str = "mean_historical"
+    assumptions: int | None = None  # the firm's set, with returns_model "firm"
     risk_model: str = "sample"
     risk_free_rate: float = 0.0
     target_volatility: float | None = None
@@ -40,13 +41,15 @@ class OptimisationRequest(Request):
 
 @dataclass(frozen=True)
 class SimulationRequest(Request):
-    """A return model (GBM, or the household's holdings: parametric or bootstrap) and cash flows."""
+    """A return model (GBM, or the household's holdings: the firm's assumptions ``assumptions`` (a set
+    id), or their history, parametric or bootstrap) and cash flows."""
 
     model: str = "gbm"
     mu: float = 0.07
     sigma: float = 0.15
     tickers: tuple[str, ...] = ()
     weights: tuple[float, ...] = ()
+    assumptions: int | None = None
     start: str | None = None
     end: str | None = None
     distribution: str = "normal"

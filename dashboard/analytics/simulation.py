@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from dashboard.analytics.assumptions import Basis, bounds_key, compared, firm_basis
 from dashboard.analytics.market import load_prices
 from dashboard.analytics.requests import GoalSpec, SimulationRequest
 from dashboard.extensions import cache
 from dashboard.observability.metrics import track_performance
+from dashboard.services import assumptions as firm
 from engine.goals import Goal, goal_probability, solve_monthly_saving
-from engine.montecarlo import CashFlows, ReturnModel
+from engine.montecarlo import MONTHS, CashFlows, ReturnModel
 from engine.montecarlo import simulate as run
+
+FIRM = "firm"
+
+
+def firm_model(request: SimulationRequest) -> ReturnModel:
+    """The holdings under the firm's set of assumptions ``request.assumptions`` (the parametric model on
+    the set's expected returns and covariances; ``describe()`` names the set and its figures)."""
+    ref = firm.get_ref(request.assumptions)
+    cma = firm.load(request.assumptions)
+    mu, cov = cma.statistics(request.tickers)
+    model = ReturnModel.parametric(
+        np.array(request.weights), mu, cov, request.distribution, request.rebalance_months
+    )
+    expected, volatility = cma.portfolio(request.tickers, request.weights)
+    described = {
+        "id": ref.id,
+        "name": ref.name,
+        "effective": ref.effective.isoformat(),
+        "expected_return": expected,
+        "volatility": volatility,
+        "unlisted": cma.unlisted(request.tickers),
+        "default_class": cma.default_class,
+    }
+    return dataclasses.replace(model, assumptions=described)
 
 
 def return_model(request: SimulationRequest):
@@ -21,6 +48,8 @@ def return_model(request: SimulationRequest):
 
     if request.model == "gbm":
         return ReturnModel.gbm(request.mu, request.sigma)
+    if request.model == FIRM:
+        return firm_model(request)
     prices = load_prices(request.tickers, request.start, request.end)
     weights = np.array(request.weights)
     if request.model == "parametric":
@@ -113,4 +142,39 @@ def goal_saving(model: SimulationRequest, goal: GoalSpec, probability: float, ho
         "goal": dataclasses.asdict(goal),
         "probability": probability,
     }
+    return cache.get_or_compute("monte_carlo", key, compute, household=household)
+
+
+# -- what a simulation rests on ---------------------------------------------------------------------
+
+
+def basis(request: SimulationRequest, assumptions_id: int | None, household: int | None = None) -> Basis:
+    """The :class:`~dashboard.analytics.assumptions.Basis` of a simulation request, against the firm's
+    set ``assumptions_id`` (None: none in force)."""
+
+    def compute():
+        if request.model == FIRM:
+            return firm_basis(assumptions_id, request.tickers, request.weights)
+        if request.model == "gbm":
+            return compared(
+                "gbm", (request.mu, request.sigma), assumptions_id, request.tickers, request.weights
+            )
+        model = return_model(request)
+        w = model.weights
+        if model.kind == "parametric":
+            figures = (float(w @ model.asset_mu), math.sqrt(max(float(w @ model.asset_cov @ w), 0.0)))
+        else:
+            monthly = model.history @ w
+            figures = (float(monthly.mean()) * MONTHS, float(monthly.std(ddof=1)) * math.sqrt(MONTHS))
+        window = model.window or {}
+        return compared(
+            request.model,
+            figures,
+            assumptions_id,
+            request.tickers,
+            request.weights,
+            history=(window.get("first_month"), window.get("last_month"), int(window.get("months") or 0)),
+        )
+
+    key = {"kind": "basis", "model": request.key(), "assumptions": assumptions_id, "bounds": bounds_key()}
     return cache.get_or_compute("monte_carlo", key, compute, household=household)

@@ -45,6 +45,7 @@ class Field:
     percent: bool = False  # shown in percent, handed over as a fraction
     step: float | str = "any"
     help: str = ""
+    empty: str = "None"  # what the empty choice of a SELECT field is called
 
     def allowed(self) -> list:
         return [value for value, _ in self.choices]
@@ -228,24 +229,43 @@ class Form:
 
     key: str
     fields: tuple[Field, ...]
+    # fields that apply only with some values of the ``switch`` field (e.g. the GBM's inputs only with
+    # the GBM model): {field name: (switch values)}; the page shows them only then
+    applies: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    switch: str | None = None
     by_name: dict[str, Field] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
+    def shown_with(self, name: str) -> tuple[str, ...]:
+        """The switch values with which field ``name`` is shown (empty: always)."""
+        return tuple(self.applies.get(name, ()))
+
+    def _validate(self, raw: Mapping[str, object]) -> tuple[dict, dict[str, str]]:
+        """``validate``, except that a field which does not apply to the switch's value is not read:
+        it takes its default (hidden on the page, it cannot be what stops a run)."""
+        clean, errors = validate(self.fields, raw)
+        if self.switch is not None and self.switch not in errors:
+            for name, values in self.applies.items():
+                if name in self.by_name and clean[self.switch] not in values:
+                    errors.pop(name, None)
+                    clean[name] = _clean(self.by_name[name], self.by_name[name].default)
+        return clean, errors
+
     def read_raw(self, raw: Mapping[str, object]) -> tuple[dict, dict[str, str]]:
         """(clean values, errors by field) of raw values; raises nothing."""
-        return validate(self.fields, raw)
+        return self._validate(raw)
 
     def read(self, values: list, ids: list) -> Reading:
         """Validate the values a callback received; raises nothing."""
         raw = raw_values(values, ids)
-        clean, errors = validate(self.fields, raw)
+        clean, errors = self._validate(raw)
         return Reading(clean, errors, raw)
 
     def clean(self, raw: Mapping[str, object]) -> dict:
         """Clean values of raw ones (a URL, a saved scenario, a job); FormErrors when any is bad."""
-        clean, errors = validate(self.fields, raw)
+        clean, errors = self._validate(raw)
         return Reading(clean, errors, dict(raw)).check()
 
     def defaults(self) -> dict:

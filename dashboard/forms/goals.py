@@ -8,9 +8,16 @@ from typing import TYPE_CHECKING
 from dashboard.analytics.requests import GoalSpec, SimulationRequest
 from dashboard.data.models import GOAL_PRIORITIES
 from dashboard.forms.fields import CHOICE, DATE, INTEGER, NUMBER, TEXT, Field, Form, FormErrors
-from dashboard.forms.simulation import model_request, return_model_fields
+from dashboard.forms.simulation import (
+    MODEL_FIELDS,
+    inflation_field,
+    inflation_of,
+    model_request,
+    return_model_fields,
+)
 
 if TYPE_CHECKING:
+    from dashboard.services.assumptions import AssumptionsRef
     from dashboard.services.households import HouseholdSnapshot, Portfolio
 
 GOAL_FORM = Form(
@@ -36,12 +43,14 @@ SIM_FORM = Form(
     "goalsim",
     (
         *return_model_fields(),
-        Field("inflation", "Inflation", NUMBER, 2.5, -5, 50, percent=True),
+        inflation_field(),
         Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
         Field("paths", "Paths", INTEGER, 10_000, 100, 100_000),
         Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
         Field("probability", "Solve for probability", NUMBER, 80.0, 1, 99, percent=True),
     ),
+    applies=MODEL_FIELDS,
+    switch="model",
 )
 
 
@@ -69,10 +78,18 @@ def months_between(start: dt.date, end: dt.date) -> int:
     return max(1, (end.year - start.year) * 12 + end.month - start.month)
 
 
-def model(clean: dict, portfolio: Portfolio, household_name: str) -> SimulationRequest:
+def model(
+    clean: dict, portfolio: Portfolio, household_name: str, assumptions: AssumptionsRef | None
+) -> SimulationRequest:
     """The return model the simulation settings ask for (goals bring their own horizons and savings)."""
     return model_request(
-        clean, portfolio, household_name, inflation=clean["inflation"], fee=clean["fee"], months=12
+        clean,
+        portfolio,
+        household_name,
+        assumptions,
+        inflation=inflation_of(clean, assumptions),
+        fee=clean["fee"],
+        months=12,
     )
 
 

@@ -6,9 +6,17 @@ from typing import TYPE_CHECKING
 
 from dashboard.analytics.requests import SimulationRequest
 from dashboard.forms.fields import CHOICE, DATE, INTEGER, NUMBER, Field, Form
-from dashboard.forms.simulation import model_request
+from dashboard.forms.simulation import (
+    FIRM_CHOICE,
+    MODEL_FIELDS,
+    assumptions_field,
+    inflation_field,
+    inflation_of,
+    model_request,
+)
 
 if TYPE_CHECKING:
+    from dashboard.services.assumptions import AssumptionsRef
     from dashboard.services.households import Portfolio
 
 FORM = Form(
@@ -18,13 +26,15 @@ FORM = Form(
             "model",
             "Model",
             CHOICE,
-            "parametric",
+            "firm",
             choices=(
-                ("parametric", "Parametric (household holdings)"),
+                FIRM_CHOICE,
+                ("parametric", "Historical estimate, parametric (holdings)"),
                 ("bootstrap", "Historical bootstrap (holdings)"),
-                ("gbm", "Geometric Brownian motion"),
+                ("gbm", "Geometric Brownian motion (your inputs)"),
             ),
         ),
+        assumptions_field(),
         Field("mu", "Expected return, GBM", NUMBER, 7.0, -50, 50, percent=True),
         Field("sigma", "Volatility, GBM", NUMBER, 15.0, 0, 150, percent=True),
         Field(
@@ -64,7 +74,7 @@ FORM = Form(
         Field("withdrawal", "Monthly withdrawal ($)", NUMBER, 0.0, 0, 1e9),
         Field("withdrawal_start", "Withdrawals start after (years)", INTEGER, 0, 0, 100),
         Field("withdrawal_rate", "Withdrawal rate of wealth", NUMBER, 0.0, 0, 100, percent=True),
-        Field("inflation", "Inflation", NUMBER, 2.5, -5, 50, percent=True),
+        inflation_field(),
         Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
         Field("paths", "Paths", INTEGER, 10_000, 100, 1_000_000),
         Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
@@ -80,16 +90,22 @@ FORM = Form(
         ),
         Field("block", "Bootstrap block (months)", INTEGER, 12, 1, 120),
     ),
+    applies=MODEL_FIELDS,
+    switch="model",
 )
 
 
-def request(clean: dict, portfolio: Portfolio, household_name: str) -> SimulationRequest:
-    """The simulation the form asks for; empty initial wealth means the household's invested assets."""
+def request(
+    clean: dict, portfolio: Portfolio, household_name: str, assumptions: AssumptionsRef | None
+) -> SimulationRequest:
+    """The simulation the form asks for; empty initial wealth means the household's invested assets,
+    empty inflation the firm assumptions'."""
     initial = clean["initial"] if clean["initial"] is not None else round(portfolio.invested, 2)
     return model_request(
         clean,
         portfolio,
         household_name,
+        assumptions,
         distribution=clean["distribution"],
         rebalance_months=int(clean["rebalance"]),
         block_months=clean["block"],
@@ -98,7 +114,7 @@ def request(clean: dict, portfolio: Portfolio, household_name: str) -> Simulatio
         monthly_withdrawal=clean["withdrawal"],
         withdrawal_start_month=clean["withdrawal_start"] * 12,
         withdrawal_rate=clean["withdrawal_rate"],
-        inflation=clean["inflation"],
+        inflation=inflation_of(clean, assumptions),
         fee=clean["fee"],
         months=clean["years"] * 12,
         target=clean["target"],

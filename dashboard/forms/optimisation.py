@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 from dashboard.analytics.requests import OptimisationRequest
 from dashboard.data.securities import SECTORS, SECURITIES, sector_of
 from dashboard.forms.fields import CHOICE, DATE, INTEGER, MULTI, NUMBER, TEXT, Field, Form, FormErrors
+from dashboard.forms.simulation import FIRM, assumptions_field
 
 if TYPE_CHECKING:
+    from dashboard.services.assumptions import AssumptionsRef
     from dashboard.services.households import Portfolio
 
 OBJECTIVES = (
@@ -52,13 +54,16 @@ FORM = Form(
             "returns_model",
             "Expected returns",
             CHOICE,
-            "mean_historical",
+            FIRM,
             choices=(
-                ("mean_historical", "Mean historical (CAGR)"),
-                ("ema", "Exponentially weighted"),
-                ("capm", "CAPM vs SPY"),
+                (FIRM, "Firm assumptions"),
+                ("mean_historical", "Historical mean (CAGR)"),
+                ("ema", "Historical, exponentially weighted"),
+                ("capm", "Historical CAPM vs SPY"),
             ),
+            help="Firm assumptions: the firm's forecasts; the others estimate from the history below.",
         ),
+        assumptions_field(),
         Field(
             "risk_model",
             "Risk model",
@@ -109,13 +114,15 @@ _VIEW = re.compile(
 
 @dataclass(frozen=True)
 class Scenario:
-    """What the form asks for: the request, the household's current weights among its assets, a description."""
+    """What the form asks for: the request, the household's current weights among its assets, a
+    description, and the firm's set the result is compared with (None: none in force)."""
 
     request: OptimisationRequest
     current: dict[str, float] | None
     described: str
     points: int
     cash: float
+    assumptions: int | None = None
 
 
 def _items(text: str) -> list[str]:
@@ -172,8 +179,11 @@ def parse_views(text: str, tickers: tuple[str, ...]) -> tuple[tuple[str, float, 
     return tuple(views)
 
 
-def scenario(clean: dict, portfolio: Portfolio, household_name: str) -> Scenario:
-    """The optimisation ``clean`` values ask for, on the household's holdings or the chosen assets."""
+def scenario(
+    clean: dict, portfolio: Portfolio, household_name: str, assumptions: AssumptionsRef | None = None
+) -> Scenario:
+    """The optimisation ``clean`` values ask for, on the household's holdings or the chosen assets;
+    ``assumptions``: the firm's set (needed for the firm's expected returns)."""
     held = dict(zip(portfolio.tickers, portfolio.weights, strict=True))
     if clean["universe"] == "holdings":
         tickers = tuple(portfolio.tickers)
@@ -191,6 +201,8 @@ def scenario(clean: dict, portfolio: Portfolio, household_name: str) -> Scenario
         raise FormErrors({"end": "History to must be after History from."})
     if clean["min_weight"] > clean["max_weight"]:
         raise FormErrors({"max_weight": "Max weight must be at least the min weight."})
+    if clean["returns_model"] == FIRM and assumptions is None:
+        raise FormErrors({"returns_model": "No firm assumptions are in force; choose a historical estimate."})
     lower, upper = parse_sector_limits(clean["sector_limits"], clean["sector_max"])
     in_universe = {sector_of(t) for t in tickers}
     request = OptimisationRequest(
@@ -199,6 +211,7 @@ def scenario(clean: dict, portfolio: Portfolio, household_name: str) -> Scenario
         end=clean["end"],
         objective=clean["objective"],
         returns_model=clean["returns_model"],
+        assumptions=assumptions.id if clean["returns_model"] == FIRM else None,
         risk_model=clean["risk_model"],
         risk_free_rate=clean["risk_free_rate"],
         target_volatility=clean["target_volatility"],
@@ -213,4 +226,5 @@ def scenario(clean: dict, portfolio: Portfolio, household_name: str) -> Scenario
     )
     overlap = {t: w for t, w in held.items() if t in tickers}
     current = overlap if overlap and sum(overlap.values()) > 0 else None
-    return Scenario(request, current, described, clean["points"], clean["cash"])
+    firm_set = None if assumptions is None else assumptions.id
+    return Scenario(request, current, described, clean["points"], clean["cash"], firm_set)

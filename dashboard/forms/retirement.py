@@ -6,9 +6,16 @@ from typing import TYPE_CHECKING
 
 from dashboard.analytics.requests import RetirementRequest
 from dashboard.forms.fields import CHOICE, INTEGER, NUMBER, Field, Form, FormErrors
-from dashboard.forms.simulation import model_request, return_model_fields
+from dashboard.forms.simulation import (
+    MODEL_FIELDS,
+    inflation_field,
+    inflation_of,
+    model_request,
+    return_model_fields,
+)
 
 if TYPE_CHECKING:
+    from dashboard.services.assumptions import AssumptionsRef
     from dashboard.services.households import Portfolio
 
 STRATEGIES = (
@@ -59,17 +66,21 @@ FORM = Form(
         ),
         Field("vpw_return", "VPW real return", NUMBER, 4.0, -5, 20, percent=True),
         Field("floor", "Spending floor, today's $", NUMBER, 0.0, 0, 1e10),
-        Field("inflation", "Inflation", NUMBER, 2.5, -5, 50, percent=True),
+        inflation_field(),
         Field("fee", "Annual fee", NUMBER, 0.5, 0, 20, percent=True),
         *return_model_fields(),
         Field("paths", "Paths", INTEGER, 5_000, 100, 100_000),
         Field("seed", "Seed", INTEGER, 42, 0, 2**31 - 1),
         Field("target_success", "Solve spending for success", NUMBER, 90.0, 1, 99, percent=True),
     ),
+    applies=MODEL_FIELDS,
+    switch="model",
 )
 
 
-def request(clean: dict, portfolio: Portfolio, household_name: str) -> RetirementRequest:
+def request(
+    clean: dict, portfolio: Portfolio, household_name: str, assumptions: AssumptionsRef | None
+) -> RetirementRequest:
     """The plan ``clean`` describes; empty savings mean the household's invested assets and cash."""
     if not clean["current_age"] <= clean["retirement_age"] < clean["end_age"]:
         raise FormErrors(
@@ -88,7 +99,7 @@ def request(clean: dict, portfolio: Portfolio, household_name: str) -> Retiremen
                 )
             }
         )
-    model = model_request(clean, portfolio, household_name, months=12)
+    model = model_request(clean, portfolio, household_name, assumptions, months=12)
     savings = (
         clean["savings"] if clean["savings"] is not None else round(portfolio.invested + portfolio.cash, 2)
     )
@@ -101,7 +112,7 @@ def request(clean: dict, portfolio: Portfolio, household_name: str) -> Retiremen
         "annual_spending": clean["spending"],
         "annual_pension": clean["pension"],
         "pension_start_age": clean["pension_age"],
-        "inflation": clean["inflation"],
+        "inflation": inflation_of(clean, assumptions),
         "annual_fee": clean["fee"],
         "strategy": clean["strategy"],
         "withdrawal_rate": clean["withdrawal_rate"],

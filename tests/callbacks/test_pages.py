@@ -306,8 +306,9 @@ def test_cb008_goal_create_edit_delete_invalidate_and_compute(ctx):
     out = triggered("goals-run.n_clicks", goals_cb.render_goals, 1, None, household.id, svalues, sids, 2)
     content = out[2]
     engine_goal = EngineGoal("Boat", 175_000, (2030 - 2018) * 12 + 6 - 4, 20_000, 800)
+    holdings = held(household.id)  # the default model: the firm's assumptions, their inflation
     expected = goal_probability(
-        reference.parametric_model(held(household.id)), engine_goal, 2000, 42, 0.025, 0.005
+        reference.firm_model(holdings), engine_goal, 2000, 42, holdings.firm.inflation, 0.005
     )
     cell = find(content, {"type": "goals-probability", "index": goal_id})
     assert cell.children == reference.percent(expected.probability)

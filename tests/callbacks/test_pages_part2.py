@@ -99,11 +99,11 @@ def test_cb102_diversification_and_retirement_equal_the_engine(ctx):
         savings=round(holdings.invested + holdings.cash, 2),
         monthly_contribution=1000.0,
         annual_spending=30000.0,
-        inflation=0.025,
+        inflation=holdings.firm.inflation,  # the firm's, the default
         annual_fee=0.005,
         strategy="guardrails",
     )
-    model = reference.parametric_model(holdings)
+    model = reference.firm_model(holdings)
     result = simulate_retirement(model, plan, 1000, 42)
     solution = solve_spending(model, plan, 0.9, 1000, 42)
     assert find(results, "ret-success").children == reference.percent(result.success_rate)
@@ -237,11 +237,11 @@ def test_cb103c_simulations_say_which_history_they_used(ctx):
             shortened += 1
             assert f"{late}'s prices start on {firsts[late]:%Y-%m-%d}" in note
         # the parametric model estimates each holding over its own history, and says so
-        values, ids = form(MC_FORM, paths=500, seed=1)
+        values, ids = form(MC_FORM, model="parametric", paths=500, seed=1)
         out = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, household.id, values, ids)
         assert "each holding over its own history" in text_of(find(out[2], "mc-history"))
     assert shortened, "no demo household holds a security that listed after 2008"
-    values, ids = form(ret_form.FORM)
+    values, ids = form(ret_form.FORM, model="parametric")
     results = triggered("ret-run.n_clicks", callbacks.RUNS["ret"], 1, None, mine[0].id, values, ids)[2]
     assert "each holding over its own history" in text_of(find(results, "ret-history"))
 
@@ -609,12 +609,13 @@ def test_cb114_goal_status_shows_each_goals_probability(ctx):
     assert goals, "the demo household has goals"
     goal = goals[0]
     months = (goal.target_date.year - 2018) * 12 + goal.target_date.month - 4
+    holdings = held(mine[0].id)  # the Goals page's defaults: the firm's assumptions and inflation
     expected = goal_probability(
-        reference.parametric_model(held(mine[0].id)),
+        reference.firm_model(holdings),
         EngineGoal(goal.name, goal.target_amount, months, goal.current_amount, goal.monthly_contribution),
         10_000,
         42,
-        0.025,
+        holdings.firm.inflation,
         0.005,
     )
     assert reference.percent(expected.probability, 0) in text_of(table)

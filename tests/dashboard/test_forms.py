@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from dashboard.analytics.requests import OptimisationRequest, SimulationRequest
 from dashboard.errors import InvalidInput
 from dashboard.forms import monte_carlo, optimisation, retirement
 from dashboard.forms.fields import FormErrors
+from dashboard.services.assumptions import AssumptionsRef
 from dashboard.services.households import Portfolio
 
 HELD = Portfolio(("AAPL", "XOM", "JPM"), (0.5, 0.3, 0.2), (500.0, 300.0, 200.0), 1000.0, 50.0, None)
 NOTHING = Portfolio((), (), (), 0.0, 50.0, None)
+# a set of the firm's assumptions as the forms see it (the services' AssumptionsRef)
+SET = AssumptionsRef(
+    7, "House view", dt.date(2018, 4, 11), 0.031, 0.02, "test", "test", dt.datetime(2018, 4, 11), None
+)
 
 
-def scenario(**raw):
-    return optimisation.scenario(optimisation.FORM.clean(raw), HELD, "The Smiths")
+def scenario(assumptions=SET, **raw):
+    return optimisation.scenario(optimisation.FORM.clean(raw), HELD, "The Smiths", assumptions)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +56,14 @@ def test_form001_bad_optimisation_forms_name_the_field(raw, field, message):
 def test_form002_a_good_optimisation_form_is_the_typed_request():
     made = scenario(objective="min_volatility", views="AAPL 12 60; AAPL>XOM 3", sector_limits="Energy<=20")
     request = made.request
+    # the firm's assumptions by default, the set named in the request (its cache key)
+    assert request.returns_model == "firm" and request.assumptions == SET.id and made.assumptions == SET.id
+    historical = scenario(returns_model="mean_historical").request
+    assert historical.assumptions is None  # a historical estimate does not depend on the set
+    with pytest.raises(FormErrors) as caught:
+        scenario(assumptions=None)
+    assert "No firm assumptions are in force" in caught.value.errors["returns_model"]
+    assert scenario(assumptions=None, returns_model="capm").assumptions is None
     assert isinstance(request, OptimisationRequest) and request.tickers == HELD.tickers
     assert request.views == (("AAPL", 0.12, 0.6, None), ("AAPL", 0.03, 0.5, "XOM"))
     assert request.sector_upper == (("Energy", 0.2),)  # only sectors in the universe
@@ -76,19 +91,47 @@ def test_form003_bad_simulation_forms_name_the_field(raw, field, message):
 
 
 def test_form004_one_way_to_a_simulation_request():
-    request = monte_carlo.request(monte_carlo.FORM.clean({"years": 10, "seed": 5}), HELD, "The Smiths")
+    request = monte_carlo.request(monte_carlo.FORM.clean({"years": 10, "seed": 5}), HELD, "The Smiths", SET)
     assert isinstance(request, SimulationRequest)
-    assert request.tickers == HELD.tickers and sum(request.weights) == 1.0 and request.start == "2008-04-11"
-    assert request.initial == 1000.0 and request.months == 120 and request.inflation == pytest.approx(0.025)
-    gbm = monte_carlo.request(monte_carlo.FORM.clean({"model": "gbm"}), NOTHING, "The Smiths")
+    # the default: the holdings under the firm's set, its inflation; no history window
+    assert request.model == "firm" and request.assumptions == SET.id and request.start is None
+    assert request.tickers == HELD.tickers and sum(request.weights) == 1.0
+    assert request.initial == 1000.0 and request.months == 120 and request.inflation == pytest.approx(0.031)
+    historical = monte_carlo.request(
+        monte_carlo.FORM.clean({"model": "parametric", "inflation": 2.5}), HELD, "The Smiths", None
+    )
+    assert historical.start == "2008-04-11" and historical.assumptions is None
+    assert historical.inflation == pytest.approx(0.025)
+    with pytest.raises(FormErrors) as caught:  # inflation left to a set when there is none
+        monte_carlo.request(monte_carlo.FORM.clean({"model": "parametric"}), HELD, "The Smiths", None)
+    assert "Enter inflation" in caught.value.errors["inflation"]
+    gbm = monte_carlo.request(monte_carlo.FORM.clean({"model": "gbm"}), NOTHING, "The Smiths", SET)
     assert gbm.tickers == () and gbm.mu == pytest.approx(0.07)
     with pytest.raises(FormErrors, match="holds no securities"):
-        monte_carlo.request(monte_carlo.FORM.clean({}), NOTHING, "The Smiths")
-    plan = retirement.request(retirement.FORM.clean({}), HELD, "The Smiths")
+        monte_carlo.request(monte_carlo.FORM.clean({}), NOTHING, "The Smiths", SET)
+    plan = retirement.request(retirement.FORM.clean({}), HELD, "The Smiths", SET)
     assert plan.model.tickers == HELD.tickers and plan.plan["savings"] == 1050.0
+    assert plan.model.assumptions == SET.id and plan.plan["inflation"] == pytest.approx(0.031)
     with pytest.raises(FormErrors) as caught:
-        retirement.request(retirement.FORM.clean({"current_age": 70, "retirement_age": 65}), HELD, "x")
+        retirement.request(retirement.FORM.clean({"current_age": 70, "retirement_age": 65}), HELD, "x", SET)
     assert "retirement_age" in caught.value.errors
+
+
+def test_form004b_fields_of_another_model_are_neither_shown_nor_read():
+    """Issue 28.4: the GBM's inputs belong to the GBM; with another model a bad value there stops nothing
+    and is not part of the run (the page hides them)."""
+    clean = monte_carlo.FORM.clean({"model": "firm", "mu": "not a number", "block": 0})
+    assert clean["mu"] == pytest.approx(0.07) and clean["block"] == 12  # the defaults, not the junk
+    with pytest.raises(FormErrors) as caught:
+        monte_carlo.FORM.clean({"model": "gbm", "mu": "not a number"})
+    assert "mu" in caught.value.errors
+    from components.forms import form_fields
+
+    boxes = {c.id["index"]: c for c in form_fields(monte_carlo.FORM, {"model": "firm"})}
+    assert "d-none" in boxes["mu"].className and "d-none" in boxes["start"].className
+    assert "d-none" not in boxes["distribution"].className and "d-none" not in boxes["paths"].className
+    boxes = {c.id["index"]: c for c in form_fields(monte_carlo.FORM, {"model": "gbm"})}
+    assert "d-none" not in boxes["mu"].className and "d-none" in boxes["distribution"].className
 
 
 def test_form005_links_round_trip_the_form():
