@@ -31,7 +31,7 @@ from dashboard.analytics.simulation import Basis, basis, goal_probabilities, goa
 from dashboard.errors import InvalidInput
 from dashboard.forms import goals as form
 from dashboard.forms.fields import FormErrors
-from dashboard.services.access import HouseholdRef, authorize_household
+from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
 from dashboard.services.goals import delete_goal, get_goal, save_goal
 from dashboard.services.households import GoalSummary, portfolio_of, snapshot
 
@@ -263,23 +263,48 @@ def modify_goal(_save, _delete, selected, version, household_id, values, form_id
     Input(GOALS.SOLVE, "n_clicks"),
     State(GOALS.SOLVE_GOAL, "value"),
     State(ids.SHELL_HOUSEHOLD_SELECT, "value"),
+    State(ids.thread_save("scenario", PAGE.key), "data"),
     *field_states(SIM_FORM.key),
     prevent_initial_call=True,
 )
-def solve_saving(_clicks, goal_id, household_id, values, field_ids):
+def solve_saving(_clicks, goal_id, household_id, scenario, values, field_ids):
+    """The saving a goal needs, on the paths of the goals on screen (the last evaluation's settings, not
+    the form as edited since); only the probability asked for is read from the form."""
     try:
-        clean = SIM_FORM.read(values, field_ids).check()
-        household, snap, model, specs, _ = prepare(clean, authorize_household(household_id))
-        index = next((i for i, g in enumerate(snap.goals) if g.id == goal_id), None)
+        reading = SIM_FORM.read(values, field_ids)
+        if "probability" in reading.errors:
+            raise FormErrors({"probability": reading.errors["probability"]})
+        probability = reading.clean["probability"]
+        household, clean, shown = PAGE.on_screen(scenario, "solve for")
+        chosen = household_or_none(household_id)
+        if chosen is None or chosen.id != household.id:
+            raise InvalidInput("The goals on screen are another household's; evaluate them again.")
+        index = next((i for i, g in enumerate(shown.goals) if g.id == goal_id), None)
         if index is None:
             raise InvalidInput("Choose one of this household's goals.")
-        solution = goal_saving(model, specs[index], clean["probability"], household=household.id)
-        goal = snap.goals[index]
+        model = shown.model
+        solution = goal_saving(model, shown.specs[index], probability, household=household.id)
+        goal = shown.goals[index]
         return saving_solution(
-            f"To reach {goal.name} ({money(goal.target_amount)}) with {percent(clean['probability'], 0)} probability, save ",
+            f"To reach {goal.name} ({money(goal.target_amount)}) with {percent(probability, 0)} probability, save ",
             money(solution.monthly_saving),
-            f" a month (today's money); on the same {model.paths:,} paths that reaches "
-            f"{percent(solution.achieved_probability)}.",
+            f" a month (today's money); on the same {model.paths:,} paths as the goals on screen that reaches "
+            f"{percent(solution.achieved_probability)}. Assumed: {_assumed(shown)}.",
         )
     except Exception as error:  # noqa: BLE001 - shown on the page
         return error_alert(error)
+
+
+def _assumed(shown: Evaluation) -> str:
+    """The settings of an evaluation in words (what a solve-for answer rests on)."""
+    model = shown.model
+    basis = shown.basis
+    if basis.kind == "firm":
+        returns = f"firm assumptions, {basis.assumptions['label']}"
+    elif basis.kind == "gbm":
+        returns = f"GBM with {percent(model.mu)} drift and {percent(model.sigma)} volatility"
+    else:
+        returns = f"historical estimate, {basis.history}"
+    return (
+        f"{returns}; inflation {percent(model.inflation)}; fee {percent(model.fee)} a year; seed {model.seed}"
+    )

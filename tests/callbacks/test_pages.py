@@ -198,7 +198,8 @@ def test_cb004_someone_elses_household_is_refused_everywhere(ctx):
     with pytest.raises(AccessDenied):
         overview_cb.transaction_rows({"startRow": 0, "endRow": 50}, "all", theirs.id)
     gvalues, gids = form(SIM_FORM)
-    assert "not one of your households" in text_of(goals_cb.solve_saving(1, 1, theirs.id, gvalues, gids))
+    solved = goals_cb.solve_saving(1, 1, theirs.id, shown(SIM_FORM, theirs.id), gvalues, gids)
+    assert "not one of your households" in text_of(solved)
 
 
 # -- Optimisation ---------------------------------------------------------------------------------
@@ -312,7 +313,7 @@ def test_cb008_goal_create_edit_delete_invalidate_and_compute(ctx):
     )
     cell = find(content, {"type": "goals-probability", "index": goal_id})
     assert cell.children == reference.percent(expected.probability)
-    solved = goals_cb.solve_saving(1, goal_id, household.id, svalues, sids)
+    solved = goals_cb.solve_saving(1, goal_id, household.id, out[4], svalues, sids)
     assert find(solved, "goals-solved-saving") is not None
     # delete it
     triggered(
