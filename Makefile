@@ -13,15 +13,21 @@ USERS ?= 50
 DURATION ?= 60s
 LOAD_ARGS ?=
 
-# make test-postgres: the whole suite again, every seeded database on this PostgreSQL server
+# make test-postgres: the tests marked "database" again, every seeded database on this PostgreSQL server
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+# make test: most tests in parallel processes (pytest-xdist), then those marked "serial" alone (load and
+# timing under load); each run writes a JUnit report to test-results/ (.ci/slowest.py reads them)
+PYTEST_WORKERS ?= 3
+RESULTS := test-results
+# pytest, where "no test selected" (exit code 5, e.g. with -k) is not a failure
+PYTEST = status=0; $(PY) -m pytest $(1) $(PYTEST_ARGS) || status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
 
 .PHONY: setup run test test-postgres test-fast bench bench-browser load lint format migrate seed seed-large clean help
 
 help:
 	@echo "make run    - set up (idempotent), then serve on http://$(BIND)"
 	@echo "make test   - set up, then run the whole test suite"
-	@echo "make test-postgres - the whole suite again on PostgreSQL (TEST_POSTGRES_URL)"
+	@echo "make test-postgres - the database tests again on PostgreSQL (TEST_POSTGRES_URL)"
 	@echo "make bench  - set up, then run the benchmarks and print their figures"
 	@echo "make bench-browser - every page in headless Chromium and Lighthouse (bytes, LCP, CLS, TBT, score)"
 	@echo "make load   - gunicorn + Redis + Celery under locust (PROFILE, USERS, DURATION, LOAD_ARGS), then a summary"
@@ -62,10 +68,15 @@ run: setup
 
 test: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@mkdir -p $(RESULTS)
+	$(call PYTEST,-m "not serial" -n $(PYTEST_WORKERS) --junitxml=$(RESULTS)/sqlite.xml)
+	$(call PYTEST,-m serial --junitxml=$(RESULTS)/sqlite-serial.xml)
 
 test-postgres: setup
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	@mkdir -p $(RESULTS)
+	export DATABASE_URL=$(TEST_POSTGRES_URL); \
+	$(call PYTEST,-m "database and not serial" -n $(PYTEST_WORKERS) --junitxml=$(RESULTS)/postgres.xml); \
+	$(call PYTEST,-m "database and serial" --junitxml=$(RESULTS)/postgres-serial.xml)
 
 test-fast: setup
 	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
@@ -97,4 +108,4 @@ seed-large: $(VENV)/.stamp-deps
 	$(PY) -m dashboard seed --large --reset
 
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) node_modules vendor assets/00-bootstrap.min.css assets/01-web-vitals.js .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOAD_VENV) node_modules vendor assets/00-bootstrap.min.css assets/01-web-vitals.js .pytest_cache .ruff_cache $(RESULTS)

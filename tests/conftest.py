@@ -20,7 +20,14 @@ from dashboard.data.db import make_engine
 from dashboard.settings import PROJECT_ROOT, Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# pytest-xdist runs the suite in several processes (make test): each gets a Redis database of its own,
+# since tests empty theirs (15 for the first or only one; 10-14 belong to load runs and benchmarks).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") and WORKER[2:].isdigit() else 0
+_REDIS_DATABASES = (15, 9, 8, 7, 6, 5, 4, 3)
+REDIS_URL = os.environ.get(
+    "TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_REDIS_DATABASES[_WORKER_INDEX % len(_REDIS_DATABASES)]}"
+)
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # DATABASE_URL=postgresql://...: every test's seeded database is a PostgreSQL database on that server
 # (one per test, cloned from a template migrated and seeded once), instead of a copy of a SQLite file.
@@ -111,6 +118,9 @@ def dash_duo(dash_duo):
     original = dash_duo.start_server
 
     def start_server(app, **kwargs):
+        # a free port: dash.testing numbers its servers from 58050 in every process, so two xdist
+        # workers would start on the same one
+        kwargs.setdefault("port", free_port())
         original(app, navigate=False, **kwargs)
         prefix = app.config.requests_pathname_prefix  # the app may be served under URL_PREFIX
         browser_sign_in(dash_duo.driver, dash_duo.server.url + prefix)
@@ -140,6 +150,38 @@ def unavailable(reason: str):
     if IN_CI:
         pytest.fail(f"required in CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+# Tests that run alone, after the rest (make test): they put a gunicorn under load or time a real worker,
+# and their ceilings assume the machine is theirs.
+SERIAL = (
+    "tests/load/",
+    "tests/reliability/test_faults_under_load.py",
+    "tests/reliability/test_celery_worker.py",
+)
+# Tests run a second time on PostgreSQL (make test-postgres): those whose subject is the database - the
+# services' SQL, migrations, access and isolation, callbacks reading through the services, background
+# jobs' state, the database faults, gunicorn's workers sharing it - but not what a browser sees of it
+# (the same queries as the callbacks' tests, drawn).
+DATABASE = (
+    "tests/dashboard/",
+    "tests/callbacks/",
+    "tests/security/",
+    "tests/reliability/test_database_faults.py",
+    "tests/reliability/test_background_jobs.py",
+    "tests/integration/test_gunicorn.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        where = Path(str(item.fspath)).resolve().relative_to(root).as_posix() + "::" + item.name
+        if where.startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)
+        on_database = where.startswith(DATABASE) and item.get_closest_marker("browser") is None
+        if on_database or item.get_closest_marker("postgres") is not None:
+            item.add_marker(pytest.mark.database)
 
 
 @pytest.hookimpl(hookwrapper=True)
