@@ -226,6 +226,13 @@
       if (typeof ctx.triggered_id === "string") { chartDrawn(ctx.triggered_id, trigger.time); }
     },
 
+    /* The client report's Print button: the browser's print of the page (assets/report.css prints the
+       report only). */
+    print: function (clicks) {
+      if (clicks) { window.print(); }
+      return "Print the report";
+    },
+
     /*
      * The form's switch (a simulation's return model) changed: each field box is shown when it applies
      * to the new value (its id's "shown" lists the values, "" for always), hidden otherwise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from benchmarks import browser, cache, engine, faults, http, indexes, metrics
+from benchmarks import browser, cache, engine, faults, http, indexes, metrics, report
 
 SECTIONS = {
     "engine": engine.run,
@@ -15,6 +15,7 @@ SECTIONS = {
     "indexes": indexes.run,
     "http": http.run,
     "faults": faults.run,
+    "report": report.run,
     "browser": browser.run,
 }
 

@@ -16,6 +16,7 @@ from callbacks import (
     optimisation,
     overview,
     performance,
+    report,
     retirement,
     risk,
     shell,
@@ -57,6 +58,7 @@ __all__ = [
     "market_data",
     "overview",
     "performance",
+    "report",
     "shell",
     "telemetry",
 ]

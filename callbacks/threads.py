@@ -21,6 +21,7 @@ from components import ids
 from components.ids import THREADS
 from components.threads import PageInfo, PageNames, comparison, saved, threads_view
 from dashboard.errors import InvalidInput
+from dashboard.forms import report as report_form
 from dashboard.services.access import HouseholdRef, authorize_household, current_user, household_or_none
 from dashboard.services.threads import create_thread, delete_run, delete_thread, household_threads, save_run
 
@@ -41,6 +42,13 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
         )
         for page in pages
     }
+    # a saved client report: reopened in the composer with every run it shows
+    names[report_form.KEY] = PageInfo(
+        "/report",
+        "Client report",
+        (("title", "Title", "text"), ("sections", "Sections", "text")),
+        {f.name: (f.label, f.percent) for f in report_form.FORM.fields},
+    )
 
     @dash.callback(
         Output(ids.thread_save("select", MATCH), "options"),
@@ -105,7 +113,7 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
             household = household_or_none(household_id)
             if household is None:
                 return notice("Choose a household to see its threads."), None, None
-            return threads_view(household_threads(household.id), names), None, None
+            return threads_view(household_threads(household.id), names, household.id), None, None
         except Exception as error:  # noqa: BLE001 - shown on the page
             return no_update, error_alert(error), None
 

@@ -80,6 +80,8 @@ def form_field(
             maxLength=10,
             pattern=r"\d{4}-\d{2}-\d{2}",
         )
+    elif field.multiline:
+        control = dbc.Textarea(id=control_id, value=value, debounce=True, maxLength=2000, rows=3)
     else:
         control = dbc.Input(id=control_id, type="text", value=value, debounce=True, maxLength=2000)
     parts = [

@@ -65,6 +65,7 @@ SHELL_NAV = "shell-nav"
 SHELL_NAV_TOGGLER = "shell-nav-toggler"
 SHELL_HOUSEHOLD_SELECT = "shell-household-select"
 SHELL_HOUSEHOLD_STORE = "shell-household-store"
+OVERVIEW_REPORT = "overview-report"  # the household's client report (the composer)
 SHELL_ALERT = "shell-alert"
 SHELL_USER = "shell-user"
 SHELL_PRICES = "shell-prices"  # "Prices as of <date>" on every page
@@ -275,6 +276,11 @@ class THREADS:
     def card(thread_id) -> dict:
         return {"type": "threads-card", "index": thread_id}
 
+    @staticmethod
+    def report(thread_id) -> dict:
+        """The link composing a client report from the thread's runs."""
+        return {"type": "threads-report", "index": thread_id}
+
 
 # -- Performance ----------------------------------------------------------------------------------
 class PERF:
@@ -302,6 +308,47 @@ class PERF:
         return {"type": "perf-reset-button", "index": index}
 
     UPDATED = "perf-updated"
+
+
+class REPORT:
+    """The client report: the composer (its form, preview, PDF job and save) and the document."""
+
+    URL = "report-url"
+    ALERT = "report-alert"
+    PREVIEW = "report-preview"
+    PRINT = "report-print"
+    DOCUMENT = "report-document"
+    SHOWN = "report-shown"  # the composition on screen, its runs pinned (what PDF and save act on)
+    PDF = "report-pdf"
+    PDF_NOTE = "report-pdf-note"
+    PDF_RESULT = "report-pdf-result"
+    PDF_LINK = "report-pdf-link"
+    JOB = "report-job"
+    JOB_STATE = "report-job-state"
+    WAITING = "report-waiting"
+    PROGRESS_AREA = "report-progress-area"
+    PROGRESS_TEXT = "report-progress-text"
+    CANCEL = "report-cancel"
+    SAVE = "report-save"
+    SAVE_RESULT = "report-save-result"
+    THREAD = "report-thread"
+    THREAD_TITLE = "report-thread-title"
+    # the document's parts
+    ARTICLE = "report-article"
+    COVER_FACTS = "report-cover-facts"
+    NET_WORTH = "report-net-worth"
+    HOLDINGS = "report-holdings"
+    ACCOUNTS = "report-accounts"
+    RISK_FACTS = "report-risk-facts"
+    WEIGHTS = "report-weights"
+    GOALS = "report-goal-table"
+    MC_FACTS = "report-mc-facts"
+    RETIREMENT_FACTS = "report-retirement-facts"
+    TAX_FACTS = "report-tax-facts"
+
+    @staticmethod
+    def chart(name: str) -> str:
+        return f"report-chart-{name}"
 
 
 class CMA:

@@ -303,7 +303,18 @@ def household_panel(snapshot, threads=()) -> html.Div:
         return dbc.Alert(f"{snapshot.name} has no accounts yet.", color="info")
     return html.Div(
         [
-            html.H2(snapshot.name, className="h4", id=ids.OVERVIEW_HOUSEHOLD_NAME),
+            html.Div(
+                [
+                    html.H2(snapshot.name, className="h4 mb-0 me-3", id=ids.OVERVIEW_HOUSEHOLD_NAME),
+                    dcc.Link(
+                        "Client report",
+                        href=dash.get_relative_path(f"/report?household={snapshot.id}"),
+                        className="btn btn-outline-primary btn-sm",
+                        id=ids.OVERVIEW_REPORT,
+                    ),
+                ],
+                className="d-flex align-items-center flex-wrap mb-1",
+            ),
             html.P(f"Risk profile: {snapshot.risk_profile}", className="text-muted"),
             summary_cards(snapshot),
             dbc.Row(

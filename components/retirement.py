@@ -12,10 +12,21 @@ from components.graphs import graph
 from components.ids import RET
 
 
-def fan(ages, percentiles: dict, title: str, test_id: str) -> dcc.Graph:
+def fan_of(ages, percentiles: dict, title: str) -> dict:
     bands = (FAN_BANDS[0], FAN_BANDS[2])
-    figure = fan_figure(ages.tolist(), percentiles, title, "Age", "Age", bands=bands, height=330)
-    return graph(test_id, figure)
+    return fan_figure(ages.tolist(), percentiles, title, "Age", "Age", bands=bands, height=330)
+
+
+def fan(ages, percentiles: dict, title: str, test_id: str) -> dcc.Graph:
+    return graph(test_id, fan_of(ages, percentiles, title))
+
+
+def wealth_figure(result) -> dict:
+    """Wealth by age, today's money: the page's wealth chart."""
+    return fan_of(result.ages, result.wealth_percentiles, WEALTH_TITLE)
+
+
+WEALTH_TITLE = "Wealth, today's money"
 
 
 def results_panel(result, solution, described: str, basis) -> html.Div:
@@ -56,7 +67,7 @@ def results_panel(result, solution, described: str, basis) -> html.Div:
                 "Annual spending, today's money (portfolio + pension)",
                 RET.SPENDING,
             ),
-            fan(result.ages, result.wealth_percentiles, "Wealth, today's money", RET.WEALTH),
+            graph(RET.WEALTH, wealth_figure(result)),
         ]
     )
 

@@ -115,7 +115,7 @@ def describe(value) -> str:
     return str(value)
 
 
-def threads_view(threads, pages: PageNames) -> html.Div:
+def threads_view(threads, pages: PageNames, household_id: int) -> html.Div:
     if not threads:
         return html.P(
             "No threads yet: create one, or save a run from any analysis page.", className="text-muted"
@@ -182,6 +182,14 @@ def threads_view(threads, pages: PageNames) -> html.Div:
                             html.Span(
                                 f" · {thread.created_by} · updated {thread.updated_at:%Y-%m-%d}",
                                 className="small text-muted",
+                            ),
+                            dcc.Link(
+                                "Client report from this thread",
+                                href=dash.get_relative_path(
+                                    f"/report?household={household_id}&thread={thread.id}"
+                                ),
+                                className="small ms-2",
+                                id=THREADS.report(thread.id),
                             ),
                             dcc.ConfirmDialogProvider(
                                 dbc.Button(

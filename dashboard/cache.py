@@ -592,6 +592,33 @@ class AppCache:
             self._fallback_claims[name] = now + seconds
             return True
 
+    def take_slot(self, name: str, limit: int, seconds: float):
+        """One of ``limit`` slots ``name:0..limit-1`` shared by every worker, held until
+        :meth:`give_back` (or until it lapses after ``seconds``, if its holder died); None while all are
+        taken. With the shared store away, this worker's own slots."""
+        for index in range(limit):
+            slot = f"slot:{name}:{index}"
+            taken = self._call("slot", self._store.acquire, slot, seconds, default=_MISS)
+            if taken is _MISS:
+                with self._state:
+                    now = time.monotonic()
+                    if self._fallback_claims.get(slot, 0.0) > now:
+                        continue
+                    self._fallback_claims[slot] = now + seconds
+                    return ("local", slot)
+            elif taken is not None:
+                return ("shared", taken)
+        return None
+
+    def give_back(self, slot) -> None:
+        """Release a slot :meth:`take_slot` gave."""
+        kind, handle = slot
+        if kind == "local":
+            with self._state:
+                self._fallback_claims.pop(handle, None)
+        else:
+            self._call("slot", self._store.release, handle, default=None)
+
     def lookup(self, operation: str, request: Mapping[str, Any], *, household=None, user=None):
         """The cached value for this request if there is one (a hit), else None; never computes."""
         key = self.key(operation, request, household, user)

@@ -40,6 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     cma.add_argument("--id", type=_positive, help="export: this set (default: the one in force today)")
     cma.add_argument("--out", help="export, derive: write the CSV here (default: stdout)")
     cma.add_argument("--note", default="", help="import: why this set (kept with it)")
+    report = sub.add_parser(
+        "report",
+        help="client reports as PDF: one household's (--household) or every household of an analyst's (--analyst)",
+    )
+    who = report.add_mutually_exclusive_group(required=True)
+    who.add_argument("--household", type=_positive, help="the household's id")
+    who.add_argument("--analyst", help="every household of the analyst with this email")
+    report.add_argument("--out", required=True, help="--household: the PDF file; --analyst: a folder")
+    report.add_argument(
+        "--sections", help="comma-separated: summary,performance,risk,proposal,goals,retirement,tax"
+    )
+    report.add_argument("--title", default=None, help="the report's title (default: Portfolio review)")
+    report.add_argument("--date", default=None, help="the report date, YYYY-MM-DD (default: today)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -68,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         return _prices(settings, args)
     if args.command == "assumptions":
         return _assumptions(settings, args)
+    if args.command == "report":
+        return _report(settings, args)
     return _seed(settings, args)
 
 
@@ -163,6 +178,79 @@ def _assumptions(settings: Settings, args) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _report(settings: Settings, args) -> int:
+    """The same PDFs as the Client report page's button (the same composition: the latest saved run of
+    each section's page, else a fresh run of its defaults), rendered in this process, each household as
+    its analyst; a progress line per household on stderr, then what was written and what failed."""
+    import time
+    from pathlib import Path
+
+    from dashboard.errors import AccessDenied, InvalidInput
+    from dashboard.factory import create_app, shutdown
+
+    app = create_app(settings)
+    written, failed = [], []
+    try:
+        with app.server.app_context():
+            from callbacks import report
+            from dashboard.forms import report as report_form
+            from dashboard.services.access import (
+                acting_as,
+                analyst_of,
+                authorize_household,
+                visible_households,
+            )
+
+            raw = {k: v for k, v in (("title", args.title), ("date", args.date)) if v}
+            if args.sections:
+                raw["sections"] = [s.strip() for s in args.sections.split(",") if s.strip()]
+            try:
+                clean = report_form.FORM.clean(raw)
+                email = args.analyst or analyst_of(args.household)
+                with acting_as(email):
+                    targets = (
+                        [authorize_household(args.household)] if args.household else visible_households()
+                    )
+            except (InvalidInput, AccessDenied) as error:
+                print(f"meridian: {error}", file=sys.stderr)
+                return 2
+            out = Path(args.out)
+            if args.analyst:
+                out.mkdir(parents=True, exist_ok=True)
+            for number, household in enumerate(targets, start=1):
+                started = time.perf_counter()
+                label = f"[{number}/{len(targets)}] {household.name}"
+
+                def progress(text, label=label):
+                    print(f"\r{label}: {text[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+                try:
+                    with acting_as(email):
+                        composition = report.prepare(clean, household)
+                        built = report.assemble(composition, household, compute_large=True)
+                        with report.renderer_slot(progress):
+                            pdf = report.render_pdf(built, progress)
+                    target = out / report.filename(built) if args.analyst else out
+                    target.write_bytes(pdf)
+                    seconds = time.perf_counter() - started
+                    written.append((household.name, target, len(pdf), seconds))
+                    print(
+                        f"\r{label}: wrote {target} ({len(pdf) / 1024:.0f} KB, {seconds:.1f} s)".ljust(80),
+                        file=sys.stderr,
+                    )
+                except Exception as error:  # noqa: BLE001 - one household's failure is reported, the rest go on
+                    failed.append((household.name, str(error)))
+                    print(f"\r{label}: failed: {error}".ljust(80), file=sys.stderr)
+    finally:
+        shutdown(app)
+    print(f"{len(written)} report(s) written, {len(failed)} failed")
+    for name, target, size, seconds in written:
+        print(f"  {name}: {target} ({size / 1024:.0f} KB, {seconds:.1f} s)")
+    for name, reason in failed:
+        print(f"  {name}: FAILED: {reason}")
+    return 1 if failed else 0
 
 
 def _user(settings: Settings, args) -> int:

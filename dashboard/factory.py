@@ -18,7 +18,7 @@ import flask
 import callbacks  # noqa: F401 - registers every callback via dash.callback
 from callbacks.telemetry import MEASURED
 from components.shell import create_appshell
-from dashboard import hardening, identity
+from dashboard import downloads, hardening, identity
 from dashboard.background import create_manager
 from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
 from dashboard.errors import on_callback_error
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_plotly_bundle(server, app.config.routes_pathname_prefix)
     register_instrumentation(server, app)
     server.register_blueprint(create_blueprint(settings, app, measured=MEASURED))
+    server.register_blueprint(downloads.create_blueprint(settings))
     if settings.proxy_hops:  # behind the portal's proxy: its forwarded address, scheme, host and prefix
         from werkzeug.middleware.proxy_fix import ProxyFix
 

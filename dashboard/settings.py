@@ -39,6 +39,7 @@ DEFAULT_CACHE_TTLS: dict[str, int] = {
     "thread": 5 * 60,
     "grid": 5 * 60,  # total row counts of the transactions grid
     "assumptions": 60 * 60,  # the firm's capital market assumptions (dropped when a set is added)
+    "report": 24 * 60 * 60,  # a finished client report's PDF, served again for the same composition
 }
 
 
@@ -90,6 +91,13 @@ class Settings:
     full_cycle_years: int = 15
     plausible_return_min: float = -0.05
     plausible_return_max: float = 0.15
+    # the client report: the firm on its cover, and its PDF renderers (each a headless Chromium drawing
+    # the charts): how many at once across the app, and how long one may take before it is stopped
+    firm_name: str = "Meridian Wealth Partners"
+    firm_logo: Path | None = PROJECT_ROOT / "assets" / "firm-logo.svg"
+    report_renderers: int = 2
+    report_timeout_seconds: int = 120
+    report_paper: str = "letter"  # the PDF's paper: letter or a4
 
     @property
     def is_sqlite(self) -> bool:
@@ -141,6 +149,18 @@ class Settings:
             raise SettingsError("DATABASE_POOL_SIZE", "must be 1 to 100")
         if not 0 <= self.max_overflow <= 100:
             raise SettingsError("DATABASE_MAX_OVERFLOW", "must be 0 to 100")
+        if not 1 <= len(self.firm_name.strip()) <= 120:
+            raise SettingsError("FIRM_NAME", "must be 1 to 120 characters")
+        if self.firm_logo is not None and (
+            self.firm_logo.suffix.lower() not in (".svg", ".png") or not self.firm_logo.is_file()
+        ):
+            raise SettingsError("FIRM_LOGO", "must name an existing .svg or .png file")
+        if self.report_paper not in ("letter", "a4"):
+            raise SettingsError("REPORT_PAPER", "must be letter or a4")
+        if not 1 <= self.report_renderers <= 16:
+            raise SettingsError("REPORT_RENDERERS", "must be 1 to 16")
+        if not 10 <= self.report_timeout_seconds <= 3600:
+            raise SettingsError("REPORT_TIMEOUT_SECONDS", "must be 10 to 3600")
         if not 1 <= self.full_cycle_years <= 100:
             raise SettingsError("FULL_CYCLE_YEARS", "must be 1 to 100")
         if not -1 <= self.plausible_return_min < self.plausible_return_max <= 2:
@@ -206,6 +226,15 @@ class Settings:
             pool_size=_parse_int("DATABASE_POOL_SIZE", env.get("DATABASE_POOL_SIZE", "5")),
             max_overflow=_parse_int("DATABASE_MAX_OVERFLOW", env.get("DATABASE_MAX_OVERFLOW", "5")),
             full_cycle_years=_parse_int("FULL_CYCLE_YEARS", env.get("FULL_CYCLE_YEARS", "15")),
+            firm_name=env.get("FIRM_NAME") or "Meridian Wealth Partners",
+            firm_logo=Path(env["FIRM_LOGO"])
+            if env.get("FIRM_LOGO")
+            else PROJECT_ROOT / "assets" / "firm-logo.svg",
+            report_renderers=_parse_int("REPORT_RENDERERS", env.get("REPORT_RENDERERS", "2")),
+            report_timeout_seconds=_parse_int(
+                "REPORT_TIMEOUT_SECONDS", env.get("REPORT_TIMEOUT_SECONDS", "120")
+            ),
+            report_paper=(env.get("REPORT_PAPER") or "letter").strip().lower(),
             plausible_return_min=_parse_float("PLAUSIBLE_RETURN_MIN", env.get("PLAUSIBLE_RETURN_MIN", "-5"))
             / 100,
             plausible_return_max=_parse_float("PLAUSIBLE_RETURN_MAX", env.get("PLAUSIBLE_RETURN_MAX", "15"))

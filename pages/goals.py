@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from components.forms import form_field, form_fields
 from components.ids import GOALS
-from components.page import action_buttons
+from components.page import action_buttons, hypothetical_notice
 from components.threads import save_panel
 from dashboard.forms.goals import GOAL_FORM, SIM_FORM
 
@@ -113,6 +113,7 @@ def layout(**query):
                                 id=GOALS.CONTENT,
                                 className="loading-fade",
                             ),
+                            hypothetical_notice(),
                         ],
                         lg=8,
                     ),

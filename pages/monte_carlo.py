@@ -43,4 +43,5 @@ def layout(**query):
         [dcc.Loading(html.Div(id=MC.frame.results), type="default", delay_show=200)],
         stores=[dcc.Store(id=MC.JOB), dcc.Store(id=MC.JOB_STATE)],
         beside_actions=[progress],
+        projects=True,
     )

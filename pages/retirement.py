@@ -11,4 +11,6 @@ dash.register_page(__name__, path="/retirement", title="Retirement · Meridian",
 
 
 def layout(**query):
-    return analysis_layout(RET.frame, "Retirement", form_fields(FORM, FORM.from_query(query)), "Simulate")
+    return analysis_layout(
+        RET.frame, "Retirement", form_fields(FORM, FORM.from_query(query)), "Simulate", projects=True
+    )

@@ -46,6 +46,7 @@ class Field:
     step: float | str = "any"
     help: str = ""
     empty: str = "None"  # what the empty choice of a SELECT field is called
+    multiline: bool = False  # a TEXT field of several lines
 
     def allowed(self) -> list:
         return [value for value, _ in self.choices]

@@ -140,6 +140,32 @@ def acting_for(grant, household_id) -> None:
         _acting_for.reset(token)
 
 
+@contextlib.contextmanager
+def acting_as(email: str):
+    """On the operator's command line: act as the active user ``email`` (what they may see, they see)."""
+    user = user_by_email(email)
+    if user is None:
+        raise AccessDenied(f"No active user {email}.")
+    token = _acting_for.set(user)
+    try:
+        yield user
+    finally:
+        _acting_for.reset(token)
+
+
+def analyst_of(household_id: int) -> str:
+    """The email of the analyst a household is assigned to (InvalidInput when there is no such household)."""
+    with db.session() as session:
+        email = session.scalar(
+            select(User.email)
+            .join(Household, Household.analyst_id == User.id)
+            .where(Household.id == household_id)
+        )
+    if email is None:
+        raise InvalidInput(f"There is no household {household_id}.")
+    return email
+
+
 _ID = re.compile(r"[0-9]{1,10}")
 
 

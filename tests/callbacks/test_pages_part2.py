@@ -777,7 +777,7 @@ def test_cb131_threads_show_each_pages_headline_figures_labelled_as_on_the_page(
     thread = SimpleNamespace(
         id=1, title="Review", created_by="Ana", updated_at=dt.datetime(2026, 1, 2), items=[run]
     )
-    listing = text_of(threads_view([thread], names))
+    listing = text_of(threads_view([thread], names, 1))
     assert "Probability of success: 28.4%; Median ending wealth (today's $): $1,234,568; Years: 30" in listing
     other = SimpleNamespace(
         **{**run.__dict__, "id": 8, "summary": {**summary, "probability_of_success": 0.5}}
