@@ -265,7 +265,6 @@ def to_pdf(document: str, stylesheets: list[str]) -> bytes:
     """The HTML ``document`` laid out as a tagged PDF (PDF/UA-1) with the given CSS; its title, author,
     description and creation date come from the document's ``<title>`` and ``<meta>`` elements."""
     import weasyprint
-
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = _fetcher()
