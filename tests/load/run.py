@@ -91,6 +91,24 @@ def celery_worker(settings, env: dict):
             stop(process)
 
 
+def wait_for_heartbeat(process, redis_url: str, log_path: Path, timeout: float = 90.0) -> None:
+    """Until the worker says it is alive (the web side queues large runs only then): a worker that
+    imports the app on a busy machine takes seconds, and a run asked for before would be refused."""
+    import redis
+
+    from dashboard.background import HEARTBEAT_KEY
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=2)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited: {log_path.read_text()[-2000:]}")
+        if next(client.scan_iter(match=HEARTBEAT_KEY + "*", count=100), None) is not None:
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"no Celery worker heartbeat in {timeout:.0f} s: {log_path.read_text()[-2000:]}")
+
+
 def locust_command(base: str, args: argparse.Namespace) -> list[str]:
     """locust headless against ``base`` with ``args``' users, duration, thresholds and reports."""
     args.out.mkdir(parents=True, exist_ok=True)
@@ -140,8 +158,8 @@ def production(args: argparse.Namespace, heavy_transactions: int = 0) -> Iterato
         settings = seeded_instance(Path(tmp), heavy_transactions=heavy_transactions)
         with gunicorn(settings, workers=args.workers, **env) as base, contextlib.ExitStack() as stack:
             if env:
-                stack.enter_context(celery_worker(settings, env))
-                time.sleep(2)  # the worker connects to the broker
+                worker = stack.enter_context(celery_worker(settings, env))
+                wait_for_heartbeat(worker, args.redis_url, settings.instance_path / "celery.log")
             yield base, settings
 
 
