@@ -183,6 +183,53 @@
   ["click", "change", "drop"].forEach(function (type) { document.addEventListener(type, guardUpload, true); });
 
   /* Sign-out is a POST with the session's token: the token cookie's value goes in as the form is sent. */
+  // Screen readers: a field's message is tied to it (aria-describedby) and a field marked invalid says
+  // so (aria-invalid), whichever callback marked it; a run that draws new results is announced in one
+  // short live message (the results themselves are too long to be read out whole).
+  function tieMessages() {
+    document.querySelectorAll(".invalid-feedback[id]").forEach(function (message) {
+      var box = message.parentElement;
+      var control = box && box.querySelector("input:not([type=checkbox]), select, textarea, fieldset");
+      if (!control) { return; }
+      if (control.getAttribute("aria-describedby") !== message.id) {
+        control.setAttribute("aria-describedby", message.id);
+      }
+      var checks = control.tagName === "FIELDSET" ? control.querySelectorAll("input") : [control];
+      var marked = !!box.querySelector(".is-invalid") && message.textContent.trim() !== "";
+      Array.prototype.forEach.call(checks, function (c) {
+        if (marked) { c.setAttribute("aria-invalid", "true"); } else { c.removeAttribute("aria-invalid"); }
+      });
+    });
+  }
+  var announcer = null;
+  function announce(text) {
+    if (!announcer) {
+      announcer = document.createElement("div");
+      announcer.className = "visually-hidden";
+      announcer.setAttribute("role", "status");
+      announcer.setAttribute("aria-live", "polite");
+      document.body.appendChild(announcer);
+    }
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+  var tieQueued = false;
+  new MutationObserver(function (mutations) {
+    var results = mutations.some(function (m) {
+      var node = m.target;
+      return node.id && /-results$/.test(node.id) && m.type === "childList" && node.children.length > 0;
+    });
+    if (results) {
+      var heading = document.querySelector("main h1");
+      announce((heading ? heading.textContent + ": " : "") + "results updated.");
+    }
+    if (!tieQueued) {
+      tieQueued = true;
+      requestAnimationFrame(function () { tieQueued = false; tieMessages(); });
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true,
+    attributeFilter: ["class"] });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form || form.id !== "shell-sign-out-form") { return; }

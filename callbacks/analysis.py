@@ -284,6 +284,14 @@ def register_download(page: AnalysisPage):
     return download
 
 
+def chosen_id(value):
+    """A native select's chosen id (its values are text): an int for 1-10 ASCII digits, the value as it
+    came otherwise (None, "all", or junk the services refuse)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        return int(value)
+    return value
+
+
 # -- the firm's assumptions ----------------------------------------------------------------------
 
 

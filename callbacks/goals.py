@@ -13,6 +13,7 @@ from callbacks.analysis import (
     AnalysisPage,
     assumptions_of,
     attempt,
+    chosen_id,
     error_alert,
     pin_assumptions,
     refreshing,
@@ -91,7 +92,7 @@ def render(out: Evaluation) -> tuple[list, list[dict]]:
     ]
     if out.goals:
         content.append(graph(GOALS.CHART, probability_figure(out.goals, out.by_goal())))
-    return content, [{"label": g.name, "value": g.id} for g in out.goals]
+    return content, [{"label": g.name, "value": str(g.id)} for g in out.goals]
 
 
 def table(out: Evaluation) -> tuple[list[str], list[list]]:
@@ -279,7 +280,7 @@ def solve_saving(_clicks, goal_id, household_id, scenario, values, field_ids):
         chosen = household_or_none(household_id)
         if chosen is None or chosen.id != household.id:
             raise InvalidInput("The goals on screen are another household's; evaluate them again.")
-        index = next((i for i, g in enumerate(shown.goals) if g.id == goal_id), None)
+        index = next((i for i, g in enumerate(shown.goals) if g.id == chosen_id(goal_id)), None)
         if index is None:
             raise InvalidInput("Choose one of this household's goals.")
         model = shown.model

@@ -11,6 +11,7 @@ from callbacks.analysis import (
     AnalysisPage,
     assumptions_of,
     attempt,
+    chosen_id,
     error_alert,
     failed,
     first_load,
@@ -22,11 +23,18 @@ from callbacks.analysis import (
 from components import ids
 from components.forms import field_outputs
 from components.ids import OPT
-from components.optimisation import EMPTY_FRONTIER, frontier_figure, point_panel, point_prompt, result_parts
+from components.optimisation import (
+    EMPTY_FRONTIER,
+    frontier_figure,
+    point_options,
+    point_panel,
+    point_prompt,
+    result_parts,
+)
 from dashboard.analytics import optimisation as facade
-from dashboard.data.securities import sector_of
 from dashboard.errors import InvalidInput
 from dashboard.forms import optimisation as form
+from dashboard.services.catalogue import sector_of
 from dashboard.services.households import portfolio
 
 
@@ -67,7 +75,8 @@ def render(out: Optimised) -> tuple:
         f"{out.scenario.described}; {objective}.",
         out.basis,
     )
-    return notes, side, tables, frontier_figure(out.frontier, out.optimal, out.current_performance)
+    figure = frontier_figure(out.frontier, out.optimal, out.current_performance)
+    return notes, side, tables, figure, point_options(out.frontier)
 
 
 def weight_rows(weights: dict[str, float], current: dict[str, float] | None) -> list[tuple]:
@@ -155,6 +164,8 @@ PAGE = AnalysisPage(
     Output(OPT.frame.alert, "children"),
     Output(OPT.frame.url, "search"),
     Output(ids.thread_save("scenario", PAGE.key), "data"),
+    Output(OPT.POINT_SELECT, "options"),
+    Output(OPT.POINT_SELECT, "value"),
     *run_inputs(OPT.frame, form.FORM),
 )
 def run_optimisation(_run, _recompute, household_id, values, field_ids):
@@ -167,9 +178,9 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
     unchanged = [no_update] * 6
     if done.error is not None:  # the previous frontier and weights would no longer match the form
         cleared = (failed(), None, None, None, EMPTY_FRONTIER, None)
-        return done.classes, done.messages, *cleared, error_alert(done.error), no_update, None
+        return done.classes, done.messages, *cleared, error_alert(done.error), no_update, None, [], ""
     if first_load(done):
-        return done.classes, done.messages, *[no_update] * 9
+        return done.classes, done.messages, *[no_update] * 11
     if done.household is None:
         return (
             done.classes,
@@ -179,8 +190,10 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
             None,
             no_update,
             None,
+            [],
+            "",
         )
-    notes, side, tables, figure = done.outcome
+    notes, side, tables, figure, points = done.outcome
     return (
         done.classes,
         done.messages,
@@ -193,6 +206,8 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
         None,
         done.search,
         done.search,
+        points,
+        "",
     )
 
 
@@ -208,6 +223,26 @@ def show_frontier_point(click, shown):
     index = points[0].get("customdata") if points and isinstance(points[0], dict) else None
     if not isinstance(index, int) or isinstance(index, bool):
         return no_update  # a click on an asset or marker, not on the frontier
+    return _point(index, shown)
+
+
+@dash.callback(
+    Output(OPT.POINT, "children", allow_duplicate=True),
+    Input(OPT.POINT_SELECT, "value"),
+    State(ids.thread_save("scenario", PAGE.key), "data"),
+    prevent_initial_call=True,
+)
+def choose_frontier_point(value, shown):
+    """The frontier point chosen from the list (the keyboard's click): the same panel as a click."""
+    if value in (None, ""):
+        return no_update
+    index = chosen_id(value)
+    if not isinstance(index, int):
+        return error_alert(InvalidInput("Choose one of the frontier's points."))
+    return _point(index, shown)
+
+
+def _point(index: int, shown):
     try:
         _household, _clean, out = PAGE.on_screen(shown, "explain")
         frontier = out.frontier

@@ -6,7 +6,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.analysis import error_alert, notice
+from callbacks.analysis import chosen_id, error_alert, notice
 from callbacks.goals import SIM_FORM, evaluate
 from components import ids
 from components.overview import (
@@ -52,7 +52,7 @@ def render_overview(household_id, _version, shown_account, import_account):
         return notice(prompt), households_table(rows, None), ALL_ACCOUNTS, "all", [], None, None
     snap = snapshot(household)
     panel = household_panel(snap, household_threads(household.id))
-    accounts = [{"label": a.name, "value": a.id} for a in snap.accounts]
+    accounts = [{"label": a.name, "value": str(a.id)} for a in snap.accounts]
     own = {a["value"] for a in accounts}
     same_household = ctx.triggered_id == ids.OVERVIEW_VERSION
     keep_import = same_household and import_account in own
@@ -99,7 +99,7 @@ def choose_account(account, household_id, version, ready):
     household = household_or_none(household_id)
     if household is None or ready is not True:
         raise PreventUpdate
-    account_ids(household, account)  # refuses accounts of other households
+    account_ids(household, chosen_id(account))  # refuses accounts of other households
     return transactions_grid(f"{household.id}-{account}-{version}")
 
 
@@ -112,7 +112,7 @@ def choose_account(account, household_id, version, ready):
 def transaction_rows(request, account, household_id):
     if request is None or household_id is None:
         raise PreventUpdate
-    block = household_page(authorize_household(household_id), account, request)
+    block = household_page(authorize_household(household_id), chosen_id(account), request)
     return {"rowData": block.rows, "rowCount": block.total}
 
 
@@ -134,7 +134,7 @@ def import_file(contents, filename, account, kind, version, household_id):
         raise PreventUpdate
     try:
         household = authorize_household(household_id)
-        result = import_statement(household, account, kind, contents, filename)
+        result = import_statement(household, chosen_id(account), kind, contents, filename)
         bumped = (version if isinstance(version, int) else 0) + (1 if result.ok else 0)
         return import_result(result), bumped, None
     except Exception as error:  # noqa: BLE001 - shown beside the upload

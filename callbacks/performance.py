@@ -67,10 +67,17 @@ REPORT_OUTPUTS = (
 )
 
 
+def _admin() -> None:
+    if not current_user().is_admin:
+        raise AccessDenied("Operations is for administrators.")
+
+
 def report_view(window, rows) -> tuple:
     """Every panel of the report for ``window``, the long tables cut to ``rows`` (in REPORT_OUTPUTS'
-    order); the page's first view (drawn with the page: nothing moves when it arrives) and each refresh."""
+    order); the page's first view (drawn with the page: nothing moves when it arrives) and each refresh.
+    Administrators only."""
     try:
+        _admin()
         report = build_report(_window(window))
         limit = _rows(rows)
     except Exception as error:  # noqa: BLE001 - shown on the page
@@ -91,7 +98,7 @@ def report_view(window, rows) -> tuple:
     updated = f"Updated {report['generated_at'].replace('T', ' ').replace('+00:00', ' UTC')}; refreshes every 10 s while visible."
     return (
         summary_cards(report),
-        timings_table(callbacks, PERF.CALLBACKS + "-table", "Callback (outputs)", limit),
+        timings_table(callbacks, PERF.CALLBACKS + "-table", "Callback", limit, named=True),
         timings_table(others, PERF.OPERATIONS + "-table", "Operation", limit),
         slow_table(report, limit),
         cache_table(report),
@@ -104,8 +111,11 @@ def report_view(window, rows) -> tuple:
     )
 
 
-def first_view() -> dict:
-    """The page's panels as it opens (the default window and rows), by name."""
+def first_view() -> dict | None:
+    """The page's panels as it opens (the default window and rows), by name; None for anyone but an
+    administrator."""
+    if not current_user().is_admin:
+        return None
     view = dict(zip(REPORT_OUTPUTS, report_view(DEFAULT_WINDOW, DEFAULT_ROWS), strict=True))
     # the report could not be read: the alert says so, the panels stay empty until the next refresh
     empty = {"operation_options": []}
@@ -142,9 +152,10 @@ def render_report(window, rows, _tick, _reset):
     prevent_initial_call=True,  # the page opens asking for an operation
 )
 def render_latency(operation, window, _tick):
-    if operation is None:
+    if operation in (None, ""):
         return latency_panel(None, [], False)
     try:
+        _admin()
         window = _window(window)
         if not isinstance(operation, str) or operation not in measured_names():
             raise InvalidInput("That operation has not been measured.")

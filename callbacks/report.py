@@ -20,7 +20,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.analysis import AnalysisPage, error_alert, notice
+from callbacks.analysis import AnalysisPage, chosen_id, error_alert, notice
 from callbacks.backtest import PAGE as BACKTEST
 from callbacks.goals import PAGE as GOALS
 from callbacks.monte_carlo import PAGE as MONTE_CARLO
@@ -487,6 +487,7 @@ def save_report(_clicks, household_id, shown, thread_id, title):
         if household is None or shown_household.id != household.id:
             raise InvalidInput("The report on screen is another household's; preview it again.")
         user = current_user()
+        thread_id = chosen_id(thread_id) if thread_id not in (None, "") else None
         if thread_id is None:
             if not (title or "").strip():
                 raise InvalidInput("Choose a thread or give a new one a title.")
@@ -523,7 +524,9 @@ def save_report(_clicks, household_id, shown, thread_id, title):
 
 
 def _thread_options(household: HouseholdRef) -> list[dict]:
-    return [{"label": t.title, "value": t.id} for t in household_threads(household.id)]
+    return [{"label": "A new thread (title below)", "value": ""}] + [
+        {"label": t.title, "value": str(t.id)} for t in household_threads(household.id)
+    ]
 
 
 dash.clientside_callback(

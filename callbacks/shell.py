@@ -8,6 +8,7 @@ import dash
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from components import ids
+from components.shell import nav_link_class
 from dashboard.errors import show_alert
 from dashboard.services.access import current_user, parse_household_id, visible_households
 from dashboard.services.prices import prices_as_of
@@ -31,6 +32,7 @@ def with_household(search: str | None, household_id: int) -> str:
     Output(ids.SHELL_HOUSEHOLD_STORE, "data"),
     Output(ids.SHELL_URL, "search"),
     Output(ids.nav_link(ALL), "href"),
+    Output(ids.nav_link(ALL), "className"),
     Output(ids.SHELL_USER, "children"),
     Output(ids.SHELL_USER, "title"),
     Output(ids.SHELL_PRICES, "children"),
@@ -45,11 +47,13 @@ def sync_household(search, selected, stored, link_ids):
     user = current_user()
     households = visible_households()
     allowed = {h.id for h in households}
-    options = [{"label": h.name, "value": h.id} for h in households]
+    # a native select's values are text
+    options = [{"label": h.name, "value": str(h.id)} for h in households]
 
     from_url = household_from_search(search)
-    if ctx.triggered_id == ids.SHELL_HOUSEHOLD_SELECT and selected in allowed:
-        chosen = selected
+    picked = _allowed_or_none(selected, allowed) if selected not in (None, "") else None
+    if ctx.triggered_id == ids.SHELL_HOUSEHOLD_SELECT and picked is not None:
+        chosen = picked
     elif from_url is not None:
         chosen = _allowed_or_none(from_url, allowed)
         if chosen is None:
@@ -67,12 +71,25 @@ def sync_household(search, selected, stored, link_ids):
     pages = {p["module"]: p["relative_path"] for p in dash.page_registry.values()}
     suffix = f"?household={chosen}" if chosen is not None else ""
     hrefs = [pages.get(link["index"], "/") + suffix for link in link_ids]
+    classes = [nav_link_class(link["index"], user.is_admin) for link in link_ids]
     signed_in = f"{user.name} · {user.role}"
     market = prices_as_of()
-    return options, chosen, chosen, new_search, hrefs, signed_in, signed_in, market.label, market.detail
+    value = None if chosen is None else str(chosen)
+    return (
+        options,
+        value,
+        chosen,
+        new_search,
+        hrefs,
+        classes,
+        signed_in,
+        signed_in,
+        market.label,
+        market.detail,
+    )
 
 
-def _allowed_or_none(raw: str, allowed: set[int]) -> int | None:
+def _allowed_or_none(raw, allowed: set[int]) -> int | None:
     try:
         value = parse_household_id(raw)
     except ValueError:

@@ -16,7 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.analysis import AnalysisPage, error_alert, notice
+from callbacks.analysis import AnalysisPage, chosen_id, error_alert, notice
 from components import ids
 from components.ids import THREADS
 from components.threads import PageInfo, PageNames, comparison, saved, threads_view
@@ -27,7 +27,10 @@ from dashboard.services.threads import create_thread, delete_run, delete_thread,
 
 
 def _options(household: HouseholdRef) -> list[dict]:
-    return [{"label": t.title, "value": t.id} for t in household_threads(household.id)]
+    """The household's threads as a native select's choices (text values), a new thread first."""
+    return [{"label": "A new thread (title below)", "value": ""}] + [
+        {"label": t.title, "value": str(t.id)} for t in household_threads(household.id)
+    ]
 
 
 def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
@@ -88,6 +91,7 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
                 raise InvalidInput("The results on screen are another household's; run the page again.")
             seed, summary = page.summarise(out, clean)
             user = current_user()
+            thread_id = chosen_id(thread_id) if thread_id != "" else None
             if thread_id is None:
                 if not title:
                     raise InvalidInput("Choose a thread or give a new one a title.")
@@ -95,7 +99,7 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
             # the validated request, not the string the browser sent (made-up parameters are not kept)
             kept = page.form.canonical_query(clean, household.id)
             save_run(household.id, user.id, thread_id, page.key, kept, seed, summary, note)
-            return saved(dash.get_relative_path("/threads")), _options(household), thread_id, "", ""
+            return saved(dash.get_relative_path("/threads")), _options(household), str(thread_id), "", ""
         except Exception as error:  # noqa: BLE001 - shown beside the button
             return error_alert(error), no_update, no_update, no_update, no_update
 

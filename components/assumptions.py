@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from components.formatting import percent
 from components.ids import CMA
+from components.tables import scrolling
 
 
 def _figures(pair) -> str:
@@ -72,7 +73,9 @@ def sets_table(sets, in_force_id: int | None) -> dbc.Table:
         )
         for s in sets
     ]
-    return dbc.Table([header, html.Tbody(rows)], size="sm", striped=True, responsive=True, id=CMA.SETS)
+    return scrolling(
+        dbc.Table([header, html.Tbody(rows)], size="sm", striped=True, id=CMA.SETS), "Assumption sets"
+    )
 
 
 def set_view(ref, cma, class_rows, security_rows) -> html.Div:
@@ -86,34 +89,37 @@ def set_view(ref, cma, class_rows, security_rows) -> html.Div:
         ("Cash rate", percent(cma.cash_rate, 2)),
         ("Securities not listed", f"{labels[cma.default_class]} with beta 1"),
     ]
-    classes = dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th("Asset class"),
-                        html.Th("Expected return (a year)", className="text-end"),
-                        html.Th("Volatility", className="text-end"),
-                        html.Th("A security's own volatility", className="text-end"),
-                    ]
-                )
-            ),
-            html.Tbody(
-                [
+    classes = scrolling(
+        dbc.Table(
+            [
+                html.Thead(
                     html.Tr(
                         [
-                            html.Td(f"{c.label} ({c.key})"),
-                            html.Td(percent(c.expected_return, 2), className="text-end"),
-                            html.Td(percent(c.volatility, 2), className="text-end"),
-                            html.Td(percent(c.idiosyncratic_volatility, 2), className="text-end"),
+                            html.Th("Asset class"),
+                            html.Th("Expected return (a year)", className="text-end"),
+                            html.Th("Volatility", className="text-end"),
+                            html.Th("A security's own volatility", className="text-end"),
                         ]
                     )
-                    for c in class_rows
-                ]
-            ),
-        ],
-        size="sm",
-        id=CMA.CLASSES,
+                ),
+                html.Tbody(
+                    [
+                        html.Tr(
+                            [
+                                html.Td(f"{c.label} ({c.key})"),
+                                html.Td(percent(c.expected_return, 2), className="text-end"),
+                                html.Td(percent(c.volatility, 2), className="text-end"),
+                                html.Td(percent(c.idiosyncratic_volatility, 2), className="text-end"),
+                            ]
+                        )
+                        for c in class_rows
+                    ]
+                ),
+            ],
+            size="sm",
+            id=CMA.CLASSES,
+        ),
+        "Asset classes",
     )
     parts = [
         html.H2(ref.label, className="h5 mt-3"),
@@ -128,18 +134,22 @@ def set_view(ref, cma, class_rows, security_rows) -> html.Div:
         keys = [c.key for c in cma.classes]
         parts += [
             html.H3("Correlations", className="h6"),
-            dbc.Table(
-                [
-                    html.Thead(html.Tr([html.Th(""), *[html.Th(k, className="text-end") for k in keys]])),
-                    html.Tbody(
-                        [
-                            html.Tr([html.Th(k), *[html.Td(f"{v:.2f}", className="text-end") for v in row]])
-                            for k, row in zip(keys, cma.correlations, strict=True)
-                        ]
-                    ),
-                ],
-                size="sm",
-                responsive=True,
+            scrolling(
+                dbc.Table(
+                    [
+                        html.Thead(html.Tr([html.Th(""), *[html.Th(k, className="text-end") for k in keys]])),
+                        html.Tbody(
+                            [
+                                html.Tr(
+                                    [html.Th(k), *[html.Td(f"{v:.2f}", className="text-end") for v in row]]
+                                )
+                                for k, row in zip(keys, cma.correlations, strict=True)
+                            ]
+                        ),
+                    ],
+                    size="sm",
+                ),
+                "Asset classes",
             ),
         ]
     parts += [
@@ -149,42 +159,44 @@ def set_view(ref, cma, class_rows, security_rows) -> html.Div:
             "the class's and the security's own. Securities marked 'default' are not listed in the set.",
             className="small text-muted",
         ),
-        dbc.Table(
-            [
-                html.Thead(
-                    html.Tr(
-                        [
-                            html.Th("Ticker"),
-                            html.Th("Name"),
-                            html.Th("Class"),
-                            html.Th("Beta", className="text-end"),
-                            html.Th("Own volatility", className="text-end"),
-                            html.Th("Expected return", className="text-end"),
-                            html.Th("Volatility", className="text-end"),
-                        ]
-                    )
-                ),
-                html.Tbody(
-                    [
+        scrolling(
+            dbc.Table(
+                [
+                    html.Thead(
                         html.Tr(
                             [
-                                html.Td(t),
-                                html.Td(name),
-                                html.Td(label if listed else f"{label} (default)"),
-                                html.Td(f"{beta:.2f}", className="text-end"),
-                                html.Td(percent(idio), className="text-end"),
-                                html.Td(percent(expected), className="text-end"),
-                                html.Td(percent(vol), className="text-end"),
+                                html.Th("Ticker"),
+                                html.Th("Name"),
+                                html.Th("Class"),
+                                html.Th("Beta", className="text-end"),
+                                html.Th("Own volatility", className="text-end"),
+                                html.Th("Expected return", className="text-end"),
+                                html.Th("Volatility", className="text-end"),
                             ]
                         )
-                        for t, name, label, beta, idio, expected, vol, listed in security_rows
-                    ]
-                ),
-            ],
-            size="sm",
-            striped=True,
-            responsive=True,
-            id=CMA.SECURITIES,
+                    ),
+                    html.Tbody(
+                        [
+                            html.Tr(
+                                [
+                                    html.Td(t),
+                                    html.Td(name),
+                                    html.Td(label if listed else f"{label} (default)"),
+                                    html.Td(f"{beta:.2f}", className="text-end"),
+                                    html.Td(percent(idio), className="text-end"),
+                                    html.Td(percent(expected), className="text-end"),
+                                    html.Td(percent(vol), className="text-end"),
+                                ]
+                            )
+                            for t, name, label, beta, idio, expected, vol, listed in security_rows
+                        ]
+                    ),
+                ],
+                size="sm",
+                striped=True,
+                id=CMA.SECURITIES,
+            ),
+            "Securities",
         ),
     ]
     return html.Div(parts)
@@ -209,20 +221,22 @@ def admin_tools(max_bytes: int) -> dbc.Card:
                 html.P(id=CMA.WHO, className="small text-warning mb-2"),
                 dbc.Label("Why this change (kept with the set)", html_for=CMA.NOTE, className="small mb-1"),
                 dbc.Input(id=CMA.NOTE, type="text", maxLength=500, disabled=not admin, className="mb-2"),
-                dcc.Upload(
-                    dbc.Button(
-                        "Import a CSV file",
-                        id=CMA.UPLOAD_BUTTON,
-                        color="secondary",
-                        outline=True,
-                        size="sm",
+                html.Label(
+                    dcc.Upload(
+                        dbc.Button(
+                            "Import a CSV file",
+                            id=CMA.UPLOAD_BUTTON,
+                            color="secondary",
+                            outline=True,
+                            size="sm",
+                            disabled=not admin,
+                        ),
+                        id=CMA.UPLOAD,
                         disabled=not admin,
-                    ),
-                    id=CMA.UPLOAD,
-                    disabled=not admin,
-                    accept=".csv,text/csv",
-                    max_size=max_bytes,
-                    multiple=False,
+                        accept=".csv,text/csv",
+                        max_size=max_bytes,
+                        multiple=False,
+                    )
                 ),
                 html.Div(id=CMA.RESULT, className="mt-2", **{"aria-live": "polite"}),
                 html.Div(id=CMA.EDITOR, className="mt-3"),
@@ -305,66 +319,72 @@ def editor(cma, securities) -> list:
         ),
         className="g-2 mt-1",
     )
-    class_table = dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th("Class"),
-                        html.Th("Expected return (%)"),
-                        html.Th("Volatility (%)"),
-                        html.Th("Own volatility (%)"),
-                    ]
-                )
-            ),
-            html.Tbody(
-                [
+    class_table = scrolling(
+        dbc.Table(
+            [
+                html.Thead(
                     html.Tr(
                         [
-                            html.Td(
-                                _labelled(
-                                    f"{c.key} label",
-                                    dbc.Input(
-                                        id=CMA.edit("class", c.key, "label"),
-                                        type="text",
-                                        value=c.label,
-                                        size="sm",
-                                        debounce=True,
-                                        maxLength=60,
-                                    ),
-                                )
-                            ),
-                            html.Td(
-                                _number_input(
-                                    "class",
-                                    c.key,
-                                    "expected_return",
-                                    pct(c.expected_return),
-                                    f"{c.label} expected return",
-                                )
-                            ),
-                            html.Td(
-                                _number_input(
-                                    "class", c.key, "volatility", pct(c.volatility), f"{c.label} volatility"
-                                )
-                            ),
-                            html.Td(
-                                _number_input(
-                                    "class",
-                                    c.key,
-                                    "idiosyncratic_volatility",
-                                    pct(c.idiosyncratic_volatility),
-                                    f"{c.label} own volatility of a security",
-                                )
-                            ),
+                            html.Th("Class"),
+                            html.Th("Expected return (%)"),
+                            html.Th("Volatility (%)"),
+                            html.Th("Own volatility (%)"),
                         ]
                     )
-                    for c in cma.classes
-                ]
-            ),
-        ],
-        size="sm",
-        responsive=True,
+                ),
+                html.Tbody(
+                    [
+                        html.Tr(
+                            [
+                                html.Td(
+                                    _labelled(
+                                        f"{c.key} label",
+                                        dbc.Input(
+                                            id=CMA.edit("class", c.key, "label"),
+                                            type="text",
+                                            value=c.label,
+                                            size="sm",
+                                            debounce=True,
+                                            maxLength=60,
+                                        ),
+                                    )
+                                ),
+                                html.Td(
+                                    _number_input(
+                                        "class",
+                                        c.key,
+                                        "expected_return",
+                                        pct(c.expected_return),
+                                        f"{c.label} expected return",
+                                    )
+                                ),
+                                html.Td(
+                                    _number_input(
+                                        "class",
+                                        c.key,
+                                        "volatility",
+                                        pct(c.volatility),
+                                        f"{c.label} volatility",
+                                    )
+                                ),
+                                html.Td(
+                                    _number_input(
+                                        "class",
+                                        c.key,
+                                        "idiosyncratic_volatility",
+                                        pct(c.idiosyncratic_volatility),
+                                        f"{c.label} own volatility of a security",
+                                    )
+                                ),
+                            ]
+                        )
+                        for c in cma.classes
+                    ]
+                ),
+            ],
+            size="sm",
+        ),
+        "Asset classes (edit)",
     )
     correlations = [
         html.Tr(
@@ -379,45 +399,49 @@ def editor(cma, securities) -> list:
         for j, (b, _) in enumerate(classes)
         if i < j
     ]
-    security_table = dbc.Table(
-        [
-            html.Thead(
-                html.Tr([html.Th("Ticker"), html.Th("Class"), html.Th("Beta"), html.Th("Own volatility (%)")])
-            ),
-            html.Tbody(
-                [
+    security_table = scrolling(
+        dbc.Table(
+            [
+                html.Thead(
                     html.Tr(
-                        [
-                            html.Td(t if listed else f"{t} (not listed: defaults)"),
-                            html.Td(
-                                _labelled(
-                                    f"{t} class",
-                                    dbc.Select(
-                                        id=CMA.edit("security", t, "class"),
-                                        value=asset_class,
-                                        options=[{"label": lbl, "value": k} for k, lbl in classes],
-                                        size="sm",
-                                    ),
-                                )
-                            ),
-                            html.Td(_number_input("security", t, "beta", beta, f"{t} beta")),
-                            html.Td(
-                                _number_input(
-                                    "security",
-                                    t,
-                                    "idiosyncratic_volatility",
-                                    pct(idio),
-                                    f"{t} own volatility",
-                                )
-                            ),
-                        ]
+                        [html.Th("Ticker"), html.Th("Class"), html.Th("Beta"), html.Th("Own volatility (%)")]
                     )
-                    for t, asset_class, beta, idio, listed in securities
-                ]
-            ),
-        ],
-        size="sm",
-        responsive=True,
+                ),
+                html.Tbody(
+                    [
+                        html.Tr(
+                            [
+                                html.Td(t if listed else f"{t} (not listed: defaults)"),
+                                html.Td(
+                                    _labelled(
+                                        f"{t} class",
+                                        dbc.Select(
+                                            id=CMA.edit("security", t, "class"),
+                                            value=asset_class,
+                                            options=[{"label": lbl, "value": k} for k, lbl in classes],
+                                            size="sm",
+                                        ),
+                                    )
+                                ),
+                                html.Td(_number_input("security", t, "beta", beta, f"{t} beta")),
+                                html.Td(
+                                    _number_input(
+                                        "security",
+                                        t,
+                                        "idiosyncratic_volatility",
+                                        pct(idio),
+                                        f"{t} own volatility",
+                                    )
+                                ),
+                            ]
+                        )
+                        for t, asset_class, beta, idio, listed in securities
+                    ]
+                ),
+            ],
+            size="sm",
+        ),
+        "Securities (edit)",
     )
     return [
         html.H3("Edit as a new version", className="h6"),

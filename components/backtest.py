@@ -11,6 +11,7 @@ from dash import dcc, html
 from components.formatting import money, percent
 from components.graphs import MONEY_TICKS, graph
 from components.ids import BT
+from components.tables import scrolling
 
 # Okabe-Ito: told apart with colour-vision deficiency; the benchmark is also dashed
 COLOURS = ("#0072B2", "#D55E00", "#009E73")
@@ -194,7 +195,9 @@ def statistics_table(result) -> dbc.Table:
             value = None if relative and p is result.benchmark else statistic(p, key)
             cells.append(html.Td(_number(value, kind), className="text-end", **{"data-key": key}))
         body.append(html.Tr(cells))
-    return dbc.Table([header, html.Tbody(body)], size="sm", id=BT.STATISTICS, responsive=True)
+    return scrolling(
+        dbc.Table([header, html.Tbody(body)], size="sm", id=BT.STATISTICS), "Backtest statistics"
+    )
 
 
 def annual_table(result) -> dbc.Table:
@@ -217,7 +220,7 @@ def annual_table(result) -> dbc.Table:
         )
         for y in years
     ]
-    return dbc.Table([header, html.Tbody(body)], size="sm", id=BT.ANNUAL_TABLE, responsive=True)
+    return scrolling(dbc.Table([header, html.Tbody(body)], size="sm", id=BT.ANNUAL_TABLE), "Annual returns")
 
 
 def drawdowns_table(result) -> dbc.Table:
@@ -254,7 +257,7 @@ def drawdowns_table(result) -> dbc.Table:
         for p, _, _ in _series(result)
         for d in p.drawdowns[:EPISODES_SHOWN]
     ]
-    return dbc.Table([header, html.Tbody(body)], size="sm", id=BT.DRAWDOWNS, responsive=True)
+    return scrolling(dbc.Table([header, html.Tbody(body)], size="sm", id=BT.DRAWDOWNS), "Largest drawdowns")
 
 
 def window_text(result) -> str:

@@ -8,7 +8,7 @@ value and mark every bad field (``ALL`` patterns).
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Output, State, dcc, html
+from dash import ALL, Output, State, html
 
 from components import ids
 from dashboard.forms.fields import CHOICE, DATE, INTEGER, MULTI, NUMBER, SELECT, Field, Form
@@ -27,7 +27,7 @@ def form_field(
     the field starts marked with that message; ``shown_with``: the switch values it applies to,
     ``hidden``: it does not apply to the switch's value now)."""
     control_id = ids.field(form, field.name)
-    options = [{"label": lbl, "value": v} for v, lbl in field.choices]
+    options = [{"label": lbl, "value": v} for v, lbl in field.options()]
     if error and field.kind in (CHOICE, MULTI):
         # a link's value that is not a choice stays (a control would drop a value it has no option
         # for, and the run would go ahead without it): shown as not available, refused by the run
@@ -61,12 +61,14 @@ def form_field(
             options=[{"label": field.empty, "value": ""}, *kept],
         )
     elif field.kind == MULTI:
-        control = dcc.Dropdown(
+        # checkboxes in a group named by its legend: each labelled, operable with Tab and Space
+        # (a multi-value dropdown names itself by its current value and hides its focus target)
+        control = dbc.Checklist(
             id=control_id,
             value=value or [],
-            multi=True,
-            className="meridian-dropdown",
             options=options,
+            className=MULTI_CLASS,
+            inline=len(options) <= 8,
         )
     elif field.kind == DATE:
         # Text, not type="date": a controlled date input is reset by React while a date is half
@@ -84,15 +86,26 @@ def form_field(
         control = dbc.Textarea(id=control_id, value=value, debounce=True, maxLength=2000, rows=3)
     else:
         control = dbc.Input(id=control_id, type="text", value=value, debounce=True, maxLength=2000)
-    parts = [
-        dbc.Label(label, html_for=_html_id(form, field.name), className="small mb-1"),
-        html.Div(control, id=_html_id(form, field.name) + "-wrap"),
-        html.Div(error, id=ids.feedback(form, field.name), className="invalid-feedback d-block small"),
-    ]
+    message = html.Div(
+        error,
+        id=ids.feedback(form, field.name),
+        className="invalid-feedback d-block small",
+        role="status",  # a message appearing beside its field is read out
+    )
+    if field.kind == MULTI:
+        parts = [
+            html.Fieldset([html.Legend(label, className="small mb-1 form-label"), control], className="mb-0")
+        ]
+    else:
+        parts = [
+            dbc.Label(label, html_for=ids.dom_id(control_id), className="small mb-1"),
+            html.Div(control, id=_html_id(form, field.name) + "-wrap"),
+        ]
+    parts.append(message)
     if field.help:
         parts.append(dbc.FormText(field.help, className="small"))
     if error:
-        base = "meridian-dropdown" if field.kind == MULTI else ""
+        base = MULTI_CLASS if field.kind == MULTI else ""
         control.className = f"{base} is-invalid".strip()
     return dbc.Col(
         parts,
@@ -100,6 +113,9 @@ def form_field(
         className=box_class(hidden),
         id=ids.field_box(form, field.name, " ".join(shown_with)),
     )
+
+
+MULTI_CLASS = "form-checklist"
 
 
 def box_class(hidden: bool) -> str:
@@ -151,7 +167,7 @@ def marks(field_ids: list, errors: dict[str, str], fields: dict[str, Field]) -> 
     for i in field_ids:
         name = i.get("index") if isinstance(i, dict) else None
         field = fields.get(name)
-        base = "meridian-dropdown" if field is not None and field.kind == MULTI else ""
+        base = MULTI_CLASS if field is not None and field.kind == MULTI else ""
         bad = name in errors
         classes.append(f"{base} is-invalid".strip() if bad else base)
         messages.append(errors.get(name, ""))

@@ -7,11 +7,12 @@ from dash import html
 
 from components.formatting import money, percent
 from components.ids import GOALS
+from components.tables import scrolling
 
 
-def goals_table(goals, results: dict | None) -> dbc.Table:
+def goals_table(goals, results: dict | None) -> html.Div:
     """``goals``: GoalSummary rows; ``results``: goal id -> GoalResult, when evaluated."""
-    header = ["Goal", "Priority", "Target", "By", "Saved", "Monthly", "Probability", "Median at date", ""]
+    header = ["Goal", "Priority", "Target", "By", "Saved", "Monthly", "Probability", "Median at date"]
     rows = []
     for goal in goals:
         result = (results or {}).get(goal.id)
@@ -30,29 +31,50 @@ def goals_table(goals, results: dict | None) -> dbc.Table:
                         id=GOALS.probability(goal.id),
                     ),
                     html.Td(money(result.median_ending_wealth) if result else "—", className="text-end"),
-                    html.Td(dbc.Button("Edit", id=GOALS.edit(goal.id), size="sm", color="link")),
+                    html.Td(
+                        html.Button(
+                            "Edit",
+                            id=GOALS.edit(goal.id),
+                            type="button",
+                            className="btn btn-link btn-sm",
+                            **{"aria-label": f"Edit {goal.name}"},
+                        )
+                    ),
                 ]
             )
         )
     if not rows:
         rows = [
             html.Tr(
-                html.Td("No goals yet: add one with the form.", colSpan=len(header), className="text-muted")
+                html.Td(
+                    "No goals yet: add one with the form.", colSpan=len(header) + 1, className="text-muted"
+                )
             )
         ]
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
-        hover=True,
-        size="sm",
-        responsive=True,
-        id=GOALS.TABLE,
+    return scrolling(
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [html.Th(h) for h in header]
+                        + [html.Th(html.Span("Actions", className="visually-hidden"))]
+                    )
+                ),
+                html.Tbody(rows),
+            ],
+            hover=True,
+            size="sm",
+            id=GOALS.TABLE,
+        ),
+        "Goals",
     )
 
 
 def probability_figure(goals, results: dict) -> dict:
     names = [g.name for g in goals if g.id in results]
     values = [round(results[g.id].probability, 4) for g in goals if g.id in results]
-    colours = ["#73a839" if v >= 0.8 else "#dd5600" if v >= 0.5 else "#c71c22" for v in values]
+    # Okabe-Ito's bluish green, orange and vermillion; each bar is also labelled with its probability
+    colours = ["#009E73" if v >= 0.8 else "#E69F00" if v >= 0.5 else "#D55E00" for v in values]
     return {
         "data": [
             {
@@ -61,6 +83,8 @@ def probability_figure(goals, results: dict) -> dict:
                 "x": values,
                 "y": names,
                 "marker": {"color": colours},
+                "text": [f"{v:.0%}" for v in values],
+                "textposition": "auto",
                 "hovertemplate": "%{y}: %{x:.1%}<extra></extra>",
             }
         ],

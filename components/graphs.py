@@ -12,6 +12,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from components import ids
+from components.tables import scrolling
 
 # The toolbar keeps what an analyst uses (save as PNG, zoom, pan, reset): short enough to stay one row
 # in the narrowest chart, so it never reaches down onto the title.
@@ -80,9 +81,126 @@ def decimate(x: list, y, max_points: int = 1200) -> tuple[list, list]:
     return [x[i] for i in index], [values[i] for i in index]
 
 
-def graph(graph_id: str, figure: dict, toolbar: bool = True) -> html.Div:
-    """The box of chart ``graph_id`` (the dcc.Graph's id once mounted) and its figure."""
+# Okabe & Ito's palette: told apart with every common colour-vision deficiency (series are also told
+# apart by name, dash or position, never by colour alone)
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+TABLE_ROWS = 40  # a chart's data table shows at most this many rows (evenly spaced, the last kept)
+
+
+def _title(figure: dict) -> str:
+    title = (figure.get("layout") or {}).get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    return str(text or "Chart")
+
+
+def _formatter(figure: dict, axis: str):
+    """How an axis' values read (percent, dollars or plain), from its tick settings."""
+    settings = (figure.get("layout") or {}).get(axis) or {}
+    fmt, prefix = str(settings.get("tickformat") or ""), settings.get("tickprefix") or ""
+    if "%" in fmt:
+        return lambda v: f"{v * 100:.1f}%"
+    if prefix == "$":
+        return lambda v: f"${v:,.0f}"
+    return lambda v: f"{v:,.4g}" if isinstance(v, float) else str(v)
+
+
+def _numbers(values) -> list[float]:
+    return [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool) and v == v]
+
+
+def describe(figure: dict) -> str:
+    """A chart in one sentence with its headline numbers (its text alternative): its title, then for
+    each named series where it ends and its range, or a pie's largest slice, or a heatmap's size."""
+    traces = figure.get("data") or []
+    y_of = _formatter(figure, "yaxis")
+    parts = []
+    for trace in traces[:6]:
+        kind = trace.get("type", "scatter")
+        name = trace.get("name")
+        if kind == "pie":
+            labels, values = list(trace.get("labels") or []), _numbers(trace.get("values") or [])
+            if values:
+                total = sum(values) or 1.0
+                top = max(range(len(values)), key=values.__getitem__)
+                parts.append(f"largest {labels[top]} at {values[top] / total:.0%} of {len(values)} slices")
+        elif kind == "bar" and trace.get("orientation") == "h":
+            x_of = _formatter(figure, "xaxis")
+            pairs = list(zip(trace.get("y") or [], _numbers(trace.get("x") or []), strict=False))
+            parts.append(", ".join(f"{label} {x_of(value)}" for label, value in pairs[:8]))
+        elif kind == "heatmap":
+            z = trace.get("z") or []
+            parts.append(f"{len(z)} by {len(z[0]) if z else 0} values")
+        elif name and trace.get("showlegend", True) is not False:
+            ys = _numbers(trace.get("y") or [])
+            if ys:
+                parts.append(f"{name}: from {y_of(min(ys))} to {y_of(max(ys))}, last {y_of(ys[-1])}")
+    detail = "; ".join(parts)
+    return f"{_title(figure)}." + (f" {detail}." if detail else "")
+
+
+def data_table(figure: dict) -> html.Table:
+    """The chart's data as a table (its series side by side over the x values; at most ``TABLE_ROWS``
+    rows, evenly spaced)."""
+    traces = [
+        t
+        for t in figure.get("data") or []
+        if t.get("type", "scatter") not in ("pie", "heatmap") and t.get("y") is not None
+    ]
+    pies = [t for t in figure.get("data") or [] if t.get("type") == "pie"]
+    across = [t for t in traces if t.get("type") == "bar" and t.get("orientation") == "h"]
+    if across:  # horizontal bars: a category per row
+        x_of = _formatter(figure, "xaxis")
+        header = ["Item"] + [str(t.get("name") or "Value") for t in across]
+        values = {}
+        for t in across:
+            for label, value in zip(t.get("y") or [], t.get("x") or [], strict=False):
+                values.setdefault(str(label), []).append(
+                    x_of(value) if isinstance(value, int | float) else "—"
+                )
+        rows = [[label, *cells] for label, cells in values.items()]
+    elif pies:
+        pie = pies[0]
+        header = ["Slice", "Value"]
+        rows = [
+            [str(label), f"{value:,.0f}"]
+            for label, value in zip(pie.get("labels") or [], pie.get("values") or [], strict=False)
+        ]
+    elif traces:
+        x_of, y_of = _formatter(figure, "xaxis"), _formatter(figure, "yaxis")
+        xs = list(traces[0].get("x") or range(len(traces[0]["y"])))
+        step = max(1, -(-len(xs) // TABLE_ROWS))
+        keep = sorted(set(range(0, len(xs), step)) | {len(xs) - 1}) if xs else []
+        header = (
+            [((figure.get("layout") or {}).get("xaxis") or {}).get("title", {}).get("text", "x")]
+            if isinstance(((figure.get("layout") or {}).get("xaxis") or {}).get("title"), dict)
+            else ["x"]
+        )
+        header += [str(t.get("name") or f"Series {i + 1}") for i, t in enumerate(traces)]
+        rows = []
+        for i in keep:
+            cells = [x_of(xs[i]) if isinstance(xs[i], int | float) else str(xs[i])]
+            for t in traces:
+                ys = list(t.get("y") or [])
+                value = ys[i] if i < len(ys) else None
+                cells.append(y_of(value) if isinstance(value, int | float) and value == value else "—")
+            rows.append(cells)
+    else:
+        header, rows = ["Data"], [["This chart's data are in the tables beside it."]]
+    return html.Table(
+        [
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
+            html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]),
+        ],
+        className="table table-sm small mb-0",
+    )
+
+
+def graph(graph_id: str, figure: dict, toolbar: bool = True, summary: str | None = None) -> html.Div:
+    """The box of chart ``graph_id`` (the dcc.Graph's id once mounted) and its figure; the box is a
+    figure named by ``summary`` (default: :func:`describe`), and the chart's data follow as a table."""
     figure = below_toolbar(figure, toolbar)
+    layout = figure.setdefault("layout", {})
+    layout.setdefault("colorway", OKABE_ITO)
     height = (figure.get("layout") or {}).get("height")
     style = {"height": f"{height}px"} if height else None
     spec = {
@@ -94,7 +212,20 @@ def graph(graph_id: str, figure: dict, toolbar: bool = True) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.chart_figure(graph_id), data=spec),
-            html.Div(id=ids.chart_box(graph_id), style=style),
+            html.Div(
+                id=ids.chart_box(graph_id),
+                style=style,
+                # a figure (not an image: its toolbar's buttons stay reachable) named by its summary
+                role="figure",
+                **{"aria-label": summary or describe(figure)},
+            ),
+            html.Details(
+                [
+                    html.Summary("Data as table", className="small"),
+                    scrolling(data_table(figure), f"{_title(figure)}: data"),
+                ],
+                className="chart-data",
+            ),
         ],
         className="chart",
         style={"minHeight": style["height"]} if style else None,

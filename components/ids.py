@@ -24,6 +24,16 @@ class Frame:
         self.basis = f"{prefix}-basis"  # what the forecast rests on: the firm's assumptions, or history
 
 
+def dom_id(component_id) -> str:
+    """The id a component has in the page: a dict id is written as Dash writes it (compact JSON, keys
+    sorted), so a label's ``for`` or an ``aria-describedby`` can name it."""
+    if isinstance(component_id, dict):
+        import json
+
+        return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return component_id
+
+
 def field(form: str, name: str) -> dict:
     """A form field's control (``form``: the form's key)."""
     return {"type": f"{form}-field", "index": name}
@@ -120,6 +130,7 @@ class OPT:
     FRONTIER = "opt-frontier"
     POINT = "opt-point"
     POINT_SUMMARY = "opt-point-summary"
+    POINT_SELECT = "opt-point-select"
     POINT_WEIGHTS = "opt-point-weights"
     WEIGHTS = "opt-weights"
     COMPARISON = "opt-comparison"

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import MARKET
+from components.tables import scrolling
 
 
 def as_of_lines(as_of) -> list:
@@ -39,7 +40,7 @@ def history_table(records) -> html.Div:
         )
         for r in records
     ]
-    return dbc.Table([header, html.Tbody(rows)], size="sm", striped=True, responsive=True)
+    return scrolling(dbc.Table([header, html.Tbody(rows)], size="sm", striped=True), "Price imports")
 
 
 def upload_section(max_bytes: int, admin: bool) -> dbc.Card:
@@ -71,19 +72,21 @@ def upload_section(max_bytes: int, admin: bool) -> dbc.Card:
                     className="mb-2",
                 ),
                 html.Div(
-                    dcc.Upload(
-                        dbc.Button(
-                            "Choose a CSV file",
-                            color="secondary",
-                            outline=True,
-                            size="sm",
+                    html.Label(
+                        dcc.Upload(
+                            dbc.Button(
+                                "Choose a CSV file",
+                                color="secondary",
+                                outline=True,
+                                size="sm",
+                                disabled=not admin,
+                            ),
+                            id=MARKET.UPLOAD,
                             disabled=not admin,
-                        ),
-                        id=MARKET.UPLOAD,
-                        disabled=not admin,
-                        accept=".csv,text/csv",
-                        max_size=max_bytes,
-                        multiple=False,
+                            accept=".csv,text/csv",
+                            max_size=max_bytes,
+                            multiple=False,
+                        )
                     ),
                     **{"data-upload-max-bytes": str(max_bytes), "data-upload-result": MARKET.RESULT},
                 ),

@@ -13,6 +13,7 @@ from components.assumptions import basis_note
 from components.formatting import money, percent
 from components.graphs import GRAPH_CONFIG, below_toolbar
 from components.ids import OPT
+from components.tables import scrolling
 
 EMPTY_FRONTIER = {
     "data": [],
@@ -122,7 +123,7 @@ def frontier_figure(frontier, optimal, current) -> dict:
 
 def weights_table(
     rows: list[tuple[str, str, float, float | None]], table_id: str, compact: bool = False
-) -> dbc.Table:
+) -> html.Div:
     """Rows of (ticker, sector, weight, current weight or None), largest first; ``compact`` (a narrow
     column, such as the clicked point's) leaves the sector out so every column fits."""
     has_current = any(c is not None for *_, c in rows)
@@ -145,12 +146,15 @@ def weights_table(
                 html.Td(percent(weight - (current or 0.0)), className="text-end"),
             ]
         body.append(html.Tr(cells))
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
-        size="sm",
-        hover=True,
-        id=table_id,
-        className="small" if compact else None,
+    return scrolling(
+        dbc.Table(
+            [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+            size="sm",
+            hover=True,
+            id=table_id,
+            className="small" if compact else None,
+        ),
+        "Weights",
     )
 
 
@@ -165,7 +169,7 @@ def comparison_table(optimal, current) -> dbc.Table:
             html.Thead(
                 html.Tr(
                     [
-                        html.Th(""),
+                        html.Th(html.Span("Measure", className="visually-hidden")),
                         html.Th("Optimal", className="text-end"),
                         html.Th("Current", className="text-end"),
                     ]
@@ -242,7 +246,15 @@ def output_area() -> html.Div:
                     dbc.Col(
                         [
                             html.Div(id=OPT.SIDE, style={"minHeight": "10rem"}),
-                            html.H3("Clicked frontier point", className="h6 mt-3"),
+                            html.H3("A frontier point", className="h6 mt-3"),
+                            # the keyboard's way to a point (a click on the chart is the mouse's)
+                            dbc.Label("Frontier point", html_for=OPT.POINT_SELECT, className="small mb-1"),
+                            dbc.Select(
+                                id=OPT.POINT_SELECT,
+                                options=[],
+                                placeholder="Optimise first",
+                                className="mb-2",
+                            ),
                             html.Div(point_prompt(), id=OPT.POINT),
                         ],
                         xl=4,  # beside the chart only where there is room for its tables
@@ -287,4 +299,12 @@ def point_panel(summary: str, rows) -> list:
 
 
 def point_prompt() -> html.P:
-    return html.P("Click a point on the frontier.", className="small text-muted")
+    return html.P("Click a point on the frontier, or choose one above.", className="small text-muted")
+
+
+def point_options(frontier) -> list[dict]:
+    """The frontier's points as choices: the keyboard's way to what a click on the chart shows."""
+    return [
+        {"label": f"{i + 1}: return {r:.2%}, volatility {v:.2%}", "value": str(i)}
+        for i, (r, v) in enumerate(zip(frontier.returns, frontier.volatilities, strict=True))
+    ]

@@ -16,6 +16,7 @@ from components import ids
 from components.cards import stat_card
 from components.formatting import money, percent
 from components.graphs import MONEY_TICKS, graph
+from components.tables import scrolling
 
 ACCOUNT_TYPE_LABELS = {
     "taxable": "Taxable",
@@ -146,13 +147,15 @@ def accounts_table(snapshot) -> dbc.Table:
             html.Td(),
         ]
     )
-    return dbc.Table(
-        [header, html.Tbody(rows + [total])],
-        id=ids.OVERVIEW_ACCOUNTS,
-        hover=True,
-        responsive=True,
-        size="sm",
-        className="align-middle",
+    return scrolling(
+        dbc.Table(
+            [header, html.Tbody(rows + [total])],
+            id=ids.OVERVIEW_ACCOUNTS,
+            hover=True,
+            size="sm",
+            className="align-middle",
+        ),
+        "Accounts",
     )
 
 
@@ -178,8 +181,8 @@ def goals_table(goals, probabilities: dict | None = None) -> dbc.Table:
         )
         for g in goals
     ]
-    return dbc.Table(
-        [header, html.Tbody(rows)], id=ids.OVERVIEW_GOALS, hover=True, responsive=True, size="sm"
+    return scrolling(
+        dbc.Table([header, html.Tbody(rows)], id=ids.OVERVIEW_GOALS, hover=True, size="sm"), "Goal status"
     )
 
 
@@ -275,7 +278,7 @@ def transactions_grid(key: str):
 
 def account_options(snapshot) -> list[dict]:
     return [{"label": "All accounts", "value": "all"}] + [
-        {"label": a.name, "value": a.id} for a in snapshot.accounts
+        {"label": a.name, "value": str(a.id)} for a in snapshot.accounts
     ]
 
 
@@ -380,8 +383,9 @@ def households_table(rows: list[dict], selected: int | None) -> dbc.Table | dbc.
         )
         for row in rows
     ]
-    return dbc.Table(
-        [header, html.Tbody(body)], hover=True, responsive=True, size="sm", id=ids.OVERVIEW_HOUSEHOLDS_TABLE
+    return scrolling(
+        dbc.Table([header, html.Tbody(body)], hover=True, size="sm", id=ids.OVERVIEW_HOUSEHOLDS_TABLE),
+        "Households",
     )
 
 
@@ -401,14 +405,20 @@ def import_section(max_bytes: int) -> dbc.Card:
                 dbc.Row(
                     [
                         dbc.Col(
-                            dcc.Dropdown(
-                                id=ids.OVERVIEW_IMPORT_ACCOUNT, placeholder="Account", clearable=False
-                            ),
+                            [
+                                dbc.Label(
+                                    "Account",
+                                    html_for=ids.OVERVIEW_IMPORT_ACCOUNT,
+                                    className="visually-hidden",
+                                ),
+                                dbc.Select(id=ids.OVERVIEW_IMPORT_ACCOUNT, options=[]),
+                            ],
                             md=4,
                         ),
                         dbc.Col(
                             dbc.RadioItems(
                                 id=ids.OVERVIEW_IMPORT_KIND,
+                                className="statement-kind",
                                 value="transactions",
                                 inline=True,
                                 options=[
@@ -421,7 +431,7 @@ def import_section(max_bytes: int) -> dbc.Card:
                         dbc.Col(
                             # data-upload-*: the browser says at once why a file is refused
                             # (assets/meridian.js, guardUpload), which the upload control does not
-                            html.Div(
+                            html.Label(
                                 dcc.Upload(
                                     dbc.Button(
                                         "Choose a CSV file", color="secondary", outline=True, size="sm"

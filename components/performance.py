@@ -1,4 +1,4 @@
-"""The Performance page's panels, from the performance report (``dashboard/observability/report.py``).
+"""The Operations page's panels, from the performance report (``dashboard/observability/report.py``).
 
 Durations are milliseconds; "—" where a window has no observation. Tables are
 plain Bootstrap tables: a few dozen rows at most, since operation names are bounded.
@@ -11,13 +11,72 @@ import datetime as dt
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components import ids
 from components.cards import stat_card
 from components.formatting import percent
 from components.graphs import graph
 from components.ids import PERF
+from components.tables import scrolling
 
 VITAL_ORDER = ("LCP", "INP", "CLS", "FCP", "TTFB")
 RATING_COLOURS = {"good": "success", "needs-improvement": "warning", "poor": "danger"}
+
+
+# A callback is measured under its outputs ("mc-field.className+...+mc-results.children"); the page
+# names it by the output that says what it does (the first that matches), in words.
+_FRAMES = (
+    (ids.MC.frame, "Monte Carlo"),
+    (ids.OPT.frame, "Optimisation"),
+    (ids.GOALS.frame, "Goals"),
+    (ids.RISK.frame, "Risk"),
+    (ids.BT.frame, "Backtest"),
+    (ids.DIV.frame, "Diversification"),
+    (ids.RET.frame, "Retirement"),
+    (ids.TAX.frame, "Tax"),
+)
+CALLBACK_NAMES: tuple[tuple[str, str], ...] = (
+    *((f"{frame.results}.children", f"{name}: run") for frame, name in _FRAMES),
+    *((f"{frame.download}.data", f"{name}: download CSV") for frame, name in _FRAMES),
+    (f"{ids.GOALS.CONTENT}.children", "Goals: evaluate"),
+    (f"{ids.GOALS.SOLUTION}.children", "Goals: saving needed"),
+    (f"{ids.GOALS.VERSION}.data", "Goals: save or delete a goal"),
+    (f"{ids.GOALS.FORM_TITLE}.children", "Goals: fill the goal form"),
+    (f"{ids.OPT.POINT}.children", "Optimisation: a frontier point"),
+    (f"{ids.MC.JOB}.data", "Monte Carlo: start background run"),
+    (f"{ids.SHELL_HOUSEHOLD_SELECT}.options", "Shell: household and navigation"),
+    (f"{ids.OVERVIEW_CONTENT}.children", "Overview: household"),
+    (f"{ids.OVERVIEW_GOALS_STATUS}.children", "Overview: goal status"),
+    (f"{ids.OVERVIEW_TRANSACTIONS_AREA}.children", "Overview: transactions grid"),
+    (f"{ids.OVERVIEW_TRANSACTIONS}.getRowsResponse", "Overview: transaction rows"),
+    (f"{ids.OVERVIEW_IMPORT_RESULT}.children", "Overview: statement import"),
+    (f"{ids.THREADS.LIST}.children", "Threads: list"),
+    (f"{ids.THREADS.COMPARISON_AREA}.children", "Threads: compare"),
+    (f"{ids.THREADS.VERSION}.data", "Threads: create or delete"),
+    (f"{PERF.SUMMARY}.children", "Operations: refresh"),
+    (f"{PERF.LATENCY}.children", "Operations: latency over time"),
+    (f"{ids.REPORT.DOCUMENT}.children", "Client report: preview"),
+    (f"{ids.REPORT.JOB}.data", "Client report: start PDF"),
+    (f"{ids.REPORT.PDF_RESULT}.children", "Client report: PDF"),
+    (f"{ids.REPORT.SAVE_RESULT}.children", "Client report: save with a thread"),
+    (f"{ids.CMA.CONTENT}.children", "Assumptions: show a set"),
+    (f"{ids.CMA.RESULT}.children", "Assumptions: import or edit"),
+    (f"{ids.MARKET.RESULT}.children", "Market data: price upload"),
+)
+
+
+def callback_name(label: str) -> str:
+    """A callback's name in words, from its label (its outputs); the label itself when none is known."""
+    outputs = label.split("+")
+    for output, name in CALLBACK_NAMES:
+        if output in outputs:
+            return name
+    if any(o.startswith('{"page"') and "thread-feedback" in o for o in outputs):
+        return "Save to thread"
+    if any("thread-select" in o for o in outputs):
+        return "Save to thread: threads"
+    if any(o.endswith(".className") and "-box" in o for o in outputs):
+        return "Form: fields of the chosen model"
+    return label
 
 
 def ms(value) -> str:
@@ -68,17 +127,35 @@ def _limited(table, shown: int, total: int, noun: str):
     return html.Div([table, note])
 
 
-def timings_table(rows: dict[str, dict], table_id: str, label: str, limit: int | None = None):
-    """Per operation: count, mean, min, max, p50, p95, p99, errors, slow; slowest (p95) first, at most
-    ``limit`` of them (None: all)."""
+def timings_table(
+    rows: dict[str, dict], table_id: str, label: str, limit: int | None = None, named: bool = False
+):
+    """Per operation: count, mean, min, max, p50, p95, p99 (milliseconds), errors, slow; slowest (p95)
+    first, at most ``limit`` of them (None: all); ``named``: callbacks, named in words (their outputs in
+    the cell's title)."""
     if not rows:
         return html.P("Nothing measured in this window yet.", className="small text-muted", id=table_id)
     slowest = sorted(rows.items(), key=lambda kv: -(kv[1]["p95"] or 0))[:limit]
-    header = [label, "Count", "Mean", "Min", "Max", "p50", "p95", "p99", "Errors", "Slow"]
+    header = [
+        label,
+        "Count",
+        "Mean (ms)",
+        "Min (ms)",
+        "Max (ms)",
+        "p50 (ms)",
+        "p95 (ms)",
+        "p99 (ms)",
+        "Errors",
+        "Slow",
+    ]
     body = [
         html.Tr(
             [
-                html.Td(name, className="text-break"),
+                html.Td(
+                    callback_name(name) if named else name,
+                    className="text-break",
+                    title=name if named and callback_name(name) != name else None,
+                ),
                 html.Td(f"{s['count']:,}", className="text-end"),
                 *[
                     html.Td(ms(s[k]), className="text-end")
@@ -90,17 +167,19 @@ def timings_table(rows: dict[str, dict], table_id: str, label: str, limit: int |
         )
         for name, s in slowest
     ]
-    table = dbc.Table(
-        [
-            html.Thead(
-                html.Tr([html.Th(h, className="text-end" if i else None) for i, h in enumerate(header)])
-            ),
-            html.Tbody(body),
-        ],
-        size="sm",
-        hover=True,
-        responsive=True,
-        id=table_id,
+    table = scrolling(
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr([html.Th(h, className="text-end" if i else None) for i, h in enumerate(header)])
+                ),
+                html.Tbody(body),
+            ],
+            size="sm",
+            hover=True,
+            id=table_id,
+        ),
+        f"{label} timings",
     )
     return _limited(table, len(slowest), len(rows), "operations (slowest p95 first)")
 
@@ -160,12 +239,19 @@ def cache_table(report: dict) -> dbc.Table | html.P:
             + [html.Th("Hit rate", className="text-end")]
         )
     )
-    return dbc.Table([header, html.Tbody(body)], size="sm", responsive=True, id=PERF.CACHE)
+    return scrolling(dbc.Table([header, html.Tbody(body)], size="sm", id=PERF.CACHE), "Cache")
 
 
-def _shares(shares: dict) -> dbc.Progress | str:
+def _shares(shares: dict) -> html.Div | str:
+    """The good / needs-improvement / poor shares: a bar to see, the same in words to read (the bar is
+    hidden from screen readers, which read the words)."""
     if all(v is None for v in shares.values()):
         return "—"
+    words = ", ".join(
+        f"{name} {100 * (shares[r] or 0):.0f}%"
+        for r, name in (("good", "good"), ("needs-improvement", "needs improvement"), ("poor", "poor"))
+        if shares.get(r)
+    )
     bars = [
         dbc.Progress(
             value=round(100 * (shares[r] or 0), 1),
@@ -176,7 +262,15 @@ def _shares(shares: dict) -> dbc.Progress | str:
         for r in ("good", "needs-improvement", "poor")
         if shares.get(r)
     ]
-    return dbc.Progress(bars, style={"height": "1.1rem"}, className="vitals-shares")
+    return html.Div(
+        [
+            html.Div(
+                dbc.Progress(bars, style={"height": "1.1rem"}, className="vitals-shares"),
+                **{"aria-hidden": "true"},
+            ),
+            html.Span(words, className="visually-hidden"),
+        ]
+    )
 
 
 def vitals_table(report: dict) -> dbc.Table | html.P:
@@ -213,7 +307,7 @@ def vitals_table(report: dict) -> dbc.Table | html.P:
             ]
         )
     )
-    return dbc.Table([header, html.Tbody(body)], size="sm", responsive=True, id=PERF.VITALS)
+    return scrolling(dbc.Table([header, html.Tbody(body)], size="sm", id=PERF.VITALS), "Web vitals")
 
 
 def components_table(report: dict) -> dbc.Table | html.P:
@@ -239,7 +333,7 @@ def components_table(report: dict) -> dbc.Table | html.P:
             + [html.Th(h, className="text-end") for h in ("Count", "p50 (ms)", "p95 (ms)", "Max (ms)")]
         )
     )
-    return dbc.Table([header, html.Tbody(body)], size="sm", responsive=True, id=PERF.COMPONENTS)
+    return scrolling(dbc.Table([header, html.Tbody(body)], size="sm", id=PERF.COMPONENTS), "Render timings")
 
 
 def latency_figure(name: str, points: list[dict], hourly: bool) -> dict:

@@ -21,6 +21,7 @@ from components.ids import REPORT
 from components.monte_carlo import fan_chart
 from components.overview import allocation_figure
 from components.retirement import wealth_figure
+from components.tables import scrolling
 from dashboard.forms.report import SECTION_TITLES
 
 REPORT_FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -231,68 +232,74 @@ def summary(report, printed: bool):
     by_security = snap.allocation_by("ticker")
     total = sum(by_security.values()) or 1.0
     largest = max(by_sector, key=by_sector.get) if by_sector else "—"
-    holdings = dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th("Holding"),
-                        html.Th("Value", className="text-end"),
-                        html.Th("Share", className="text-end"),
-                    ]
-                )
-            ),
-            html.Tbody(
-                [
+    holdings = scrolling(
+        dbc.Table(
+            [
+                html.Thead(
                     html.Tr(
                         [
-                            html.Td(name),
-                            html.Td(money(value), className="text-end"),
-                            html.Td(percent(value / total), className="text-end"),
+                            html.Th("Holding"),
+                            html.Th("Value", className="text-end"),
+                            html.Th("Share", className="text-end"),
                         ]
                     )
-                    for name, value in by_security.items()
-                ]
-            ),
-        ],
-        size="sm",
-        id=REPORT.HOLDINGS,
+                ),
+                html.Tbody(
+                    [
+                        html.Tr(
+                            [
+                                html.Td(name),
+                                html.Td(money(value), className="text-end"),
+                                html.Td(percent(value / total), className="text-end"),
+                            ]
+                        )
+                        for name, value in by_security.items()
+                    ]
+                ),
+            ],
+            size="sm",
+            id=REPORT.HOLDINGS,
+        ),
+        "Holdings",
     )
-    accounts = dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
+    accounts = scrolling(
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th(h, className="text-end" if h in ("Invested", "Cash", "Value") else None)
+                            for h in ("Account", "Institution", "Invested", "Cash", "Value")
+                        ]
+                    )
+                ),
+                html.Tbody(
                     [
-                        html.Th(h, className="text-end" if h in ("Invested", "Cash", "Value") else None)
-                        for h in ("Account", "Institution", "Invested", "Cash", "Value")
+                        html.Tr(
+                            [
+                                html.Td(a.name),
+                                html.Td(a.institution),
+                                html.Td(money(a.invested), className="text-end"),
+                                html.Td(money(a.cash), className="text-end"),
+                                html.Td(money(a.value), className="text-end"),
+                            ]
+                        )
+                        for a in snap.accounts
                     ]
-                )
-            ),
-            html.Tbody(
-                [
-                    html.Tr(
-                        [
-                            html.Td(a.name),
-                            html.Td(a.institution),
-                            html.Td(money(a.invested), className="text-end"),
-                            html.Td(money(a.cash), className="text-end"),
-                            html.Td(money(a.value), className="text-end"),
-                        ]
-                    )
-                    for a in snap.accounts
-                ]
-                + [
-                    html.Tr(
-                        [
-                            html.Td("Total", colSpan=4, className="fw-semibold"),
-                            html.Td(money(snap.net_worth), className="text-end fw-semibold"),
-                        ]
-                    )
-                ]
-            ),
-        ],
-        size="sm",
-        id=REPORT.ACCOUNTS,
+                    + [
+                        html.Tr(
+                            [
+                                html.Td("Total", colSpan=4, className="fw-semibold"),
+                                html.Td(money(snap.net_worth), className="text-end fw-semibold"),
+                            ]
+                        )
+                    ]
+                ),
+            ],
+            size="sm",
+            id=REPORT.ACCOUNTS,
+        ),
+        "Accounts",
     )
     body = [
         _facts(
@@ -455,24 +462,27 @@ def goals(goals_shown, mc_shown, savings: dict, printed: bool):
                 ]
             )
         )
-    table = dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th("Goal"),
-                        html.Th("Priority"),
-                        html.Th("Target", className="text-end"),
-                        html.Th("By"),
-                        html.Th("Probability", className="text-end"),
-                        html.Th(f"Monthly saving for {percent(probability, 0)}", className="text-end"),
-                    ]
-                )
-            ),
-            html.Tbody(rows or [html.Tr(html.Td("No goals recorded.", colSpan=6))]),
-        ],
-        size="sm",
-        id=REPORT.GOALS,
+    table = scrolling(
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th("Goal"),
+                            html.Th("Priority"),
+                            html.Th("Target", className="text-end"),
+                            html.Th("By"),
+                            html.Th("Probability", className="text-end"),
+                            html.Th(f"Monthly saving for {percent(probability, 0)}", className="text-end"),
+                        ]
+                    )
+                ),
+                html.Tbody(rows or [html.Tr(html.Td("No goals recorded.", colSpan=6))]),
+            ],
+            size="sm",
+            id=REPORT.GOALS,
+        ),
+        "Goals and their probabilities",
     )
     body = [
         html.P(

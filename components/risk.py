@@ -9,6 +9,7 @@ from components.cards import stat_card
 from components.formatting import percent
 from components.graphs import decimate, graph
 from components.ids import RISK
+from components.tables import scrolling
 
 METHODS = {
     "historical": "Historical",
@@ -104,7 +105,7 @@ def stress_table(report) -> dbc.Table:
             ]
         )
     )
-    return dbc.Table([header, html.Tbody(body)], size="sm", id=RISK.STRESS, responsive=True)
+    return scrolling(dbc.Table([header, html.Tbody(body)], size="sm", id=RISK.STRESS), "Stress scenarios")
 
 
 def results_panel(report, described: str) -> html.Div:

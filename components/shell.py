@@ -12,6 +12,14 @@ from dash import dcc, html
 
 from components import ids
 
+# Pages only administrators open: their links are drawn hidden, and shown to administrators by the
+# shell's callback (an analyst's navigation is about investments, not about the app's own speed).
+ADMIN_PAGES = frozenset({"pages.performance"})
+
+
+def nav_link_class(module: str, admin: bool) -> str:
+    return "d-none" if module in ADMIN_PAGES and not admin else ""
+
 
 def create_navbar() -> dbc.Navbar:
     pages = [p for p in dash.page_registry.values() if p.get("order") is not None]
@@ -22,20 +30,16 @@ def create_navbar() -> dbc.Navbar:
                 href=page["relative_path"],
                 active="exact",
                 id=ids.nav_link(page["module"]),
+                className=nav_link_class(page["module"], admin=False),
             )
         )
         for page in sorted(pages, key=lambda p: p["order"])
     ]
+    # a native select: named by its label, typed into to jump, keyboard-operable as browsers make it
     picker = html.Div(
         [
             dbc.Label("Household", html_for=ids.SHELL_HOUSEHOLD_SELECT, className="visually-hidden"),
-            dcc.Dropdown(
-                id=ids.SHELL_HOUSEHOLD_SELECT,
-                placeholder="Choose a household",
-                clearable=False,
-                searchable=True,
-                className=ids.SHELL_HOUSEHOLD_SELECT,
-            ),
+            dbc.Select(id=ids.SHELL_HOUSEHOLD_SELECT, options=[], className=ids.SHELL_HOUSEHOLD_SELECT),
         ],
         className="shell-household ms-lg-3",
     )
@@ -43,7 +47,13 @@ def create_navbar() -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand("Meridian", href=dash.get_relative_path("/"), className="fw-bold"),
-                dbc.NavbarToggler(id=ids.SHELL_NAV_TOGGLER),
+                html.Button(
+                    html.Span(className="navbar-toggler-icon"),
+                    id=ids.SHELL_NAV_TOGGLER,
+                    className="navbar-toggler",
+                    type="button",
+                    **{"aria-label": "Menu", "aria-controls": ids.SHELL_NAV},
+                ),
                 dbc.Collapse(
                     [
                         dbc.Nav(links, navbar=True, className="me-auto"),
@@ -86,36 +96,43 @@ def create_appshell() -> html.Div:
             # address bar (so links reproduce the view) without re-rendering the page.
             dcc.Location(id=ids.SHELL_URL, refresh=False),
             dcc.Store(id=ids.SHELL_HOUSEHOLD_STORE, storage_type="session"),
-            create_navbar(),
-            dbc.Container(
-                [
-                    # assets/meridian-faults.js shows server faults here; it finds the alert by this attribute
-                    # how current the market data are, on every page (filled with the household choice;
-                    # its line is reserved in meridian.css so nothing moves when it arrives)
-                    html.Div(
-                        [
-                            html.A(
-                                id=ids.SHELL_PRICES,
-                                href=dash.get_relative_path("/market-data"),
-                                className="text-muted",
-                            ),
-                            html.Span(" · ", className="text-muted", **{"aria-hidden": "true"}),
-                            html.A(
-                                "Firm assumptions",
-                                href=dash.get_relative_path("/assumptions"),
-                                className="text-muted",
-                            ),
-                        ],
-                        className="shell-prices small text-end",
-                    ),
-                    html.Div(
-                        dbc.Alert(id=ids.SHELL_ALERT, is_open=False, dismissable=True, color="danger"),
-                        **{"data-meridian-alert": ids.SHELL_ALERT},
-                    ),
-                    dash.page_container,
-                ],
-                fluid=True,
-                className="shell-main",
+            html.A(
+                "Skip to the page's content", href="#main", className="visually-hidden-focusable skip-link"
+            ),
+            html.Header(create_navbar()),
+            html.Main(
+                dbc.Container(
+                    [
+                        # assets/meridian-faults.js shows server faults here; it finds the alert by this attribute
+                        # how current the market data are, on every page (filled with the household choice;
+                        # its line is reserved in meridian.css so nothing moves when it arrives)
+                        html.Div(
+                            [
+                                html.A(
+                                    id=ids.SHELL_PRICES,
+                                    href=dash.get_relative_path("/market-data"),
+                                    className="text-muted",
+                                ),
+                                html.Span(" · ", className="text-muted", **{"aria-hidden": "true"}),
+                                html.A(
+                                    "Firm assumptions",
+                                    href=dash.get_relative_path("/assumptions"),
+                                    className="text-muted",
+                                ),
+                            ],
+                            className="shell-prices small text-end",
+                        ),
+                        html.Div(
+                            dbc.Alert(id=ids.SHELL_ALERT, is_open=False, dismissable=True, color="danger"),
+                            **{"data-meridian-alert": ids.SHELL_ALERT},
+                        ),
+                        dash.page_container,
+                    ],
+                    fluid=True,
+                    className="shell-main",
+                ),
+                id="main",
+                tabIndex="-1",
             ),
         ]
     )

@@ -8,6 +8,7 @@ from dash import html
 from components.cards import stat_card
 from components.formatting import money
 from components.ids import TAX
+from components.tables import scrolling
 
 
 def lots_table(report) -> dbc.Table:
@@ -30,12 +31,14 @@ def lots_table(report) -> dbc.Table:
         )
         for g in report.lots
     ]
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
-        size="sm",
-        hover=True,
-        responsive=True,
-        id=TAX.LOTS,
+    return scrolling(
+        dbc.Table(
+            [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+            size="sm",
+            hover=True,
+            id=TAX.LOTS,
+        ),
+        "Tax lots",
     )
 
 
@@ -82,12 +85,14 @@ def candidates_table(report) -> dbc.Table | html.P:
                 ]
             )
         )
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
-        size="sm",
-        hover=True,
-        responsive=True,
-        id=TAX.CANDIDATES,
+    return scrolling(
+        dbc.Table(
+            [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+            size="sm",
+            hover=True,
+            id=TAX.CANDIDATES,
+        ),
+        "Harvest candidates",
     )
 
 

@@ -18,6 +18,7 @@ from dash import dcc, html
 from components import ids
 from components.formatting import money, percent
 from components.ids import THREADS
+from components.tables import scrolling
 
 
 @dataclass(frozen=True)
@@ -77,23 +78,27 @@ def save_panel(prefix: str) -> dbc.Card:
             [
                 html.H2("Save to thread", className="h6"),
                 dcc.Store(id=ids.thread_save("scenario", prefix)),
-                dcc.Dropdown(
+                dbc.Label(
+                    "Thread", html_for=ids.dom_id(ids.thread_save("select", prefix)), className="small mb-1"
+                ),
+                dbc.Select(
                     id=ids.thread_save("select", prefix),
-                    placeholder="Choose a thread, or name a new one below",
+                    options=[],
+                    placeholder="A new thread (title below)",
                     className="mb-2",
                 ),
-                dbc.Input(
-                    id=ids.thread_save("title", prefix),
-                    placeholder="New thread title",
-                    maxLength=200,
-                    className="mb-2",
+                dbc.Label(
+                    "New thread's title",
+                    html_for=ids.dom_id(ids.thread_save("title", prefix)),
+                    className="small mb-1",
                 ),
-                dbc.Textarea(
-                    id=ids.thread_save("note", prefix),
-                    placeholder="Note (optional)",
-                    maxLength=2000,
-                    className="mb-2",
+                dbc.Input(id=ids.thread_save("title", prefix), maxLength=200, className="mb-2"),
+                dbc.Label(
+                    "Note (optional)",
+                    html_for=ids.dom_id(ids.thread_save("note", prefix)),
+                    className="small mb-1",
                 ),
+                dbc.Textarea(id=ids.thread_save("note", prefix), maxLength=2000, className="mb-2"),
                 dbc.Button("Save run", id=ids.thread_save("save", prefix), color="secondary", size="sm"),
                 html.Div(id=ids.thread_save("feedback", prefix), className="small mt-2"),
             ]
@@ -159,16 +164,20 @@ def threads_view(threads, pages: PageNames, household_id: int) -> html.Div:
             for run in thread.items
         ]
         body = (
-            dbc.Table(
-                [
-                    html.Thead(
-                        html.Tr([html.Th(h) for h in ("", "Page", "Saved", "Seed", "Summary", "Note", "")])
-                    ),
-                    html.Tbody(rows),
-                ],
-                size="sm",
-                hover=True,
-                responsive=True,
+            scrolling(
+                dbc.Table(
+                    [
+                        html.Thead(
+                            html.Tr(
+                                [html.Th(h) for h in ("", "Page", "Saved", "Seed", "Summary", "Note", "")]
+                            )
+                        ),
+                        html.Tbody(rows),
+                    ],
+                    size="sm",
+                    hover=True,
+                ),
+                "Saved runs",
             )
             if rows
             else html.P("No runs saved yet.", className="small text-muted")
@@ -242,7 +251,7 @@ def comparison(runs, pages: PageNames) -> dbc.Table:
         )
         for label in param_labels
     ]
-    return dbc.Table([header, html.Tbody(body)], size="sm", id=THREADS.COMPARISON, responsive=True)
+    return scrolling(dbc.Table([header, html.Tbody(body)], size="sm", id=THREADS.COMPARISON), "Runs compared")
 
 
 def saved(threads_href: str) -> dbc.Alert:

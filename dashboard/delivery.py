@@ -54,7 +54,8 @@ class MeridianDash(dash.Dash):
     def interpolate_index(self, **kwargs):
         beacon = self.config.requests_pathname_prefix + BEACON_PATH
         kwargs["scripts"] = index_scripts(kwargs.get("scripts", ""), beacon)
-        return super().interpolate_index(**kwargs)
+        # the page's language, for screen readers and hyphenation (Dash's index leaves it out)
+        return super().interpolate_index(**kwargs).replace("<html>", '<html lang="en">', 1)
 
 
 def index_scripts(scripts: str, beacon: str) -> str:

@@ -23,12 +23,14 @@ from dashboard.background import create_manager
 from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
 from dashboard.errors import on_callback_error
 from dashboard.extensions import bind_settings, cache, db, metrics
+from dashboard.forms import fields
 from dashboard.observability.api import create_blueprint
 from dashboard.observability.instrumentation import (
     count_cache_events,
     instrument_callbacks,
     instrument_database,
 )
+from dashboard.services import catalogue
 from dashboard.services.prices import MarketVersion
 from dashboard.settings import PROJECT_ROOT, Settings, SettingsError
 
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_instrumentation(server, app)
     server.register_blueprint(create_blueprint(settings, app, measured=MEASURED))
     server.register_blueprint(downloads.create_blueprint(settings))
+    register_moved(server, app)
     if settings.proxy_hops:  # behind the portal's proxy: its forwarded address, scheme, host and prefix
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -92,12 +95,32 @@ def shutdown(app: dash.Dash) -> None:
     server.extensions[db.key].engine.dispose()
 
 
+# Pages that moved: a bookmark of the old address lands on the new one, its query (the household) kept.
+# (Not Dash's ``redirect_from``: it registers on whichever app its context last saw, wrong in a process
+# that builds several apps, and it drops the query.)
+MOVED = {"/performance": "/operations"}
+
+
+def register_moved(server: flask.Flask, app: dash.Dash) -> None:
+    prefix = app.config.routes_pathname_prefix
+    for old, new in MOVED.items():
+
+        def moved(new=new):
+            query = flask.request.query_string.decode("latin-1")
+            return flask.redirect(app.get_relative_path(new) + (f"?{query}" if query else ""), code=301)
+
+        server.add_url_rule(prefix + old.lstrip("/"), endpoint=f"moved:{old}", view_func=moved)
+
+
 def register_extensions(server: flask.Flask, settings: Settings) -> None:
     bind_settings(server, settings)
     db.init_app(server, settings)
     bound = cache.init_app(server, settings)
     # every cache key carries the market version: a price import makes older results unreachable
     bound.market_version = MarketVersion(server.extensions[db.key].engine)
+    # the forms offer and check the securities the database holds (imports included)
+    fields.provide(fields.SECURITY_CHOICES, catalogue.choices)
+    fields.provide(fields.SECTOR_OF, catalogue.sector_of)
     metrics.init_app(server, settings)
 
 

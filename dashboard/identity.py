@@ -74,7 +74,9 @@ def register(server: flask.Flask, app, settings) -> None:
         login_path,
         logout_path,
         health_path,
+        # the sign-in page's look: the theme and the app's contrast and focus rules
         app.config.routes_pathname_prefix + "assets/00-bootstrap.min.css",
+        app.config.routes_pathname_prefix + "assets/meridian.css",
     }
     metrics_path = prefix.rstrip("/") + "/metrics"
     api_prefix = prefix + "api/"
@@ -402,7 +404,8 @@ def _page(prefix: str, title: str, body: str, status: int = 200):
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · Meridian</title>
-<link rel="stylesheet" href="{escape(prefix)}assets/00-bootstrap.min.css"></head>
+<link rel="stylesheet" href="{escape(prefix)}assets/00-bootstrap.min.css">
+<link rel="stylesheet" href="{escape(prefix)}assets/meridian.css"></head>
 <body style="background:#f6f8fb">
 <header><nav class="navbar navbar-dark bg-primary mb-4" aria-label="Meridian"><div class="container-fluid">
 <span class="navbar-brand fw-bold">Meridian</span></div></nav></header>

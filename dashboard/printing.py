@@ -217,8 +217,8 @@ def _html(node, svgs: Mapping[str, str], alts: Mapping[str, str]) -> str:
             attributes.append(f'{ATTRIBUTES[name]}="{markup.escape(str(value))}"')
         elif name.startswith(("aria-", "data-")):
             attributes.append(f'{name}="{markup.escape(str(value))}"')
-        elif name in ("id", "key", "n_clicks", "n_clicks_timestamp", "disable_n_clicks"):
-            continue
+        elif name in ("id", "key", "n_clicks", "n_clicks_timestamp", "disable_n_clicks", "tabIndex"):
+            continue  # the browser's: a printed page has no clicks and no keyboard focus
         else:
             raise TypeError(f"cannot print the {name!r} of {kind}")
     opening = f"<{tag}{' ' if attributes else ''}{' '.join(attributes)}>"

@@ -79,11 +79,18 @@ def layout(**query):
                                         dbc.Row(
                                             [
                                                 dbc.Col(
-                                                    dcc.Dropdown(
-                                                        id=GOALS.SOLVE_GOAL,
-                                                        placeholder="Choose a goal",
-                                                        clearable=False,
-                                                    ),
+                                                    [
+                                                        dbc.Label(
+                                                            "Goal",
+                                                            html_for=GOALS.SOLVE_GOAL,
+                                                            className="visually-hidden",
+                                                        ),
+                                                        dbc.Select(
+                                                            id=GOALS.SOLVE_GOAL,
+                                                            options=[],
+                                                            placeholder="Choose a goal",
+                                                        ),
+                                                    ],
                                                     md=8,
                                                 ),
                                                 dbc.Col(

@@ -22,7 +22,13 @@ def layout(**query):
     # beside the bar (inside a narrow bar it would be clipped)
     progress = html.Div(
         [
-            dbc.Progress(id=MC.PROGRESS, value=0, striped=True, animated=True, className="mb-1"),
+            html.Progress(
+                id=MC.PROGRESS,
+                value=0,
+                max=100,
+                className="w-100 mb-1",
+                **{"aria-label": "Simulation progress"},
+            ),
             html.Div(
                 [
                     html.Span(id=MC.PROGRESS_TEXT, className="small text-muted me-2", role="status"),

@@ -29,13 +29,17 @@ def layout(**_kwargs):
             html.H2("Transactions", className="h5 mt-3"),
             dbc.Row(
                 dbc.Col(
-                    dcc.Dropdown(
-                        id=ids.OVERVIEW_TRANSACTIONS_ACCOUNT,
-                        value="all",
-                        clearable=False,
-                        options=[{"label": "All accounts", "value": "all"}],
-                        className="mb-2",
-                    ),
+                    [
+                        dbc.Label(
+                            "Account", html_for=ids.OVERVIEW_TRANSACTIONS_ACCOUNT, className="visually-hidden"
+                        ),
+                        dbc.Select(
+                            id=ids.OVERVIEW_TRANSACTIONS_ACCOUNT,
+                            value="all",
+                            options=[{"label": "All accounts", "value": "all"}],
+                            className="mb-2",
+                        ),
+                    ],
                     md=4,
                 )
             ),

@@ -1,4 +1,4 @@
-"""Performance: the operations view. Callback and operation timings, slow operations, the cache, the
+"""Operations (was "Performance"; its old address redirects here), for administrators: the app's own view. Callback and operation timings, slow operations, the cache, the
 web vitals and render timings browsers report, latency over time; it refreshes itself while visible.
 
 Everything comes from the one metrics store the JSON API reads (``/api/v1/performance-metrics``).
@@ -12,7 +12,13 @@ from callbacks.performance import DEFAULT_WINDOW, first_view
 from components.ids import PERF
 from components.performance import DEFAULT_ROWS, ROW_CHOICES, latency_panel
 
-dash.register_page(__name__, path="/performance", title="Performance · Meridian", name="Performance", order=9)
+dash.register_page(
+    __name__,
+    path="/operations",
+    title="Operations · Meridian",
+    name="Operations",
+    order=9,  # its old address, /performance, redirects here (dashboard/factory.py MOVED)
+)
 
 WINDOWS = (("5m", "Last 5 minutes"), ("1h", "Last hour"), ("24h", "Last 24 hours"))
 REFRESH_MS = 10_000
@@ -27,28 +33,43 @@ def _section(title: str, body_id: str, children) -> html.Div:
 def layout(**_kwargs):
     """Drawn with its numbers (no placeholder that the first answer would push around)."""
     view = first_view()
+    if view is None:
+        return html.Div(
+            [
+                html.H1("Operations", className="h3"),
+                dbc.Alert(
+                    "Operations (the app's timings, cache and errors) is for administrators.", color="info"
+                ),
+            ]
+        )
     return html.Div(
         [
             dcc.Interval(id=PERF.INTERVAL, interval=REFRESH_MS),
             dcc.Store(id=PERF.TICK),
             dcc.Store(id=PERF.RESET_DONE, data=0),
-            html.H1("Performance", className="h3"),
+            html.H1("Operations", className="h3"),
             dbc.Row(
                 [
                     dbc.Col(
-                        dbc.Select(
-                            id=PERF.WINDOW,
-                            value=DEFAULT_WINDOW,
-                            options=[{"label": label, "value": v} for v, label in WINDOWS],
-                        ),
+                        [
+                            dbc.Label("Window", html_for=PERF.WINDOW, className="visually-hidden"),
+                            dbc.Select(
+                                id=PERF.WINDOW,
+                                value=DEFAULT_WINDOW,
+                                options=[{"label": label, "value": v} for v, label in WINDOWS],
+                            ),
+                        ],
                         md=3,
                     ),
                     dbc.Col(
-                        dbc.Select(
-                            id=PERF.ROWS,
-                            value=DEFAULT_ROWS,
-                            options=[{"label": label, "value": v} for v, label in ROW_CHOICES],
-                        ),
+                        [
+                            dbc.Label("Rows", html_for=PERF.ROWS, className="visually-hidden"),
+                            dbc.Select(
+                                id=PERF.ROWS,
+                                value=DEFAULT_ROWS,
+                                options=[{"label": label, "value": v} for v, label in ROW_CHOICES],
+                            ),
+                        ],
                         md=2,
                     ),
                     dbc.Col(
@@ -64,12 +85,14 @@ def layout(**_kwargs):
             html.H2("Latency over time", className="h5 mt-4"),
             dbc.Row(
                 dbc.Col(
-                    dcc.Dropdown(
-                        id=PERF.OPERATION,
-                        options=view["operation_options"],
-                        placeholder="Choose an operation",
-                        clearable=False,
-                    ),
+                    [
+                        dbc.Label("Operation", html_for=PERF.OPERATION, className="visually-hidden"),
+                        dbc.Select(
+                            id=PERF.OPERATION,
+                            options=view["operation_options"],
+                            placeholder="Choose an operation",
+                        ),
+                    ],
                     md=6,
                 )
             ),

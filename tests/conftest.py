@@ -39,6 +39,8 @@ TEST_HOUSEHOLDS = 8
 TEST_TRANSACTIONS_PER_ACCOUNT = 30
 # The demo analyst every test acts as unless it says otherwise (README: the demo users).
 ANALYST = "analyst@meridian.example"
+# The demo admin: the Operations page is theirs.
+ADMIN = demo.ADMIN[0]
 PASSWORD = demo.DEMO_PASSWORD
 
 
@@ -127,7 +129,15 @@ def dash_duo(dash_duo):
         dash_duo.server_url = dash_duo.server.url + prefix.rstrip("/")  # the app's page, signed in
 
     dash_duo.start_server = start_server
-    dash_duo.sign_in = lambda base, email=ANALYST: browser_sign_in(dash_duo.driver, base, email)
+
+    def sign_in(base: str, email: str = ANALYST) -> None:
+        """Sign in to ``base`` as ``email``, whoever was signed in before."""
+        # a file of this server (no page whose callbacks the signing out would refuse), then its cookies
+        dash_duo.driver.get(base.rstrip("/") + "/assets/meridian.css")
+        dash_duo.driver.delete_all_cookies()  # the session of whoever was signed in
+        browser_sign_in(dash_duo.driver, base, email)
+
+    dash_duo.sign_in = sign_in
     return dash_duo
 
 

@@ -16,7 +16,7 @@ from dash.development.base_component import Component
 
 from components import ids
 from components.shell import create_appshell
-from tests.conftest import signed_client
+from tests.conftest import ADMIN, signed_client
 
 # Components that only callbacks render (with the callback that renders them): not in any page layout.
 RENDERED_BY_CALLBACKS = {
@@ -57,9 +57,10 @@ def _walk(component, found: set):
 
 @pytest.fixture
 def layout_ids(app, signed_in) -> tuple[set, set]:
-    """(plain ids, pattern types) in the shell and every page's layout, built as the browser gets them."""
+    """(plain ids, pattern types) in the shell and every page's layout, built as the browser gets them
+    (by the admin, who sees every page: Operations too)."""
     found: set = set()
-    with signed_in(app):
+    with signed_in(app, ADMIN):
         _walk(create_appshell(), found)
         for page in dash.page_registry.values():
             _walk(page["layout"]() if callable(page["layout"]) else page["layout"], found)

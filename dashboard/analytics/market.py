@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from dashboard.data.securities import APPROX_SHARES_BN, DATASET_ID, sector_of
+from dashboard.data.securities import APPROX_SHARES_BN, DATASET_ID
 from dashboard.errors import InvalidInput
 from dashboard.extensions import cache
 from dashboard.observability.metrics import track_performance
+from dashboard.services.catalogue import sector_of
 from dashboard.services.prices import read_prices
 
 # Part of every market-data key: bump when what the facade stores changes shape.
@@ -39,6 +40,13 @@ def load_prices(
 
 def market_caps(tickers: Sequence[str], prices: pd.DataFrame) -> dict[str, float]:
     """Approximate capitalisations (USD) on the last day of ``prices``, for the Black-Litterman prior."""
+    missing = [t for t in tickers if t not in APPROX_SHARES_BN]
+    if missing:
+        raise InvalidInput(
+            f"Black-Litterman weighs its market-implied prior by capitalisation, and {', '.join(missing)} "
+            "has none (imported prices carry no shares outstanding): leave it out or choose another "
+            "expected-returns model."
+        )
     last = prices.ffill().iloc[-1]
     return {t: APPROX_SHARES_BN[t] * 1e9 * float(last[t]) for t in tickers}
 

@@ -19,6 +19,10 @@ from plotly.io.json import to_json_plotly
 
 from dashboard.extensions import cache
 
+# The shape of what the pages render: part of every key, raised when a page's rendered output changes
+# shape (a panel kept by an older release is then never read back into the new code).
+RENDER_VERSION = 2
+
 
 def scenario_key(value) -> Any:
     """A cache key of primitives for a scenario (requests, dataclasses, tuples, primitives)."""
@@ -44,11 +48,11 @@ def plain(output):
 
 def remember(page: str, scenario, household: int | None, build: Callable[[], Any], refresh: bool = False):
     """``build()``'s output for ``page`` and ``scenario``, rendered once and kept (``refresh``: build again)."""
-    key = {"page": page, "scenario": scenario_key(scenario)}
+    key = {"page": page, "render": RENDER_VERSION, "scenario": scenario_key(scenario)}
     return cache.get_or_compute("rendered", key, lambda: plain(build()), household=household, refresh=refresh)
 
 
 def remembered(page: str, scenario, household: int | None):
     """What ``remember`` kept for ``page`` and ``scenario``, or None (nothing is built)."""
-    key = {"page": page, "scenario": scenario_key(scenario)}
+    key = {"page": page, "render": RENDER_VERSION, "scenario": scenario_key(scenario)}
     return cache.lookup("rendered", key, household=household)

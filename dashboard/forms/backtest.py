@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 
 from dashboard.analytics.requests import BacktestRequest, exact_weights
 from dashboard.data.securities import SECURITIES
-from dashboard.forms.fields import CHOICE, DATE, NUMBER, SELECT, TEXT, Field, Form, FormErrors
+from dashboard.forms.fields import (
+    CHOICE,
+    DATE,
+    NUMBER,
+    SECURITY_CHOICES,
+    SELECT,
+    TEXT,
+    Field,
+    Form,
+    FormErrors,
+    source,
+)
 
 if TYPE_CHECKING:
     from dashboard.services.households import Portfolio
@@ -102,10 +113,17 @@ FORM = Form(
 _PAIR = re.compile(r"^\s*([A-Za-z][A-Za-z0-9.\-]{0,9})\s*[=:\s]\s*([-+]?\d+(?:\.\d+)?)\s*%?\s*$")
 
 
+def _catalogue() -> set[str]:
+    """Every ticker in the catalogue (the bundled securities until the app registers the database's)."""
+    bundled = tuple((t, t) for t in SECURITIES)
+    return {t for t, _ in source(SECURITY_CHOICES, lambda: bundled)()}
+
+
 def parse_weights(raw: str, field: str, what: str) -> dict[str, float]:
     """``"AAPL 40, XOM 60"`` (or ``AAPL=40``) as fractions by ticker; FormErrors naming the field otherwise:
     an unknown ticker, a repeated one, a bad number, or percentages not summing to 100 (by how much)."""
     weights: dict[str, float] = {}
+    known = _catalogue()
     for part in [p for p in re.split(r"[,;\n]", raw) if p.strip()]:
         match = _PAIR.match(part)
         if not match:
@@ -115,7 +133,7 @@ def parse_weights(raw: str, field: str, what: str) -> dict[str, float]:
                 }
             )
         ticker, value = match.group(1).upper(), float(match.group(2))
-        if ticker not in SECURITIES:
+        if ticker not in known:
             raise FormErrors({field: f"{what}: {ticker} is not in the catalogue."})
         if ticker in weights:
             raise FormErrors({field: f"{what}: {ticker} appears twice."})
@@ -160,7 +178,7 @@ def request(
     if raw:
         if re.fullmatch(r"[A-Za-z][A-Za-z0-9.\-]{0,9}", raw):
             ticker = raw.upper()
-            if ticker not in SECURITIES:
+            if ticker not in _catalogue():
                 raise FormErrors({"benchmark": f"Benchmark: {ticker} is not in the catalogue."})
             benchmark, name = {ticker: 1.0}, ticker
         else:

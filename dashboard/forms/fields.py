@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
@@ -22,6 +22,25 @@ NUMBER, INTEGER, CHOICE, DATE, TEXT, MULTI = "number", "integer", "choice", "dat
 SELECT = "select"
 MAX_TEXT = 2000
 MAX_MULTI = 40
+
+
+# Choices read when used, from a source the app registers at start (e.g. the securities in the database,
+# which the forms may not read themselves), registered by name.
+
+
+_SOURCES: dict[str, Callable] = {}
+SECURITY_CHOICES = "securities"  # () -> ((ticker, "TICKER · Name"), ...): every security in the catalogue
+SECTOR_OF = "sector_of"  # (ticker) -> its sector
+
+
+def provide(name: str, source: Callable) -> None:
+    """Register a source: the choices of fields with ``source=name``, or a lookup the forms use."""
+    _SOURCES[name] = source
+
+
+def source(name: str, default: Callable) -> Callable:
+    """The registered source ``name``, or ``default`` until the app registers one."""
+    return _SOURCES.get(name, default)
 
 
 class FormErrors(InvalidInput):
@@ -47,9 +66,14 @@ class Field:
     help: str = ""
     empty: str = "None"  # what the empty choice of a SELECT field is called
     multiline: bool = False  # a TEXT field of several lines
+    source: str = ""  # choices from the registered source of that name (``choices``: until one is)
+
+    def options(self) -> tuple[tuple[object, str], ...]:
+        """(value, label) of every choice now."""
+        return source(self.source, lambda: self.choices)() if self.source else self.choices
 
     def allowed(self) -> list:
-        return [value for value, _ in self.choices]
+        return [value for value, _ in self.options()]
 
 
 def _parse_number(raw) -> float | None:
@@ -120,7 +144,8 @@ def _clean(field: Field, value):
             if isinstance(value, list | tuple)
             else ([] if value in (None, "") else str(value).split(","))
         )
-        unknown = [str(v) for v in values if v not in field.allowed()]
+        allowed = set(field.allowed())
+        unknown = [str(v) for v in values if not isinstance(v, str) or v not in allowed]
         if unknown:
             raise ValueError(f"Not a choice for {field.label.lower()}: {', '.join(unknown[:10])}.")
         if len(values) > MAX_MULTI:

@@ -12,7 +12,20 @@ from typing import TYPE_CHECKING
 
 from dashboard.analytics.requests import OptimisationRequest
 from dashboard.data.securities import SECTORS, SECURITIES, sector_of
-from dashboard.forms.fields import CHOICE, DATE, INTEGER, MULTI, NUMBER, TEXT, Field, Form, FormErrors
+from dashboard.forms.fields import (
+    CHOICE,
+    DATE,
+    INTEGER,
+    MULTI,
+    NUMBER,
+    SECTOR_OF,
+    SECURITY_CHOICES,
+    TEXT,
+    Field,
+    Form,
+    FormErrors,
+    source,
+)
 from dashboard.forms.simulation import FIRM, assumptions_field
 
 if TYPE_CHECKING:
@@ -47,6 +60,7 @@ FORM = Form(
             [],
             required=False,
             choices=tuple((t, f"{t} · {name}") for t, (name, _) in SECURITIES.items()),
+            source=SECURITY_CHOICES,
         ),
         Field("start", "History from", DATE, "2013-04-11", required=False),
         Field("end", "History to", DATE, None, required=False),
@@ -204,7 +218,8 @@ def scenario(
     if clean["returns_model"] == FIRM and assumptions is None:
         raise FormErrors({"returns_model": "No firm assumptions are in force; choose a historical estimate."})
     lower, upper = parse_sector_limits(clean["sector_limits"], clean["sector_max"])
-    in_universe = {sector_of(t) for t in tickers}
+    sector = source(SECTOR_OF, sector_of)
+    in_universe = {sector(t) for t in tickers}
     request = OptimisationRequest(
         tickers=tickers,
         start=clean["start"],

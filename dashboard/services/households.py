@@ -21,10 +21,10 @@ from dashboard.data.models import (
     Price,
     Security,
 )
-from dashboard.data.securities import BROAD_MARKET
 from dashboard.errors import InvalidInput
 from dashboard.extensions import cache, db
 from dashboard.services.access import HouseholdRef
+from dashboard.services.catalogue import sector_label
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def _snapshot(session: Session, household: HouseholdRef) -> HouseholdSnapshot:
             h.account_id,
             h.ticker,
             h.name,
-            h.sector or BROAD_MARKET,
+            sector_label(h.ticker, h.sector),
             h.quantity,
             prices[h.security_id],
         )

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from dashboard.data.models import TRANSACTION_TYPES, Account, Holding, Security, TaxLot, Transaction
-from dashboard.data.securities import SECURITIES
 from dashboard.errors import InvalidInput
 from dashboard.extensions import db
 from dashboard.forms.statement import KINDS, decode_upload
+from dashboard.services import catalogue
 from dashboard.services.access import HouseholdRef
 from dashboard.services.households import household_changed
 
@@ -159,7 +159,7 @@ def _ticker(raw, row, errors, required):
         if required:
             errors.append(RowError(row, "ticker", "is required"))
         return None
-    if text not in SECURITIES:
+    if not catalogue.known(text):
         errors.append(RowError(row, "ticker", f"{text[:12]!r} is not a known security"))
         return None
     return text

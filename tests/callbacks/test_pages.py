@@ -211,8 +211,9 @@ def test_cb005_optimisation_weights_equal_the_engine(ctx):
     mine, _ = households()
     values, ids = form(OPT_FORM, objective="min_volatility", risk_model="sample")
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    classes, messages, _results, notes, side, tables, figure, point, alert, search, _scenario = out
+    classes, messages, _results, notes, side, tables, figure, point, alert, search, _scenario, *choice = out
     assert alert is None, text_of(alert)
+    assert len(choice[0]) == 40 and choice[1] == ""  # every frontier point, to choose without a mouse
     holdings = held(mine[0].id)
     stats = estimate(reference.bundled_prices(holdings.tickers, "2013-04-11"), "mean_historical", "sample")
     expected = optimize(stats, "min_volatility", risk_free_rate=0.02, bounds=(0.0, 1.0))
@@ -227,12 +228,15 @@ def test_cb006_frontier_click_explains_the_frontier_that_is_drawn(ctx):
     mine, _ = households()
     values, ids = form(OPT_FORM, points=10)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    figure, scenario = out[6], out[-1]
+    figure, scenario = out[6], out[10]
     drawn = next(t for t in figure["data"] if t["name"] == "Efficient frontier")
     # the analyst now edits "History from" without optimising; the click is on the drawn curve
     panel = opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, scenario)
     summary = text_of(panel)
     assert f"volatility {drawn['x'][3]:.2%}" in summary and f"Return {drawn['y'][3]:.2%}" in summary
+    # the same point chosen from the list (the keyboard's click) shows the same panel
+    assert text_of(opt_cb.choose_frontier_point("3", scenario)) == summary
+    assert "Choose one of the frontier's points" in text_of(opt_cb.choose_frontier_point("x", scenario))
     assert opt_cb.show_frontier_point({"points": [{"text": "AAPL"}]}, scenario) is no_update
     assert "does not exist any more" in text_of(
         opt_cb.show_frontier_point({"points": [{"customdata": 999}]}, scenario)
@@ -447,10 +451,11 @@ def test_cb012b_downloads_export_the_results_on_screen_and_errors_clear_them(ctx
     # a run that fails clears the earlier results
     values, ids = form(OPT_FORM)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    assert out[-3] is None
+    assert out[8] is None
     values, ids = form(OPT_FORM, objective="efficient_return", target_return=95)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    _c, _m, results, notes, side, tables, figure, point, alert, _search, scenario = out
+    _c, _m, results, notes, side, tables, figure, point, alert, _search, scenario, choices, _ = out
+    assert choices == []
     assert "No results for these settings" in text_of(results) and alert is not None
     assert notes is None and side is None and tables is None and point is None and scenario is None
     assert not figure["data"]

@@ -499,7 +499,9 @@ def test_cb110_overview_without_a_household_fills_every_output(ctx):
 
 
 def _nav_ids():
-    return [{"type": "shell-nav-link", "index": m} for m in ("pages.overview", "pages.risk")]
+    return [
+        {"type": "shell-nav-link", "index": m} for m in ("pages.overview", "pages.risk", "pages.performance")
+    ]
 
 
 def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
@@ -507,11 +509,13 @@ def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
 
     mine, theirs = households()
     first, second = mine[0], mine[1]
-    options, chosen, stored, search, hrefs, user, _title, as_of, _detail = triggered(
+    options, chosen, stored, search, hrefs, classes, user, _title, as_of, _detail = triggered(
         "shell-url.search", shell_cb.sync_household, f"?household={second.id}", None, None, _nav_ids()
     )
-    assert chosen == stored == second.id and search is no_update
-    assert {o["value"] for o in options} == {h.id for h in mine}
+    # the picker is a native select: its values are text
+    assert chosen == str(second.id) and stored == second.id and search is no_update
+    assert {o["value"] for o in options} == {str(h.id) for h in mine}
+    assert "d-none" in classes[-1] and not any(classes[:-1])  # Operations is for administrators
     assert hrefs[1].endswith(f"/risk?household={second.id}") and "analyst" in user
     assert as_of == "Prices as of 11 Apr 2018"  # the bundled prices' last complete day
     # the analyst picks another household: the address bar follows, other parameters kept
@@ -523,7 +527,7 @@ def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
         second.id,
         _nav_ids(),
     )
-    assert chosen == first.id and search == f"?household={first.id}&seed=3"
+    assert chosen == str(first.id) and search == f"?household={first.id}&seed=3"
     # someone else's household in a link: refused with a message, the stored choice kept
     updates = {}
     _, chosen, *_ = triggered(
@@ -535,7 +539,7 @@ def test_cb111_household_sync_follows_url_then_picker_and_refuses_others(ctx):
         _nav_ids(),
         updated=updates,
     )
-    assert chosen == first.id
+    assert chosen == str(first.id)
     assert "not one of your households" in updates["shell-alert"]["children"]
 
 
@@ -627,7 +631,8 @@ def test_cb115_thread_options_are_the_households_threads(ctx):
         titles = set(session.scalars(select(Thread.title).where(Thread.household_id == mine[0].id)))
     options, feedback = callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, mine[0].id)
     assert feedback is None  # a message about the previous household's thread does not stay
-    assert {o["label"] for o in options} == titles and titles
+    new, *threads = options  # a new thread first (a native select's empty choice), then the household's
+    assert new["value"] == "" and {o["label"] for o in threads} == titles and titles
     assert callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, None) == ([], None)
     with pytest.raises(AccessDenied):
         callbacks.THREADS.thread_options({"type": "thread-select", "page": "mc"}, theirs.id)
@@ -662,7 +667,7 @@ def test_cb116b_after_an_import_the_account_choices_stay(ctx):
         accounts = session.scalars(
             select(Account.id).where(Account.household_id == mine[0].id).order_by(Account.id)
         ).all()
-    chosen = accounts[-1]
+    chosen = str(accounts[-1])  # a native select's value is text
     out = triggered("overview-version.data", overview_cb.render_overview, mine[0].id, 5, chosen, chosen)
     *_, shown, import_options, import_value, result = out
     assert import_value == chosen != import_options[0]["value"] and shown == chosen
@@ -680,40 +685,45 @@ def test_cb117_performance_page_reads_the_store_and_only_admins_reset(ctx, signe
 
     metrics.record("callback.risk-results.children", 42.0)
     metrics.record("engine.risk", 310.0)
-    out = perf_cb.render_report("1h", "15", None, 0)
-    summary, callbacks_table, others, *_rest, options, updated, reset, alert = out
-    assert alert is None and reset is None  # the demo analyst is not an admin
-    assert "risk-results.children" in text_of(callbacks_table) and "engine.risk" in text_of(others)
-    assert {"callback.risk-results.children", "engine.risk"} <= {o["value"] for o in options}
-    assert "refreshes every 10 s" in updated
-    refused = perf_cb.render_report("1y", "15", None, 0)
-    assert "Choose a window" in text_of(refused[-1])
-    assert "how many rows" in text_of(perf_cb.render_report("1h", "9999", None, 0)[-1])
-    # the long tables show the slowest rows first, as many as asked for, and say what they leave out
-    for i in range(40):
-        metrics.record(f"engine.op{i:02d}", float(i + 1))
-    cut = perf_cb.render_report("1h", "15", None, 0)[2]
-    shown = text_of(cut)
-    assert "engine.risk" in shown and "engine.op39" in shown and "engine.op00" not in shown
-    others_measured = [n for n in metrics.stats("1h") if not n.startswith("callback.")]
-    assert f"The first 15 of {len(others_measured)} operations" in shown and len(others_measured) >= 41
-    every = text_of(perf_cb.render_report("1h", "all", None, 0)[2])
-    assert "engine.op00" in every and "The first" not in every
-    # the page opens with the same view already drawn
-    first = perf_cb.first_view()
-    assert text_of(first["operations"]) == shown and first["alert"] is None
-    latency = perf_cb.render_latency("engine.risk", "1h", None)
-    spec = find(latency, {"type": "chart-figure", "index": "perf-latency-chart"}).data
-    assert spec["figure"]["data"][0]["y"][-1] == pytest.approx(310.0, rel=0.011)  # this minute's p95
-    assert "has not been measured" in text_of(perf_cb.render_latency("no.such.op", "1h", None))
+    # Issue 25.5: the Operations page is the admin's; the demo analyst reads nothing of it
+    refused = perf_cb.render_report("1h", "15", None, 0)
+    assert "for administrators" in text_of(refused[-1]) and "engine.risk" not in text_of(refused[:-1])
+    assert perf_cb.first_view() is None
+    assert "for administrators" in text_of(perf_cb.render_latency("engine.risk", "1h", None))
     done, alert = triggered(
         '{"index":0,"type":"perf-reset-button"}.submit_n_clicks', perf_cb.reset_metrics, [1], 0
     )
     assert "Only an admin" in text_of(alert) and done is no_update_value()
     assert metrics.stats("all")  # nothing was reset
     with signed_in(ctx, "admin@meridian.example"):
+        out = perf_cb.render_report("1h", "15", None, 0)
+        summary, callbacks_table, others, *_rest, options, updated, reset, alert = out
+        assert alert is None and reset is not None  # the admin sees the reset button
+        # callbacks named in words, operations as measured
+        assert "Risk: run" in text_of(callbacks_table) and "engine.risk" in text_of(others)
+        assert {"callback.risk-results.children", "engine.risk"} <= {o["value"] for o in options}
+        assert "refreshes every 10 s" in updated
+        refused = perf_cb.render_report("1y", "15", None, 0)
+        assert "Choose a window" in text_of(refused[-1])
+        assert "how many rows" in text_of(perf_cb.render_report("1h", "9999", None, 0)[-1])
+        # the long tables show the slowest rows first, as many as asked for, and say what they leave out
+        for i in range(40):
+            metrics.record(f"engine.op{i:02d}", float(i + 1))
+        cut = perf_cb.render_report("1h", "15", None, 0)[2]
+        shown = text_of(cut)
+        assert "engine.risk" in shown and "engine.op39" in shown and "engine.op00" not in shown
+        others_measured = [n for n in metrics.stats("1h") if not n.startswith("callback.")]
+        assert f"The first 15 of {len(others_measured)} operations" in shown and len(others_measured) >= 41
+        every = text_of(perf_cb.render_report("1h", "all", None, 0)[2])
+        assert "engine.op00" in every and "The first" not in every
+        # the page opens with the same view already drawn
+        first = perf_cb.first_view()
+        assert text_of(first["operations"]) == shown and first["alert"] is None
+        latency = perf_cb.render_latency("engine.risk", "1h", None)
+        spec = find(latency, {"type": "chart-figure", "index": "perf-latency-chart"}).data
+        assert spec["figure"]["data"][0]["y"][-1] == pytest.approx(310.0, rel=0.011)  # this minute's p95
+        assert "has not been measured" in text_of(perf_cb.render_latency("no.such.op", "1h", None))
         metrics.record("engine.risk", 5.0)
-        assert perf_cb.render_report("5m", "15", None, 0)[-2] is not None  # the admin sees the reset button
         done, alert = perf_cb.reset_metrics([1], 0)
         assert done == 1 and "reset" in text_of(alert) and metrics.stats("all") == {}
 

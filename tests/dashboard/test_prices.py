@@ -215,7 +215,9 @@ def test_pr006_the_market_data_page_in_the_browser(dash_duo, app, tmp_path):
     dash_duo.wait_for_contains_text("#market-history", "No prices have been imported", timeout=20)
     assert (
         "Only administrators import prices"
-        in dash_duo.find_element("#market-upload").find_element(By.XPATH, "../..").text
+        in dash_duo.find_element("#market-upload")
+        .find_element(By.XPATH, "ancestor::div[contains(@class, 'card')][1]")
+        .text
     )  # analysts cannot upload: the control says so (and the server refuses them)
     dash_duo.driver.get(dash_duo.server_url + "/logout")  # a link asks first; the form signs out
     dash_duo.wait_for_element("#logout-submit", timeout=10).click()

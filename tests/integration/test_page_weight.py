@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.conftest import free_port, signed_session
+from tests.conftest import ADMIN, free_port, signed_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
@@ -31,7 +31,7 @@ CHART_PAGES = {
     "/retirement": 2,
     "/backtest": 4,
 }
-OTHER_PAGES = ["/tax", "/threads", "/performance"]
+OTHER_PAGES = ["/tax", "/threads", "/operations"]
 
 RESOURCES = """
 return performance.getEntriesByType('resource').map(e => ({
@@ -90,6 +90,8 @@ def test_weight001_javascript_budgets_per_page(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
     base = dash_duo.server_url
     for path in [*CHART_PAGES, *OTHER_PAGES]:
+        if path == "/operations":  # the admin's page
+            dash_duo.sign_in(base, ADMIN)
         dash_duo.driver.get("about:blank")
         dash_duo.driver.get(base + path)
         dash_duo.wait_for_element("#shell-household-select")

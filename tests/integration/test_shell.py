@@ -10,7 +10,7 @@ from benchmarks.browser import PAGES
 from dashboard.data.models import Household, User
 from dashboard.extensions import db
 from tests import reference
-from tests.conftest import free_port
+from tests.conftest import ADMIN, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
@@ -35,10 +35,21 @@ def test_shell001_every_page_opens_without_console_errors(dash_duo, app):
             "Retirement",
             "Tax",
             "Threads",
-            "Performance",
         ):
             assert link in navigation
+        assert "Operations" not in navigation  # the app's own speed is the admin's, not the analyst's
     assert dash_duo.get_logs() == []
+    # Issue 25.5: an analyst who opens Operations reads that it is the admin's, and nothing of it
+    dash_duo.driver.get(dash_duo.server_url + "/operations")
+    dash_duo.wait_for_contains_text("#_pages_content", "for administrators", timeout=10)
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#perf-summary")
+    # the admin has it in the navigation, and the old address (a bookmark) lands on it, household kept
+    dash_duo.sign_in(dash_duo.server_url, ADMIN)
+    dash_duo.driver.get(dash_duo.server_url + "/performance?household=1")
+    dash_duo.wait_for_element("#perf-summary", timeout=20)
+    assert urlparse(dash_duo.driver.current_url).path == "/operations"
+    assert "household=1" in dash_duo.driver.current_url
+    assert "Operations" in dash_duo.find_element(".shell-navbar").text
     # signing out from the navigation ends the session: the pages ask to sign in again
     dash_duo.find_element("#shell-sign-out").click()
     dash_duo.wait_for_element("#login-notice", timeout=10)

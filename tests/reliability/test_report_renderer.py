@@ -4,8 +4,10 @@ once both finish."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import uuid
 
 import psutil
 import pytest
@@ -19,11 +21,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 FIGURE = {"data": [{"type": "bar", "y": [1, 2, 3]}], "layout": {"height": 200}}
 
 
+MARK = "MERIDIAN_TEST_RUN"  # set to a token of this test's own: its renderers inherit it
+
+
 def _left_running(marker: str) -> list[str]:
-    found = []
+    """Processes started by this test (its token in their environment: orphans too, and not the
+    renderers of tests running alongside) whose command line holds ``marker``."""
+    token, found = os.environ.get(MARK), []
     for process in psutil.process_iter(["cmdline"]):
         line = " ".join(process.info["cmdline"] or [])
-        if marker in line:
+        if marker not in line:
+            continue
+        try:
+            ours = token is None or process.environ().get(MARK) == token
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue  # ended meanwhile
+        if ours:
             found.append(line)
     return found
 
@@ -43,6 +56,7 @@ def test_rr001_a_renderer_that_crashes_or_hangs_ends_with_a_message_and_nothing_
     fake.write_text(script)
     fake.chmod(0o755)
     monkeypatch.setenv("BROWSER_PATH", str(fake))
+    monkeypatch.setenv(MARK, uuid.uuid4().hex)
     started = time.monotonic()
     with pytest.raises(printing.RenderFailed) as caught:
         printing.render_svgs({"a": FIGURE}, timeout=10)

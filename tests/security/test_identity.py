@@ -155,7 +155,7 @@ def test_id007_deactivation_and_role_changes_take_effect_at_once(app):
 
     def visible(client) -> set[int]:
         answer = client.post(UPDATE, json=household_options).get_json()["response"]
-        return {o["value"] for o in answer["shell-household-select"]["options"]}
+        return {int(o["value"]) for o in answer["shell-household-select"]["options"]}
 
     with db.session() as session:
         everyone = set(session.scalars(select(Household.id)))
