@@ -1,4 +1,5 @@
-"""Every page in a real browser: bytes, LCP, CLS, TBT and the Lighthouse score, against gunicorn.
+"""Every page in a real browser: bytes, LCP, CLS, TBT and the Lighthouse scores (performance and
+accessibility), against gunicorn.
 
 Lighthouse (npm, desktop preset) drives headless Chromium on a cold cache,
 three runs a page; the table shows medians. "JS before first render" is the
@@ -41,6 +42,10 @@ PAGES = [
     "/tax",
     "/threads",
     "/operations",
+    "/market-data",
+    "/assumptions",
+    "/report",
+    "/backtest/method",
 ]
 RUNS = 3
 KIB = 1024
@@ -50,6 +55,7 @@ TARGETS = {
     "chart_total": 800 * KIB,
     "grid_total": 1300 * KIB,
     "score": 90,
+    "a11y": 100,  # Lighthouse accessibility (the accessibility issue)
     "lcp": 1000.0,
     "cls": 0.05,
     "tbt": 200.0,
@@ -74,7 +80,7 @@ def index_scripts(base: str, path: str) -> list[str]:
 
 
 def lighthouse(url: str, folder: Path, signed=None) -> dict:
-    """One Lighthouse run (desktop preset, performance only), signed in as ``signed`` (an opener from
+    """One Lighthouse run (desktop preset, performance and accessibility), signed in as ``signed`` (an opener from
     ``signed_opener``: its cookies and the callbacks' CSRF header on every request); its JSON report."""
     headers = {"Cookie": signed.cookie_header, "X-CSRFToken": signed.csrf_token} if signed else {}
     out = folder / "report.json"
@@ -83,7 +89,7 @@ def lighthouse(url: str, folder: Path, signed=None) -> dict:
             str(LIGHTHOUSE),
             url,
             "--preset=desktop",
-            "--only-categories=performance",
+            "--only-categories=performance,accessibility",
             "--output=json",
             f"--output-path={out}",
             "--quiet",
@@ -108,6 +114,7 @@ def measure(report: dict, before_urls: list[str]) -> dict:
     before = set(before_urls)
     return {
         "score": round(report["categories"]["performance"]["score"] * 100),
+        "a11y": round(report["categories"]["accessibility"]["score"] * 100),
         "lcp": audits["largest-contentful-paint"]["numericValue"],
         "cls": audits["cumulative-layout-shift"]["numericValue"],
         "tbt": audits["total-blocking-time"]["numericValue"],
@@ -151,13 +158,14 @@ def run(paths: list[str] | None = None) -> list[dict]:
                         f"{result['tbt']:.0f}",
                         f"{result['tti'] / 1000:.2f}",
                         f"{result['score']:.0f}",
+                        f"{result['a11y']:.0f}",
                         _verdict(result),
                     ]
                 )
     table(
         f"Pages in headless Chromium (Lighthouse 12, desktop preset, median of {RUNS} cold loads; gunicorn, 2 workers)"
         "\n  targets: JS before first render <= 350 KiB, total JS <= 800 KiB (1,300 with the grid), "
-        "LCP <= 1.0 s, CLS <= 0.05, TBT <= 200 ms, score >= 90",
+        "LCP <= 1.0 s, CLS <= 0.05, TBT <= 200 ms, score >= 90, accessibility 100",
         [
             "page",
             "JS before render KiB",
@@ -167,6 +175,7 @@ def run(paths: list[str] | None = None) -> list[dict]:
             "TBT ms",
             "TTI s",
             "score",
+            "a11y",
             "targets",
         ],
         rows,
@@ -185,6 +194,7 @@ def _verdict(result: dict) -> str:
             ("CLS", result["cls"] <= TARGETS["cls"]),
             ("TBT", result["tbt"] <= TARGETS["tbt"]),
             ("score", result["score"] >= TARGETS["score"]),
+            ("accessibility", result["a11y"] >= TARGETS["a11y"]),
         )
         if not ok
     ]

@@ -40,10 +40,10 @@ PAGE = AnalysisPage(
     table=lambda out: csv_rows(out[0]),
     summarise=summarise,
     figures=(
-        ("effective_bets", "Effective bets", "ratio"),
-        ("effective_holdings", "Effective holdings", "ratio"),
+        ("effective_bets", "Effective bets", "ratio1"),
+        ("effective_holdings", "Effective holdings", "ratio1"),
         ("diversification_ratio", "Diversification ratio", "ratio"),
         ("volatility", "Volatility", "percent"),
-        ("hhi", "HHI", "ratio"),
+        ("hhi", "HHI", "ratio3"),
     ),
 )

@@ -65,7 +65,8 @@ def compute(scenario: form.Scenario, refresh: bool) -> Optimised:
 
 def render(out: Optimised) -> tuple:
     """(notes, side panel, tables, frontier figure) of an optimisation."""
-    objective = form.OBJECTIVE_LABELS[out.scenario.request.objective]
+    request = out.scenario.request
+    objective = form.OBJECTIVE_LABELS[request.objective]
     notes, side, tables = result_parts(
         out.optimal,
         out.current_performance,
@@ -74,9 +75,22 @@ def render(out: Optimised) -> tuple:
         out.prices,
         f"{out.scenario.described}; {objective}.",
         out.basis,
+        returns_shown(request),
     )
     figure = frontier_figure(out.frontier, out.optimal, out.current_performance)
     return notes, side, tables, figure, point_options(out.frontier)
+
+
+def returns_shown(request) -> str:
+    """Which expected returns the chart and the figures use (one set for all of them)."""
+    if request.objective == "black_litterman":
+        views = len(request.views)
+        return (
+            "Frontier, assets, current and optimal use the Black-Litterman posterior expected returns "
+            f"(the market-implied prior moved by your {views} view{'s' if views != 1 else ''})."
+        )
+    model = dict(form.FORM.by_name["returns_model"].choices)[request.returns_model]
+    return f"Frontier, assets, current and optimal use one set of expected returns: {model}."
 
 
 def weight_rows(weights: dict[str, float], current: dict[str, float] | None) -> list[tuple]:

@@ -41,7 +41,7 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
             page.path,
             page.name,
             page.figures,
-            {f.name: (f.label, f.percent) for f in page.form.fields},
+            {f.name: f for f in page.form.fields},
         )
         for page in pages
     }
@@ -50,7 +50,7 @@ def register(pages: Sequence[AnalysisPage]) -> SimpleNamespace:
         "/report",
         "Client report",
         (("title", "Title", "text"), ("sections", "Sections", "text")),
-        {f.name: (f.label, f.percent) for f in report_form.FORM.fields},
+        {f.name: f for f in report_form.FORM.fields},
     )
 
     @dash.callback(

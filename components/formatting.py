@@ -8,6 +8,12 @@ def money(value: float | None, decimals: int = 0) -> str:
     return f"{sign}${abs(value):,.{decimals}f}"
 
 
+def shares(quantity: float) -> str:
+    """A share count as people write it: 12,010 or 12.5 or 0.0125 (at most four decimals), never 1.201e+04."""
+    text = f"{quantity:,.4f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
 def percent(value: float | None, decimals: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{decimals}f}%"
 

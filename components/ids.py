@@ -125,6 +125,7 @@ class OPT:
     OUTPUT = "opt-output"
     NOTES = "opt-notes"
     DESCRIBED = "opt-described"
+    RETURNS_SHOWN = "opt-returns-shown"
     SIDE = "opt-side"
     TABLES = "opt-tables"
     FRONTIER = "opt-frontier"
@@ -400,3 +401,4 @@ class MARKET:
     UPLOAD = "market-upload"
     REPLACE = "market-replace"
     RESULT = "market-result"
+    ANALYST_NOTE = "market-analyst-note"

@@ -59,8 +59,11 @@ def upload_section(max_bytes: int, admin: bool) -> dbc.Card:
                     className="small text-muted",
                 ),
                 html.P(
-                    "Only administrators import prices (operators: python -m dashboard prices import).",
-                    className="small text-warning mb-2",
+                    "Administrators import prices. To have newer prices or another security added, ask one: "
+                    "once imported, a new ticker can be chosen on Optimisation and Backtest and held through "
+                    "a statement import on the Overview, and every page values holdings at the latest prices.",
+                    className="small mb-2",
+                    id=MARKET.ANALYST_NOTE,
                 )
                 if not admin
                 else None,

@@ -271,11 +271,14 @@ def output_area() -> html.Div:
 
 
 def result_parts(
-    optimal, current, weight_rows, allocation, prices, described, basis
+    optimal, current, weight_rows, allocation, prices, described, basis, returns_shown: str = ""
 ) -> tuple[list, list, list]:
-    """(notes, side panel, tables) for the output frame; ``basis``: what the expected returns rest on."""
+    """(notes, side panel, tables) for the output frame; ``basis``: what the expected returns rest on,
+    ``returns_shown``: which expected returns the chart and the figures use."""
     notes = [dbc.Alert(w, color="info", className="py-1 small") for w in optimal.warnings]
     notes.append(html.P(described, className="small text-muted", id=OPT.DESCRIBED))
+    if returns_shown:
+        notes.append(html.P(returns_shown, className="small text-muted", id=OPT.RETURNS_SHOWN))
     notes.append(basis_note(basis, OPT.frame.basis))
     side = [html.H3("Optimal vs current", className="h6 mt-2"), comparison_table(optimal, current)]
     tables = dbc.Row(

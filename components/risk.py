@@ -49,10 +49,10 @@ def var_table(report) -> dbc.Table:
         rows.setdefault(row.method, {})[row.confidence] = row
 
     def cell(row):
-        return "n/a" if row.var != row.var else percent(row.var, 2)  # NaN: outside Cornish-Fisher's domain
+        return "not defined*" if row.var != row.var else percent(row.var, 2)  # NaN: outside its domain
 
     def tail(row):
-        return "n/a" if row.cvar != row.cvar else percent(row.cvar, 2)
+        return "not defined*" if row.cvar != row.cvar else percent(row.cvar, 2)
 
     body = [
         html.Tr(
@@ -77,7 +77,9 @@ def var_table(report) -> dbc.Table:
             ]
         )
     )
-    return dbc.Table([header, html.Tbody(body)], size="sm", id=RISK.VAR)
+    notes = list(dict.fromkeys(r.note for r in report.var if r.note))
+    caption = [html.Caption("* " + " ".join(notes), className="small")] if notes else []
+    return dbc.Table([*caption, header, html.Tbody(body)], size="sm", id=RISK.VAR)
 
 
 def stress_table(report) -> dbc.Table:
@@ -141,6 +143,10 @@ def csv_rows(report) -> tuple[list[str], list[list]]:
         ["metric", k, getattr(report, k), ""]
         for k in ("annual_return", "volatility", "sharpe", "sortino", "beta", "max_drawdown")
     ]
-    rows += [["var", f"{r.method} {r.confidence:.0%}", r.var, r.cvar] for r in report.var]
-    rows += [["stress", s.name, s.portfolio_return, s.max_drawdown] for s in report.stress]
-    return ["section", "name", "value", "cvar_or_max_fall"], rows
+    rows = [[*r, ""] for r in rows]
+    rows += [
+        ["var", f"{r.method} {r.confidence:.0%}", *(("", "") if r.var != r.var else (r.var, r.cvar)), r.note]
+        for r in report.var
+    ]
+    rows += [["stress", s.name, s.portfolio_return, s.max_drawdown, ""] for s in report.stress]
+    return ["section", "name", "value", "cvar_or_max_fall", "note"], rows

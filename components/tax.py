@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.cards import stat_card
-from components.formatting import money
+from components.formatting import money, shares
 from components.ids import TAX
 from components.tables import scrolling
 
@@ -46,7 +46,7 @@ def _wash_detail(c) -> list:
     if not c.wash_sale:
         return [dbc.Badge("clear", color="success")]
     bought = "; ".join(
-        f"{r.shares:,.4g} bought {r.purchase.date:%Y-%m-%d}"
+        f"{shares(r.shares)} bought {r.purchase.date:%Y-%m-%d}"
         + (f" in {r.purchase.account}" if r.purchase.account else "")
         + f" (+{money(r.basis_added)} basis)"
         for r in c.replacements
@@ -58,7 +58,7 @@ def _wash_detail(c) -> list:
             className="me-1",
         ),
         html.Span(
-            f"{c.replaced_shares:,.4g} of {c.lot_gain.lot.quantity:,.4g} shares replaced: {bought}",
+            f"{shares(c.replaced_shares)} of {shares(c.lot_gain.lot.quantity)} shares replaced: {bought}",
             className="small text-muted",
         ),
     ]

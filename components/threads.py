@@ -19,18 +19,20 @@ from components import ids
 from components.formatting import money, percent
 from components.ids import THREADS
 from components.tables import scrolling
+from dashboard.forms.fields import CHOICE, INTEGER, MULTI, NUMBER, Field, plain_number
 
 
 @dataclass(frozen=True)
 class PageInfo:
     """How the Threads page names, links and reads a saved run's page (from the page specs):
     its headline figures ``(summary key, label, format)`` in the page's order ("*": every key, labelled
-    by itself), and its form's fields ``{name: (label, percent)}`` for the parameters."""
+    by itself), and its form's fields by name, so parameters and coded figures (an objective, a model)
+    read as the form's labels and choices do."""
 
     path: str
     name: str
     figures: tuple[tuple[str, str, str], ...] = ()
-    fields: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    fields: dict[str, Field] = field(default_factory=dict)
 
 
 PageNames = dict[str, PageInfo]
@@ -41,6 +43,8 @@ FORMATS = {
     "percent": percent,
     "money": money,
     "ratio": lambda v: f"{v:,.2f}",
+    "ratio1": lambda v: f"{v:,.1f}",  # as the page shows it (e.g. effective holdings)
+    "ratio3": lambda v: f"{v:,.3f}",
     "count": lambda v: f"{v:,}",
     "text": str,
     "weights": lambda v: ", ".join(f"{k} {percent(w)}" for k, w in v.items()),
@@ -58,7 +62,7 @@ def headline(run, info: PageInfo) -> list[tuple[str, str]]:
                 continue
             seen.add(k)
             try:
-                text = FORMATS[kind](value)
+                text = _choice_label(info, k, value) if kind == "text" else FORMATS[kind](value)
             except (TypeError, ValueError, AttributeError):
                 text = describe(value)
             out.append((label or k, text))
@@ -66,9 +70,31 @@ def headline(run, info: PageInfo) -> list[tuple[str, str]]:
     return out
 
 
+def _choice_label(info: PageInfo, key: str, value) -> str:
+    """A coded value (``max_sharpe``) as the form's choice names it ("Max Sharpe ratio")."""
+    found = info.fields.get(key)
+    if found is not None and found.kind == CHOICE and isinstance(value, str):
+        return str(dict(found.options()).get(value, value))
+    return str(value)
+
+
 def parameter(info: PageInfo, key: str, value: str) -> tuple[str, str]:
-    label, is_percent = info.fields.get(key, (key.replace("_", " ").capitalize(), False))
-    return label, f"{value} %" if is_percent else value
+    """A saved run's setting as its form shows it: the field's label, a choice's name, numbers with
+    separators, percent fields in percent."""
+    found = info.fields.get(key)
+    if found is None:
+        return key.replace("_", " ").capitalize(), value
+    if found.kind == CHOICE:
+        return found.label, _choice_label(info, key, value)
+    if found.kind in (NUMBER, INTEGER):
+        try:
+            text = plain_number(float(value.replace(",", "")))
+        except ValueError:
+            text = value
+        return found.label, f"{text} %" if found.percent else text
+    if found.kind == MULTI:
+        return found.label, ", ".join(v for v in value.split(",") if v)
+    return found.label, value
 
 
 def save_panel(prefix: str) -> dbc.Card:

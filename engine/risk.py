@@ -55,6 +55,7 @@ class VaRRow:
     confidence: float
     var: float
     cvar: float
+    note: str = ""  # why there is no number (NaN var and cvar)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,12 @@ def var_table(
                 )
             )
         else:  # the expansion is not a quantile function for such skew/kurtosis: no number rather than a wrong one
-            rows.append(VaRRow("cornish_fisher", c, float("nan"), float("nan")))
+            why = (
+                f"Cornish-Fisher is not defined for these returns: their skewness ({skew:.2f}) and excess "
+                f"kurtosis ({kurt:.2f}) lie outside the range where its expansion rises over the tail, so it "
+                "gives no valid quantile; read the historical and Monte Carlo rows."
+            )
+            rows.append(VaRRow("cornish_fisher", c, float("nan"), float("nan"), why))
         if simulated is not None:
             cut = np.quantile(simulated, a)
             rows.append(VaRRow("monte_carlo", c, float(-cut), float(-simulated[simulated <= cut].mean())))

@@ -15,7 +15,15 @@ from dashboard.extensions import cache
 from dashboard.observability.metrics import track_performance
 from dashboard.services import assumptions as firm
 from engine.frontier import efficient_frontier
-from engine.optimize import SectorLimits, View, discrete_allocation, estimate, optimize, portfolio_performance
+from engine.optimize import (
+    SectorLimits,
+    View,
+    black_litterman_posterior,
+    discrete_allocation,
+    estimate,
+    optimize,
+    portfolio_performance,
+)
 
 
 def statistics(request: OptimisationRequest, refresh: bool = False):
@@ -51,6 +59,29 @@ def statistics(request: OptimisationRequest, refresh: bool = False):
         "risk_model": request.risk_model,
         "risk_free_rate": request.risk_free_rate if request.returns_model == "capm" else None,
     }
+    return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
+
+
+def shown_statistics(request: OptimisationRequest, refresh: bool = False):
+    """The statistics the page draws everything with (frontier, assets, current, a frontier point): the
+    request's estimate, or with Black-Litterman its posterior (the market-implied prior moved by the
+    views), the returns the optimal portfolio was chosen on, so it is measured like the rest."""
+    stats = statistics(request, refresh)
+    if request.objective != "black_litterman":
+        return stats
+
+    def compute():
+        prices = load_prices(request.tickers, request.start, request.end)
+        mu, cov = black_litterman_posterior(
+            stats,
+            [View(a, v, c, s) for a, v, c, s in request.views],
+            market_caps(request.tickers, prices),
+            None,
+            request.risk_free_rate,
+        )
+        return dataclasses.replace(stats, mu=mu, cov=cov, returns_model="black_litterman")
+
+    key = {"kind": "posterior", **request.key()}
     return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
 
 
@@ -94,21 +125,22 @@ def frontier(request: OptimisationRequest, points: int = 50, refresh: bool = Fal
 
     def compute():
         return efficient_frontier(
-            statistics(request, refresh),
+            shown_statistics(request, refresh),
             points,
             risk_free_rate=request.risk_free_rate,
             bounds=(request.min_weight, request.max_weight),
             sectors=_sector_limits(request),
         )
 
-    key = {"kind": "frontier", "points": points, **request.key()}
+    # basis 2: with Black-Litterman, drawn on the posterior (not the prior estimate)
+    key = {"kind": "frontier", "points": points, "basis": 2, **request.key()}
     return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
 
 
 def performance(request: OptimisationRequest, weights: dict[str, float]) -> tuple[float, float, float]:
-    """(expected return, volatility, Sharpe) of ``weights`` under the request's statistics."""
+    """(expected return, volatility, Sharpe) of ``weights`` under the statistics the page shows."""
 
-    stats = statistics(request)
+    stats = shown_statistics(request)
     vector = np.array([float(weights.get(t, 0.0)) for t in stats.tickers])
     if not np.isfinite(vector).all() or vector.sum() <= 0:
         raise InvalidInput("The current weights are not valid for these assets.")

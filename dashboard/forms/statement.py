@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from dashboard.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
 KINDS = ("transactions", "holdings")
+
+
+# characters no CSV text holds (tab, line feed and carriage return are text)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def decode_upload(contents: str, filename: str | None) -> str:
@@ -29,6 +34,14 @@ def decode_upload(contents: str, filename: str | None) -> str:
     if len(raw) > MAX_BYTES:
         raise InvalidInput(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("The file is not UTF-8 text.") from None
+    control = CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        raise InvalidInput(
+            f"The file is not a text CSV file: line {line:,} holds a control character "
+            "(a spreadsheet or another binary file renamed .csv?). Save it as CSV and upload that."
+        )
+    return text

@@ -45,3 +45,152 @@ def test_walk001_saving_needed_answers_for_the_goals_on_screen_not_the_edited_fo
     with signed_in(app):
         nothing = goals_cb.solve_saving(1, goal.id, household, None, edited, ids)
     assert "Run the goals first" in text_of(nothing)
+
+
+def test_walk002_black_litterman_draws_everything_on_the_posterior(app, signed_in):
+    """Issue 31.2: with views, the optimal portfolio came from the posterior while the frontier, the
+    assets and the current portfolio used the historical estimate, so the recommendation plotted far
+    below the frontier. Now one set of returns: the optimum (max Sharpe on the posterior) lies on the
+    frontier drawn, each asset sits at its posterior return, and the caption says which returns."""
+    import numpy as np
+
+    from callbacks import optimisation as opt_cb
+    from dashboard.forms.optimisation import FORM as OPT_FORM
+
+    mine, _ = households()
+    tickers = ["AAPL", "AMD", "FB", "SPY", "XOM", "JPM"]
+    with signed_in(app):
+        values, ids = form(
+            OPT_FORM,
+            universe="custom",
+            tickers=tickers,
+            returns_model="mean_historical",
+            objective="black_litterman",
+            views="AMD -10 80; FB>SPY 3 50",
+        )
+        out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
+    notes, figure, alert = out[3], out[6], out[8]
+    assert alert is None, text_of(alert)
+    traces = {t["name"]: t for t in figure["data"]}
+    line, optimal = traces["Efficient frontier"], traces["Optimal (objective)"]
+    vol, ret = optimal["x"][0], optimal["y"][0]
+    # the frontier's return at the optimum's volatility (linear between its points): the optimum is on it
+    order = np.argsort(line["x"])
+    on_line = float(np.interp(vol, np.array(line["x"])[order], np.array(line["y"])[order]))
+    assert abs(on_line - ret) < 0.002, (vol, ret, on_line)
+    # the optimum is the max-Sharpe point of the frontier drawn
+    sharpe = (np.array(line["y"]) - 0.02) / np.array(line["x"])
+    assert (ret - 0.02) / vol >= sharpe.max() - 0.005
+    # each asset at its posterior return: AMD's view of -10 % pulls it below its 2013-2018 history
+    assets = dict(zip(traces["Assets"]["text"], traces["Assets"]["y"], strict=True))
+    history = reference.bundled_prices(["AMD"], "2013-04-11")["AMD"]
+    years = (history.index[-1] - history.index[0]).days / 365.25
+    growth = (history.iloc[-1] / history.iloc[0]) ** (1 / years) - 1  # the historical CAGR, from the prices
+    assert growth > 0.2 and assets["AMD"] < 0.0
+    assert "Black-Litterman posterior expected returns" in text_of(notes)
+    assert "your 2 views" in text_of(notes)
+
+
+def test_walk003_threads_show_labels_and_figures_as_their_pages_do(app, signed_in):
+    """Issue 31.5: threads showed internal codes (max_sharpe, constant_real), numbers without separators
+    (10000) and other precision than the pages (1.31 where the page says 1.3)."""
+    import callbacks
+    from callbacks.diversification import PAGE as DIV_PAGE
+    from callbacks.optimisation import PAGE as OPT_PAGE
+    from callbacks.retirement import PAGE as RET_PAGE
+    from components.ids import DIV
+    from components.threads import comparison
+    from dashboard.services.access import current_user
+    from dashboard.services.threads import create_thread, household_threads, save_run
+
+    mine, _ = households()
+    household = mine[0]
+    runs = ((OPT_PAGE, {}), (RET_PAGE, {"paths": 10_000}), (DIV_PAGE, {}))
+    with signed_in(app):
+        user = current_user()
+        thread = create_thread(household.id, user.id, "Review")
+        for page, changes in runs:
+            clean = page.form.clean({f.name: f.default for f in page.form.fields} | changes)
+            out = page.result(clean, household)
+            seed, summary = page.summarise(out, clean)
+            query = page.form.canonical_query(clean, household.id)
+            save_run(household.id, user.id, thread, page.key, query, seed, summary, None)
+            if page is DIV_PAGE:
+                drawn = DIV_PAGE.render(out)
+        saved = [r for t in household_threads(household.id) if t.id == thread for r in t.items]
+        shown = text_of(comparison(saved, callbacks.THREADS.names))
+    assert "max_sharpe" not in shown and "Max Sharpe ratio" in shown
+    assert "constant_real" not in shown and "Constant real amount (4 % rule)" in shown
+    assert "10,000" in shown and "10000" not in shown
+    # the diversification figures with the page's own precision: the page's text, verbatim
+    for card in (DIV.EFFECTIVE_BETS, DIV.EFFECTIVE_HOLDINGS, DIV.HHI):
+        page_text = text_of(find(drawn, card))
+        number = next(w for w in page_text.split() if w.replace(".", "").isdigit())
+        assert f" {number} " in f" {shown} ", (number, shown)
+
+
+def test_walk004_messages_say_what_is_wrong_in_words(app, signed_in):
+    """Issue 31.7: a binary file named .csv echoed its control characters into the message; a wash-sale
+    note read "85 of 1.201e+04 shares replaced"; Cornish-Fisher VaR said "n/a" with no reason (and nan
+    in the CSV)."""
+    import base64
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from components import risk as risk_parts
+    from components import tax as tax_parts
+    from dashboard.errors import InvalidInput
+    from dashboard.forms.statement import decode_upload
+    from engine.risk import var_table
+
+    binary = b"PK\x03\x04\x14\x00\x06\x00date,amount\n"
+    upload = "data:text/csv;base64," + base64.b64encode(binary).decode()
+    try:
+        decode_upload(upload, "statement.csv")
+        raise AssertionError("a binary file was read as a statement")
+    except InvalidInput as error:
+        message = str(error)
+    assert "not a text CSV file: line 1 holds a control character" in message
+    assert not any(ord(ch) < 32 for ch in message)
+
+    lot = SimpleNamespace(quantity=12_010.0)
+    purchase = SimpleNamespace(date=dt.date(2018, 3, 1), account="IRA")
+    candidate = SimpleNamespace(
+        wash_sale=True,
+        replaced_shares=85.0,
+        lot_gain=SimpleNamespace(lot=lot),
+        replacements=[SimpleNamespace(shares=85.0, purchase=purchase, basis_added=120.0)],
+    )
+    note = text_of(tax_parts._wash_detail(candidate))
+    assert "85 of 12,010 shares replaced: 85 bought 2018-03-01 in IRA" in note and "e+" not in note
+
+    # returns so skewed that the Cornish-Fisher expansion is not a quantile function
+    returns = np.zeros(500)
+    returns[::50] = 0.4
+    returns[1::7] = -0.001
+    rows = var_table(returns)
+    undefined = [r for r in rows if r.method == "cornish_fisher"]
+    assert undefined and all(r.var != r.var and "skewness" in r.note for r in undefined)
+    report = SimpleNamespace(
+        var=rows,
+        stress=[],
+        **dict.fromkeys(("annual_return", "volatility", "sharpe", "sortino", "beta", "max_drawdown"), 0.1),
+    )
+    shown = text_of(risk_parts.var_table(report))
+    assert "not defined*" in shown and "Cornish-Fisher is not defined for these returns" in shown
+    header, csv = risk_parts.csv_rows(report)
+    cf = [row for row in csv if str(row[1]).startswith("cornish_fisher")]
+    assert header[-1] == "note" and all(row[2] == "" and "skewness" in row[4] for row in cf)
+    assert not any(isinstance(v, float) and v != v for row in csv for v in row)
+
+
+def test_walk005_market_data_tells_an_analyst_what_she_can_do():
+    """Issue 31.10 (in part): the analyst's Market data page showed an operator's command line."""
+    from components.ids import MARKET
+    from components.market_data import upload_section
+
+    analyst = text_of(find(upload_section(1024, admin=False), MARKET.ANALYST_NOTE))
+    assert "python -m" not in analyst and "ask one" in analyst and "Optimisation and Backtest" in analyst
+    assert find(upload_section(1024, admin=True), MARKET.ANALYST_NOTE) is None

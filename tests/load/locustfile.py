@@ -432,13 +432,16 @@ class MeridianUser(FastHttpUser):
         if not choices:
             return
         save = '{"page":"risk","type":"thread-save"}'
+        # an existing thread when there is one (the first choice, "", is a new thread: it needs a title)
+        thread = next((c["value"] for c in choices if c["value"]), "")
         self._call(
             "threads: save run",
             Site.site.triggered_by('{"page":["MATCH"],"type":"thread-save"}.n_clicks'),
             layout,
             {
                 '{"page":"risk","type":"thread-scenario"}.data': scenario,
-                f"{select}.value": choices[0]["value"],
+                f"{select}.value": thread,
+                '{"page":"risk","type":"thread-title"}.value': "Load test",
                 '{"page":"risk","type":"thread-note"}.value': "load test",
                 f"{save}.n_clicks": 1,
             },

@@ -127,7 +127,7 @@ def _charts(dash_duo, charts: int, timeout: float = 60) -> None:
 
 
 def test_load001_every_page_loads_and_answers_in_the_browser_under_load(dash_duo, under_load):
-    dash_duo.sign_in(under_load.base)
+    dash_duo.sign_in(under_load.base, ADMIN)  # every page, the Operations page too
     dash_duo.driver.get(under_load.base + "/")
     dash_duo.wait_for_element("#shell-household-select", timeout=60)
     timings = {}
