@@ -70,6 +70,7 @@ def _security_rows(cma) -> list[tuple]:
     Output(CMA.UPLOAD, "disabled"),
     Output(CMA.UPLOAD_BUTTON, "disabled"),
     Output(CMA.NOTE, "disabled"),
+    Output(CMA.TOOLS, "className"),
     Input(CMA.CHOICE, "value"),
     Input(CMA.VERSION, "data"),
 )
@@ -86,7 +87,7 @@ def show_set(chosen, _version):
         else:
             ref = _chosen(chosen)
     except Exception as error:  # noqa: BLE001 - shown on the page
-        return no_update, no_update, error_alert(error), None, who, *locked
+        return no_update, no_update, error_alert(error), None, who, *locked, ""
     options = [
         {
             "label": s.label + (" · in force" if current is not None and s.id == current.id else ""),
@@ -96,7 +97,7 @@ def show_set(chosen, _version):
     ]
     if ref is None:
         empty = dbc.Alert(firm.NO_ASSUMPTIONS, color="warning")
-        return options, None, empty, None, who, *locked
+        return options, None, empty, None, who, *locked, ""
     cma = firm.load(ref.id)
     rows = _security_rows(cma)
     view = [
@@ -107,7 +108,8 @@ def show_set(chosen, _version):
     edit = None
     if admin:
         edit = editor(cma, [(t, *_exposure(cma, t)) for t, *_ in rows])
-    return options, str(ref.id), view, edit, who, *locked
+    # the tools appear with the set's figures (drawn hidden: nothing below the figures moves when they come)
+    return options, str(ref.id), view, edit, who, *locked, ""
 
 
 def _exposure(cma, ticker: str) -> tuple:

@@ -174,10 +174,15 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
             # the job runs outside this request (another process): it acts for this user, by a signed grant
             "grant": job_grant(done.household),
         }
-        waiting = notice(
-            f"{request.paths:,} paths x {request.months} months run in the background…", MC.WAITING
+        # the last finished run stays on screen, in the address bar and in what Download and Save act
+        # on, until this one finishes (a cancelled run replaces nothing)
+        waiting = dbc.Alert(
+            f"{request.paths:,} paths x {request.months} months run in the background…",
+            id=MC.WAITING,
+            color="info",
+            className="py-1 small",
         )
-        return done.classes, done.messages, waiting, None, done.search, job, done.search
+        return done.classes, done.messages, no_update, waiting, no_update, job, no_update
     return (
         done.classes,
         done.messages,
@@ -192,6 +197,8 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
 @dash.callback(
     Output(MC.frame.results, "children", allow_duplicate=True),
     Output(MC.frame.alert, "children", allow_duplicate=True),
+    Output(MC.frame.url, "search", allow_duplicate=True),
+    Output(ids.thread_save("scenario", PAGE.key), "data", allow_duplicate=True),
     Input(MC.JOB, "data"),
     background=True,
     progress=[Output(MC.PROGRESS, "value"), Output(MC.PROGRESS_TEXT, "children")],
@@ -221,12 +228,12 @@ def run_simulation_background(set_progress, job):
             def progress(done, total):
                 set_progress((round(100 * done / total), f"{done:,} of {total:,} paths"))
 
-            return (
-                PAGE.shown(clean, household, lambda: panel(clean, household, refresh, progress), refresh),
-                None,
-            )
+            shown = PAGE.shown(clean, household, lambda: panel(clean, household, refresh, progress), refresh)
+            # finished: now it is the run on screen (the address bar and what Download and Save act on)
+            search = PAGE.form.to_query(job["form"], household.id)
+            return shown, None, search, search
     except Exception as error:  # noqa: BLE001 - shown on the page
-        return no_update, error_alert(error)
+        return no_update, error_alert(error), no_update, no_update
 
 
 @dash.callback(
@@ -234,20 +241,29 @@ def run_simulation_background(set_progress, job):
     Output(MC.frame.alert, "children", allow_duplicate=True),
     Input(MC.JOB_STATE, "data"),
     Input(MC.CANCEL, "n_clicks"),
-    State(MC.frame.results, "children"),
+    State(MC.frame.alert, "children"),
+    State(ids.thread_save("scenario", PAGE.key), "data"),
     prevent_initial_call=True,
 )
-def watch_background_job(state, _cancel, results):
-    """A job that ends without a result (cancelled, or its process died) says so instead of waiting forever."""
-    still_waiting = isinstance(results, dict) and results.get("props", {}).get("id") == MC.WAITING
+def watch_background_job(state, _cancel, alert, on_screen):
+    """A job that ends without a result (cancelled, or its process died) says so instead of waiting
+    forever; the last finished run, if any, stays on screen and says it is the last finished one."""
+    still_waiting = isinstance(alert, dict) and alert.get("props", {}).get("id") == MC.WAITING
     if not still_waiting:
         raise PreventUpdate
+    kept = " The results shown are the last finished run's (its settings are in the address bar)."
     if ctx.triggered_id == MC.CANCEL:
-        return notice("The simulation was cancelled."), None
+        if not on_screen:
+            return notice("The simulation was cancelled."), None
+        return no_update, dbc.Alert(
+            "The new simulation was cancelled." + kept, color="info", className="py-1 small"
+        )
     if state != "ended":
         raise PreventUpdate
     message = (
         "The background simulation stopped before finishing: its worker process ended, or no worker "
         "was left to take it. Nothing was saved. Run it again."
     )
+    if on_screen:
+        return no_update, dbc.Alert(message + kept, color="danger", className="page-alert")
     return notice("No result."), dbc.Alert(message, color="danger", className="page-alert")

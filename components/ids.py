@@ -377,6 +377,7 @@ class CMA:
     NOTE = "cma-note"
     RESULT = "cma-result"
     EDITOR = "cma-editor"
+    TOOLS = "cma-tools"  # the import and the editor, shown once the set's figures are drawn
     SAVE = "cma-save"
     SETS = "cma-sets"
     CLASSES = "cma-classes"

@@ -49,7 +49,8 @@ def layout(**_kwargs):
                 ],
                 className="g-2",
             ),
-            dcc.Loading(html.Div(id=CMA.CONTENT), type="default", delay_show=200),
-            admin_tools(MAX_BYTES),
+            html.Div(id=CMA.CONTENT),
+            # shown with the set's figures by the page's callback, so nothing moves when they arrive
+            html.Div(admin_tools(MAX_BYTES), id=CMA.TOOLS, className="d-none"),
         ]
     )

@@ -194,3 +194,41 @@ def test_walk005_market_data_tells_an_analyst_what_she_can_do():
     analyst = text_of(find(upload_section(1024, admin=False), MARKET.ANALYST_NOTE))
     assert "python -m" not in analyst and "ask one" in analyst and "Optimisation and Backtest" in analyst
     assert find(upload_section(1024, admin=True), MARKET.ANALYST_NOTE) is None
+
+
+def test_walk006_a_cancelled_run_leaves_the_last_finished_one_on_screen(app, signed_in):
+    """Issue 31.4: cancelling a 1,000,000-path run replaced the finished results with "cancelled", put the
+    cancelled scenario in the URL, and Download said the result "is still running"."""
+    from dash import no_update
+
+    import callbacks
+    from callbacks import monte_carlo as mc_cb
+    from components.ids import MC
+    from dashboard.forms.monte_carlo import FORM as MC_FORM
+
+    mine, _ = households()
+    household = mine[0].id
+    with signed_in(app):
+        values, ids = form(MC_FORM, paths=2_000, years=30, seed=5)
+        *_, results, alert, search, job, scenario = triggered(
+            "mc-run.n_clicks", mc_cb.run_simulation, 1, None, household, values, ids
+        )
+        assert alert is None and job is no_update and scenario == search and "paths=2000" in search
+        download = callbacks.DOWNLOADS[mc_cb.PAGE.key]
+        before, _ = triggered("mc-download-button.n_clicks", download, 1, scenario)
+        large, ids = form(MC_FORM, paths=1_000_000, years=30, seed=5)
+        *_, kept, waiting, new_search, job, new_scenario = triggered(
+            "mc-run.n_clicks", mc_cb.run_simulation, 2, None, household, large, ids
+        )
+        # while it runs: the finished run stays on screen, in the address bar and in what Download reads
+        assert job["form"]["paths"] == 1_000_000
+        assert kept is no_update and new_search is no_update and new_scenario is no_update
+        waiting = waiting.to_plotly_json()
+        assert waiting["props"]["id"] == MC.WAITING
+        shown, said = triggered(
+            "mc-cancel.n_clicks", mc_cb.watch_background_job, "running", 1, waiting, scenario
+        )
+        assert shown is no_update
+        assert "The new simulation was cancelled" in text_of(said) and "last finished run" in text_of(said)
+        after, problem = triggered("mc-download-button.n_clicks", download, 1, scenario)
+        assert problem is no_update and after == before  # the finished run's file, not "still running"

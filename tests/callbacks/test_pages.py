@@ -158,7 +158,7 @@ def test_cb003_large_runs_go_to_the_background_job(ctx):
         "mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids
     )
     assert job["household"] == mine[0].id and job["form"]["paths"] == 200_000
-    assert "background" in text_of(results)
+    assert "background" in text_of(alert) and results is no_update and search is no_update
     # the same run started again before the first ends is a job of its own (Dash keys a job's result
     # by its arguments and deletes it once collected: one analyst must not take another's answer)
     *_, again_job, _scenario = triggered(
@@ -166,20 +166,21 @@ def test_cb003_large_runs_go_to_the_background_job(ctx):
     )
     assert again_job["form"] == job["form"] and again_job["run"] != job["run"]
     progress = []
-    panel, error = mc_cb.run_simulation_background(progress.append, job)
+    panel, error, search, scenario = mc_cb.run_simulation_background(progress.append, job)
     assert error is None and find(panel, "mc-probability") is not None
+    assert search == scenario and "paths=200000" in search  # finished: now the run on screen
     assert progress[-1][0] == 100 and len(progress) == 20  # one report per 10,000 paths
     # the same large run again is shown at once, without another job; "Recompute" still starts one
     *_, again, alert, _search, no_job, _scenario = triggered(
         "mc-run.n_clicks", mc_cb.run_simulation, 2, None, mine[0].id, values, ids
     )
     assert again == panel and no_job is no_update and alert is None
-    *_, waiting, _alert, _search, forced, _scenario = triggered(
+    *_, _results, waiting, _search, forced, _scenario = triggered(
         "mc-recompute.n_clicks", mc_cb.run_simulation, 2, 1, mine[0].id, values, ids
     )
     assert forced["refresh"] is True and "background" in text_of(waiting)
     # a tampered job is validated again and refused politely
-    _, refused = mc_cb.run_simulation_background(
+    _, refused, *_ = mc_cb.run_simulation_background(
         progress.append, {**job, "form": {**job["form"], "paths": -1}}
     )
     assert "Paths must be between" in text_of(refused)

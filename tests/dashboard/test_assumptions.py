@@ -280,7 +280,7 @@ def test_asm008_only_administrators_change_the_assumptions(app, signed_in):
     contents = _upload(TWO_CLASSES)
     with signed_in(app):  # the demo analyst
         shown = triggered(".", page.show_set, None, 0)
-        assert shown[3] is None and shown[4] and shown[5:] == (True, True, True)  # no editor; locked
+        assert shown[3] is None and shown[4] and shown[5:8] == (True, True, True)  # no editor; locked
         assert "Securities" in text_of(shown[2])
         refused = triggered("cma-upload.contents", page.import_set, contents, "a.csv", "", 0)
         assert "Only administrators change the firm's assumptions." in text_of(refused[0])
@@ -291,7 +291,7 @@ def test_asm008_only_administrators_change_the_assumptions(app, signed_in):
     with signed_in(app, ADMIN):
         shown = triggered(".", page.show_set, None, 0)
         editor = shown[3]
-        assert editor is not None and shown[5:] == (False, False, False)
+        assert editor is not None and shown[5:8] == (False, False, False)
         bad = triggered(
             "cma-upload.contents", page.import_set, _upload("record,key\nset,name\n"), "b.csv", "", 0
         )

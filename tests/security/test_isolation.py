@@ -195,7 +195,7 @@ def test_sec001_no_callback_or_route_gives_away_another_analysts_data(app):
     from callbacks import monte_carlo as mc_cb
 
     with app.server.test_request_context():
-        _, refused = mc_cb.run_simulation_background(lambda _p: None, values["mc-job.data"])
+        _, refused, *_ = mc_cb.run_simulation_background(lambda _p: None, values["mc-job.data"])
     assert "not started by you for this household" in json.dumps(refused, default=str)
     assert not faults, faults
     assert not leaks, leaks
