@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from benchmarks import browser, cache, engine, faults, http, indexes, metrics, report
+from benchmarks import audit, browser, cache, engine, faults, http, indexes, metrics, report
 
 SECTIONS = {
     "engine": engine.run,
@@ -16,6 +16,7 @@ SECTIONS = {
     "http": http.run,
     "faults": faults.run,
     "report": report.run,
+    "audit": audit.run,
     "browser": browser.run,
 }
 

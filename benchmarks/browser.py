@@ -41,9 +41,10 @@ PAGES = [
     "/retirement",
     "/tax",
     "/threads",
-    "/operations",
     "/market-data",
     "/assumptions",
+    "/operations",
+    "/audit",
     "/report",
     "/backtest/method",
 ]

@@ -8,6 +8,7 @@ Page-specific callbacks are registered when their module is imported
 from callbacks import (
     analysis,
     assumptions,
+    audit,
     backtest,
     diversification,
     goals,
@@ -55,6 +56,7 @@ __all__ = [
     "RUNS",
     "THREADS",
     "assumptions",
+    "audit",
     "market_data",
     "overview",
     "performance",

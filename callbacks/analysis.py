@@ -13,7 +13,9 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import parse_qs
 
 import dash
 import dash_bootstrap_components as dbc
@@ -22,12 +24,15 @@ from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_up
 from components import ids
 from components.forms import field_boxes, field_outputs, field_states, marks
 from components.ids import Frame
+from components.threads import PageInfo, headline, parameter
 from dashboard.analytics.rendered import remember, remembered
 from dashboard.errors import InvalidInput, describe
 from dashboard.forms.fields import Form, FormErrors, parse_search
 from dashboard.forms.simulation import needs_assumptions
 from dashboard.services import assumptions as firm
+from dashboard.services import audit
 from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
+from dashboard.services.prices import prices_as_of
 
 
 @dataclass(frozen=True)
@@ -272,14 +277,19 @@ def register_download(page: AnalysisPage):
         prevent_initial_call=True,
     )
     def download(_clicks, scenario):
-        """Exactly the results on screen (the last run's scenario), not the form as edited since."""
+        """Exactly the results on screen (the last run's scenario), not the form as edited since; the file
+        opens with what they are: the page, the household, the prices' date, every setting and the
+        headline figures, as the page and its threads show them."""
         try:
             household, clean, out = page.on_screen(scenario, "download")
             header, rows = page.table(out)
+            context = csv_context(page, household, clean, out)
         except Exception as error:  # noqa: BLE001 - shown on the page
             return no_update, error_alert(error)
         seed = f"-seed{clean['seed']}" if clean.get("seed") is not None else ""
-        return csv_download(header, rows, f"{page.frame.prefix}-{household.id}{seed}.csv"), no_update
+        filename = f"{page.frame.prefix}-{household.id}{seed}.csv"
+        audit.log("csv-download", household_id=household.id, target=page.name, detail=filename)
+        return csv_download(header, rows, filename, context), no_update
 
     return download
 
@@ -347,10 +357,27 @@ def notice(text: str, notice_id: str | None = None) -> html.P:
 # -- CSV -------------------------------------------------------------------------------------------
 
 
-def csv_download(header: list[str], rows: list[list], filename: str) -> dict:
-    """A ``dcc.Download`` payload with the rows as CSV."""
+def csv_context(page: AnalysisPage, household: HouseholdRef, clean: dict, out) -> list[list[str]]:
+    """(label, value) rows that open a page's CSV: the page, the household, the prices' date, each setting
+    (labels, choices and numbers as the form shows them) and the headline figures (as the page shows
+    them), so a file read later, or by someone else, says what it holds."""
+    info = PageInfo(page.path, page.name, page.figures, {f.name: f for f in page.form.fields})
+    rows = [["Meridian", page.name], ["Household", household.name], ["Prices", prices_as_of().label]]
+    query = parse_qs(page.form.canonical_query(clean, household.id).lstrip("?"))
+    rows += [list(parameter(info, k, v[0])) for k, v in query.items() if k != "household"]
+    _seed, summary = page.summarise(out, clean)
+    rows += [list(pair) for pair in headline(SimpleNamespace(summary=summary), info)]
+    return rows
+
+
+def csv_download(header: list[str], rows: list[list], filename: str, context: list[list] = ()) -> dict:
+    """A ``dcc.Download`` payload with the rows as CSV, after ``context`` rows and an empty row if any."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    for line in context:
+        writer.writerow([_cell(v) for v in line])
+    if context:
+        writer.writerow([])
     writer.writerow(header)
     for row in rows:
         writer.writerow([_cell(v) for v in row])

@@ -26,6 +26,7 @@ from components.performance import (
 from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.observability.metrics import WINDOWS
 from dashboard.observability.report import build_report, latency_series, measured_names, reset
+from dashboard.services import audit
 from dashboard.services.access import current_user
 
 PAGE_WINDOWS = ("5m", "1h", "24h")
@@ -178,6 +179,8 @@ def reset_metrics(clicks, done):
     try:
         if not current_user().is_admin:  # the button is shown to admins only; the callback can be called
             raise AccessDenied("Only an admin can reset the metrics.")
+        # recorded first: the record's own query would be the first figure of the fresh store
+        audit.log("metrics-reset", detail="from the Operations page")
         reset()
         resets = (done if isinstance(done, int) else 0) + 1
         return resets, dbc.Alert("Metrics reset for every worker.", color="success", duration=4000)

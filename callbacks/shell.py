@@ -10,6 +10,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, no_u
 from components import ids
 from components.shell import nav_link_class
 from dashboard.errors import show_alert
+from dashboard.services import audit
 from dashboard.services.access import current_user, parse_household_id, visible_households
 from dashboard.services.prices import prices_as_of
 
@@ -62,6 +63,10 @@ def sync_household(search, selected, stored, link_ids):
         chosen = None
     if chosen is None:
         chosen = stored if stored in allowed else (households[0].id if households else None)
+    if chosen is not None and chosen != stored:
+        # a household opened (another than this tab's last one): who saw which client, and when
+        name = next((h.name for h in households if h.id == chosen), "")
+        audit.log("household-open", household_id=chosen, target=name)
 
     # Only the analyst's own choice writes the address bar (one history entry per
     # choice); a bare URL is left alone so the back button never loops.

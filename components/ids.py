@@ -72,6 +72,7 @@ def thread_save(kind: str, page) -> dict:
 # -- the app shell (navigation, household choice, page-wide alerts) ---------------------------
 SHELL_URL = "shell-url"
 SHELL_NAV = "shell-nav"
+SHELL_MENU = "shell-menu"  # the navbar's "Data" menu: market data, assumptions, operations
 SHELL_NAV_TOGGLER = "shell-nav-toggler"
 SHELL_HOUSEHOLD_SELECT = "shell-household-select"
 SHELL_HOUSEHOLD_STORE = "shell-household-store"
@@ -303,6 +304,7 @@ class PERF:
     TICK = "perf-tick"
     ALERT = "perf-alert"
     SUMMARY = "perf-summary"
+    CSP = "perf-csp"  # Content-Security-Policy violations reported
     CALLBACKS = "perf-callbacks"
     OPERATIONS = "perf-operations"
     SLOW = "perf-slow"
@@ -403,3 +405,22 @@ class MARKET:
     REPLACE = "market-replace"
     RESULT = "market-result"
     ANALYST_NOTE = "market-analyst-note"
+
+
+class AUDIT:
+    """The Audit page (administrators): the trail, filtered, a page at a time, and its CSV."""
+
+    USER = "audit-user"
+    HOUSEHOLD = "audit-household"
+    ACTION = "audit-action"
+    SINCE = "audit-since"
+    UNTIL = "audit-until"
+    SHOW = "audit-show"
+    OLDER = "audit-older"
+    NEWEST = "audit-newest"
+    CURSOR = "audit-cursor"  # the id the page on screen starts below (None: the newest)
+    TABLE = "audit-table"
+    RESULTS = "audit-results"
+    SUMMARY = "audit-summary"
+    EXPORT = "audit-export"
+    ALERT = "audit-alert"

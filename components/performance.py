@@ -99,8 +99,15 @@ def summary_cards(report: dict) -> dbc.Row:
             stat_card("Callbacks", f"{totals['callbacks']:,}", width=2),
             stat_card("Callback errors", f"{totals['callback_errors']:,}", width=2),
             stat_card("Slow events", f"{totals['slow_events']:,}", width=2),
-            stat_card("Cache hit rate", percent(hit_rate) if hit_rate is not None else "—", width=3),
-            stat_card("Up for", _duration(report["uptime_seconds"]), width=3),
+            stat_card("Cache hit rate", percent(hit_rate) if hit_rate is not None else "—", width=2),
+            stat_card(
+                "Blocked by the CSP",
+                f"{sum(report['csp'].values()):,}",
+                PERF.CSP,
+                ", ".join(f"{d} {n:,}" for d, n in report["csp"].items()) or "no violation reported",
+                width=2,
+            ),
+            stat_card("Up for", _duration(report["uptime_seconds"]), width=2),
         ],
         className="g-3 mb-3",
     )

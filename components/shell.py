@@ -14,15 +14,28 @@ from components import ids
 
 # Pages only administrators open: their links are drawn hidden, and shown to administrators by the
 # shell's callback (an analyst's navigation is about investments, not about the app's own speed).
-ADMIN_PAGES = frozenset({"pages.performance"})
+ADMIN_PAGES = frozenset({"pages.performance", "pages.audit"})
 
 
 def nav_link_class(module: str, admin: bool) -> str:
     return "d-none" if module in ADMIN_PAGES and not admin else ""
 
 
+# The data the analyses stand on, and the app's own operation: one menu after the analysis pages
+# (module, its name in the menu).
+MENU_PAGES = (
+    ("pages.market_data", "Market data"),
+    ("pages.assumptions", "Firm assumptions"),
+    ("pages.performance", "Operations"),
+    ("pages.audit", "Audit trail"),
+)
+
+
 def create_navbar() -> dbc.Navbar:
-    pages = [p for p in dash.page_registry.values() if p.get("order") is not None]
+    in_menu = dict(MENU_PAGES)
+    pages = [
+        p for p in dash.page_registry.values() if p.get("order") is not None and p["module"] not in in_menu
+    ]
     links = [
         dbc.NavItem(
             dbc.NavLink(
@@ -35,6 +48,25 @@ def create_navbar() -> dbc.Navbar:
         )
         for page in sorted(pages, key=lambda p: p["order"])
     ]
+    registered = {p["module"]: p for p in dash.page_registry.values()}
+    links.append(
+        dbc.DropdownMenu(
+            [
+                dbc.DropdownMenuItem(
+                    name,
+                    href=registered[module]["relative_path"],
+                    id=ids.nav_link(module),
+                    className=nav_link_class(module, admin=False),
+                )
+                for module, name in MENU_PAGES
+                if module in registered
+            ],
+            label="Data",
+            nav=True,
+            in_navbar=True,
+            id=ids.SHELL_MENU,
+        )
+    )
     # a native select: named by its label, typed into to jump, keyboard-operable as browsers make it
     picker = html.Div(
         [
@@ -83,7 +115,7 @@ def create_navbar() -> dbc.Navbar:
         ),
         color="primary",
         dark=True,
-        expand="xxl",  # eleven links, the picker and the name fit on one line from 1400 px; below, the menu
+        expand="xxl",  # ten links, the menu, the picker and the name fit on one line from 1400 px; below, the menu
         className="mb-3 shell-navbar",
     )
 

@@ -53,6 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.add_argument("--title", default=None, help="the report's title (default: Portfolio review)")
     report.add_argument("--date", default=None, help="the report date, YYYY-MM-DD (default: today)")
+    trail = sub.add_parser(
+        "audit",
+        help="the audit trail: print it as CSV, filtered (show), or delete what is past AUDIT_RETENTION_DAYS (prune)",
+    )
+    trail.add_argument("action", nargs="?", choices=("show", "prune"), default="show")
+    trail.add_argument("--since", help="from this day, YYYY-MM-DD (UTC)")
+    trail.add_argument("--until", help="to this day, YYYY-MM-DD, inclusive")
+    trail.add_argument("--user", help="this user's records (email)")
+    trail.add_argument("--household", help="this household's records (its id)")
+    trail.add_argument("--action", dest="kind", help="one kind of record, e.g. household-open")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -83,7 +93,35 @@ def main(argv: list[str] | None = None) -> int:
         return _assumptions(settings, args)
     if args.command == "report":
         return _report(settings, args)
+    if args.command == "audit":
+        return _audit(settings, args)
     return _seed(settings, args)
+
+
+def _audit(settings: Settings, args) -> int:
+    """The trail as CSV on stdout (oldest first, every matching record), or pruned to the retention."""
+    from dashboard.errors import InvalidInput
+    from dashboard.factory import create_app, shutdown
+    from dashboard.services import audit
+
+    app = create_app(settings)
+    try:
+        with app.server.app_context():
+            if args.action == "prune":
+                deleted = audit.prune(settings.audit_retention_days)
+                print(
+                    f"{deleted:,} records older than {settings.audit_retention_days:,} days deleted (recorded)."
+                )
+                return 0
+            chosen = audit.parse_filter(args.user, args.household, args.kind, args.since, args.until)
+            for chunk in audit.export(chosen, limit=None):
+                sys.stdout.write(chunk)
+    except InvalidInput as error:
+        print(f"meridian: {error}", file=sys.stderr)
+        return 2
+    finally:
+        shutdown(app)
+    return 0
 
 
 def _prices(settings: Settings, args) -> int:

@@ -1,14 +1,17 @@
 """Files the app hands out beside its pages: a finished client report's PDF, to whoever may see its
-household (the household's analyst, or an administrator), while it is kept."""
+household (the household's analyst, or an administrator), while it is kept; the audit trail as CSV,
+to administrators."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import flask
 
 from dashboard.errors import AccessDenied, InvalidInput
-from dashboard.services.access import authorize_household
+from dashboard.services import audit
+from dashboard.services.access import authorize_household, current_user
 from dashboard.services.reports import kept_pdf
 
 NAME = re.compile(r"^[0-9a-f]{32}$")
@@ -29,8 +32,30 @@ def create_blueprint(settings) -> flask.Blueprint:
         kept = kept_pdf(name, ref.id)
         if kept is None:
             return _refused("This report is no longer kept (or never was): make the PDF again.", 404)
+        audit.log("report-download", household_id=ref.id, target=kept["filename"])
         response = flask.Response(kept["pdf"], mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="{kept["filename"]}"'
+        return response
+
+    @bp.get(f"{prefix}/audit.csv")
+    def audit_csv():
+        """The audit trail as the Audit page filters it, streamed (administrators only; recorded)."""
+        try:
+            if not current_user().is_admin:
+                raise AccessDenied("The audit trail is for administrators.")
+            raw = {k: flask.request.args.get(k) for k in ("user", "household", "action", "since", "until")}
+            chosen = audit.parse_filter(**raw)
+        except AccessDenied as error:
+            return _refused(str(error), 403)
+        except InvalidInput as error:
+            return _refused(str(error), 400)
+        described = ", ".join(f"{k} {v}" for k, v in raw.items() if v) or "every record"
+        audit.log("audit-export", detail=described)
+        response = flask.Response(
+            flask.stream_with_context(audit.export(chosen)), mimetype="text/csv; charset=utf-8"
+        )
+        day = dt.date.today().isoformat()
+        response.headers["Content-Disposition"] = f'attachment; filename="meridian-audit-{day}.csv"'
         return response
 
     return bp

@@ -18,6 +18,7 @@ import re
 import flask
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
+from dashboard import csp
 from dashboard.delivery import STATIC_PREFIXES
 from dashboard.errors import server_fault
 from dashboard.observability.instrumentation import CALLBACK_OUTPUT, mark_callback_failed
@@ -33,14 +34,24 @@ _LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 def register(server: flask.Flask, app, settings) -> None:
     update_path = app.config.routes_pathname_prefix + "_dash-update-component"
-    frame_ancestors = "frame-ancestors " + " ".join(settings.allowed_frame_ancestors)
+    report_uri = app.config.requests_pathname_prefix + csp.REPORT_PATH
+    policy: list[str] = []  # computed at the first response, once every inline script is declared
+
+    def content_security_policy() -> str:
+        if not policy:
+            policy.append(csp.policy(app.csp_hashes(), settings.allowed_frame_ancestors, report_uri))
+        return policy[0]
 
     static = tuple(app.config.routes_pathname_prefix + p for p in (*STATIC_PREFIXES, "_favicon.ico"))
 
     @server.after_request
     def _security_headers(response):
-        # Only the firm's portal (ALLOWED_FRAME_ANCESTORS) may embed the app in a frame.
-        response.headers.setdefault("Content-Security-Policy", frame_ancestors)
+        # Scripts only from the app (and Dash's inline ones by hash); only the firm's portal
+        # (ALLOWED_FRAME_ANCESTORS) may embed the app in a frame; violations are reported (dashboard/csp.py).
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        response.headers.setdefault("Permissions-Policy", csp.PERMISSIONS_POLICY)
+        if flask.request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", csp.HSTS)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if not flask.request.path.startswith(static):

@@ -31,7 +31,7 @@ from flask_login import current_user as session_user
 from markupsafe import escape
 
 from dashboard.extensions import cache
-from dashboard.services import access, users
+from dashboard.services import access, audit, users
 
 log = logging.getLogger("meridian.identity")
 
@@ -74,6 +74,7 @@ def register(server: flask.Flask, app, settings) -> None:
         login_path,
         logout_path,
         health_path,
+        prefix + "api/v1/csp-report",  # the sign-in page's violations are reported too
         # the sign-in page's look: the theme and the app's contrast and focus rules
         app.config.routes_pathname_prefix + "assets/00-bootstrap.min.css",
         app.config.routes_pathname_prefix + "assets/meridian.css",
@@ -150,6 +151,7 @@ def register(server: flask.Flask, app, settings) -> None:
             flask.session.clear()
             login_user(_session_user(user))
             flask.request.environ["meridian.user"] = user
+            audit.log("sign-in", user=user, detail="by the portal")
         return None
 
     @server.before_request
@@ -228,16 +230,26 @@ def register(server: flask.Flask, app, settings) -> None:
         address = flask.request.remote_addr or "unknown"
         refused = limits.admit(email, address)
         if refused is not None:
+            audit.log(
+                "sign-in-failed", email=email or "(none given)", detail="too many attempts", outcome="failed"
+            )
             return login_page(target, refused, email=email, status=429)
         user = users.verify_password(email, password)
         if user is None:
             limits.failed(email, address)
             log.info("failed sign-in for %r from %s", email, address)
+            audit.log(
+                "sign-in-failed",
+                email=email or "(none given)",
+                detail="wrong email or password",
+                outcome="failed",
+            )
             return login_page(target, "Wrong email or password.", email=email, status=401)
         limits.succeeded(email, address)
         flask.session.clear()  # a new session for the signed-in user (no fixation)
         login_user(_session_user(user))
         log.info("signed in: user %s", user.id)
+        audit.log("sign-in", user=user)
         return flask.redirect(target)
 
     @server.route(logout_path, methods=["GET", "POST"])
@@ -257,6 +269,7 @@ def register(server: flask.Flask, app, settings) -> None:
         found = access.user_by_id(session_user.user_id)
         if found is not None:
             access.end_session(found)
+            audit.log("sign-out", user=found)
         logout_user()
         flask.session.clear()
         return flask.redirect(login_path + "?signed_out=1")

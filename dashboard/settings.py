@@ -96,6 +96,8 @@ class Settings:
     firm_name: str = "Meridian Wealth Partners"
     firm_logo: Path | None = PROJECT_ROOT / "assets" / "firm-logo.svg"
     report_renderers: int = 2
+    # days the audit trail keeps a record (python -m dashboard audit prune; the pruning is recorded)
+    audit_retention_days: int = 2557
     report_timeout_seconds: int = 120
     report_paper: str = "letter"  # the PDF's paper: letter or a4
 
@@ -159,6 +161,8 @@ class Settings:
             raise SettingsError("REPORT_PAPER", "must be letter or a4")
         if not 1 <= self.report_renderers <= 16:
             raise SettingsError("REPORT_RENDERERS", "must be 1 to 16")
+        if not 1 <= self.audit_retention_days <= 36_500:
+            raise SettingsError("AUDIT_RETENTION_DAYS", "must be 1 to 36,500 days")
         if not 10 <= self.report_timeout_seconds <= 3600:
             raise SettingsError("REPORT_TIMEOUT_SECONDS", "must be 10 to 3600")
         if not 1 <= self.full_cycle_years <= 100:
@@ -231,6 +235,7 @@ class Settings:
             if env.get("FIRM_LOGO")
             else PROJECT_ROOT / "assets" / "firm-logo.svg",
             report_renderers=_parse_int("REPORT_RENDERERS", env.get("REPORT_RENDERERS", "2")),
+            audit_retention_days=_parse_int("AUDIT_RETENTION_DAYS", env.get("AUDIT_RETENTION_DAYS", "2557")),
             report_timeout_seconds=_parse_int(
                 "REPORT_TIMEOUT_SECONDS", env.get("REPORT_TIMEOUT_SECONDS", "120")
             ),

@@ -1,6 +1,6 @@
 """Market data: how current the prices are, every import so far, and (admins) the price upload.
 
-Not in the navigation bar: every page's "Prices as of ..." line links here.
+In the navigation bar's "Data" menu; every page's "Prices as of ..." line links here too.
 """
 
 import dash
@@ -10,7 +10,9 @@ from callbacks.market_data import page_view
 from components.ids import MARKET
 from components.market_data import as_of_panel, history_table, upload_section
 
-dash.register_page(__name__, path="/market-data", title="Market data · Meridian", name="Market data")
+dash.register_page(
+    __name__, path="/market-data", title="Market data · Meridian", name="Market data", order=10
+)
 
 
 def layout(**_kwargs):

@@ -419,3 +419,29 @@ __all__ = [
     "Simulation",
     "TABLES",
 ]
+
+
+class AuditEvent(Base):
+    """Who did what to which household, and when: appended by ``dashboard.services.audit`` in the
+    transaction of the change it records, never updated (a trigger refuses it), deleted only by the
+    retention's pruning, which is itself recorded."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_user_email_at", "user_email", "at"),
+        Index("ix_audit_events_household_id_at", "household_id", "at"),
+        Index("ix_audit_events_action_at", "action", "at"),
+        {"sqlite_autoincrement": True},  # ids never reused (pruning deletes the oldest, paging reads ids)
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: the record outlives the user
+    user_email: Mapped[str] = mapped_column(String(255))  # as it was then ("cli:<name>" for the command line)
+    action: Mapped[str] = mapped_column(String(40))
+    household_id: Mapped[int | None] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(160), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")  # ok | failed

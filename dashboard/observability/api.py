@@ -12,11 +12,13 @@ import dash
 import flask
 import flask_login
 
+from dashboard import csp
 from dashboard.background import workers_report
 from dashboard.extensions import cache, db, metrics
 from dashboard.observability.metrics import WINDOWS, MetricsError
 from dashboard.observability.prometheus import exposition
 from dashboard.observability.report import build_report, finite, now, uptime
+from dashboard.services import audit
 
 MAX_BEACON_BYTES = 16 * 1024
 # Summaries served by the stats and health endpoints may be this old (seconds; per worker): dashboards
@@ -129,6 +131,8 @@ def create_blueprint(settings, app, measured: dict[str, frozenset[str]] | None =
         given = flask.request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise BadRequest("a valid token is required to reset the metrics", 403)
+        # recorded first: the record's own query would be the first figure of the fresh store
+        audit.log("metrics-reset", email="api token", detail="POST /api/v1/performance-metrics/reset")
         metrics.reset()
         return flask.jsonify(reset=True, timestamp=now())
 
@@ -147,6 +151,27 @@ def create_blueprint(settings, app, measured: dict[str, frozenset[str]] | None =
             metrics.count(name)
         metrics.forget_recent()
         return flask.jsonify(stored=len(records)), 202
+
+    reports = csp.RateLimit()
+
+    @bp.post(f"{prefix}/{csp.REPORT_PATH}")
+    def csp_report():
+        """A browser's Content-Security-Policy violation report: validated, rate-limited per address,
+        counted by directive (nothing of its text is kept: it may quote the page)."""
+        if not reports.allow(flask.request.remote_addr or "unknown"):
+            raise BadRequest(
+                "too many reports from this address; they are counted again within a minute", 429
+            )
+        length = flask.request.content_length
+        if length is not None and length > csp.MAX_REPORT_BYTES:
+            raise BadRequest(f"a report is at most {csp.MAX_REPORT_BYTES} bytes", 413)
+        raw = flask.request.get_data(cache=False, as_text=False)[: csp.MAX_REPORT_BYTES + 1]
+        try:
+            directive = csp.parse_report(raw, flask.request.content_type)
+        except csp.ReportError as error:
+            raise BadRequest(str(error), error.status) from None
+        metrics.count(csp.METRIC_PREFIX + directive)
+        return flask.Response(status=204)
 
     @bp.get(f"{prefix}/metrics")
     def prometheus():

@@ -56,6 +56,8 @@ def build_report(window: str) -> dict:
             "slow_events": sum(v["slow"] for v in operations.values()),
         },
         "operations": dict(timed),
+        # Content-Security-Policy violations browsers reported, by directive (since the last reset)
+        "csp": {k[len("csp.") :]: n for k, n in sorted(counters.items()) if k.startswith("csp.")},
         "slowest": [
             {"operation": k, **v} for k, v in sorted(timed, key=lambda kv: -(kv[1]["p95"] or 0))[:10]
         ],

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from dashboard.data.models import AssumptionSet
 from dashboard.errors import InvalidInput
 from dashboard.extensions import cache, db
+from dashboard.services import audit
 from engine.assumptions import CapitalMarketAssumptions
 
 OPERATION = "assumptions"
@@ -119,28 +120,31 @@ def load(set_id: int) -> CapitalMarketAssumptions:
 def create(
     assumptions: CapitalMarketAssumptions, source: str, created_by: str, based_on: int | None = None
 ) -> AssumptionsRef:
-    """Store ``assumptions`` as a new set (validated whole first); nothing is written if it is refused."""
-    assumptions.validated()
-    if len(assumptions.name) > MAX_NAME:
-        raise InvalidInput(f"The set's name must be at most {MAX_NAME} characters.")
-    with db.session() as session:
-        if based_on is not None and session.get(AssumptionSet, based_on) is None:
-            raise InvalidInput(f"There is no set of assumptions {based_on} to base the new one on.")
-        row = AssumptionSet(
-            name=assumptions.name.strip(),
-            effective_on=dt.date.fromisoformat(assumptions.effective),
-            inflation=assumptions.inflation,
-            cash_rate=assumptions.cash_rate,
-            default_class=assumptions.default_class,
-            body=json.dumps(assumptions.body(), sort_keys=True),
-            method=assumptions.method,
-            source=source[:MAX_SOURCE],
-            created_by=created_by[:255],
-            based_on=based_on,
-        )
-        session.add(row)
-        session.flush()
-        ref = _ref(row)
+    """Store ``assumptions`` as a new set (validated whole first); nothing is written if it is refused.
+    Recorded in the audit trail with the set (or as failed)."""
+    with audit.failures("assumptions-change", target=str(getattr(assumptions, "name", ""))[:100]):
+        assumptions.validated()
+        if len(assumptions.name) > MAX_NAME:
+            raise InvalidInput(f"The set's name must be at most {MAX_NAME} characters.")
+        with db.session() as session:
+            if based_on is not None and session.get(AssumptionSet, based_on) is None:
+                raise InvalidInput(f"There is no set of assumptions {based_on} to base the new one on.")
+            row = AssumptionSet(
+                name=assumptions.name.strip(),
+                effective_on=dt.date.fromisoformat(assumptions.effective),
+                inflation=assumptions.inflation,
+                cash_rate=assumptions.cash_rate,
+                default_class=assumptions.default_class,
+                body=json.dumps(assumptions.body(), sort_keys=True),
+                method=assumptions.method,
+                source=source[:MAX_SOURCE],
+                created_by=created_by[:255],
+                based_on=based_on,
+            )
+            session.add(row)
+            session.flush()
+            ref = _ref(row)
+            audit.record(session, "assumptions-change", target=f"set {row.id} {row.name}", detail=source)
     cache.invalidate(operation=OPERATION)
     return ref
 

@@ -20,7 +20,7 @@ from dashboard.data.models import TRANSACTION_TYPES, Account, Holding, Security,
 from dashboard.errors import InvalidInput
 from dashboard.extensions import db
 from dashboard.forms.statement import KINDS, decode_upload
-from dashboard.services import catalogue
+from dashboard.services import audit, catalogue
 from dashboard.services.access import HouseholdRef
 from dashboard.services.households import household_changed
 
@@ -217,54 +217,67 @@ def _lot(cells, row, errors, latest):
 def import_statement(
     household: HouseholdRef, account_id, kind: str, contents: str, filename: str | None
 ) -> ImportResult:
-    """Validate the whole file, then import it in one transaction (or report every bad row and import nothing)."""
-    if isinstance(account_id, bool) or not isinstance(account_id, int):
-        raise InvalidInput("Choose the account the statement belongs to.")
-    text = decode_upload(contents, filename)
-    with db.session() as session:
-        account = session.scalar(
-            select(Account).where(Account.id == account_id, Account.household_id == household.id)
-        )
-        if account is None:
-            raise InvalidInput("That account is not one of this household's accounts.")
-        existing = set(
-            session.scalars(
-                select(Transaction.external_id).where(
-                    Transaction.account_id == account.id, Transaction.external_id.is_not(None)
-                )
+    """Validate the whole file, then import it in one transaction (or report every bad row and import
+    nothing); recorded in the audit trail with the import, or as failed."""
+    what = f"{kind} from {str(filename or 'an upload')[:80]}"
+    with audit.failures("statement-import", household_id=household.id, target=what):
+        if isinstance(account_id, bool) or not isinstance(account_id, int):
+            raise InvalidInput("Choose the account the statement belongs to.")
+        text = decode_upload(contents, filename)
+        with db.session() as session:
+            account = session.scalar(
+                select(Account).where(Account.id == account_id, Account.household_id == household.id)
             )
-        )
-        rows, errors = parse(kind, text, existing, dt.date.today())
-        result = ImportResult(
-            kind, account.name, errors=errors[:MAX_REPORTED_ERRORS], total_errors=len(errors)
-        )
-        if errors:
-            return result  # nothing imported
-        securities = dict(session.execute(select(Security.ticker, Security.id)).all())
-        if kind == "transactions":
-            session.add_all(
-                Transaction(account_id=account.id, security_id=securities.get(r.pop("ticker")), **r)
-                for r in rows
-            )
-        else:
-            for r in rows:
-                sid = securities[r["ticker"]]
-                holding = session.scalar(
-                    select(Holding).where(Holding.account_id == account.id, Holding.security_id == sid)
-                )
-                if holding is None:
-                    holding = Holding(account_id=account.id, security_id=sid, quantity=0.0)
-                    session.add(holding)
-                    session.flush()
-                holding.quantity += r["quantity"]
-                session.add(
-                    TaxLot(
-                        holding_id=holding.id,
-                        acquired_on=r["acquired_on"],
-                        quantity=r["quantity"],
-                        cost_per_share=r["cost_per_share"],
+            if account is None:
+                raise InvalidInput("That account is not one of this household's accounts.")
+            existing = set(
+                session.scalars(
+                    select(Transaction.external_id).where(
+                        Transaction.account_id == account.id, Transaction.external_id.is_not(None)
                     )
                 )
-        result.imported = len(rows)
+            )
+            rows, errors = parse(kind, text, existing, dt.date.today())
+            result = ImportResult(
+                kind, account.name, errors=errors[:MAX_REPORTED_ERRORS], total_errors=len(errors)
+            )
+            if errors:
+                audit.record(
+                    session,
+                    "statement-import",
+                    household_id=household.id,
+                    target=what,
+                    detail=f"{len(errors):,} rows refused; nothing imported",
+                    outcome="failed",
+                )
+                return result  # nothing imported (the record of the refusal alone is written)
+            securities = dict(session.execute(select(Security.ticker, Security.id)).all())
+            if kind == "transactions":
+                session.add_all(
+                    Transaction(account_id=account.id, security_id=securities.get(r.pop("ticker")), **r)
+                    for r in rows
+                )
+            else:
+                for r in rows:
+                    sid = securities[r["ticker"]]
+                    holding = session.scalar(
+                        select(Holding).where(Holding.account_id == account.id, Holding.security_id == sid)
+                    )
+                    if holding is None:
+                        holding = Holding(account_id=account.id, security_id=sid, quantity=0.0)
+                        session.add(holding)
+                        session.flush()
+                    holding.quantity += r["quantity"]
+                    session.add(
+                        TaxLot(
+                            holding_id=holding.id,
+                            acquired_on=r["acquired_on"],
+                            quantity=r["quantity"],
+                            cost_per_share=r["cost_per_share"],
+                        )
+                    )
+            result.imported = len(rows)
+            detail = f"{len(rows):,} rows into {account.name}"
+            audit.record(session, "statement-import", household_id=household.id, target=what, detail=detail)
     household_changed(household.id)
     return result

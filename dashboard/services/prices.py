@@ -28,6 +28,7 @@ from dashboard.data.market import prices_from_db
 from dashboard.data.models import Price, PriceImport, Security
 from dashboard.errors import InvalidInput
 from dashboard.extensions import cache, db
+from dashboard.services import audit
 
 TICKER = re.compile(r"^[A-Z][A-Z0-9.\-]{0,15}$")
 EARLIEST = dt.date(1900, 1, 1)
@@ -267,73 +268,79 @@ def import_prices(
     rows: Iterable[tuple[str, dt.date, float]], source: str, imported_by: str, replace: bool = False
 ) -> ImportReport:
     """Write parsed prices in one transaction; a different price for a day already held is refused
-    (nothing is written) unless ``replace``. New tickers become securities. Idempotent."""
-    rows = list(rows)
-    tickers = sorted({t for t, _, _ in rows})
-    first, last = min(d for _, d, _ in rows), max(d for _, d, _ in rows)
-    with db.session() as session:
-        ids = dict(
-            session.execute(select(Security.ticker, Security.id).where(Security.ticker.in_(tickers))).all()
-        )
-        new = [t for t in tickers if t not in ids]
-        for ticker in new:
-            security = Security(
-                ticker=ticker,
-                name=ticker,
-                sector=None,
-                asset_class="equity",
-                currency="USD",
-                dataset="import",
+    (nothing is written) unless ``replace``. New tickers become securities. Idempotent. Recorded in the
+    audit trail with the import (or as failed)."""
+    with audit.failures("price-import", target=source[:160]):
+        rows = list(rows)
+        tickers = sorted({t for t, _, _ in rows})
+        first, last = min(d for _, d, _ in rows), max(d for _, d, _ in rows)
+        with db.session() as session:
+            ids = dict(
+                session.execute(
+                    select(Security.ticker, Security.id).where(Security.ticker.in_(tickers))
+                ).all()
             )
-            session.add(security)
-            session.flush()
-            ids[ticker] = security.id
-        held = {
-            (sid, day): (pid, close)
-            for pid, sid, day, close in session.execute(
-                select(Price.id, Price.security_id, Price.date, Price.close).where(
-                    Price.security_id.in_(list(ids.values())), Price.date >= first, Price.date <= last
+            new = [t for t in tickers if t not in ids]
+            for ticker in new:
+                security = Security(
+                    ticker=ticker,
+                    name=ticker,
+                    sector=None,
+                    asset_class="equity",
+                    currency="USD",
+                    dataset="import",
                 )
-            )
-        }
-        added, changed, conflicts = [], [], []
-        for ticker, day, close in rows:
-            found = held.get((ids[ticker], day))
-            if found is None:
-                added.append({"security_id": ids[ticker], "date": day, "close": close})
-            elif not math.isclose(found[1], close, rel_tol=1e-9, abs_tol=1e-12):
-                changed.append({"id": found[0], "close": close})
-                conflicts.append(f"{ticker} on {day}: held {found[1]:g}, file {close:g}")
-        if conflicts and not replace:
-            shown = "; ".join(conflicts[:MAX_ERRORS_SHOWN])
-            more = (
-                f" (and {len(conflicts) - MAX_ERRORS_SHOWN} more)"
-                if len(conflicts) > MAX_ERRORS_SHOWN
-                else ""
-            )
-            raise InvalidInput(
-                f"The price file was not imported: {len(conflicts):,} prices differ from those held: "
-                f"{shown}{more}. Import with --replace to correct them."
-            )
-        if added:
-            session.execute(insert(Price), added)
-        if changed:
-            session.execute(update(Price), changed)
-        version = session.scalar(select(func.max(PriceImport.id))) or 0
-        if added or changed or new:
-            record = PriceImport(
-                imported_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                source=source[:255],
-                imported_by=imported_by[:255],
-                added=len(added),
-                replaced=len(changed),
-                new_securities=",".join(new),
-                first_date=first,
-                last_date=last,
-            )
-            session.add(record)
-            session.flush()
-            version = record.id
+                session.add(security)
+                session.flush()
+                ids[ticker] = security.id
+            held = {
+                (sid, day): (pid, close)
+                for pid, sid, day, close in session.execute(
+                    select(Price.id, Price.security_id, Price.date, Price.close).where(
+                        Price.security_id.in_(list(ids.values())), Price.date >= first, Price.date <= last
+                    )
+                )
+            }
+            added, changed, conflicts = [], [], []
+            for ticker, day, close in rows:
+                found = held.get((ids[ticker], day))
+                if found is None:
+                    added.append({"security_id": ids[ticker], "date": day, "close": close})
+                elif not math.isclose(found[1], close, rel_tol=1e-9, abs_tol=1e-12):
+                    changed.append({"id": found[0], "close": close})
+                    conflicts.append(f"{ticker} on {day}: held {found[1]:g}, file {close:g}")
+            if conflicts and not replace:
+                shown = "; ".join(conflicts[:MAX_ERRORS_SHOWN])
+                more = (
+                    f" (and {len(conflicts) - MAX_ERRORS_SHOWN} more)"
+                    if len(conflicts) > MAX_ERRORS_SHOWN
+                    else ""
+                )
+                raise InvalidInput(
+                    f"The price file was not imported: {len(conflicts):,} prices differ from those held: "
+                    f"{shown}{more}. Import with --replace to correct them."
+                )
+            if added:
+                session.execute(insert(Price), added)
+            if changed:
+                session.execute(update(Price), changed)
+            version = session.scalar(select(func.max(PriceImport.id))) or 0
+            if added or changed or new:
+                record = PriceImport(
+                    imported_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    source=source[:255],
+                    imported_by=imported_by[:255],
+                    added=len(added),
+                    replaced=len(changed),
+                    new_securities=",".join(new),
+                    first_date=first,
+                    last_date=last,
+                )
+                session.add(record)
+                session.flush()
+                version = record.id
+            detail = f"{len(added):,} added, {len(changed):,} replaced, new: {', '.join(new) or 'none'}"
+            audit.record(session, "price-import", target=source[:160], detail=detail)
     _forget_version()
     return ImportReport(
         len(rows),

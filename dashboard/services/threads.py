@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from dashboard.data.models import Thread, ThreadItem, User
 from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import cache, db
+from dashboard.services import audit
 
 MAX_TITLE = 200
 MAX_NOTE = 2000
@@ -129,26 +130,29 @@ def save_run(
     summary: dict,
     note,
 ) -> int:
-    """Add a run to one of the household's threads; returns its id."""
-    if not isinstance(note, str | type(None)) or len(note or "") > MAX_NOTE:
-        raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.")
-    if len(params) > MAX_PARAMS:
-        raise InvalidInput("These parameters are too long to save.")
-    with db.session() as session:
-        thread = _owned_thread(session, household_id, thread_id)
-        item = ThreadItem(
-            thread_id=thread.id,
-            created_by=user_id,
-            page=page,
-            params=params,
-            seed=seed,
-            summary=json.dumps(summary, sort_keys=True, allow_nan=False),
-            note=(note or "").strip(),
-        )
-        session.add(item)
-        thread.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        session.flush()
-        saved = item.id
+    """Add a run to one of the household's threads; returns its id (recorded in the audit trail)."""
+    with audit.failures("thread-save", household_id=household_id, target=f"thread {thread_id}"):
+        if not isinstance(note, str | type(None)) or len(note or "") > MAX_NOTE:
+            raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.")
+        if len(params) > MAX_PARAMS:
+            raise InvalidInput("These parameters are too long to save.")
+        with db.session() as session:
+            thread = _owned_thread(session, household_id, thread_id)
+            item = ThreadItem(
+                thread_id=thread.id,
+                created_by=user_id,
+                page=page,
+                params=params,
+                seed=seed,
+                summary=json.dumps(summary, sort_keys=True, allow_nan=False),
+                note=(note or "").strip(),
+            )
+            session.add(item)
+            thread.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            session.flush()
+            saved = item.id
+            target = f"thread {thread.id} run {saved}"
+            audit.record(session, "thread-save", household_id=household_id, target=target, detail=page)
     threads_changed(household_id)
     return saved
 
@@ -166,13 +170,16 @@ def delete_run(household_id: int, run_id) -> None:
         )
         if item is None:
             raise AccessDenied("That run is not in one of this household's threads.")
+        audit.record(session, "thread-delete", household_id=household_id, target=f"run {item.id}")
         session.delete(item)
     threads_changed(household_id)
 
 
 def delete_thread(household_id: int, thread_id) -> None:
     with db.session() as session:
-        session.delete(_owned_thread(session, household_id, thread_id))
+        thread = _owned_thread(session, household_id, thread_id)
+        audit.record(session, "thread-delete", household_id=household_id, target=f"thread {thread.id}")
+        session.delete(thread)
     threads_changed(household_id)
 
 

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard.data.models import User
 from dashboard.errors import InvalidInput
 from dashboard.extensions import db
+from dashboard.services import audit
 from dashboard.services.access import CurrentUser, _current, forget_user
 
 ROLES = ("analyst", "admin")
@@ -35,8 +36,9 @@ def verify_password(email: str, password: str) -> CurrentUser | None:
         return _current(user)
 
 
-def _change(email: str, end_sessions: bool = False, **values) -> int:
-    """Set ``values`` on the user (``end_sessions``: and a new session epoch), then forget what is cached."""
+def _change(email: str, action: str, detail: str, end_sessions: bool = False, **values) -> int:
+    """Set ``values`` on the user (``end_sessions``: and a new session epoch), recorded in the audit
+    trail as ``action`` (target: the user changed), then forget what is cached."""
     with db.session() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
@@ -46,21 +48,27 @@ def _change(email: str, end_sessions: bool = False, **values) -> int:
         if end_sessions:
             user.session_epoch = (user.session_epoch or 0) + 1
         user_id = user.id
+        audit.record(session, action, target=user.email, detail=detail)
     forget_user(user_id)
     return user_id
 
 
 def set_password(email: str, password: str) -> int:
     """A new password ends the user's sessions."""
-    return _change(email, end_sessions=True, password_hash=hash_password(password))
+    with audit.failures("user-password", target=str(email)):
+        hashed = hash_password(password)
+        return _change(email, "user-password", "sessions ended", end_sessions=True, password_hash=hashed)
 
 
 def set_role(email: str, role: str) -> int:
-    if role not in ROLES:
-        raise InvalidInput(f"The role must be one of {', '.join(ROLES)}.")
-    return _change(email, role=role)
+    with audit.failures("user-role", target=str(email)):
+        if role not in ROLES:
+            raise InvalidInput(f"The role must be one of {', '.join(ROLES)}.")
+        return _change(email, "user-role", f"role {role}", role=role)
 
 
 def set_active(email: str, active: bool) -> int:
     """Deactivating ends the user's sessions (reactivating does not bring them back)."""
-    return _change(email, end_sessions=not active, is_active=bool(active))
+    with audit.failures("user-active", target=str(email)):
+        detail = "activated" if active else "deactivated, sessions ended"
+        return _change(email, "user-active", detail, end_sessions=not active, is_active=bool(active))

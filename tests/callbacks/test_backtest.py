@@ -3,9 +3,6 @@ a saved optimisation's weights, bad input beside its field, CSV of what is on sc
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pandas as pd
 import pytest
 
@@ -14,7 +11,7 @@ from callbacks import backtest as bt_cb
 from components.formatting import money
 from dashboard.data.securities import SECURITIES
 from dashboard.forms.backtest import FORM
-from tests.callbacks.test_pages import find, form, held, households, shown, text_of, triggered
+from tests.callbacks.test_pages import csv_table, find, form, held, households, shown, text_of, triggered
 
 RUN = "bt-run.n_clicks"
 
@@ -153,7 +150,7 @@ def test_btp004_the_csv_is_the_run_on_screen_not_the_form_edited_since(ctx):
     out = run(mine[0].id, custom="AAPL 60, XOM 40", rebalance="monthly")
     scenario = out[5]
     payload = triggered("bt-download-button.n_clicks", callbacks.DOWNLOADS["backtest"], 1, scenario)[0]
-    rows = list(csv.reader(io.StringIO(payload["content"])))
+    rows = csv_table(payload["content"])
     assert rows[0] == ["section", "portfolio", "name", "value"]
     custom = {r[2]: float(r[3]) for r in rows if r[0] == "statistic" and r[1] == "Custom"}
     shown_value = cells(out[2])["final_value"][1]

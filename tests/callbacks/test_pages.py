@@ -50,6 +50,15 @@ def triggered(prop_id: str, fn, *args, updated: dict | None = None):
     return copy_context().run(run)
 
 
+def csv_table(content: str) -> list[list[str]]:
+    """The table of a downloaded CSV: the rows after its context (up to the first empty row)."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(content)))
+    return rows[rows.index([]) + 1 :] if [] in rows else rows
+
+
 def form(the_form, **changes):
     """(values, ids) of a form's fields as the browser sends them: the defaults, with ``changes``."""
     values = {f.name: f.default for f in the_form.fields}
@@ -405,36 +414,32 @@ def test_cb011_percent_fields_round_trip_through_the_url():
 
 
 def test_cb012_csv_downloads_hold_the_results(ctx):
-    import csv
-    import io
 
     mine, _ = households()
     sent, _alert = callbacks.DOWNLOADS["mc"](1, shown(MC_FORM, mine[0].id, paths=1000, seed=3, years=5))
-    rows = list(csv.reader(io.StringIO(sent["content"])))
+    rows = csv_table(sent["content"])
     assert rows[0][:3] == ["month", "year", "p5_nominal"] and rows[-1][0] == "60"
     assert sent["filename"].endswith("seed3.csv")
     sent, _alert = callbacks.DOWNLOADS["opt"](1, shown(OPT_FORM, mine[0].id, objective="min_volatility"))
-    rows = list(csv.reader(io.StringIO(sent["content"])))
+    rows = csv_table(sent["content"])
     weights = [r for r in rows[1:] if r[0] == "weights"]
     assert abs(sum(float(r[2]) for r in weights) - 1) < 1e-6
     assert len([r for r in rows if r[0] == "frontier"]) == 40
     sent, _alert = callbacks.DOWNLOADS["goalsim"](1, shown(SIM_FORM, mine[0].id, paths=500))
-    rows = list(csv.reader(io.StringIO(sent["content"])))
+    rows = csv_table(sent["content"])
     assert rows[0][0] == "goal" and all(0 <= float(r[6]) <= 1 for r in rows[1:])
 
 
 def test_cb012b_downloads_export_the_results_on_screen_and_errors_clear_them(ctx):
     """Issue 16.3 and 16.4: a download exports the last run, not the form edited since; a large run comes
     from the stored result; a failed run clears the results it would otherwise sit above."""
-    import csv
-    import io
 
     mine, _ = households()
     values, ids = form(MC_FORM, paths=1000, seed=3, years=30)
     scenario = triggered("mc-run.n_clicks", mc_cb.run_simulation, 1, None, mine[0].id, values, ids)[-1]
     # the analyst changes the horizon to 5 years without running: the download has only the scenario
     sent, alert = callbacks.DOWNLOADS["mc"](1, scenario)
-    rows = list(csv.reader(io.StringIO(sent["content"])))
+    rows = csv_table(sent["content"])
     assert rows[-1][0] == "360" and alert is no_update
     sent, alert = callbacks.DOWNLOADS["mc"](1, None)
     assert sent is no_update and "Run the simulation first" in text_of(alert)
@@ -448,7 +453,7 @@ def test_cb012b_downloads_export_the_results_on_screen_and_errors_clear_them(ctx
     clean = MC_FORM.clean(large_query)
     mc_cb.compute(mc_cb.prepare(clean, household), False)  # as the background job does
     sent, alert = callbacks.DOWNLOADS["mc"](1, large)
-    assert alert is no_update and list(csv.reader(io.StringIO(sent["content"])))[-1][0] == "120"
+    assert alert is no_update and csv_table(sent["content"])[-1][0] == "120"
     # a run that fails clears the earlier results
     values, ids = form(OPT_FORM)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)

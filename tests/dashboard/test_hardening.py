@@ -1,6 +1,7 @@
 """Malformed and tampered requests get a 4xx and a message; frames only from allowed origins."""
 
 import json
+import re
 
 import pytest
 
@@ -40,15 +41,44 @@ def test_hard001_tampered_callback_requests_are_4xx(client, body, status):
     assert b"Traceback" not in response.data
 
 
-def test_hard002_frame_ancestors_and_safe_headers(client, seeded_settings, make_app):
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+
+
+def test_hard002_frame_ancestors_a_strict_policy_and_safe_headers(client, seeded_settings, make_app):
+    """Issue 27.3: scripts from the app and Dash's inline ones by hash only (no unsafe-inline, no
+    unsafe-eval), no plugins, no base or form elsewhere, frame-ancestors as configured, reports sent."""
+    import base64
+    import hashlib
+
     response = client.get("/")
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    policy = _directives(response.headers["Content-Security-Policy"])
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"] and policy["base-uri"] == ["'self'"]
+    assert policy["script-src"][0] == "'self'"
+    hashes = policy["script-src"][1:]
+    assert hashes and all(h.startswith("'sha256-") for h in hashes)
+    assert not {"'unsafe-inline'", "'unsafe-eval'"} & set(policy["script-src"])
+    assert policy["report-uri"] == ["/api/v1/csp-report"]
+    # every inline script of the page is allowed by its hash, computed here from the page itself
+    page = re.sub(r"<!--.*?-->", "", response.get_data(as_text=True), flags=re.S)  # (IE's, in a comment)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", page, re.S)
+    executed = [body for attributes, body in inline if "application/json" not in attributes and body.strip()]
+    assert executed
+    for body in executed:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in hashes
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP here
+    secure = client.get("/", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     portal = make_app(
         seeded_settings.replace(allowed_frame_ancestors=("'self'", "https://portal.example.com"))
     )
     headers = signed_client(portal).get("/").headers
-    assert headers["Content-Security-Policy"] == "frame-ancestors 'self' https://portal.example.com"
+    policy = _directives(headers["Content-Security-Policy"])
+    assert policy["frame-ancestors"] == ["'self'", "https://portal.example.com"]
 
 
 def _update(client, output, inputs, outputs, changed=()):

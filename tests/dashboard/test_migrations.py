@@ -9,7 +9,8 @@ from dashboard.data import migrate
 from dashboard.data.db import make_engine
 from dashboard.data.models import Base
 
-HEAD = "0006_assumption_sets"
+HEAD = "0007_audit_events"
+ASSUMPTIONS_MIGRATION = "0006_assumption_sets"
 PRICE_IMPORTS_MIGRATION = "0005_price_imports"
 EPOCH_MIGRATION = "0004_session_epoch"
 GOALS_MIGRATION = "0003_goals_version"
@@ -42,6 +43,8 @@ def _roundtrip(settings):
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diffs == []
 
+    migrate.downgrade(settings, ASSUMPTIONS_MIGRATION)
+    assert "audit_events" not in sa.inspect(engine).get_table_names()
     migrate.downgrade(settings, PRICE_IMPORTS_MIGRATION)
     assert "assumption_sets" not in sa.inspect(engine).get_table_names()
     migrate.downgrade(settings, EPOCH_MIGRATION)

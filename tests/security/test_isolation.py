@@ -74,10 +74,11 @@ def mark_foreign_household() -> dict:
 
 
 def database_digest() -> str:
-    """Every row of every table, hashed: equal digests mean nothing was written."""
+    """Every row of every table, hashed: equal digests mean nothing was written (but the audit trail,
+    which records every refused attempt and every household opened: it is meant to grow)."""
     digest = hashlib.sha256()
     with db.engine.connect() as conn:
-        for table in sorted(Base.metadata.tables):
+        for table in sorted(set(Base.metadata.tables) - {"audit_events"}):
             digest.update(table.encode())
             for row in conn.execute(text(f'SELECT * FROM "{table}" ORDER BY 1')):
                 digest.update(repr(tuple(row)).encode())
