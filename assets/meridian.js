@@ -182,6 +182,115 @@
   }
   ["click", "change", "drop"].forEach(function (type) { document.addEventListener(type, guardUpload, true); });
 
+  /*
+   * On a phone a chart keeps its plot's width: a legend beside the plot (a third of a 390 px screen) goes
+   * under it, the chart growing by its rows, and a title longer than the width is set smaller or on two
+   * lines. The chart's box grows with it (its height is reserved for the figure as the server drew it).
+   */
+  var PHONE = 576;
+  function phoneLayout(spec) {
+    if (window.innerWidth >= PHONE) { return spec; }
+    var figure = spec.figure, layout = Object.assign({}, figure.layout || {});
+    // the chart's own width (its box, within the page's margins), else the window's
+    var box = document.getElementById(JSON.stringify({ index: spec.id, type: "chart-box" }));
+    var graph = document.getElementById(spec.id);
+    var width = (box && box.clientWidth) || (graph && graph.clientWidth) || window.innerWidth;
+    var extra = 0;
+    var named = (figure.data || []).filter(function (t) { return t.name && t.showlegend !== false; }).length;
+    var legend = layout.legend || {};
+    var beside = legend.orientation !== "h" && (legend.x === undefined || legend.x >= 1);
+    if (named > 1 && layout.showlegend !== false && beside) {
+      var rows = Math.ceil(named / 2);
+      extra += rows * 20 + 8;
+      layout.legend = { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom",
+        font: { size: 11 } };
+      layout.margin = Object.assign({}, layout.margin);
+      layout.margin.b = (layout.margin.b === undefined ? 40 : layout.margin.b) + rows * 20 + 8;
+      layout.margin.r = Math.min(layout.margin.r === undefined ? 10 : layout.margin.r, 10);
+    }
+    var title = layout.title && typeof layout.title === "object" ? Object.assign({}, layout.title) : null;
+    if (title && title.text && title.text.indexOf("<br>") === -1) {
+      var size = (title.font && title.font.size) || 17;
+      var room = width - 60;
+      if (title.text.length * size * 0.55 > room) {
+        size = Math.max(12, Math.floor(room / (title.text.length * 0.55)));
+        title.font = Object.assign({}, title.font, { size: size });
+        if (title.text.length * size * 0.55 > room) {  // still too long: two lines, split near the middle
+          var middle = Math.floor(title.text.length / 2);
+          var cut = title.text.lastIndexOf(" ", middle);
+          if (cut < 1) { cut = title.text.indexOf(" ", middle); }
+          if (cut > 0) {
+            title.text = title.text.slice(0, cut) + "<br>" + title.text.slice(cut + 1);
+            extra += size + 4;
+            layout.margin = Object.assign({}, layout.margin);
+            layout.margin.t = (layout.margin.t === undefined ? 80 : layout.margin.t) + size + 4;
+          }
+        }
+        layout.title = title;
+      }
+    }
+    if (!extra && layout.title === (figure.layout || {}).title) { return spec; }
+    var style = Object.assign({}, spec.style);
+    if (layout.height) {
+      layout.height += extra;
+      style.height = layout.height + "px";
+      if (box) { box.style.height = style.height; }
+    }
+    return Object.assign({}, spec, { figure: Object.assign({}, figure, { layout: layout }), style: style });
+  }
+
+  // Charts drawn wide and shown on a phone (a page graph, or a window narrowed or a phone turned) are laid
+  // out again, and back when the window widens: their wide layout is kept by graph id.
+  var KEYS = ["legend", "margin", "title", "height"];
+  var wideLayouts = {};
+  function layoutKeys(layout) {
+    var kept = {};
+    KEYS.forEach(function (k) { kept[k] = layout[k] === undefined ? null : JSON.parse(JSON.stringify(layout[k])); });
+    return kept;
+  }
+  function graphOf(gd) {
+    var graph = gd.closest(".dash-graph") || gd.parentElement;
+    return graph && graph.id ? graph : null;
+  }
+  function fitPhone(gd) {
+    var graph = graphOf(gd);
+    if (!graph || !gd.layout || gd._meridianPhone) { return; }
+    gd._meridianPhone = true;
+    var wide = wideLayouts[graph.id] || (wideLayouts[graph.id] = layoutKeys(gd.layout));
+    if (wide.mounted) { delete wide.mounted; return; }  // mounted with its phone layout already
+    var box = graph.parentElement;
+    wide.boxHeight = wide.boxHeight === undefined ? (box ? box.style.height : "") : wide.boxHeight;
+    wide.graphHeight = wide.graphHeight === undefined ? graph.style.height : wide.graphHeight;
+    var narrow = phoneLayout({ id: graph.id, figure: { data: gd.data, layout: wide }, style: {} });
+    if (narrow.figure.layout === wide) { return; }  // nothing to change (drawn for a phone already)
+    var update = {};
+    KEYS.forEach(function (k) { if (narrow.figure.layout[k] !== null) { update[k] = narrow.figure.layout[k]; } });
+    if (narrow.style.height) { graph.style.height = narrow.style.height; }
+    window.Plotly.relayout(gd, update);
+  }
+  function fitWide(gd) {
+    var graph = graphOf(gd);
+    if (!graph || !gd._meridianPhone) { return; }
+    delete gd._meridianPhone;
+    var wide = wideLayouts[graph.id];
+    if (!wide) { return; }
+    if (graph.parentElement && wide.boxHeight !== undefined) { graph.parentElement.style.height = wide.boxHeight; }
+    graph.style.height = wide.graphHeight || "";
+    var update = {};
+    KEYS.forEach(function (k) { if (wide[k] !== null) { update[k] = wide[k]; } });
+    window.Plotly.relayout(gd, update);
+  }
+  function fitCharts() {
+    if (!window.Plotly) { return; }
+    var phone = window.innerWidth < PHONE;
+    document.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
+      if (!gd.layout || !gd._fullLayout) { return; }
+      if (phone) { fitPhone(gd); } else { fitWide(gd); }
+    });
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () { clearTimeout(resizing); resizing = setTimeout(fitCharts, 100); });
+
   /* Sign-out is a POST with the session's token: the token cookie's value goes in as the form is sent. */
   // Screen readers: a field's message is tied to it (aria-describedby) and a field marked invalid says
   // so (aria-invalid), whichever callback marked it; a run that draws new results is announced in one
@@ -225,7 +334,11 @@
     }
     if (!tieQueued) {
       tieQueued = true;
-      requestAnimationFrame(function () { tieQueued = false; tieMessages(); });
+      requestAnimationFrame(function () {
+        tieQueued = false;
+        tieMessages();
+        if (window.innerWidth < PHONE) { fitCharts(); }  // a chart drawn on a phone
+      });
     }
   }).observe(document.documentElement, { childList: true, subtree: true, attributes: true,
     attributeFilter: ["class"] });
@@ -307,6 +420,12 @@
      */
     mountChart: function (spec) {
       if (!spec || !spec.figure) { return window.dash_clientside.no_update; }
+      if (window.innerWidth < PHONE) {
+        wideLayouts[spec.id] = layoutKeys(spec.figure.layout || {});
+        wideLayouts[spec.id].mounted = true;
+        wideLayouts[spec.id].graphHeight = wideLayouts[spec.id].boxHeight = (spec.style || {}).height || "";
+        spec = phoneLayout(spec);
+      }
       var since = trigger.time;
       return new Promise(function (resolve) {
         afterPaint(function () {

@@ -154,7 +154,7 @@ def weights_table(
             id=table_id,
             className="small" if compact else None,
         ),
-        "Weights",
+        "Weights of the chosen frontier point" if compact else "Weights",  # regions' names differ
     )
 
 

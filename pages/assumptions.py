@@ -12,7 +12,9 @@ from components.assumptions import admin_tools
 from components.ids import CMA
 from dashboard.forms.statement import MAX_BYTES
 
-dash.register_page(__name__, path="/assumptions", title="Assumptions · Meridian", name="Assumptions")
+dash.register_page(
+    __name__, path="/assumptions", title="Assumptions · Meridian", name="Assumptions", order=11
+)
 
 
 def layout(**_kwargs):

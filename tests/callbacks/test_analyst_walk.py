@@ -232,3 +232,38 @@ def test_walk006_a_cancelled_run_leaves_the_last_finished_one_on_screen(app, sig
         assert "The new simulation was cancelled" in text_of(said) and "last finished run" in text_of(said)
         after, problem = triggered("mc-download-button.n_clicks", download, 1, scenario)
         assert problem is no_update and after == before  # the finished run's file, not "still running"
+
+
+def test_walk007_every_csv_opens_with_its_scenario_and_headline_figures(app, signed_in):
+    """Issue 31.6: opt-1.csv had no dates, objective, expected return, volatility or Sharpe; tax-1.csv had
+    the lots but not the estimated tax or the rates. Every CSV now opens with what it is."""
+    import csv
+    import io
+
+    import callbacks
+    from callbacks.optimisation import PAGE as OPT_PAGE
+    from callbacks.tax import PAGE as TAX_PAGE
+    from tests.callbacks.test_pages import csv_table, shown
+
+    mine, _ = households()
+    household = mine[0]
+    with signed_in(app):
+        opt = callbacks.DOWNLOADS[OPT_PAGE.key](1, shown(OPT_PAGE.form, household.id))[0]
+        tax = callbacks.DOWNLOADS[TAX_PAGE.key](1, shown(TAX_PAGE.form, household.id))[0]
+        clean = OPT_PAGE.form.defaults()
+        optimal = OPT_PAGE.result(clean, household).optimal
+    for sent, page in ((opt, "Optimisation"), (tax, "Tax")):
+        rows = list(csv.reader(io.StringIO(sent["content"])))
+        context = dict(r[:2] for r in rows[: rows.index([])])
+        assert context["Meridian"] == page and context["Household"] == household.name
+        assert context["Prices"] == "Prices as of 11 Apr 2018"
+        assert csv_table(sent["content"])[0][0] == "section" or page == "Tax"
+        if page == "Optimisation":
+            assert context["Objective"] == "Max Sharpe ratio" and context["History from"] == "2013-04-11"
+            # the headline figures as the page writes them (one decimal percent, two-decimal Sharpe)
+            assert context["Expected return"] == f"{optimal.expected_return * 100:.1f}%"
+            assert context["Volatility"] == f"{optimal.volatility * 100:.1f}%"
+            assert context["Sharpe"] == f"{optimal.sharpe:.2f}"
+        else:
+            assert "Estimated tax if all sold" in context
+            assert any(k.startswith("Short-term") and v.endswith("%") for k, v in context.items())

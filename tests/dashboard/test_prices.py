@@ -214,7 +214,7 @@ def test_pr006_the_market_data_page_in_the_browser(dash_duo, app, tmp_path):
     dash_duo.find_element("#shell-prices").click()
     dash_duo.wait_for_contains_text("#market-history", "No prices have been imported", timeout=20)
     assert (
-        "Only administrators import prices"
+        "Administrators import prices"
         in dash_duo.find_element("#market-upload")
         .find_element(By.XPATH, "ancestor::div[contains(@class, 'card')][1]")
         .text

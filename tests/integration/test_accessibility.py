@@ -19,6 +19,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from dashboard.extensions import metrics
 from dashboard.settings import PROJECT_ROOT
 from tests.conftest import ADMIN, browser_sign_in, free_port
 from tests.integration.test_pages import my_household
@@ -42,6 +43,7 @@ PAGES = {
     "/tax": "#tax-lots",
     "/threads": "#threads-list",
     "/operations": "#perf-summary",
+    "/audit": "#audit-table",
     "/market-data": "#market-history",
     "/assumptions": "#cma-securities",
     "/report": "#report-article",
@@ -83,6 +85,19 @@ for (const plot of document.querySelectorAll('.js-plotly-plot')) {
         hits.push('legend over the axis title of ' + (plot.parentElement.id || 'a chart'));
       }
     }
+  }
+}
+for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+  const box = plot.getBoundingClientRect();
+  const title = plot.querySelector('.gtitle');
+  if (title) {
+    const t = title.getBoundingClientRect();
+    if (t.width && (t.right > box.right + 1 || t.left < box.left - 1)) { hits.push('the title of ' + (plot.parentElement.id || 'a chart') + ' is cut'); }
+  }
+  const legend = plot.querySelector('.legend');
+  if (legend && width < 576 && box.width) {
+    const l = legend.getBoundingClientRect();
+    if (l.width && l.left - box.left > 0.5 * box.width) { hits.push('a legend beside the plot of ' + (plot.parentElement.id || 'a chart') + ' at a phone width'); }
   }
 }
 for (const figure of document.querySelectorAll('.stat-value')) {
@@ -181,7 +196,9 @@ def test_a11y001_every_page_passes_axe_and_fits_every_width(as_admin, path, tmp_
     name = path.strip("/").replace("/", "-") or "overview"
     (folder / f"{name}-problems.json").write_text(json.dumps(problems, indent=1))
     assert not problems, json.dumps(problems, indent=1)[:6000]
+    # under the Content-Security-Policy: a clean console, and no violation reported to the app
     assert dash_duo.get_logs() == []
+    assert {k: n for k, n in metrics.counters().items() if k.startswith("csp.")} == {}
 
 
 def test_a11y002_the_sign_in_page_passes_axe(dash_duo, app):
@@ -214,6 +231,15 @@ def test_a11y003_an_optimisation_by_keyboard_alone(dash_duo, app):
     driver = dash_duo.driver
     dash_duo.wait_for_element("#opt-weights", timeout=60)  # the page's first run
     driver.find_element(By.TAG_NAME, "body").click()
+    # a chosen asset is put in and taken out with Space (issue 31.9: the picker could not remove one)
+    aapl = _tab_to(
+        driver, lambda e: e.get_attribute("type") == "checkbox" and e.get_attribute("value") == "AAPL"
+    )
+    was = aapl.is_selected()
+    aapl.send_keys(Keys.SPACE)
+    assert aapl.is_selected() is not was
+    aapl.send_keys(Keys.SPACE)
+    assert aapl.is_selected() is was
     run = _tab_to(driver, lambda e: e.get_attribute("id") == "opt-run")
     outline = driver.execute_script("return getComputedStyle(arguments[0]).outlineStyle", run)
     assert outline not in ("none", ""), "the focused button shows no outline"

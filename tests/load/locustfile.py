@@ -309,7 +309,9 @@ class MeridianUser(FastHttpUser):
             self.layout("/monte-carlo"),
             changed,
             ["mc-run.n_clicks"],
-            expect=["mc-results"],
+            # a job started leaves the last finished run on screen (results unchanged) and says so in
+            # the alert slot; a run already made is shown at once (results, and the alert cleared)
+            expect=["mc-alert"],
         )
         job = answer.get("mc-job", {}).get("data")
         if not job:

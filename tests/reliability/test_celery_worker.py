@@ -17,7 +17,7 @@ import pytest
 
 from dashboard.background import HEARTBEAT_TTL, QUEUED_GRACE_SECONDS
 from dashboard.settings import PROJECT_ROOT
-from tests.conftest import signed_client
+from tests.conftest import ADMIN, signed_client
 from tests.integration.test_pages import click, my_household, open_page
 
 pytestmark = [
@@ -133,6 +133,16 @@ def test_cw002_progress_cancel_result_and_a_killed_worker(dash_duo, celery_app, 
         "#mc-results .stat-card, #mc-results table, #mc-results .js-plotly-plot", timeout=120
     )
     assert "stopped before finishing" not in dash_duo.find_element("#mc-alert").text
+    # the job's engine time reaches the one metrics store, as the web's do (issue 31.3: the Operations
+    # page showed no background run)
+    client = signed_client(celery_app, ADMIN)
+
+    def simulated():
+        stats = client.get("/api/v1/performance-metrics/stats?window=all").get_json()["operations"]
+        return stats.get("facade.simulate", {}).get("count", 0) >= 1 and stats["facade.simulate"]
+
+    timed = _wait_for(simulated, 15, "the worker's engine time in the metrics store")
+    assert timed["max"] > 0
 
     # the worker killed mid-job: an explicit error within the heartbeat's bound
     open_page(dash_duo, celery_app, f"/monte-carlo?household={household.id}&{LONG_RUN}&seed=14")
