@@ -281,16 +281,31 @@ def register_download(page: AnalysisPage):
         opens with what they are: the page, the household, the prices' date, every setting and the
         headline figures, as the page and its threads show them."""
         try:
-            household, clean, out = page.on_screen(scenario, "download")
-            header, rows = page.table(out)
-            context = csv_context(page, household, clean, out)
+            household, stem, header, rows, context = export(page, scenario)
         except Exception as error:  # noqa: BLE001 - shown on the page
             return no_update, error_alert(error)
-        seed = f"-seed{clean['seed']}" if clean.get("seed") is not None else ""
-        filename = f"{page.frame.prefix}-{household.id}{seed}.csv"
-        audit.log("csv-download", household_id=household.id, target=page.name, detail=filename)
-        return csv_download(header, rows, filename, context), no_update
+        audit.log("csv-download", household_id=household.id, target=page.name, detail=f"{stem}.csv")
+        return csv_download(header, rows, f"{stem}.csv", context), no_update
 
+    @dash.callback(
+        Output(page.frame.download, "data", allow_duplicate=True),
+        Output(page.frame.alert, "children", allow_duplicate=True),
+        Input(page.frame.excel_button, "n_clicks"),
+        State(ids.thread_save("scenario", page.key), "data"),
+        prevent_initial_call=True,
+    )
+    def download_excel(_clicks, scenario):
+        """The same as the CSV, as a workbook: the scenario and headline figures on a sheet of their own,
+        then one sheet per part of the table (weights and frontier, statistics and years, ...)."""
+        try:
+            household, stem, header, rows, context = export(page, scenario)
+            workbook = excel_workbook(page.name, header, rows, context)
+        except Exception as error:  # noqa: BLE001 - shown on the page
+            return no_update, error_alert(error)
+        audit.log("csv-download", household_id=household.id, target=page.name, detail=f"{stem}.xlsx")
+        return dcc.send_bytes(workbook, f"{stem}.xlsx"), no_update
+
+    download.excel = download_excel
     return download
 
 
@@ -355,6 +370,69 @@ def notice(text: str, notice_id: str | None = None) -> html.P:
 
 
 # -- CSV -------------------------------------------------------------------------------------------
+
+
+def export(page: AnalysisPage, scenario) -> tuple[HouseholdRef, str, list[str], list[list], list[list]]:
+    """What a download of the results on screen holds: (household, file stem, header, rows, context)."""
+    household, clean, out = page.on_screen(scenario, "download")
+    header, rows = page.table(out)
+    context = csv_context(page, household, clean, out)
+    seed = f"-seed{clean['seed']}" if clean.get("seed") is not None else ""
+    return household, f"{page.frame.prefix}-{household.id}{seed}", header, rows, context
+
+
+def excel_workbook(title: str, header: list[str], rows: list[list], context: list[list]) -> bytes:
+    """An .xlsx of a page's table: "About" (the context), then a sheet per section when the table's first
+    column is its section (the part of the table each row belongs to), else one "Data" sheet. Text is
+    written as text (never a formula), numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    about = book.active
+    about.title = "About"
+    for line in context:
+        _append(about, line)
+    about.column_dimensions["A"].width = 36
+    about.column_dimensions["B"].width = 60
+    parts: dict[str, list[list]] = {}
+    if header and header[0] == "section":
+        for row in rows:
+            parts.setdefault(str(row[0]), []).append(list(row[1:]))
+        columns = header[1:]
+    else:
+        parts["Data"] = [list(r) for r in rows]
+        columns = header
+    used: set[str] = {"About"}
+    for part, part_rows in parts.items():
+        name = _sheet_name(part, used)
+        sheet = book.create_sheet(name)
+        _append(sheet, columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in part_rows:
+            _append(sheet, row)
+    book.properties.title = title
+    book.properties.creator = "Meridian"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _append(sheet, values) -> None:
+    sheet.append([None if v is None else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+
+
+def _sheet_name(part: str, used: set[str]) -> str:
+    base = "".join(c for c in part if c not in "[]:*?/\\").strip()[:28] or "Part"
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base[:25]} {n}", n + 1
+    used.add(name)
+    return name
 
 
 def csv_context(page: AnalysisPage, household: HouseholdRef, clean: dict, out) -> list[list[str]]:

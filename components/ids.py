@@ -17,6 +17,7 @@ class Frame:
         self.url = f"{prefix}-url"  # the scenario in the address bar
         self.download = f"{prefix}-download"
         self.download_button = f"{prefix}-download-button"
+        self.excel_button = f"{prefix}-excel-button"  # the same results as an Excel workbook
         self.run = f"{prefix}-run"
         self.recompute = f"{prefix}-recompute"
         self.alert = f"{prefix}-alert"

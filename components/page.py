@@ -26,9 +26,19 @@ def action_buttons(frame: Frame, run_label: str) -> html.Div:
                 className="me-2",
                 title="Ignore cached results and compute again",
             ),
-            dbc.Button("Download CSV", id=frame.download_button, color="secondary", outline=True),
+            dbc.Button(
+                "Download CSV", id=frame.download_button, color="secondary", outline=True, className="me-2"
+            ),
+            dbc.Button(
+                "Excel",
+                id=frame.excel_button,
+                color="secondary",
+                outline=True,
+                title="The same results as an Excel workbook: the scenario, then a sheet per part",
+                **{"aria-label": "Download Excel"},
+            ),
         ],
-        className="mt-2",
+        className="mt-2 d-flex flex-wrap gap-1",
     )
 
 

@@ -126,6 +126,14 @@ def percent(value: float, decimals: int = 1) -> str:
     return f"{value * 100:.{decimals}f}%"
 
 
+def money(value: float, decimals: int = 0) -> str:
+    """An amount as the pages print it, written here from the convention (US dollars, thousands
+    separated, the sign before the dollar sign), not with the app's own formatter: a bug there would
+    otherwise cancel out."""
+    digits = f"{abs(value):,.{decimals}f}"
+    return ("-" if value < 0 and float(digits.replace(",", "")) != 0 else "") + "$" + digits
+
+
 def parametric_model(held: Holdings, start: str = "2008-04-11"):
     """The household-holdings model every simulation page defaults to: normal, monthly rebalancing.
 

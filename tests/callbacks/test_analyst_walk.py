@@ -267,3 +267,44 @@ def test_walk007_every_csv_opens_with_its_scenario_and_headline_figures(app, sig
         else:
             assert "Estimated tax if all sold" in context
             assert any(k.startswith("Short-term") and v.endswith("%") for k, v in context.items())
+
+
+def test_walk008_an_excel_workbook_beside_the_csv(app, signed_in):
+    """Issue 31.6 (the rest): where a table has several parts, an Excel download beside the CSV: the
+    scenario on a sheet of its own, then a sheet per part; text never becomes a formula."""
+    import base64
+    import io
+
+    from dash import no_update
+    from openpyxl import load_workbook
+
+    import callbacks
+    from callbacks.analysis import excel_workbook
+    from callbacks.optimisation import PAGE as OPT_PAGE
+    from tests.callbacks.test_pages import csv_table, shown
+
+    mine, _ = households()
+    with signed_in(app):
+        scenario = shown(OPT_PAGE.form, mine[0].id)
+        download = callbacks.DOWNLOADS[OPT_PAGE.key]
+        sent, problem = triggered("opt-excel-button.n_clicks", download.excel, 1, scenario)
+        csv_sent, _ = download(1, scenario)
+    assert problem is no_update and sent["filename"].endswith(".xlsx") and sent["base64"]
+
+    book = load_workbook(io.BytesIO(base64.b64decode(sent["content"])))
+    assert book.sheetnames == ["About", "weights", "frontier"]
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
+    assert about["Meridian"] == "Optimisation" and about["Objective"] == "Max Sharpe ratio"
+    weights = list(book["weights"].iter_rows(values_only=True))
+    assert weights[0][0] == "asset_or_point"
+    assert abs(sum(r[1] for r in weights[1:]) - 1) < 1e-6  # the optimal weights, as numbers
+    # the same rows as the CSV's weights part
+    table = [r for r in csv_table(csv_sent["content"]) if r[0] == "weights"]
+    assert [r[1] for r in weights[1:]] == [float(r[2]) for r in table]
+    assert len(list(book["frontier"].iter_rows())) == 1 + len(
+        [r for r in csv_table(csv_sent["content"]) if r[0] == "frontier"]
+    )
+    hostile = excel_workbook("x", ["a", "b"], [['=HYPERLINK("http://x")', 1]], [["Meridian", "=1+1"]])
+    reread = load_workbook(io.BytesIO(hostile))
+    assert reread["Data"]["A2"].data_type == "s" and reread["Data"]["A2"].value.startswith("=HYPERLINK")
+    assert reread["About"]["B1"].data_type == "s"

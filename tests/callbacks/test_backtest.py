@@ -8,9 +8,9 @@ import pytest
 
 import callbacks
 from callbacks import backtest as bt_cb
-from components.formatting import money
 from dashboard.data.securities import SECURITIES
 from dashboard.forms.backtest import FORM
+from tests import reference
 from tests.callbacks.test_pages import csv_table, find, form, held, households, shown, text_of, triggered
 
 RUN = "bt-run.n_clicks"
@@ -71,7 +71,7 @@ def test_btp001_current_holdings_against_spy_equal_the_engine_on_the_households_
     )
     table = cells(results)
     mine_stats = expected.portfolios[0].statistics
-    assert table["final_value"][0] == money(mine_stats["final_value"])
+    assert table["final_value"][0] == reference.money(mine_stats["final_value"])
     assert table["cagr"][0] == f"{mine_stats['cagr'] * 100:.2f}%"
     assert table["max_drawdown"] == [
         f"{expected.portfolios[0].statistics['max_drawdown'] * 100:.2f}%",
@@ -154,7 +154,7 @@ def test_btp004_the_csv_is_the_run_on_screen_not_the_form_edited_since(ctx):
     assert rows[0] == ["section", "portfolio", "name", "value"]
     custom = {r[2]: float(r[3]) for r in rows if r[0] == "statistic" and r[1] == "Custom"}
     shown_value = cells(out[2])["final_value"][1]
-    assert money(custom["final_value"]) == shown_value
+    assert reference.money(custom["final_value"]) == shown_value
     assert {"Current holdings", "Custom", "SPY"} <= {r[1] for r in rows[1:]}
     assert set(SECURITIES) >= {"AAPL", "XOM"}
 

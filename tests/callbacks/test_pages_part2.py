@@ -15,7 +15,6 @@ import callbacks
 from callbacks import monte_carlo as mc_cb
 from callbacks import overview as overview_cb
 from callbacks import shell as shell_cb
-from components.formatting import money
 from dashboard.data.models import (
     Account,
     Goal,
@@ -107,7 +106,7 @@ def test_cb102_diversification_and_retirement_equal_the_engine(ctx):
     result = simulate_retirement(model, plan, 1000, 42)
     solution = solve_spending(model, plan, 0.9, 1000, 42)
     assert find(results, "ret-success").children == reference.percent(result.success_rate)
-    assert find(results, "ret-solved-spending").children == money(solution.annual_spending)
+    assert find(results, "ret-solved-spending").children == reference.money(solution.annual_spending)
 
 
 def test_cb103_tax_page_uses_taxable_lots_and_flags_wash_sales(ctx):
@@ -152,7 +151,7 @@ def test_cb103_tax_page_uses_taxable_lots_and_flags_wash_sales(ctx):
     assert taxable.name in lots_shown and ira.name not in lots_shown
     # the new loss lot: 5 shares bought at $100,000, valued at the bundled close on 2018-04-11
     close = float(reference.bundled_prices([ticker]).iloc[-1][ticker])
-    assert money(5 * close - 5 * 1e5) in lots_shown
+    assert reference.money(5 * close - 5 * 1e5) in lots_shown
     candidates = text_of(find(results, "tax-candidates"))
     assert "wash sale" in candidates and "2018-04-01" in candidates
 
@@ -203,11 +202,11 @@ def test_cb103b_tax_wash_sale_knows_a_lots_own_purchase_and_the_household_positi
     assert f"7 of 7 shares replaced: 7 bought 2018-04-02 in {ira_name}" in candidates
     assert f"in {taxable_name}" not in candidates
     saves = text_of(find(results, "tax-savings"))
-    assert saves != money(0)
+    assert saves != reference.money(0)
     # the same lots for a household that already realised a large loss this year and carries one over
     values, ids = form(tax_form.FORM, realised_short=-1e9, carryover_short=5e5)
     results = triggered("tax-run.n_clicks", callbacks.RUNS["tax"], 2, None, household.id, values, ids)[2]
-    assert text_of(find(results, "tax-savings")) == money(0)
+    assert text_of(find(results, "tax-savings")) == reference.money(0)
     assert "more loss is carried forward to next year instead" in text_of(find(results, "tax-position"))
 
 
