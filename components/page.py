@@ -30,12 +30,11 @@ def action_buttons(frame: Frame, run_label: str) -> html.Div:
                 "Download CSV", id=frame.download_button, color="secondary", outline=True, className="me-2"
             ),
             dbc.Button(
-                "Excel",
+                "Download Excel",
                 id=frame.excel_button,
                 color="secondary",
                 outline=True,
                 title="The same results as an Excel workbook: the scenario, then a sheet per part",
-                **{"aria-label": "Download Excel"},
             ),
         ],
         className="mt-2 d-flex flex-wrap gap-1",

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE_SIZES = ((1440, 900), (390, 844))
-WIDTHS = (390, 768, 1024, 1280, 1400, 1440, 1920)
+WIDTHS = (390, 768, 1024, 1280, 1366, 1400, 1440, 1920)
 # page -> what shows that its analysis has been drawn
 PAGES = {
     "/": "#overview-transactions .ag-row",
