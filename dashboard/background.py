@@ -117,8 +117,24 @@ def ensure_worker() -> None:
 
 
 def in_job_process() -> None:
-    """Called first in a background job: a forked job process must not use its parent's pooled connections."""
+    """Called first in a background job: a forked job process must not use its parent's pooled connections,
+    nor wait on a lock another thread of the parent held at the fork (the cache's, the market version's,
+    the metrics store's, the catalogue's: such a lock is never released in the child)."""
+    global _forked_pid
+    from dashboard.extensions import cache, metrics
+    from dashboard.services import catalogue
+
     db.dispose()
+    if (
+        _forked_pid != os.getpid()
+    ):  # once per process (a Celery child runs many jobs; its threads are its own)
+        _forked_pid = os.getpid()
+        cache.after_fork()
+        metrics.after_fork()
+        catalogue.after_fork()
+
+
+_forked_pid = os.getpid()  # the process whose locks are known to be its own
 
 
 def _job_manager(celery_manager):

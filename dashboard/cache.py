@@ -407,6 +407,16 @@ class AppCache:
         backend = server.extensions["cache"][flask_cache]
         self._store = _RedisStore(backend) if settings.redis_url else _DiskStore(backend)
 
+    def after_fork(self) -> None:
+        """In a forked job process: fresh locks (one another thread of the parent held at the fork would
+        never be released here), the market version's too."""
+        self._state = threading.Lock()
+        self.counters._lock = threading.Lock()
+        self.local._lock = threading.Lock()
+        after = getattr(self.market_version, "after_fork", None)
+        if after is not None:
+            after()
+
     @property
     def backend_name(self) -> str:
         return self._store.name

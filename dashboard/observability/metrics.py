@@ -463,6 +463,13 @@ class MetricsStore:
 
     # -- flushing --------------------------------------------------------------------------------
 
+    def after_fork(self) -> None:
+        """In a forked job process: fresh locks (the parent's flusher may have held one at the fork); the
+        flusher starts again here on the first record (it is per process)."""
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._flusher_pid = None
+
     def _ensure_flusher(self) -> None:
         pid = os.getpid()
         if self._flusher_pid == pid:

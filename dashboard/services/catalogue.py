@@ -65,6 +65,12 @@ def listings() -> dict[str, Listing]:
     return table
 
 
+def after_fork() -> None:
+    """In a forked job process: a fresh lock (another thread of the parent may have held it)."""
+    global _lock
+    _lock = threading.Lock()
+
+
 def forget() -> None:
     """Read the table again next time (after this process added securities)."""
     global _read

@@ -71,6 +71,11 @@ class MarketVersion:
         self._read_at = -math.inf
         self._lock = threading.Lock()
 
+    def after_fork(self) -> None:
+        """In a forked job process: a lock another thread of the parent held (reading the database) at
+        the fork would never be released here."""
+        self._lock = threading.Lock()
+
     def __call__(self) -> int:
         if time.monotonic() - self._read_at < self.ttl:
             return self._value
