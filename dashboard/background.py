@@ -119,10 +119,9 @@ def ensure_worker() -> None:
 def in_job_process() -> None:
     """Called first in a background job: a forked job process must not use its parent's pooled connections,
     nor wait on a lock another thread of the parent held at the fork (the cache's, the market version's,
-    the metrics store's, the catalogue's: such a lock is never released in the child)."""
+    the metrics store's: such a lock is never released in the child)."""
     global _forked_pid
     from dashboard.extensions import cache, metrics
-    from dashboard.services import catalogue
 
     db.dispose()
     if (
@@ -131,7 +130,6 @@ def in_job_process() -> None:
         _forked_pid = os.getpid()
         cache.after_fork()
         metrics.after_fork()
-        catalogue.after_fork()
 
 
 _forked_pid = os.getpid()  # the process whose locks are known to be its own

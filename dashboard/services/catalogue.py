@@ -8,7 +8,6 @@ everywhere within the version's few seconds, in every process.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import flask
@@ -38,8 +37,8 @@ def sector_label(ticker: str, sector: str | None) -> str:
 
 
 BUNDLED = {t: Listing(t, name, sector_label(t, sector), False) for t, (name, sector) in SECURITIES.items()}
-_lock = threading.Lock()
-_read: tuple[tuple[str, int], dict[str, Listing]] | None = None  # ((database, market version), table)
+# ((database, market version), table): replaced whole, one assignment, so threads need no lock
+_read: tuple[tuple[str, int], dict[str, Listing]] | None = None
 
 
 def listings() -> dict[str, Listing]:
@@ -60,22 +59,8 @@ def listings() -> dict[str, Listing]:
         r.ticker: Listing(r.ticker, r.name, sector_label(r.ticker, r.sector), r.ticker not in SECURITIES)
         for r in rows
     }
-    with _lock:
-        _read = (version, table)
+    _read = (version, table)
     return table
-
-
-def after_fork() -> None:
-    """In a forked job process: a fresh lock (another thread of the parent may have held it)."""
-    global _lock
-    _lock = threading.Lock()
-
-
-def forget() -> None:
-    """Read the table again next time (after this process added securities)."""
-    global _read
-    with _lock:
-        _read = None
 
 
 def choices() -> tuple[tuple[str, str], ...]:
@@ -91,7 +76,5 @@ def known(ticker: str) -> bool:
 
 def sector_of(ticker: str) -> str:
     """The security's sector (BROAD_MARKET for a fund, UNCLASSIFIED for an import without one)."""
-    listing = listings().get(ticker)
-    if listing is None:
-        return (SECURITIES[ticker][1] or BROAD_MARKET) if ticker in SECURITIES else UNCLASSIFIED
-    return listing.sector
+    listing = listings().get(ticker) or BUNDLED.get(ticker)
+    return UNCLASSIFIED if listing is None else listing.sector
