@@ -33,6 +33,7 @@ from dashboard.services import assumptions as firm
 from dashboard.services import audit
 from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
 from dashboard.services.prices import prices_as_of
+from dashboard.spreadsheet import safe_cell
 
 
 @dataclass(frozen=True)
@@ -453,19 +454,10 @@ def csv_download(header: list[str], rows: list[list], filename: str, context: li
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line in context:
-        writer.writerow([_cell(v) for v in line])
+        writer.writerow([safe_cell(v) for v in line])
     if context:
         writer.writerow([])
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return dcc.send_string(buffer.getvalue(), filename)
-
-
-def _cell(value):
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted as text."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -28,6 +28,7 @@ from dashboard.data.models import AuditEvent
 from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import db
 from dashboard.forms.audit import ACTIONS
+from dashboard.spreadsheet import safe_cell
 
 PAGE_SIZE = 50
 MAX_EXPORT = 1_000_000  # rows in one CSV export (the command line has no limit)
@@ -218,7 +219,7 @@ def export(chosen: Filter, limit: int | None = MAX_EXPORT, batch: int = 5_000) -
         if limit is not None:
             events = events[: max(0, limit - sent)]
         for row in rows_of(events):
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow([safe_cell(v) for v in row])
         sent += len(events)
         yield buffer.getvalue()
         buffer.seek(0)
@@ -226,13 +227,6 @@ def export(chosen: Filter, limit: int | None = MAX_EXPORT, batch: int = 5_000) -
         if len(events) < batch or (limit is not None and sent >= limit):
             return
         after = events[-1].id
-
-
-def _cell(value):
-    """Text a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def prune(retention_days: int) -> int:
