@@ -66,17 +66,12 @@ def show_trail(_show, _older, _newest, user, household, action, since, until, cu
         found = audit.page(chosen, before, count=before is None)
     except Exception as error:  # noqa: BLE001 - shown on the page, nothing else changes
         return no_update, no_update, no_update, no_update, no_update, error_alert(error)
-    shown = summary(found.total, len(found.rows), before is None)
-    if before is not None and isinstance(cursor, dict) and cursor.get("total") is not None:
-        shown = f"{cursor['total']:,} records match. {shown}"
-    kept = {
-        "filter": raw,
-        "older": found.older,
-        "total": found.total if before is None else cursor.get("total"),
-    }
+    # counted on the first page; an older page says the count the first one found
+    total = found.total if before is None else cursor.get("total")
+    kept = {"filter": raw, "older": found.older, "total": total}
     return (
         events_table(found.rows, audit.ACTIONS),
-        shown,
+        summary(total, len(found.rows), before is None),
         kept,
         found.older is None,
         export_href(raw),

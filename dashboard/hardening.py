@@ -35,12 +35,10 @@ _LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 def register(server: flask.Flask, app, settings) -> None:
     update_path = app.config.routes_pathname_prefix + "_dash-update-component"
     report_uri = app.config.requests_pathname_prefix + csp.REPORT_PATH
-    policy: list[str] = []  # computed at the first response, once every inline script is declared
 
+    @functools.cache  # computed at the first response, once every inline script is declared
     def content_security_policy() -> str:
-        if not policy:
-            policy.append(csp.policy(app.csp_hashes(), settings.allowed_frame_ancestors, report_uri))
-        return policy[0]
+        return csp.policy(app.csp_hashes(), settings.allowed_frame_ancestors, report_uri)
 
     static = tuple(app.config.routes_pathname_prefix + p for p in (*STATIC_PREFIXES, "_favicon.ico"))
 
