@@ -24,6 +24,7 @@ import secrets
 import time
 from urllib.parse import quote, urlsplit
 
+import dash
 import flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, login_user, logout_user
@@ -78,6 +79,8 @@ def register(server: flask.Flask, app, settings) -> None:
         # the sign-in page's look: the theme and the app's contrast and focus rules
         app.config.routes_pathname_prefix + "assets/00-bootstrap.min.css",
         app.config.routes_pathname_prefix + "assets/meridian.css",
+        app.config.routes_pathname_prefix + "_favicon.ico",  # its icon (Dash's route)
+        prefix + "favicon.ico",  # where a browser looks for one unless told
     }
     metrics_path = prefix.rstrip("/") + "/metrics"
     api_prefix = prefix + "api/"
@@ -96,7 +99,11 @@ def register(server: flask.Flask, app, settings) -> None:
     )
     manager = LoginManager()
     manager.init_app(server)
-    manager.session_protection = "basic"
+    # Flask-Login's session protection only marks a session "not fresh" (Meridian asks for no fresh
+    # sign-in), and doing so rewrites the cookie of every session without a user - the sign-in page's
+    # own stylesheets would answer with the pre-sign-in session and, arriving after the sign-in under
+    # load, sign the browser out again. A session is written only where it is meant to change.
+    manager.session_protection = None
 
     @manager.user_loader
     def _load(session_id: str):
@@ -178,6 +185,11 @@ def register(server: flask.Flask, app, settings) -> None:
         ):
             return flask.redirect(login_path + "?next=" + quote(request.full_path.rstrip("?"), safe="/?=&"))
         return flask.jsonify(error="Sign in first."), 401
+
+    @server.route(prefix + "favicon.ico")
+    def favicon():
+        """The icon the pages name (a browser that was not told asks here, and is not sent to sign in)."""
+        return flask.redirect(icon_url(prefix), 301)
 
     update_path = app.config.routes_pathname_prefix + "_dash-update-component"
 
@@ -417,6 +429,7 @@ def _page(prefix: str, title: str, body: str, status: int = 200):
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · Meridian</title>
+<link rel="icon" href="{escape(icon_url(prefix))}">
 <link rel="stylesheet" href="{escape(prefix)}assets/00-bootstrap.min.css">
 <link rel="stylesheet" href="{escape(prefix)}assets/meridian.css"></head>
 <body style="background:#f6f8fb">
@@ -433,9 +446,17 @@ def _message_page(prefix: str, title: str, message: str, status: int):
     return _page(prefix, title, body, status)
 
 
+def icon_url(prefix: str) -> str:
+    """The icon Dash's pages link to (its own route), for the pages served here."""
+    return f"{prefix}_favicon.ico?v={dash.__version__}"
+
+
 def _form_token() -> str:
-    token = flask.session.get(CSRF_KEY) or secrets.token_urlsafe(32)
-    flask.session[CSRF_KEY] = token
+    """The session's form token; made (and the session written) only when it has none, so a form shown
+    again never rewrites the session a request in flight was sent with."""
+    token = flask.session.get(CSRF_KEY)
+    if not token:
+        token = flask.session[CSRF_KEY] = secrets.token_urlsafe(32)
     return token
 
 

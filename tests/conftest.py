@@ -144,6 +144,7 @@ def dash_duo(dash_duo):
 
 def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PASSWORD) -> None:
     """Sign a Chromium session in through the sign-in page."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
@@ -156,9 +157,15 @@ def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PAS
         driver.find_element(By.ID, "login-email").send_keys(email)
         driver.find_element(By.ID, "login-password").send_keys(password)
         driver.find_element(By.ID, "login-submit").click()
-        WebDriverWait(driver, 20).until(
-            lambda d: "/login" not in d.current_url or "at once from your address" in d.page_source
-        )
+        try:
+            WebDriverWait(driver, 20).until(
+                lambda d: "/login" not in d.current_url or "at once from your address" in d.page_source
+            )
+        except TimeoutException:
+            text = driver.execute_script("return document.body ? document.body.innerText : ''") or ""
+            raise AssertionError(
+                f"signing in did not finish in 20 s: at {driver.current_url}, showing {text[:400]!r}"
+            ) from None
         if "/login" not in driver.current_url:
             return
         # under load, other sign-ins of this account from this address were in flight: the page says

@@ -107,6 +107,23 @@ def _still_loaded(load) -> None:
     assert load.locust.poll() is None, "locust ended before the browser was done: not measured under load"
 
 
+def _shown(dash_duo, selector: str, timeout: float) -> None:
+    """Until ``selector`` is on the page; if it never comes, fail with what the browser shows instead
+    (its address, title, alerts, text and console), the only evidence a CI run leaves."""
+    from selenium.common.exceptions import TimeoutException
+
+    try:
+        dash_duo.wait_for_element(selector, timeout=timeout)
+    except TimeoutException:
+        driver = dash_duo.driver
+        text = driver.execute_script("return document.body ? document.body.innerText : ''") or ""
+        raise AssertionError(
+            f"{selector} did not appear in {timeout} s; the browser is at {driver.current_url} "
+            f"({driver.title!r}), busy callbacks {driver.execute_script(BUSY)}, "
+            f"alerts {driver.execute_script(ALERTS)}, console {dash_duo.get_logs()}, text {text[:600]!r}"
+        ) from None
+
+
 def _settled(dash_duo, timeout: float = 60) -> None:
     """Until no Dash callback is in flight on the page."""
     deadline = time.monotonic() + timeout
@@ -129,12 +146,12 @@ def _charts(dash_duo, charts: int, timeout: float = 60) -> None:
 def test_load001_every_page_loads_and_answers_in_the_browser_under_load(dash_duo, under_load):
     dash_duo.sign_in(under_load.base, ADMIN)  # every page, the Operations page too
     dash_duo.driver.get(under_load.base + "/")
-    dash_duo.wait_for_element("#shell-household-select", timeout=60)
+    _shown(dash_duo, "#shell-household-select", timeout=60)
     timings = {}
     for path, (run_button, result) in PAGES.items():
         started = time.monotonic()
         dash_duo.driver.get(f"{under_load.base}{path}?household={HEAVY_HOUSEHOLD}")
-        dash_duo.wait_for_element(result, timeout=90)
+        _shown(dash_duo, result, timeout=90)
         _charts(dash_duo, CHART_PAGES.get(path, 0))
         loaded = time.monotonic() - started
         if run_button is not None:  # interactive: a run goes to the server and is answered
@@ -193,7 +210,7 @@ def test_load002_a_large_transaction_list_pages_sorts_and_filters_under_load(das
     assert total > HEAVY_TRANSACTIONS
     dash_duo.sign_in(under_load.base)
     dash_duo.driver.get(f"{under_load.base}/?household={HEAVY_HOUSEHOLD}")
-    dash_duo.wait_for_element(f"{GRID} .ag-row", timeout=90)
+    _shown(dash_duo, f"{GRID} .ag-row", timeout=90)
     assert _summary(dash_duo, "1 to 50") == f"1 to 50 of {total:,}"
     # pages: the next block comes from the server
     click(dash_duo, f"{GRID} .ag-paging-button[aria-label='Next Page']")

@@ -202,8 +202,9 @@ def test_id008_every_callback_and_route_refuses_a_caller_without_a_live_session(
         if "GET" in rule.methods and not rule.arguments:
             response = caller.get(f"{rule.rule}?household={foreign['ids']['household']}")
             assert response.status_code < 500 and not any(n.encode() in response.data for n in names)
-            if rule.rule not in ("/login", "/logout", "/api/v1/performance-metrics/health"):
-                assert response.status_code in (302, 401, 404), (rule.rule, response.status_code)
+            public = ("/login", "/logout", "/api/v1/performance-metrics/health", "/_favicon.ico")
+            if rule.rule not in public:
+                assert response.status_code in (301, 302, 401, 404), (rule.rule, response.status_code)
     assert set(statuses) == {401}, statuses
     assert database_digest() == before
 
@@ -232,3 +233,36 @@ def test_id009_callbacks_need_the_pages_csrf_token(app):
         if c.startswith("_csrf_token=")
     ]
     assert handed and "SameSite=Strict" in handed[0] and "HttpOnly" not in handed[0]
+
+
+def _writes_session(response) -> bool:
+    return any(c.startswith("meridian_session=") for c in response.headers.getlist("Set-Cookie"))
+
+
+def test_id010_only_signing_in_and_out_write_the_session_cookie(app):
+    """A cookie session is whole in each response that sets it, so a slow response that rewrote the
+    session it was sent with would undo whatever answered in between: under load the sign-in page's
+    stylesheet or icon, answered after the sign-in, signed the browser out again (or replaced the form's
+    token, so the sign-in said "the form expired"). Only what means to change the session writes it."""
+    client = app.server.test_client()
+    login = client.get("/login")
+    assert _writes_session(login)  # the form's token
+    named = login.data.split(b'rel="icon" href="')[1].split(b'"')[0].decode()  # the page names its icon
+    icon = client.get(named)
+    assert icon.status_code == 200 and icon.mimetype.startswith("image/")
+    asked = client.get("/favicon.ico")  # where a browser not told looks: the icon, not a sign-in page
+    assert asked.status_code == 301 and asked.headers["Location"] == named
+    for response in (
+        client.get("/assets/00-bootstrap.min.css"),
+        client.get("/assets/meridian.css"),
+        icon,
+        asked,
+        client.get("/login"),  # shown again (a second tab, a reload): the same form token
+        client.get("/_dash-layout"),  # refused, signed out
+    ):
+        assert not _writes_session(response), response.request.path
+    signed = _login(client)
+    assert signed.status_code == 302 and _writes_session(signed)
+    for path in ("/assets/meridian.css", "/favicon.ico", "/_dash-layout", "/login"):
+        assert not _writes_session(client.get(path)), path
+    assert client.get("/_dash-layout").status_code == 200
