@@ -2,8 +2,8 @@
 against a trivial callback in the same run, with wrk (8 connections, keep-alive).
 
 The trivial callback is a bare Dash app's echo (``benchmarks/bare_app.py``), served the same way: what
-any Dash callback costs. The target (PRODUCT.md §9): a cached run serves at least 25 % of its
-throughput, with p50 <= 10 ms. Request bodies come from the app itself (``tests/load/dash_client.py``).
+any Dash callback costs, measured first and last (the ratios take the faster). The target (the capacity
+issue, docs/performance.md): a cached run serves at least 35 % of its throughput, with p50 <= 5 ms. Request bodies come from the app itself (``tests/load/dash_client.py``).
 """
 
 from __future__ import annotations
@@ -131,13 +131,13 @@ def run() -> list[dict]:
         folder = Path(tmp)
         settings = seeded_instance(folder / "app")
         bare = seeded_instance(folder / "bare", households=1, transactions_per_account=0)
+        trivial = {
+            "output": "bare-out.children",
+            "outputs": {"id": "bare-out", "property": "children"},
+            "inputs": [{"id": "bare-in", "property": "value", "value": "x"}],
+            "changedPropIds": ["bare-in.value"],
+        }
         with gunicorn(bare, app="benchmarks.bare_app:server") as bare_base:
-            trivial = {
-                "output": "bare-out.children",
-                "outputs": {"id": "bare-out", "property": "children"},
-                "inputs": [{"id": "bare-in", "property": "value", "value": "x"}],
-                "changedPropIds": ["bare-in.value"],
-            }
             assert _post(bare_base, trivial)[0] == 200
             results.append(("trivial callback (bare Dash app)", wrk(bare_base, trivial, folder)))
         with gunicorn(settings, **env) as base:
@@ -160,14 +160,19 @@ def run() -> list[dict]:
             results.append(
                 ("/risk run, new seed each time (uncached)", wrk(base, risk, folder, vary_seed=True))
             )
-    anchor = results[0][1]["rate"]
+        # the trivial callback again, last: this shared machine's speed drifts within a run, and the
+        # ratios are taken against the faster of the two (the stricter anchor)
+        with gunicorn(bare, app="benchmarks.bare_app:server") as bare_base:
+            results.append(("trivial callback again (bare Dash app)", wrk(bare_base, trivial, folder)))
+    anchor = max(results[0][1]["rate"], results[-1][1]["rate"])
     rows = [
         [name, r["rate"], r["p50"], r["p99"], f"{100 * r['rate'] / anchor:.0f} %", r["errors"]]
         for name, r in results
     ]
     table(
         f"Callbacks over HTTP (wrk, {CONNECTIONS} connections, {SECONDS} s each; gunicorn 2 workers x 4 threads"
-        f"{', Redis' if env else ''})\n  targets: a cached run >= 25 % of the trivial callback's req/s, p50 <= 10 ms",
+        f"{', Redis' if env else ''})\n  targets: a cached run >= 35 % of the trivial callback's req/s (the faster "
+        "of its two), p50 <= 5 ms",
         ["request", "req/s", "p50 ms", "p99 ms", "of trivial", "non-200"],
         rows,
     )

@@ -25,6 +25,7 @@ from callbacks import (
     telemetry,
     threads,
 )
+from dashboard.answers import answers
 
 # Every page that can download its results and save a run to a thread.
 ANALYSIS_PAGES = (
@@ -41,6 +42,9 @@ ANALYSIS_PAGES = (
 # The shared callbacks made from the specs, by page key (tests call them directly).
 DOWNLOADS = {page.key: analysis.register_download(page) for page in ANALYSIS_PAGES}
 RUNS = {page.key: analysis.register_run(page) for page in ANALYSIS_PAGES if page.render is not None}
+# A run asked for again is answered with the response sent the first time (dashboard/answers.py).
+for _page in ANALYSIS_PAGES:
+    answers.replayable(_page.frame.run, analysis.replay_basis(_page))
 THREADS = threads.register(ANALYSIS_PAGES)
 # Forms whose fields depend on a choice (a simulation's return model): only those that apply are shown.
 SIMULATION_FORMS = (monte_carlo.form.FORM, goals.SIM_FORM, retirement.form.FORM)

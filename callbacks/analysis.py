@@ -25,7 +25,9 @@ from components import ids
 from components.forms import field_boxes, field_outputs, field_states, marks
 from components.ids import Frame
 from components.threads import PageInfo, headline, parameter
+from dashboard.analytics import rendered
 from dashboard.analytics.rendered import remember, remembered
+from dashboard.answers import Basis, answers
 from dashboard.errors import InvalidInput, describe
 from dashboard.forms.fields import Form, FormErrors, parse_search
 from dashboard.forms.simulation import needs_assumptions
@@ -102,8 +104,15 @@ class AnalysisPage:
 
     def shown(self, clean: dict, household: HouseholdRef, build: Callable[[], Any], refresh: bool = False):
         """What ``build()`` renders for the form ``clean`` on the household's data as they are now (its
-        versions), kept so a repeated scenario costs a cache lookup: no reads, no rendering."""
+        versions), kept so a repeated scenario costs a cache lookup: no reads, no rendering; and the
+        response that carries it, kept whole (``dashboard/answers.py``) unless it was asked for anew."""
+        if not refresh:
+            answers.offer(self.panel(clean, household))
         return remember(self.key, self._scenario(clean, household), household.id, build, refresh)
+
+    def panel(self, clean: dict, household: HouseholdRef) -> str:
+        """The name of the panel ``shown`` keeps for this form and household as they are now."""
+        return rendered.key(self.key, self._scenario(clean, household), household.id)
 
     def already_shown(self, clean: dict, household: HouseholdRef):
         """What ``shown`` kept for this form and household as they are now, or None (nothing is built)."""
@@ -150,6 +159,36 @@ def attempt(
         return Attempt(classes, messages, error=error)
     except Exception as error:  # noqa: BLE001 - shown on the page; unexpected ones are logged with a reference
         return Attempt(classes, messages, error=error)
+
+
+def replay_basis(page: AnalysisPage) -> Callable[[dict], Basis | None]:
+    """How a request of ``page``'s run callback (``run_inputs``' shape) is read to answer it again: as
+    the callback reads it (``attempt``: the form, the household the user must be allowed to see, the
+    pinned assumptions), naming the panel it shows; None for a recompute or a run that shows none."""
+    recompute = f"{page.frame.recompute}."
+
+    def read(body: dict) -> Basis | None:
+        try:  # any request at all comes here (the request check comes after a miss): junk is no run
+            changed = body["changedPropIds"]
+            if not isinstance(changed, list) or any(str(c).startswith(recompute) for c in changed):
+                return None  # asked to compute again
+            household_id = body["inputs"][2]["value"]
+            values = [state.get("value") for state in body["state"][0]]
+            field_ids = [state.get("value") for state in body["state"][1]]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        done = attempt(page, household_id, values, field_ids, page.panel)
+        if done.error is not None or done.household is None:
+            return None
+        shown = {
+            "search": done.search,
+            "fields": field_ids,
+            "classes": done.classes,
+            "messages": done.messages,
+        }
+        return Basis(household=done.household.id, panel=done.outcome, shown=shown)
+
+    return read
 
 
 def run_inputs(frame: Frame, form: Form) -> list:

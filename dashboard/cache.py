@@ -58,7 +58,7 @@ KEY_PREFIX = "meridian:"
 # so a copy in another worker's memory is never asked for again. Who may see a household (which
 # carries the versions) and the signed-in user are always read from the shared cache, so an
 # invalidation is seen by every worker at once.
-LOCAL_TTLS = {"rendered": 60.0, "snapshot": 60.0}
+LOCAL_TTLS = {"rendered": 60.0, "snapshot": 60.0, "answer": 60.0}
 # While the shared store is down, engine results too (addressed by their inputs' content, the engine
 # and market versions: nothing can make them wrong) are kept in each worker's memory, so a hot result
 # is computed once per worker per TTL instead of on every request. Who may see a household and who is

@@ -19,6 +19,7 @@ import callbacks  # noqa: F401 - registers every callback via dash.callback
 from callbacks.telemetry import MEASURED
 from components.shell import create_appshell
 from dashboard import downloads, hardening, identity
+from dashboard.answers import answers
 from dashboard.background import create_manager
 from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
 from dashboard.errors import on_callback_error
@@ -72,6 +73,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         background_callback_manager=manager,
     )
     app.layout = create_appshell
+    replay_answer, keep_answer = answers.register(
+        server, app.config.routes_pathname_prefix + "_dash-update-component"
+    )
+    server.after_request(keep_answer)  # before flask-compress's hook, so it runs after it: bytes compressed
     register_compression(server, app.config.routes_pathname_prefix)
     register_plotly_bundle(server, app.config.routes_pathname_prefix)
     register_instrumentation(server, app)
@@ -84,6 +89,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         hops = settings.proxy_hops
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     identity.register(server, app, settings)  # first: signed out, nothing else is even looked at
+    server.before_request(replay_answer)  # a run answered before, for a signed-in user allowed to see it
     hardening.register(server, app, settings)
     return app
 

@@ -36,6 +36,7 @@ DEFAULT_CACHE_TTLS: dict[str, int] = {
     "household": 10 * 60,  # who may see a household, with its versions (dropped when its data change)
     "snapshot": 10 * 60,  # a household's accounts, positions and goals, per version
     "rendered": 10 * 60,  # a results panel as sent to the browser, for a scenario already computed
+    "answer": 10 * 60,  # a run's whole response, compressed, sent again for the same run (answers.py)
     "thread": 5 * 60,
     "grid": 5 * 60,  # total row counts of the transactions grid
     "assumptions": 60 * 60,  # the firm's capital market assumptions (dropped when a set is added)

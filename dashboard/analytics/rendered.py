@@ -22,6 +22,7 @@ from dashboard.extensions import cache
 # The shape of what the pages render: part of every key, raised when a page's rendered output changes
 # shape (a panel kept by an older release is then never read back into the new code).
 RENDER_VERSION = 2
+OPERATION = "rendered"
 
 
 def scenario_key(value) -> Any:
@@ -46,13 +47,22 @@ def plain(output):
     return json.loads(to_json_plotly(output))
 
 
+def _request(page: str, scenario) -> dict:
+    return {"page": page, "render": RENDER_VERSION, "scenario": scenario_key(scenario)}
+
+
 def remember(page: str, scenario, household: int | None, build: Callable[[], Any], refresh: bool = False):
     """``build()``'s output for ``page`` and ``scenario``, rendered once and kept (``refresh``: build again)."""
-    key = {"page": page, "render": RENDER_VERSION, "scenario": scenario_key(scenario)}
-    return cache.get_or_compute("rendered", key, lambda: plain(build()), household=household, refresh=refresh)
+    return cache.get_or_compute(
+        OPERATION, _request(page, scenario), lambda: plain(build()), household=household, refresh=refresh
+    )
 
 
 def remembered(page: str, scenario, household: int | None):
     """What ``remember`` kept for ``page`` and ``scenario``, or None (nothing is built)."""
-    key = {"page": page, "render": RENDER_VERSION, "scenario": scenario_key(scenario)}
-    return cache.lookup("rendered", key, household=household)
+    return cache.lookup(OPERATION, _request(page, scenario), household=household)
+
+
+def key(page: str, scenario, household: int | None) -> str:
+    """The cache key ``remember`` keeps ``page``'s output for ``scenario`` under (it names the panel)."""
+    return cache.current().key(OPERATION, _request(page, scenario), household=household)

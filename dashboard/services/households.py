@@ -298,7 +298,7 @@ def _household_rows(session: Session, households: list[HouseholdRef]) -> list[di
 # (optimisation, risk, diversification, Monte Carlo) are addressed by their inputs' content (tickers,
 # weights, amounts): a change that alters those inputs asks for a new key, and one that does not (a
 # goal edited) leaves them valid, so they are kept.
-READS_HOUSEHOLD = ("household", "snapshot", "rendered", "grid", "tax")
+READS_HOUSEHOLD = ("household", "snapshot", "rendered", "answer", "grid", "tax")
 # A goal changed: only who-may-see-it (it carries the versions) and the snapshot (it lists the goals).
 # What reads goals is keyed by ``goals_version`` too; the rest (keyed by ``data_version``) stays valid.
 READS_GOALS = ("household", "snapshot")

@@ -271,7 +271,7 @@ def _cache(base: str) -> dict:
         return json.loads(r.read())["cache"]["operations"]
 
 
-WATCHED = ("rendered", "risk")
+WATCHED = ("answer", "rendered", "risk")
 
 
 def _settled_counts(base: str) -> dict:
@@ -300,8 +300,9 @@ def test_load004_a_second_identical_run_is_served_from_the_cache(dash_duo, under
     _settled(dash_duo)
     after = _settled_counts(under_load.base)
     assert dash_duo.find_element("#risk-var").text == first
+    answer_before, answer_after = before.get("answer", {}), after.get("answer", {})
+    assert answer_after.get("hits", 0) >= answer_before.get("hits", 0) + 1  # the response sent before
     rendered_before, rendered_after = before.get("rendered", {}), after.get("rendered", {})
-    assert rendered_after.get("hits", 0) >= rendered_before.get("hits", 0) + 1  # served from the cache
     assert rendered_after.get("computes", 0) == rendered_before.get("computes", 0)  # nothing rendered again
     assert after.get("risk", {}).get("computes", 0) == before.get("risk", {}).get("computes", 0)
     # and the Performance page shows the cache at work

@@ -1,0 +1,169 @@
+"""A run asked for again is answered with the response sent the first time (dashboard/answers.py), over
+HTTP as the browser asks: only for the same run on the same data, only to a user allowed to see it."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+
+import brotli
+import pytest
+
+from dashboard.extensions import cache
+from dashboard.forms.fields import parse_search
+from dashboard.services import assumptions as firm
+from dashboard.services.households import household_changed
+from tests.callbacks.test_pages import households
+from tests.conftest import signed_client
+from tests.dashboard.test_assumptions import TWO_CLASSES
+from tests.load.dash_client import DashSite, Layout, field
+
+UPDATE = "/_dash-update-component"
+ADMIN = "admin@meridian.example"
+# page -> (path, the run callback's results output)
+RUNS = {
+    "risk": ("/risk", "risk-results.children"),
+    "mc": ("/monte-carlo", "mc-results.children"),
+    "opt": ("/optimisation", "opt-frontier.figure"),
+}
+
+
+class Runner:
+    """Run requests of one page as its run button sends them, with the signed-in ``client``."""
+
+    def __init__(self, app, client, page: str):
+        self.app, self.client, self.page = app, client, page
+        path, self.output = RUNS[page]
+        self.site = DashSite(client.get("/_dash-dependencies").get_json())
+        routed = client.post(UPDATE, json=self.site.page_body(path)).get_json()
+        self.layout = Layout.of(
+            client.get("/_dash-layout").get_json(), routed["response"]["_pages_content"]["children"]
+        )
+        self.clicks = 0
+
+    def body(self, household: int, trigger: str = "run", **fields) -> dict:
+        self.clicks += 1
+        changed = {"shell-household-select.value": household, f"{self.page}-{trigger}.n_clicks": self.clicks}
+        changed.update({field(self.page, name): value for name, value in fields.items()})
+        return self.site.body(
+            self.site.callback(self.output), self.layout, changed, [f"{self.page}-{trigger}.n_clicks"]
+        )
+
+    def post(self, body: dict, encodings: str = "br, gzip", client=None):
+        headers = {"Content-Type": "application/json", "Accept-Encoding": encodings}
+        return (client or self.client).post(UPDATE, data=json.dumps(body), headers=headers)
+
+    def counts(self, operation: str) -> dict:
+        with self.app.server.app_context():
+            return dict(cache.counters.snapshot().get(operation, {}))
+
+
+def _json(response) -> dict:
+    data = response.data
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "br":
+        data = brotli.decompress(data)
+    elif encoding == "gzip":
+        data = gzip.decompress(data)
+    return json.loads(data)
+
+
+def _moved(before: dict, after: dict, name: str) -> int:
+    return after.get(name, 0) - before.get(name, 0)
+
+
+@pytest.fixture
+def risk(app):
+    return Runner(app, signed_client(app), "risk")
+
+
+def test_ans001_a_run_asked_again_is_answered_with_the_bytes_sent_before(risk):
+    household = households()[0][0].id
+    first = risk.post(risk.body(household))
+    assert first.status_code == 200 and first.headers["Content-Encoding"] == "br"
+    answers, rendered = risk.counts("answer"), risk.counts("rendered")
+    again = risk.post(risk.body(household))  # Run clicked again: another n_clicks, the same run
+    assert again.status_code == 200 and again.data == first.data
+    assert again.headers["Content-Encoding"] == "br" and "Accept-Encoding" in again.headers["Vary"]
+    assert _moved(answers, risk.counts("answer"), "hits") == 1
+    assert risk.counts("rendered") == rendered  # the panel was not even looked up
+    # what the browser reads is the run's results (decoded from the kept bytes)
+    shown = _json(again)["response"]
+    assert "risk-results" in shown and parse_search(shown["risk-url"]["search"])["household"] == str(
+        household
+    )
+    # the household chosen in the navbar (not the Run button) asks for the same run: the same answer
+    chosen = risk.body(household)
+    chosen["changedPropIds"] = ["shell-household-select.value"]
+    assert risk.post(chosen).data == first.data
+
+
+def test_ans002_another_form_another_household_or_encoding_is_not_that_answer(risk):
+    mine = households()[0]
+    first = risk.post(risk.body(mine[0].id))
+    other_form = risk.post(risk.body(mine[0].id, seed=7))
+    other_household = risk.post(risk.body(mine[1].id))
+    assert len({first.data, other_form.data, other_household.data}) == 3
+    assert parse_search(_json(other_form)["response"]["risk-url"]["search"])["seed"] == "7"
+    plain = risk.post(risk.body(mine[0].id), encodings="gzip")
+    assert plain.headers["Content-Encoding"] == "gzip" and _json(plain) == _json(first)
+    identity = risk.post(risk.body(mine[0].id), encodings="")
+    assert "Content-Encoding" not in identity.headers and json.loads(identity.data) == _json(first)
+
+
+def test_ans003_only_a_user_allowed_to_see_the_household_is_answered(app, risk):
+    theirs = households()[1]  # another analyst's household: the admin may see it, the analyst not
+    admin = Runner(app, signed_client(app, ADMIN), "risk")
+    computed = admin.post(admin.body(theirs.id))
+    body = admin.body(theirs.id)
+    assert admin.post(body).data == computed.data  # kept, and answered again to the admin
+    refused = risk.post(copy.deepcopy(body))  # the very same request from the analyst
+    assert refused.status_code == 200 and refused.data != computed.data
+    answer = json.dumps(_json(refused))
+    assert "is not one of your households" in answer and theirs.name not in answer
+
+
+def test_ans004_a_change_to_the_households_data_computes_the_run_again(app, risk):
+    household = households()[0][0].id
+    risk.post(risk.body(household))
+    with app.server.app_context():
+        household_changed(household)
+    rendered, answers = risk.counts("rendered"), risk.counts("answer")
+    again = risk.post(risk.body(household))
+    assert again.status_code == 200
+    assert _moved(rendered, risk.counts("rendered"), "computes") == 1  # rendered anew from the new data
+    assert _moved(answers, risk.counts("answer"), "hits") == 0
+
+
+def test_ans005_recompute_is_never_answered_from_what_was_kept(risk):
+    household = households()[0][0].id
+    risk.post(risk.body(household))
+    rendered = risk.counts("rendered")
+    risk.post(risk.body(household, trigger="recompute"))
+    assert _moved(rendered, risk.counts("rendered"), "refreshes") == 1
+
+
+def test_ans006_a_newer_set_of_assumptions_is_not_answered_with_the_older_ones_run(app):
+    mc = Runner(app, signed_client(app), "mc")
+    household = households()[0][0].id
+    first = _json(mc.post(mc.body(household)))["response"]
+    before = parse_search(first["mc-url"]["search"])["assumptions"]
+    with app.server.app_context():
+        from dashboard.forms import assumptions as csv_format
+
+        new = firm.create(csv_format.parse(TWO_CLASSES), "cautious.csv", "test")
+    again = _json(mc.post(mc.body(household)))["response"]
+    assert parse_search(again["mc-url"]["search"])["assumptions"] == str(new.id) != before
+
+
+def test_ans007_a_broken_request_is_refused_even_when_it_names_a_kept_run(risk):
+    household = households()[0][0].id
+    body = risk.body(household)
+    risk.post(body)
+    broken = copy.deepcopy(body)
+    broken["state"] = broken["state"][:1]  # the field ids left out
+    refused = risk.post(broken)
+    assert refused.status_code == 400 and "do not match" in refused.get_json()["error"]
+    stranger = risk.post(body, client=risk.app.server.test_client())  # signed out
+    assert stranger.status_code == 401
