@@ -25,7 +25,6 @@ from components import ids
 from components.forms import field_boxes, field_outputs, field_states, marks
 from components.ids import Frame
 from components.threads import PageInfo, headline, parameter
-from dashboard.analytics import rendered
 from dashboard.analytics.rendered import remember, remembered
 from dashboard.answers import Basis, answers
 from dashboard.errors import InvalidInput, describe
@@ -106,13 +105,10 @@ class AnalysisPage:
         """What ``build()`` renders for the form ``clean`` on the household's data as they are now (its
         versions), kept so a repeated scenario costs a cache lookup: no reads, no rendering; and the
         response that carries it, kept whole (``dashboard/answers.py``) unless it was asked for anew."""
+        shown = remember(self.key, self._scenario(clean, household), household.id, build, refresh)
         if not refresh:
-            answers.offer(self.panel(clean, household))
-        return remember(self.key, self._scenario(clean, household), household.id, build, refresh)
-
-    def panel(self, clean: dict, household: HouseholdRef) -> str:
-        """The name of the panel ``shown`` keeps for this form and household as they are now."""
-        return rendered.key(self.key, self._scenario(clean, household), household.id)
+            answers.offer()
+        return shown
 
     def already_shown(self, clean: dict, household: HouseholdRef):
         """What ``shown`` kept for this form and household as they are now, or None (nothing is built)."""
@@ -155,17 +151,21 @@ def attempt(
         raw = {**reading.raw, **{name: clean[name] for name in page.pinned if clean.get(name) is not None}}
         return Attempt(classes, messages, household, page.form.to_query(raw, household.id), outcome)
     except FormErrors as error:
+        answers.withdraw()
         classes, messages = marks(field_ids, {**reading.errors, **error.errors}, page.form.by_name)
         return Attempt(classes, messages, error=error)
     except Exception as error:  # noqa: BLE001 - shown on the page; unexpected ones are logged with a reference
+        answers.withdraw()  # a panel shown before the failure is not what this request answers
         return Attempt(classes, messages, error=error)
 
 
 def replay_basis(page: AnalysisPage) -> Callable[[dict], Basis | None]:
-    """How a request of ``page``'s run callback (``run_inputs``' shape) is read to answer it again: as
-    the callback reads it (``attempt``: the form, the household the user must be allowed to see, the
-    pinned assumptions), naming the panel it shows; None for a recompute or a run that shows none."""
+    """How a request of ``page``'s run callback (``run_inputs``' shape) is keyed to be answered again:
+    the form as sent, the household (if the user may see it) with its data versions, and what the page's
+    pin reads (the assumptions' pin: the set in force). None for a recompute, no household, a refusal."""
     recompute = f"{page.frame.recompute}."
+    if page.pin not in (None, pin_assumptions):
+        return lambda body: None  # a pin whose reads the key would not know: never answered again
 
     def read(body: dict) -> Basis | None:
         try:  # any request at all comes here (the request check comes after a miss): junk is no run
@@ -177,16 +177,20 @@ def replay_basis(page: AnalysisPage) -> Callable[[dict], Basis | None]:
             field_ids = [state.get("value") for state in body["state"][1]]
         except (KeyError, IndexError, TypeError, AttributeError):
             return None
-        done = attempt(page, household_id, values, field_ids, page.panel)
-        if done.error is not None or done.household is None:
+        try:
+            household = household_or_none(household_id)
+            in_force = firm.in_force() if page.pin is not None else None
+        except Exception:  # noqa: BLE001 - refused, or unreadable: the callback says why
             return None
-        shown = {
-            "search": done.search,
+        if household is None:
+            return None
+        parts = {
+            "values": values,
             "fields": field_ids,
-            "classes": done.classes,
-            "messages": done.messages,
+            "versions": [household.data_version, household.goals_version],
+            "assumptions": None if in_force is None else in_force.id,
         }
-        return Basis(household=done.household.id, panel=done.outcome, shown=shown)
+        return Basis(household=household.id, parts=parts)
 
     return read
 

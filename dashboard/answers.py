@@ -5,22 +5,24 @@ but Dash still builds its callback context, serialises the panel's figures again
 compressed again: most of what a cached run costs. So the compressed response of a run is kept, and a
 request for the same run is answered with it before Dash is involved.
 
-"The same run" is decided by the page, never by the raw request alone: a *keyer* (registered by the
-page's run callback for its run button) reads the request as the callback would - the household, which
-the signed-in user must be allowed to see (checked on every request, replayed or not), the form's
-values, the assumptions in force - and names what the response is made from: the rendered panel's key
-(the household's data versions, the market and engine versions, the pinned assumptions), the URL the
-run shows, the form's fields. To that the request's outputs and accepted encodings are added. What the
-keyer cannot vouch for (a recompute, a form with errors, no household, a refusal) is never replayed.
+"The same run" is decided with the page, never by the raw request alone: a *keyer* (registered by the
+page for its run button) reads from the request what the run callback reads - the form's values and
+fields, and the household, which the signed-in user must be allowed to see (checked on every request,
+answered or not) - and adds what the callback reads besides: the household's data versions and, for a
+page that pins the firm's assumptions, the set in force. To that the request's outputs and accepted
+encodings are added, and the cache key adds the market and engine versions. The callback's answer is a
+function of all that, so a request with the same key is owed the same bytes. A recompute, a request
+without a household or one the user may not see is never answered from what was kept.
 
-A response is kept only when the callback said it may be (:meth:`Answers.offer`, with the panel's key)
-and the keyer, asked again after the callback, names the same panel: a change to the data during the
-run keeps nothing. Kept answers live in the shared cache under the household (``answer``: dropped with
-its data, like the rendered panels) and, being addressed by versions, in each worker's memory.
+A response is kept only when its callback said it may be (:meth:`Answers.offer`: a run shown, not one
+asked for anew, not an error) and the key, read again after the callback, is the one read before it
+(the versions only grow: nothing changed during the run). Kept answers live in the shared cache under
+the household (``answer``: dropped with its data, like the rendered panels) and, being addressed by
+versions, in each worker's memory.
 
 Order matters: the replay runs after the sign-in and CSRF checks (a ``before_request`` hook registered
 after ``identity``) and before the request's shape is checked against its callback (``hardening``): a
-replayed answer is one whose output, outputs and basis equal those of a request that passed that check
+replayed answer is one whose output, outputs and key equal those of a request that passed that check
 and was answered, and nothing else of the request reaches it; a miss goes on to the check. The keeping
 runs after flask-compress (an ``after_request`` hook registered before it: Flask calls them in
 reverse), so the bytes kept are the compressed ones.
@@ -29,30 +31,33 @@ reverse), so the bytes kept are the compressed ones.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import dash
 import flask
+import orjson
 
 from dashboard.extensions import cache
 from dashboard.hardening import MAX_CALLBACK_BYTES
-from dashboard.observability.instrumentation import CALLBACK_OUTPUT
+from dashboard.observability.instrumentation import CALLBACK_OUTPUT, callback_failed
 
 OPERATION = "answer"
 # The shape of a kept answer: raised when what is kept or how it is keyed changes.
 ANSWER_VERSION = 1
-_OFFERED, _REPLAYED = "meridian_answer_offered", "meridian_answer_replayed"
+_OFFERED, _PENDING, _REPLAYED = (
+    "meridian_answer_offered",
+    "meridian_answer_pending",
+    "meridian_answer_replayed",
+)
 
 
 @dataclass(frozen=True)
 class Basis:
-    """What a run's response is made from, as the page's keyer reads it from the request."""
+    """What a run's response is made from besides the request's outputs, as the page's keyer reads it."""
 
     household: int
-    panel: str  # the rendered panel's cache key (versions, pinned fields, market and engine versions)
-    shown: dict  # everything else the response carries (the URL it shows, the form's field ids)
+    parts: dict  # the form as sent, and what the callback reads besides (data versions, assumptions)
 
 
 Keyer = Callable[[dict], Basis | None]
@@ -67,10 +72,16 @@ class Answers:
         self._keyers[run_button] = keyer
 
     @staticmethod
-    def offer(panel: str) -> None:
-        """In a run callback: its response is made from the rendered panel ``panel`` and may be kept."""
+    def offer() -> None:
+        """In a run callback: its response shows a run (not a refusal, not a recompute); it may be kept."""
         if flask.has_request_context():
-            flask.g.setdefault(_OFFERED, panel)
+            flask.g.setdefault(_OFFERED, True)
+
+    @staticmethod
+    def withdraw() -> None:
+        """In a run callback: what was offered is not its answer after all (the run failed after it)."""
+        if flask.has_request_context():
+            flask.g.pop(_OFFERED, None)
 
     def register(self, server: flask.Flask, update_path: str) -> tuple[Callable, Callable]:
         """The two hooks, for the app to register in the order above: (replay, keep)."""
@@ -91,6 +102,7 @@ class Answers:
             basis, key = found
             kept = cache.lookup(OPERATION, {"answer": key}, household=basis.household)
             if kept is None:
+                flask.g.setdefault(_PENDING, key)  # answered by Dash: kept afterwards if the key holds
                 return None
             flask.g.setdefault(_REPLAYED, True)
             # the output of a request that was checked and answered before: a name the metrics may use
@@ -102,25 +114,24 @@ class Answers:
             return response
 
         def keep(response: flask.Response):
-            offered = flask.g.pop(_OFFERED, None)
+            offered, pending = flask.g.pop(_OFFERED, None), flask.g.pop(_PENDING, None)
             if (
                 offered is None
-                or flask.g.get(_REPLAYED)
-                or flask.request.path != update_path
+                or pending is None
+                or callback_failed()  # it raised after showing the run: its polite alert is no answer
                 or response.status_code != 200
                 or response.direct_passthrough
             ):
                 return response
             found = self._read(flask.request.get_json(silent=True, cache=True))
-            if found is None or found[0].panel != offered:
-                return response  # not a run the page vouches for, or its data changed during the run
-            basis, key = found
+            if found is None or found[1] != pending:
+                return response  # what the run read changed while it ran: its answer is not the key's
             kept = {
                 "body": response.get_data(),
                 "mimetype": response.mimetype,
                 "encoding": response.headers.get("Content-Encoding", ""),
             }
-            cache.get_or_compute(OPERATION, {"answer": key}, lambda: kept, household=basis.household)
+            cache.get_or_compute(OPERATION, {"answer": pending}, lambda: kept, household=found[0].household)
             return response
 
         return replay, keep
@@ -139,14 +150,14 @@ class Answers:
         request = {
             "version": ANSWER_VERSION,
             "dash": dash.__version__,
-            "panel": basis.panel,
-            "shown": basis.shown,
+            "household": basis.household,
+            "parts": basis.parts,
             "output": body.get("output"),
             "outputs": body.get("outputs"),
             "encodings": flask.request.headers.get("Accept-Encoding", ""),
         }
-        text = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
-        return basis, hashlib.sha256(text.encode()).hexdigest()
+        text = orjson.dumps(request, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        return basis, hashlib.sha256(text).hexdigest()
 
 
 answers = Answers()

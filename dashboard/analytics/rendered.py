@@ -61,8 +61,3 @@ def remember(page: str, scenario, household: int | None, build: Callable[[], Any
 def remembered(page: str, scenario, household: int | None):
     """What ``remember`` kept for ``page`` and ``scenario``, or None (nothing is built)."""
     return cache.lookup(OPERATION, _request(page, scenario), household=household)
-
-
-def key(page: str, scenario, household: int | None) -> str:
-    """The cache key ``remember`` keeps ``page``'s output for ``scenario`` under (it names the panel)."""
-    return cache.current().key(OPERATION, _request(page, scenario), household=household)

@@ -46,7 +46,7 @@ def instrument_callbacks(server: flask.Flask, app, store: MetricsStore) -> None:
             output = flask.g.get(CALLBACK_OUTPUT)
             name = f"callback.{callback_label(output)}" if output else "callback.unknown"
             # a refused request (4xx) is the client's fault, not an error of the app's
-            failed = response.status_code >= 500 or bool(flask.g.pop("meridian_callback_failed", False))
+            failed = response.status_code >= 500 or callback_failed()
             store.record(name, elapsed, error=failed)
         return response
 
@@ -55,6 +55,11 @@ def mark_callback_failed() -> None:
     """Called by the error handler: the callback raised, even though the response was a polite 200."""
     if flask.has_request_context():
         flask.g.meridian_callback_failed = True
+
+
+def callback_failed() -> bool:
+    """The callback of this request raised (its polite answer is not its result)."""
+    return bool(flask.g.get("meridian_callback_failed", False))
 
 
 def instrument_database(engine, store: MetricsStore) -> None:

@@ -167,3 +167,23 @@ def test_ans007_a_broken_request_is_refused_even_when_it_names_a_kept_run(risk):
     assert refused.status_code == 400 and "do not match" in refused.get_json()["error"]
     stranger = risk.post(body, client=risk.app.server.test_client())  # signed out
     assert stranger.status_code == 401
+
+
+def test_ans008_a_run_that_fails_after_showing_its_panel_is_not_kept(risk, monkeypatch):
+    from dashboard.forms.fields import Form
+
+    household = households()[0][0].id
+    body = risk.body(household)
+
+    def broken(self, raw, household_id):
+        raise RuntimeError("the address could not be written")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Form, "to_query", broken)  # after the panel was shown: the run fails all the same
+        failed = risk.post(body)
+    assert failed.status_code == 200 and "risk-var" not in json.dumps(_json(failed)["response"])
+    answers = risk.counts("answer")
+    again = risk.post(risk.body(household))
+    assert _moved(answers, risk.counts("answer"), "hits") == 0  # not answered with the failure
+    assert "risk-var" in json.dumps(_json(again)["response"])  # the results this time
+    assert risk.post(risk.body(household)).data == again.data  # the run that worked is kept
