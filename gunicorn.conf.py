@@ -62,7 +62,10 @@ def post_worker_init(worker):
 
     from dashboard.analytics import warm_up
     from dashboard.identity import INTERNAL
+    from dashboard.services import users
 
+    # sign-ins waiting for their password check never hold every request thread of the worker
+    users.CHECKS.waiting = max(1, worker.cfg.threads - 1)
     started = time.perf_counter()
     warm_up()
     client = worker.wsgi.test_client()

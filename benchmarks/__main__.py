@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from benchmarks import audit, browser, cache, engine, faults, http, indexes, metrics, report
+from benchmarks import audit, browser, cache, engine, faults, http, indexes, metrics, report, signin
 
 SECTIONS = {
     "engine": engine.run,
@@ -14,6 +14,7 @@ SECTIONS = {
     "seeding": indexes.seeding,
     "indexes": indexes.run,
     "http": http.run,
+    "signin": signin.run,
     "faults": faults.run,
     "report": report.run,
     "audit": audit.run,

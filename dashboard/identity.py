@@ -37,6 +37,7 @@ from dashboard.services import access, audit, users
 log = logging.getLogger("meridian.identity")
 
 CSRF_KEY = "meridian_login_csrf"
+BUSY = "Many people are signing in right now; please try again in a moment."
 # A WSGI environ key only code inside the process can set (a client's headers arrive as HTTP_*): the
 # worker's warm-up requests carry it and pass the gate without anyone signed in.
 INTERNAL = "meridian.internal"
@@ -246,7 +247,12 @@ def register(server: flask.Flask, app, settings) -> None:
                 "sign-in-failed", email=email or "(none given)", detail="too many attempts", outcome="failed"
             )
             return login_page(target, refused, email=email, status=429)
-        user = users.verify_password(email, password)
+        try:
+            user = users.verify_password(email, password)
+        except users.SignInsBusy:
+            limits.withdrawn(email, address)  # no password was checked: nothing is counted
+            log.info("sign-in of %r asked to wait: password checks busy", email)
+            return login_page(target, BUSY, email=email, status=429)
         if user is None:
             limits.failed(email, address)
             log.info("failed sign-in for %r from %s", email, address)
@@ -371,6 +377,11 @@ class SignInLimits:
     def delay(self, failures: int) -> float:
         """Seconds between attempts on an account with ``failures`` recent failures (past the free ones)."""
         return float(min(self.max_delay, 2 ** min(failures - self.per_account, 16)))
+
+    def withdrawn(self, email: str, address: str) -> None:
+        """An admitted attempt whose password was not checked after all: its slots come back."""
+        for key in self._keys(email, address):
+            self._give_back(key)
 
     def failed(self, email: str, address: str) -> None:
         """A wrong password: its slots stay taken until the window ends."""

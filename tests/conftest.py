@@ -51,13 +51,17 @@ def sign_in(
     """Sign ``client`` (a Flask test client, or a requests.Session with the server's URL as ``prefix``) in
     through the sign-in form, as a browser does, then to ``next_path``; the response. ``kwargs`` go with
     both requests (a test client's ``environ_base``, ``base_url``)."""
-    import re
+    from tests.load.dash_client import sign_in_through_form
 
-    get = client.get(f"{prefix}login", **kwargs)
-    page = get.get_data(as_text=True) if hasattr(get, "get_data") else get.text
-    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    form = {"email": email, "password": password, "csrf": token, "next": next_path or prefix}
-    return client.post(f"{prefix}login", data=form, **kwargs)
+    def page() -> str:
+        get = client.get(f"{prefix}login", **kwargs)
+        return get.get_data(as_text=True) if hasattr(get, "get_data") else get.text
+
+    def post(form: dict):
+        response = client.post(f"{prefix}login", data=form, **kwargs)
+        return (response.get_data(as_text=True) if hasattr(response, "get_data") else response.text), response
+
+    return sign_in_through_form(page, post, email, password, next_path or prefix)
 
 
 def signed_client(app, email: str = ANALYST, password: str = PASSWORD):
@@ -149,6 +153,8 @@ def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PAS
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from tests.load.dash_client import TRY_AGAIN
+
     for attempt in range(3):
         driver.get(base.rstrip("/") + "/login")
         WebDriverWait(driver, 20).until(
@@ -159,7 +165,7 @@ def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PAS
         driver.find_element(By.ID, "login-submit").click()
         try:
             WebDriverWait(driver, 20).until(
-                lambda d: "/login" not in d.current_url or "at once from your address" in d.page_source
+                lambda d: "/login" not in d.current_url or TRY_AGAIN in d.page_source
             )
         except TimeoutException:
             text = driver.execute_script("return document.body ? document.body.innerText : ''") or ""
@@ -168,10 +174,10 @@ def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PAS
             ) from None
         if "/login" not in driver.current_url:
             return
-        # under load, other sign-ins of this account from this address were in flight: the page says
-        # to try again in a moment, as a person would
+        # under load, other sign-ins of this account from this address were in flight, or the password
+        # checks were busy: the page says to try again in a moment, as a person would
         time.sleep(1 + attempt)
-    raise AssertionError("signing in was refused three times as too many at once")
+    raise AssertionError("signing in was asked three times to try again in a moment")
 
 
 def unavailable(reason: str):

@@ -3,6 +3,12 @@ drops what the session cache holds for the user, so it takes effect on their nex
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,14 +30,65 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
+class SignInsBusy(Exception):
+    """More sign-ins are waiting for their password check in this process than it takes at once."""
+
+
+class PasswordChecks:
+    """Password checks off the callbacks' CPU. A check is scrypt (N=2^15, r=8: ~70 ms of a core, its cost
+    kept): a burst of 20 sign-ins a second would take most of two cores and every request thread. So each
+    process checks one password at a time, in a thread the OS runs after everything else (nice +10: a
+    burst takes the CPU the callbacks leave), and at most ``waiting`` sign-ins wait for it (gunicorn's
+    worker sets it to its threads less one); one more is told at once to try again in a moment
+    (``SignInsBusy``), so a request thread is always left to the callbacks. ``hashlib.scrypt`` releases
+    the GIL, so the process's other threads run meanwhile."""
+
+    NICE = 10
+
+    def __init__(self, waiting: int = 3, timeout: float = 10.0) -> None:
+        self.waiting, self.timeout = waiting, timeout
+        self._pid = None
+        self._lock = threading.Lock()
+
+    def _pool(self) -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
+        with self._lock:
+            if self._pid != os.getpid():  # made once per process (a forked worker makes its own)
+                self._executor = ThreadPoolExecutor(
+                    os.cpu_count() or 1, "password-check", initializer=self._lower_priority
+                )
+                self._admitted = threading.BoundedSemaphore(self.waiting)
+                self._pid = os.getpid()
+            return self._executor, self._admitted
+
+    @classmethod
+    def _lower_priority(cls) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # not Linux (a thread's own nice value): as is
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), cls.NICE)
+
+    def check(self, stored: str, password: str) -> bool:
+        executor, admitted = self._pool()
+        if not admitted.acquire(blocking=False):
+            raise SignInsBusy()
+        try:
+            return executor.submit(check_password_hash, stored, password).result(self.timeout)
+        except FuturesTimeout:
+            raise SignInsBusy() from None
+        finally:
+            admitted.release()
+
+
+CHECKS = PasswordChecks()
+
+
 def verify_password(email: str, password: str) -> CurrentUser | None:
-    """The active user with this email and password, or None (the same for every kind of wrong)."""
+    """The active user with this email and password, or None (the same for every kind of wrong);
+    SignInsBusy when this process has as many sign-ins waiting as it takes (nothing was checked)."""
     with db.session() as session:
         user = session.scalar(select(User).where(User.email == email))
         if user is None or not user.password_hash:
-            check_password_hash(_DECOY, password)
+            CHECKS.check(_DECOY, password)
             return None
-        if not check_password_hash(user.password_hash, password) or not user.is_active:
+        if not CHECKS.check(user.password_hash, password) or not user.is_active:
             return None
         return _current(user)
 

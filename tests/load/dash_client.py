@@ -13,7 +13,9 @@ Standard library only (the load environment and the app's environment both impor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,12 +247,40 @@ def _text(node) -> str:
     return ""
 
 
+SIGN_IN_TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
+# what the sign-in page says when it asks for another try shortly (sign-ins of the account in flight, or
+# the password checks busy), as opposed to a pause of minutes after failed attempts
+TRY_AGAIN = "try again in a moment"
+
+
+def sign_in_through_form(
+    get_page: Callable[[], str],
+    post: Callable[[dict], tuple[str, Any]],
+    email: str,
+    password: str,
+    next_path: str = "/",
+    tries: int = 5,
+    pause: float = 1.0,
+):
+    """The sign-in conversation of every client of the tests, benchmarks and locustfile: the sign-in page,
+    its form's token, the POST. Asked to try again in a moment, it does, as a person would, up to
+    ``tries`` times. ``get_page()`` is the page's HTML; ``post(form)`` is (the answer's text, the
+    response); the last response is returned."""
+    for attempt in range(tries):
+        token = SIGN_IN_TOKEN.search(get_page()).group(1)
+        text, response = post({"email": email, "password": password, "csrf": token, "next": next_path})
+        if TRY_AGAIN not in text:
+            break
+        time.sleep(pause * (attempt + 1))
+    return response
+
+
 def signed_opener(base: str, email: str | None = None, password: str | None = None):
     """A urllib opener signed in to the app at ``base`` through its sign-in form (LOAD_EMAIL and
     LOAD_PASSWORD, by default the demo analyst)."""
     import http.cookiejar
     import os
-    import re
+    import urllib.error
     import urllib.parse
     import urllib.request
 
@@ -258,12 +288,20 @@ def signed_opener(base: str, email: str | None = None, password: str | None = No
     password = password or os.environ.get("LOAD_PASSWORD", "meridian-demo")
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(base + "/login", timeout=30).read().decode()
-    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"email": email, "password": password, "csrf": token, "next": "/"})
-    with opener.open(base + "/login", data=form.encode(), timeout=30) as answer:
-        if "/login" in answer.geturl():
-            raise RuntimeError(f"could not sign in to {base} as {email}")
+
+    def post(form: dict) -> tuple[str, Any]:
+        data = urllib.parse.urlencode(form).encode()
+        try:
+            with opener.open(base + "/login", data=data, timeout=30) as answer:
+                return answer.read().decode(), answer
+        except urllib.error.HTTPError as refused:
+            return refused.read().decode(), refused
+
+    answer = sign_in_through_form(
+        lambda: opener.open(base + "/login", timeout=30).read().decode(), post, email, password
+    )
+    if "/login" in answer.geturl():
+        raise RuntimeError(f"could not sign in to {base} as {email}")
     opener.cookie_header = "; ".join(f"{c.name}={c.value}" for c in jar)  # for tools that take a header
     opener.csrf_token = next((c.value for c in jar if c.name == "_csrf_token"), "")
     opener.addheaders.append(("X-CSRFToken", opener.csrf_token))  # as Dash's renderer sends it

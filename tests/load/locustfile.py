@@ -26,7 +26,16 @@ from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, constant, events, task
 
-from tests.load.dash_client import Callback, DashSite, Layout, alerts_in, field, nav_paths
+from tests.load.dash_client import (
+    TRY_AGAIN,
+    Callback,
+    DashSite,
+    Layout,
+    alerts_in,
+    field,
+    nav_paths,
+    sign_in_through_form,
+)
 
 log = logging.getLogger("meridian.load")
 
@@ -136,21 +145,30 @@ class MeridianUser(FastHttpUser):
 
     def sign_in(self):
         """Through the sign-in form, as an analyst does (LOAD_EMAIL / LOAD_PASSWORD; the demo analyst)."""
-        page = self.client.get("/login", name="sign-in: page").text
-        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-        form = {
-            "email": os.environ.get("LOAD_EMAIL", "analyst@meridian.example"),
-            "password": os.environ.get("LOAD_PASSWORD", "meridian-demo"),
-            "csrf": token,
-            "next": "/",
-        }
-        body = urlencode(form)
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        with self.client.post(
-            "/login", data=body, headers=headers, name="sign-in", catch_response=True, allow_redirects=False
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"sign-in refused: HTTP {response.status_code}")
+
+        def post(form: dict):
+            with self.client.post(
+                "/login",
+                data=urlencode(form),
+                headers=headers,
+                name="sign-in",
+                catch_response=True,
+                allow_redirects=False,
+            ) as response:
+                text = response.text or ""
+                if TRY_AGAIN in text:
+                    response.success()  # the page says to try again in a moment: a person would
+                elif response.status_code != 302:
+                    response.failure(f"sign-in refused: HTTP {response.status_code}")
+                return text, response
+
+        sign_in_through_form(
+            lambda: self.client.get("/login", name="sign-in: page").text,
+            post,
+            os.environ.get("LOAD_EMAIL", "analyst@meridian.example"),
+            os.environ.get("LOAD_PASSWORD", "meridian-demo"),
+        )
         # what Dash's renderer sends with every callback: the session's token, handed out as a cookie
         self.client.get("/login", name="sign-in: token")
         token = next((c.value for c in self.client.cookiejar if c.name == "_csrf_token"), "")

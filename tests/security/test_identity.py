@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dashboard.data.models import Household, User
 from dashboard.extensions import db
 from tests.conftest import ANALYST, PASSWORD, sign_in, signed_client
-from tests.load.dash_client import DashSite, Layout
+from tests.load.dash_client import SIGN_IN_TOKEN, DashSite, Layout
 from tests.security.test_isolation import (
     UPDATE,
     database_digest,
@@ -266,3 +266,45 @@ def test_id010_only_signing_in_and_out_write_the_session_cookie(app):
     for path in ("/assets/meridian.css", "/favicon.ico", "/_dash-layout", "/login"):
         assert not _writes_session(client.get(path)), path
     assert client.get("/_dash-layout").status_code == 200
+
+
+def test_id011_password_checks_wait_their_turn_at_low_priority_and_a_full_queue_says_try_again(
+    app, monkeypatch
+):
+    """A burst of sign-ins never holds every request thread: password checks run one per core in
+    threads the OS runs after the callbacks, and once ``waiting`` sign-ins wait, the next is told at
+    once to try again in a moment, with nothing counted against the account."""
+    import os
+    import threading
+
+    from dashboard.identity import BUSY
+    from dashboard.services import users
+
+    checks = users.PasswordChecks(waiting=1)
+    monkeypatch.setattr(users, "CHECKS", checks)
+    release, started, priorities = threading.Event(), threading.Event(), []
+    real = users.check_password_hash
+
+    def slow(stored, password):
+        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        started.set()
+        release.wait(30)
+        return real(stored, password)
+
+    monkeypatch.setattr(users, "check_password_hash", slow)
+    first: list = []
+    waiting = threading.Thread(target=lambda: first.append(_login(app.server.test_client())))
+    waiting.start()
+    assert started.wait(30)
+    other = app.server.test_client()  # one attempt, not a person trying again
+    token = SIGN_IN_TOKEN.search(other.get("/login").get_data(as_text=True)).group(1)
+    busy = other.post("/login", data={"email": ADMIN, "password": PASSWORD, "csrf": token, "next": "/"})
+    assert busy.status_code == 429 and BUSY in busy.get_data(as_text=True)
+    release.set()
+    waiting.join(30)
+    assert first[0].status_code == 302  # the one waiting got in
+    assert _login(app.server.test_client(), email=ADMIN).status_code == 302  # and the next, in its turn
+    assert priorities and set(priorities) == {users.PasswordChecks.NICE}  # below the request threads
+    # the refused attempt counted nothing: five wrong passwords are still allowed before the pause
+    for _ in range(5):
+        assert _login(app.server.test_client(), email=ADMIN, password="not-it").status_code == 401
