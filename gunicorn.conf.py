@@ -30,7 +30,12 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 20
-keepalive = 5
+# Seconds an idle keep-alive connection is held. Longer than any client or proxy waits before reusing
+# one (the portal's proxy, browsers, locust's analysts thinking 2-8 s): when the server closes an idle
+# connection just as a request arrives on it, the request is lost (HTTPConnectionClosed, never retried
+# for a POST such as every callback) - seen under load with 5 s. Idle connections cost no thread
+# (gthread keeps them in its poller, at most worker_connections each).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 # Each worker imports the app after fork (no preload): connections and pools are
 # never shared between processes.
 preload_app = False

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select
 
 from benchmarks.common import median_ms, p95_ms, table, timings
 from benchmarks.serve import seeded_instance
+from callbacks import UI
 from dashboard.data.models import AuditEvent, Goal
 from dashboard.extensions import db
 from dashboard.factory import create_app, shutdown
@@ -42,7 +43,7 @@ def run() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = seeded_instance(Path(tmp), households=4, transactions_per_account=20)
-        app = create_app(settings)
+        app = create_app(settings, ui=UI)
         try:
             with app.server.app_context(), app.server.test_request_context():
                 bare = timings(_goal_change(1, audited=False), REPEATS, warmup=10)

@@ -12,6 +12,7 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 def _app(redis_url: str | None, folder: Path):
+    from callbacks import UI
     from dashboard.data import demo, migrate
     from dashboard.data.db import make_engine
     from dashboard.factory import create_app
@@ -23,7 +24,7 @@ def _app(redis_url: str | None, folder: Path):
     engine = make_engine(settings.database_url)
     demo.seed(engine, settings.market_data_path, households=2, transactions_per_account=1)
     engine.dispose()
-    return create_app(settings)
+    return create_app(settings, ui=UI)
 
 
 def run() -> None:

@@ -15,7 +15,7 @@ from benchmarks.serve import seeded_instance
 def run() -> None:
     from flask_login import login_user
 
-    from callbacks import report
+    from callbacks import UI, report
     from dashboard.factory import create_app, shutdown
     from dashboard.forms import report as report_form
     from dashboard.identity import SessionUser
@@ -23,7 +23,7 @@ def run() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = seeded_instance(Path(tmp), households=4, transactions_per_account=30)
-        app = create_app(settings)
+        app = create_app(settings, ui=UI)
         try:
 
             def make(household_id: int, repeats: int) -> list[tuple[float, int]]:

@@ -6,6 +6,7 @@ Page-specific callbacks are registered when their module is imported
 """
 
 from callbacks import (
+    alerts,
     analysis,
     assumptions,
     audit,
@@ -25,7 +26,9 @@ from callbacks import (
     telemetry,
     threads,
 )
+from components.shell import create_appshell
 from dashboard.answers import answers
+from dashboard.factory import Ui
 
 # Every page that can download its results and save a run to a thread.
 ANALYSIS_PAGES = (
@@ -54,7 +57,12 @@ ASSUMPTION_CHOICES = {
     f.key: analysis.register_assumption_choices(f) for f in (*SIMULATION_FORMS, optimisation.form.FORM)
 }
 
+# What the app's entries (app.py, the CLI, the Celery worker) hand create_app: the dashboard layer
+# below never imports the UI it serves.
+UI = Ui(layout=create_appshell, on_error=alerts.on_callback_error, measured=telemetry.MEASURED)
+
 __all__ = [
+    "UI",
     "ANALYSIS_PAGES",
     "DOWNLOADS",
     "RUNS",

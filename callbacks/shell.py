@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, no_update
 
+from callbacks.alerts import show_alert
 from components import ids
 from components.shell import nav_link_class
-from dashboard.errors import show_alert
 from dashboard.services import audit
 from dashboard.services.access import current_user, parse_household_id, visible_households
 from dashboard.services.prices import prices_as_of

@@ -1,6 +1,6 @@
 """Meridian's server side, by job (see docs/architecture.md):
 
-- ``factory``: ``create_app(settings=None)``; ``settings``, ``extensions``, ``cache``,
+- ``factory``: ``create_app(settings=None, ui=callbacks.UI)``; ``settings``, ``extensions``, ``cache``,
   ``background``, ``hardening``, ``errors`` and ``cli`` beside it;
 - ``data/``: the database (engine, sessions, models, migrations), market data, demo data;
 - ``services/``: households, goals, threads, transactions, imports, access: the only code

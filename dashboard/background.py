@@ -14,6 +14,7 @@ import os
 import threading
 import time
 
+from dashboard import outage
 from dashboard.extensions import db
 from dashboard.settings import Settings
 
@@ -68,12 +69,13 @@ def create_manager(server, settings: Settings):
         )
         return _job_manager(CeleryManager)(celery_app, expire=RESULT_EXPIRY_SECONDS)
 
-    import diskcache
     from dash import DiskcacheManager
+
+    from dashboard.forksafe import ForkSafeCache
 
     folder = settings.instance_path / "background-jobs"
     folder.mkdir(parents=True, exist_ok=True)
-    return _late_results(DiskcacheManager)(diskcache.Cache(str(folder)), expire=RESULT_EXPIRY_SECONDS)
+    return _late_results(DiskcacheManager)(ForkSafeCache(str(folder)), expire=RESULT_EXPIRY_SECONDS)
 
 
 def _late_results(manager):
@@ -233,34 +235,33 @@ def live_workers(celery_app) -> dict[str, dict]:
 
 
 def start_heartbeat(celery_app, hostname: str, concurrency: int) -> threading.Event:
-    """In a Celery worker's main process: say it is alive every ``HEARTBEAT_SECONDS`` until stopped."""
+    """In a Celery worker's main process: say it is alive every ``HEARTBEAT_SECONDS`` until stopped. While
+    Redis is away (the breaker this process shares with its cache and metrics, dashboard/outage.py, says
+    so once) no beat is tried: the key expires, the web side stops queueing, and the first beat after
+    the probe sees Redis answer writes it again."""
     client = celery_app.backend.client
+    breaker = outage.for_redis(str(celery_app.conf.broker_url), JOB_REDIS_TIMEOUT)
     stop = threading.Event()
     started = time.time()
 
     def beat():
-        failing = False
         while not stop.is_set():
-            try:
-                client.set(
-                    HEARTBEAT_KEY + hostname,
-                    json.dumps(
-                        {
-                            "pid": os.getpid(),
-                            "concurrency": concurrency,
-                            "started": started,
-                            "seen": time.time(),
-                        }
-                    ),
-                    ex=HEARTBEAT_TTL,
-                )
-                if failing:
-                    failing = False
-                    log.warning("worker heartbeat written again")
-            except Exception as error:  # noqa: BLE001 - Redis away: the key expires, the web side stops queueing
-                if not failing:  # once per outage
-                    failing = True
-                    log.warning("worker heartbeat could not be written (%s)", type(error).__name__)
+            if breaker.available():
+                try:
+                    client.set(
+                        HEARTBEAT_KEY + hostname,
+                        json.dumps(
+                            {
+                                "pid": os.getpid(),
+                                "concurrency": concurrency,
+                                "started": started,
+                                "seen": time.time(),
+                            }
+                        ),
+                        ex=HEARTBEAT_TTL,
+                    )
+                except Exception as error:  # noqa: BLE001 - Redis away: said once, by the breaker
+                    breaker.failed(error, "worker heartbeat")
             stop.wait(HEARTBEAT_SECONDS)
         with contextlib.suppress(Exception):
             client.delete(HEARTBEAT_KEY + hostname)

@@ -15,16 +15,14 @@ an array is refused, so a key can never depend on a repr). The market version
 changes with every price import, so no result computed from older prices is
 asked for again.
 
-Outages (a circuit breaker): the first failed or timed-out call marks the
-shared store down; from then on no request touches it (no request pays a
-connection or socket timeout) and values are computed directly, while one
-background thread per worker probes the store every ``PROBE_INTERVAL``. While
-it is down, each worker keeps what it computes in its bounded in-process
-cache (``LocalCache``): entries addressed by content or by a household's
-version, which no invalidation can make wrong. Invalidations that could not
-reach the store are remembered and replayed by the probe *before* requests use
-the store again, so a change made during the outage wins over what the store
-held. One log line when an outage starts and one when it ends.
+Outages (a circuit breaker shared with the metrics store, ``dashboard/outage.py``): the first failed
+or timed-out call marks the shared store down; from then on no request touches it (no request pays a
+connection or socket timeout) and values are computed directly, while one background thread per
+worker probes it. While it is down, each worker keeps what it computes in its bounded in-process
+cache (``LocalCache``): entries addressed by content or by a household's version, which no
+invalidation can make wrong. Invalidations that could not reach the store are remembered and replayed
+by the probe *before* requests use the store again, so a change made during the outage wins over what
+the store held. One log line when an outage starts and one when it ends.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ import fnmatch
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 import uuid
@@ -47,6 +44,7 @@ import flask
 from flask_caching import Cache
 from flask_caching.backends.base import BaseCache
 
+from dashboard import outage
 from dashboard.observability.metrics import track_operation
 from engine import ENGINE_VERSION
 
@@ -74,7 +72,6 @@ OUTAGE_LOCAL_TTLS = {
 }
 LOCAL_MAX_ENTRIES = 512
 LOCK_TIMEOUT = 30.0  # seconds a computing worker holds an operation's lock at most
-PROBE_INTERVAL = 0.5  # seconds between the background probes of a store that is down
 MAX_PENDING = 10_000  # invalidations remembered during an outage (beyond: every cache entry is dropped)
 _MISS = object()
 
@@ -158,11 +155,11 @@ class DiskCache(BaseCache):
     """A flask-caching backend on ``diskcache``: shared by every process on the machine."""
 
     def __init__(self, directory: str, default_timeout: int = 300, key_prefix: str = "", **_):
-        import diskcache
+        from dashboard.forksafe import ForkSafeCache
 
         super().__init__(default_timeout=default_timeout)
         self.key_prefix = key_prefix
-        self.disk = diskcache.Cache(
+        self.disk = ForkSafeCache(
             directory, timeout=1, size_limit=2**30, eviction_policy="least-recently-stored"
         )
 
@@ -372,9 +369,6 @@ class AppCache:
         self._state = threading.Lock()
         self._fallback_counts: dict[str, tuple[float, int]] = {}
         self._fallback_claims: dict[str, float] = {}  # name -> when it lapses (monotonic)
-        self._down = False
-        self._down_since = 0.0
-        self._probe_pid: int | None = None
         self._pending: set[tuple[str, str]] = set()  # ("glob" | "key", name) not yet applied to the store
         self._ttls: dict[str, int] = dict(settings.cache_ttls)
         self.local = LocalCache()
@@ -406,6 +400,14 @@ class AppCache:
         flask_cache.init_app(server)
         backend = server.extensions["cache"][flask_cache]
         self._store = _RedisStore(backend) if settings.redis_url else _DiskStore(backend)
+        # shared with the metrics store (the same Redis); the disk cache has its own
+        self._outage = (
+            outage.for_redis(settings.redis_url, settings.redis_socket_timeout)
+            if settings.redis_url
+            else outage.Outage(f"disk cache in {settings.instance_path / 'cache'}", self._store.ping)
+        )
+        # before the store is used again, the invalidations it missed are applied
+        self._outage.before_resume(self._replay)
 
     def after_fork(self) -> None:
         """In a forked job process: fresh locks (one another thread of the parent held at the fork would
@@ -413,6 +415,7 @@ class AppCache:
         self._state = threading.Lock()
         self.counters._lock = threading.Lock()
         self.local._lock = threading.Lock()
+        self._outage.after_fork()
         after = getattr(self.market_version, "after_fork", None)
         if after is not None:
             after()
@@ -424,57 +427,18 @@ class AppCache:
     def ttl(self, operation: str) -> int:
         return self._ttls.get(operation, 300)
 
-    # -- degradation: a circuit breaker with a background probe ------------------------------------
+    # -- degradation: the shared store's circuit breaker (dashboard/outage.py) ---------------------
 
     def _available(self) -> bool:
-        if not self._down:
-            return True
-        if self._probe_pid != os.getpid():  # a forked child inherits "down" but not its parent's probe
-            self._start_probe()
-        return False
+        return self._outage.available()
 
     @property
     def down(self) -> bool:
-        return self._down
+        return self._outage.down
 
     def _failed(self, error: BaseException, during: str) -> None:
-        with self._state:
-            first = not self._down
-            if first:
-                self._down = True
-                self._down_since = time.monotonic()
-                self.counters.outages += 1
-        if first:
-            log.warning(
-                "cache unavailable (%s during %s); computing directly and probing it every %.1f s",
-                type(error).__name__,
-                during,
-                PROBE_INTERVAL,
-            )
-            self._start_probe()
-
-    def _start_probe(self) -> None:
-        with self._state:
-            if self._probe_pid == os.getpid():
-                return
-            self._probe_pid = os.getpid()
-        threading.Thread(target=self._probe, name="cache-probe", daemon=True).start()
-
-    def _probe(self) -> None:
-        """Until the store answers and has taken the invalidations missed meanwhile: then resume."""
-        while True:
-            time.sleep(PROBE_INTERVAL)
-            try:
-                self._store.ping()
-                self._replay()
-            except Exception:  # noqa: BLE001 - still down: probe again
-                continue
-            with self._state:
-                self._down = False
-                self._probe_pid = None
-                lasted = time.monotonic() - self._down_since
-            log.warning("cache available again after %.1f s", lasted)
-            return
+        if self._outage.failed(error, f"cache {during}"):
+            self.counters.outages += 1
 
     def _remember(self, kind: str, name: str) -> None:
         with self._state:
@@ -641,7 +605,7 @@ class AppCache:
     def _local_ttl(self, operation: str) -> float | None:
         """How long this worker keeps its own copy of an ``operation`` entry (None: it does not)."""
         found = LOCAL_TTLS.get(operation)
-        if found is None and self._down:
+        if found is None and self._outage.down:
             return OUTAGE_LOCAL_TTLS.get(operation)
         return found
 

@@ -100,11 +100,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _audit(settings: Settings, args) -> int:
     """The trail as CSV on stdout (oldest first, every matching record), or pruned to the retention."""
+    from callbacks import UI
     from dashboard.errors import InvalidInput
     from dashboard.factory import create_app, shutdown
     from dashboard.services import audit
 
-    app = create_app(settings)
+    app = create_app(settings, ui=UI)
     try:
         with app.server.app_context():
             if args.action == "prune":
@@ -130,6 +131,7 @@ def _prices(settings: Settings, args) -> int:
     import getpass
     from pathlib import Path
 
+    from callbacks import UI
     from dashboard.errors import InvalidInput
     from dashboard.factory import create_app, shutdown
     from dashboard.services import prices
@@ -140,7 +142,7 @@ def _prices(settings: Settings, args) -> int:
     except (OSError, UnicodeDecodeError) as error:
         print(f"meridian: cannot read {path}: {error}", file=sys.stderr)
         return 2
-    app = create_app(settings)
+    app = create_app(settings, ui=UI)
     try:
         with app.server.app_context():
             rows = prices.parse_price_file(text)
@@ -160,6 +162,7 @@ def _assumptions(settings: Settings, args) -> int:
     import getpass
     from pathlib import Path
 
+    from callbacks import UI
     from dashboard.data.assumptions import SEEDED_NAME, seeded_set
     from dashboard.errors import InvalidInput
     from dashboard.extensions import cache
@@ -170,7 +173,7 @@ def _assumptions(settings: Settings, args) -> int:
     if args.action == "import" and not args.file:
         print("meridian: name the CSV file to import", file=sys.stderr)
         return 2
-    app = create_app(settings)
+    app = create_app(settings, ui=UI)
     try:
         with app.server.app_context():
             if args.action == "list":
@@ -225,10 +228,11 @@ def _report(settings: Settings, args) -> int:
     import time
     from pathlib import Path
 
+    from callbacks import UI
     from dashboard.errors import AccessDenied, InvalidInput
     from dashboard.factory import create_app, shutdown
 
-    app = create_app(settings)
+    app = create_app(settings, ui=UI)
     written, failed = [], []
     try:
         with app.server.app_context():
@@ -295,12 +299,13 @@ def _user(settings: Settings, args) -> int:
     """Through the app (so the session cache is invalidated as the pages would); passwords from stdin."""
     import getpass
 
+    from callbacks import UI
     from dashboard.errors import InvalidInput
     from dashboard.extensions import cache
     from dashboard.factory import create_app, shutdown
     from dashboard.services import users
 
-    app = create_app(settings)
+    app = create_app(settings, ui=UI)
     try:
         with app.server.app_context():
             if args.action == "set-password":

@@ -1,15 +1,12 @@
-"""What can go wrong for the analyst, and how a callback failure reaches the page (never as a traceback)."""
+"""What can go wrong for the analyst, and what the analyst is told of it (never a traceback): how a
+callback's failure reaches the page is the UI's (``callbacks/alerts.py``)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 
-import dash
-
-from components import ids
 from dashboard.data.db import timed_out
-from dashboard.observability.instrumentation import mark_callback_failed
 from engine.errors import EngineError, InvalidInputError
 
 log = logging.getLogger("meridian.callbacks")
@@ -24,11 +21,6 @@ InvalidInput = InvalidInputError
 
 # Errors whose message is written for the analyst and safe to show as is.
 USER_FACING: tuple[type[Exception], ...] = (AccessDenied, InvalidInput, EngineError)
-
-
-def show_alert(message: str, color: str = "danger") -> None:
-    """Show ``message`` in the shell's alert, from inside any callback."""
-    dash.set_props(ids.SHELL_ALERT, {"children": message, "is_open": True, "color": color})
 
 
 def user_message(error: Exception) -> str | None:
@@ -57,11 +49,3 @@ def describe(error: Exception) -> tuple[str, str]:
         log.info("refused: %s", message)
         return message, "warning"
     return server_fault(error), "danger"
-
-
-def on_callback_error(error: Exception) -> None:
-    """App-wide ``on_error``: a clear alert, outputs left unchanged, details only in the log."""
-    mark_callback_failed()
-    message, color = describe(error)
-    show_alert(message, color=color)
-    return None

@@ -1,8 +1,10 @@
-"""``create_app(settings=None)``: builds the Dash app, binds the extensions, registers one concern at a time.
+"""``create_app(settings=None, ui=...)``: builds the Dash app, binds the extensions, registers one concern at a time.
 
-Production builds one app per process (gunicorn worker, Celery worker). The
-callbacks are registered with ``dash.callback`` when ``callbacks`` is first
-imported, and Dash hands them to the first app that serves a request; tests
+Production builds one app per process (gunicorn worker, Celery worker), from its
+entry (``app.py``, ``dashboard/cli.py``, ``dashboard/worker.py``), which hands it
+the UI (``callbacks.UI``): nothing here imports the layers above. The callbacks
+are registered with ``dash.callback`` when ``callbacks`` is first imported, and
+Dash hands them to the first app that serves a request; tests
 that build an app each restore Dash's registry around every test instead
 (``tests/conftest.py``), as Dash's own suite does.
 """
@@ -11,18 +13,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import dash
 import flask
 
-import callbacks  # noqa: F401 - registers every callback via dash.callback
-from callbacks.telemetry import MEASURED
-from components.shell import create_appshell
 from dashboard import downloads, hardening, identity
 from dashboard.answers import answers
 from dashboard.background import create_manager
 from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
-from dashboard.errors import on_callback_error
 from dashboard.extensions import bind_settings, cache, db, metrics
 from dashboard.forms import fields
 from dashboard.observability.api import create_blueprint
@@ -38,8 +39,19 @@ from dashboard.settings import PROJECT_ROOT, Settings, SettingsError
 log = logging.getLogger("meridian")
 
 
-def create_app(settings: Settings | None = None) -> dash.Dash:
-    """Build the app; invalid settings end the process with one line naming the variable."""
+@dataclass(frozen=True)
+class Ui:
+    """The user interface an app serves, handed to ``create_app`` by the app's entry (``callbacks.UI``,
+    whose import registers every callback): the shell's layout, how a callback's failure reaches the page,
+    and the pages and components whose browser timings are accepted."""
+
+    layout: Callable[[], Any]
+    on_error: Callable[[Exception], Any]
+    measured: Mapping[str, Any]
+
+
+def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
+    """Build the app serving ``ui``; invalid settings end the process with one line naming the variable."""
     if settings is None:
         try:
             settings = Settings.from_env()
@@ -68,11 +80,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         update_title=None,
         # No whole-app validation layout in every index: tests/test_layout.py checks the callbacks instead.
         suppress_callback_exceptions=True,
-        on_error=on_callback_error,
+        on_error=ui.on_error,
         compress=False,
         background_callback_manager=manager,
     )
-    app.layout = create_appshell
+    app.layout = ui.layout
     replay_answer, keep_answer = answers.register(
         server, app.config.routes_pathname_prefix + "_dash-update-component"
     )
@@ -80,7 +92,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_compression(server, app.config.routes_pathname_prefix)
     register_plotly_bundle(server, app.config.routes_pathname_prefix)
     register_instrumentation(server, app)
-    server.register_blueprint(create_blueprint(settings, app, measured=MEASURED))
+    server.register_blueprint(create_blueprint(settings, app, measured=ui.measured))
     server.register_blueprint(downloads.create_blueprint(settings))
     register_moved(server, app)
     if settings.proxy_hops:  # behind the portal's proxy: its forwarded address, scheme, host and prefix

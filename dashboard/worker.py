@@ -9,10 +9,11 @@ worker stopped (``dashboard.background``).
 
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
+from callbacks import UI
 from dashboard.background import start_heartbeat
 from dashboard.factory import create_app
 
-app = create_app()
+app = create_app(ui=UI)
 if not app.server.extensions["meridian.settings"].redis_url:
     raise SystemExit("meridian: the Celery worker needs REDIS_URL (without it, jobs run in-process)")
 celery_app = app.server.extensions["meridian.background"].handle

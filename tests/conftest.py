@@ -315,13 +315,14 @@ def _reset_dash_state(registry=None) -> None:
 @pytest.fixture
 def make_app(dash_registry):
     """``make_app(settings)``: a fresh app with every callback; its metrics flusher stopped afterwards."""
+    from callbacks import UI
     from dashboard.factory import create_app, shutdown
 
     built = []
 
     def make(settings):
         _reset_dash_state(dash_registry)
-        app = create_app(settings)
+        app = create_app(settings, ui=UI)
         built.append(app)
         return app
 

@@ -213,3 +213,20 @@ def test_arch006_component_ids_are_written_once():
             if literal in known:
                 offences.append(f"{name}: {literal}")
     assert offences == []
+
+
+# The app's entries inside the dashboard package: they hand create_app the UI (callbacks.UI) it serves.
+ENTRIES = ("dashboard.cli", "dashboard.worker", "dashboard.__main__")
+
+
+def test_arch007_nothing_below_the_ui_imports_it_but_the_apps_entries():
+    """The factory and the errors (and everything else in dashboard/) are handed the UI by the app's
+    entry (app.py, the CLI, the Celery worker); they never import callbacks, components or pages."""
+    offences = [
+        f"{name} imports {imported}"
+        for name in MODULES
+        if name.startswith("dashboard") and name not in ENTRIES
+        for imported in sorted(imports_of(name))
+        if imported.split(".")[0] in ("callbacks", "components", "pages")
+    ]
+    assert offences == []

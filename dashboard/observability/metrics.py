@@ -32,6 +32,7 @@ from contextlib import ContextDecorator
 
 import flask
 
+from dashboard import outage
 from dashboard.observability.prometheus import PrometheusMetrics
 from dashboard.observability.sketch import Sketch
 
@@ -196,24 +197,22 @@ return 1
 
 
 class MetricsUnavailable(RuntimeError):
-    """The shared metrics store failed a moment ago: not asked again until ``REDIS_RETRY_SECONDS`` pass."""
-
-
-REDIS_RETRY_SECONDS = 2.0
+    """The shared store is down (its breaker, shared with the cache, is open): not asked until it answers."""
 
 
 def _guarded(method):
-    """A Redis call that fails opens a breaker: for ``REDIS_RETRY_SECONDS`` the calls fail at once instead
-    of each waiting for the socket timeout (a page reading metrics during a Redis outage stays fast)."""
+    """A call to Redis goes through the breaker this process shares with the cache (dashboard/outage.py):
+    while the store is down the call fails at once instead of waiting for the socket timeout (a page
+    reading metrics during a Redis outage stays fast), and a call that fails opens it for everyone."""
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):
-        if time.monotonic() < self._down_until:
+        if not self.outage.available():
             raise MetricsUnavailable("the metrics store is unavailable")
         try:
             return method(self, *args, **kwargs)
-        except Exception:
-            self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        except Exception as error:
+            self.outage.failed(error, f"metrics {method.__name__}")
             raise
 
     return call
@@ -225,10 +224,11 @@ class RedisBackend:
     def __init__(self, url: str, timeout: float, prefix: str = "meridian:metrics:"):
         import redis
 
+        # a flush is one pipeline of many merges: it may take longer than a single read of the cache's
         self.client = redis.Redis.from_url(
             url, socket_timeout=max(timeout, 0.5), socket_connect_timeout=max(timeout, 0.5)
         )
-        self._down_until = 0.0
+        self.outage = outage.for_redis(url, timeout)
         self.prefix = prefix
         self._merge = self.client.register_script(_MERGE_LUA)
         self._register = self.client.register_script(_REGISTER_LUA)
@@ -308,10 +308,10 @@ class DiskBackend(MemoryBackend):
     name = "local"
 
     def __init__(self, directory: str):
-        import diskcache
+        from dashboard.forksafe import ForkSafeCache
 
         super().__init__()
-        self.disk = diskcache.Cache(directory, timeout=2)
+        self.disk = ForkSafeCache(directory, timeout=2)
 
     def write(self, batch, counters) -> None:
         with self.disk.transact(retry=True):

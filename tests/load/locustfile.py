@@ -212,7 +212,9 @@ class MeridianUser(FastHttpUser):
                 response.success()
                 return {}
             if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
+                # status 0: no answer at all (the connection failed): the error says how
+                said = (response.text or "")[:200] or repr(getattr(response, "error", None))
+                response.failure(f"HTTP {response.status_code}: {said}")
                 return {}
             payload = _json(response)
             if "response" not in payload:

@@ -6,7 +6,7 @@ user count, writes CSV and HTML reports to ``bench-results/load/``, and its exit
 thresholds. The summary prints req/s and p50/p95/p99 per task, failures, and the cache hit rate the
 app measured (``/api/v1/performance-metrics/report``) with the scenario mix that produced it.
 
-    python -m tests.load.run [--users 50] [--spawn-rate 10] [--duration 60s] [--profile StressTestUser]
+    python -m tests.load.run [--users 50] [--spawn-rate 10] [--duration 60s] [--profile StressTestUser|AnalystUser|both]
                              [--p95-ms 250] [--max-failure-ratio 0]
 """
 
@@ -40,12 +40,20 @@ MIX = (
 )
 
 
+PROFILES = ("StressTestUser", "AnalystUser")
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10.0)
     parser.add_argument("--duration", default="60s")
-    parser.add_argument("--profile", choices=("StressTestUser", "AnalystUser"), default="StressTestUser")
+    parser.add_argument(
+        "--profile",
+        choices=(*PROFILES, "both"),
+        default="StressTestUser",
+        help="the locust user class, or both (their users in proportion to their weights)",
+    )
     parser.add_argument("--p95-ms", type=float, default=0.0, help="fail above this overall p95 (0: off)")
     parser.add_argument("--max-failure-ratio", type=float, default=0.0)
     parser.add_argument("--workers", type=int, default=2)
@@ -136,7 +144,7 @@ def locust_command(base: str, args: argparse.Namespace) -> list[str]:
         str(args.max_failure_ratio),
         "--stop-timeout",  # a short grace at the end: req/s is counted over the run, not a long wind-down
         "5",
-        args.profile,
+        *(PROFILES if args.profile == "both" else (args.profile,)),
     ]
 
 

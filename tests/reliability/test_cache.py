@@ -331,3 +331,33 @@ def test_cache013_errors_are_counted_per_operation(settings, private_redis):
     assert cache.get_or_compute("tax", {"a": 2}, lambda: 2) == 2
     counts = cache.counters.snapshot()["tax"]
     assert counts["errors"] >= 1 and counts["bypasses"] >= 1
+
+
+def test_cache024_one_breaker_for_the_cache_and_the_metrics_store_of_one_redis(settings, private_redis):
+    """The cache and the metrics store share one Redis, so they share its breaker (dashboard/outage.py):
+    a metrics flush that finds Redis hung opens it for the cache too (no request then waits on Redis),
+    and a cache read that finds it hung stops the metrics from trying; both resume together."""
+    from dashboard.observability.metrics import MetricsUnavailable, RedisBackend
+
+    cache = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
+    metrics = RedisBackend(private_redis.url, 0.25, prefix="test:metrics:")
+    assert metrics.outage is cache._outage  # one breaker for the server, whoever uses it
+    cache.get_or_compute("risk", {"warm": 1}, lambda: 1)
+    calls = []
+    store_get = cache._store.get
+    cache._store.get = lambda key: calls.append(key) or store_get(key)
+    private_redis.pause()
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - the socket timeout, whichever class redis-py raises
+            metrics.counters()
+        assert cache.down  # the metrics' failure opened it for the cache
+        started = time.monotonic()
+        assert cache.get_or_compute("risk", {"during": 1}, lambda: 2) == 2
+        assert time.monotonic() - started < 0.05 and calls == []  # not even tried
+        with pytest.raises(MetricsUnavailable):  # and the metrics fail at once, not after a timeout
+            metrics.counters()
+    finally:
+        private_redis.resume()
+    _wait_until(lambda: not cache.down, 5)
+    assert isinstance(metrics.counters(), dict)
+    assert cache.get_or_compute("risk", {"after": 1}, lambda: 3) == 3 and calls

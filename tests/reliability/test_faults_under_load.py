@@ -131,6 +131,8 @@ def test_out002_a_web_worker_killed_under_load_loses_only_its_in_flight_requests
 def test_out003_a_job_longer_than_the_worker_timeout_runs_in_the_background(dash_duo, tmp_path):
     """gunicorn's worker timeout at 2 s; a 1,000,000-path simulation (several seconds) is asked for in
     the browser: it runs as a background job, its progress shows, its result arrives, no worker dies."""
+    from selenium.common.exceptions import TimeoutException
+
     from tests.conftest import browser_sign_in
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,9 +141,14 @@ def test_out003_a_job_longer_than_the_worker_timeout_runs_in_the_background(dash
             worker = _master(base).children()[0].pid
             browser_sign_in(dash_duo.driver, base)
             dash_duo.driver.get(f"{base}/monte-carlo?household=1&paths=1000000&years=10&model=gbm&seed=5")
-            dash_duo.wait_for_element("#mc-progress-area[style*='block']", timeout=60)
-            dash_duo.wait_for_contains_text("#mc-progress-text", "of 1,000,000 paths", timeout=60)
-            dash_duo.wait_for_element("#mc-probability", timeout=180)
+            try:
+                dash_duo.wait_for_element("#mc-progress-area[style*='block']", timeout=60)
+                dash_duo.wait_for_contains_text("#mc-progress-text", "of 1,000,000 paths", timeout=60)
+                dash_duo.wait_for_element("#mc-probability", timeout=180)
+            except TimeoutException:
+                shown = dash_duo.driver.execute_script("return document.body.innerText")[:1500]
+                log = (settings.instance_path / "gunicorn.log").read_text()[-3000:]
+                raise AssertionError(f"the page shows {shown!r}; gunicorn's log ends {log}") from None
             assert "stopped before finishing" not in dash_duo.find_element("#mc-alert").text
             log = (settings.instance_path / "gunicorn.log").read_text()
             assert [c.pid for c in _master(base).children()] == [worker]  # the same worker throughout
