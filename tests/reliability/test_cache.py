@@ -243,14 +243,20 @@ def test_cache011_redis_paused_requests_finish_within_the_timeout(settings, priv
         private_redis.resume()
 
 
-def test_cache014_circuit_breaker_no_request_touches_a_hung_redis(settings, private_redis):
-    """Once Redis is known to hang, requests never wait on it (the probe does, in the background);
-    after it answers again, the cache is used again."""
-    cache = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
+def _warm_and_watch_reads(cache) -> list:
+    """Warm ``cache`` with one entry; the keys its store is asked for from then on."""
     cache.get_or_compute("risk", {"warm": 1}, lambda: 1)
     calls = []
     store_get = cache._store.get
     cache._store.get = lambda key: calls.append(key) or store_get(key)
+    return calls
+
+
+def test_cache014_circuit_breaker_no_request_touches_a_hung_redis(settings, private_redis):
+    """Once Redis is known to hang, requests never wait on it (the probe does, in the background);
+    after it answers again, the cache is used again."""
+    cache = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
+    calls = _warm_and_watch_reads(cache)
     private_redis.pause()
     try:
         cache.get_or_compute("risk", {"first": 1}, lambda: 1)  # pays one socket timeout, opens the breaker
@@ -342,10 +348,7 @@ def test_cache024_one_breaker_for_the_cache_and_the_metrics_store_of_one_redis(s
     cache = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
     metrics = RedisBackend(private_redis.url, 0.25, prefix="test:metrics:")
     assert metrics.outage is cache._outage  # one breaker for the server, whoever uses it
-    cache.get_or_compute("risk", {"warm": 1}, lambda: 1)
-    calls = []
-    store_get = cache._store.get
-    cache._store.get = lambda key: calls.append(key) or store_get(key)
+    calls = _warm_and_watch_reads(cache)
     private_redis.pause()
     try:
         with pytest.raises(Exception):  # noqa: B017 - the socket timeout, whichever class redis-py raises
