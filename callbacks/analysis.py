@@ -32,7 +32,7 @@ from dashboard.forms.fields import Form, FormErrors, parse_search
 from dashboard.forms.simulation import needs_assumptions
 from dashboard.services import assumptions as firm
 from dashboard.services import audit
-from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
+from dashboard.services.access import HouseholdRef, authorize_household, household_or_none, household_with
 from dashboard.services.prices import prices_as_of
 from dashboard.spreadsheet import safe_cell
 
@@ -177,12 +177,14 @@ def replay_basis(page: AnalysisPage) -> Callable[[dict], Basis | None]:
             field_ids = [state.get("value") for state in body["state"][1]]
         except (KeyError, IndexError, TypeError, AttributeError):
             return None
-        try:
-            household = household_or_none(household_id)
-            in_force = firm.in_force() if page.pin is not None else None
-        except Exception:  # noqa: BLE001 - refused, or unreadable: the callback says why
+        if household_id is None:
             return None
-        if household is None:
+        try:  # the household and the sets of assumptions, in one round trip when both are cached
+            household, also = household_with(household_id, *([firm.LISTED] if page.pin is not None else []))
+            in_force = None
+            if page.pin is not None:
+                in_force = firm.in_force(sets=also[0]) if also[0] is not None else firm.in_force()
+        except Exception:  # noqa: BLE001 - refused, or unreadable: the callback says why
             return None
         parts = {
             "values": values,

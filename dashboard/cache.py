@@ -255,6 +255,10 @@ class _RedisStore:
         value = self.backend.get(key)
         return _MISS if value is None else value
 
+    def get_many(self, keys: list[str]) -> list:
+        """The values of ``keys`` in one round trip (MGET)."""
+        return [_MISS if value is None else value for value in self.backend.get_many(*keys)]
+
     def set(self, key, value, ttl: int) -> None:
         self.backend.set(key, value, timeout=ttl)
 
@@ -311,6 +315,9 @@ class _DiskStore:
     def get(self, key):
         value = self.disk.get(self.prefix + key, default=_MISS, retry=True)
         return value
+
+    def get_many(self, keys: list[str]) -> list:
+        return [self.get(key) for key in keys]
 
     def set(self, key, value, ttl: int) -> None:
         self.disk.set(self.prefix + key, value, expire=ttl, retry=True)
@@ -598,6 +605,30 @@ class AppCache:
         key = self.key(operation, request, household, user)
         value = self._read(operation, key, self._local_ttl(operation))
         return None if value is _MISS else value
+
+    def lookup_many(self, requests: list[tuple[str, Mapping[str, Any], Any, Any]]) -> list:
+        """``lookup`` of several (operation, request, household, user) at once: what this worker keeps
+        is read here, the rest from the shared store in one round trip; None for each miss."""
+        keys = [
+            self.key(operation, request, household, user) for operation, request, household, user in requests
+        ]
+        found: list = []
+        shared: list[int] = []
+        for index, ((operation, _, _, _), key) in enumerate(zip(requests, keys, strict=True)):
+            mine, fresh = self.local.peek(key) if self._local_ttl(operation) is not None else (_MISS, False)
+            found.append(mine if fresh else _MISS)
+            if not fresh:
+                shared.append(index)
+        if shared:
+            values = self._call("get", self._store.get_many, [keys[i] for i in shared], default=None)
+            for index, value in zip(shared, values or [_MISS] * len(shared), strict=True):
+                found[index] = value
+                if value is not _MISS:
+                    self._keep_locally(keys[index], value, self._local_ttl(requests[index][0]))
+        for (operation, _, _, _), value in zip(requests, found, strict=True):
+            if value is not _MISS:
+                self.counters.add(operation, "hits")
+        return [None if value is _MISS else value for value in found]
 
     def key(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> str:
         return make_key(operation, request, household, user, self.market_version())

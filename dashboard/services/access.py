@@ -195,6 +195,12 @@ def _ref(household: Household) -> HouseholdRef:
     )
 
 
+def authorisation(household_id: int, user: CurrentUser) -> tuple[str, dict, int, int]:
+    """Where the answer to "may ``user`` see ``household_id``" is cached: (operation, request,
+    household, user), as ``cache.lookup_many`` takes it."""
+    return "household", {"authorised": household_id, "user": user.id}, household_id, user.id
+
+
 def authorize_household(raw) -> HouseholdRef:
     """The household ``raw`` names, if the current user may see it; AccessDenied otherwise.
 
@@ -203,12 +209,13 @@ def authorize_household(raw) -> HouseholdRef:
     """
     household_id = parse_household_id(raw)
     user = current_user()
+    operation, request, household, user_id = authorisation(household_id, user)
     found = cache.get_or_compute(
-        "household",
-        {"authorised": household_id, "user": user.id},
+        operation,
+        request,
         lambda: _load_household(household_id, user),
-        household=household_id,
-        user=user.id,
+        household=household,
+        user=user_id,
     )
     if found is None:
         # The same answer whether it does not exist or belongs to someone else, so ids cannot be probed.
@@ -222,6 +229,17 @@ def _load_household(household_id: int, user: CurrentUser) -> HouseholdRef | None
         if household is None or not (user.is_admin or household.analyst_id == user.id):
             return None
         return _ref(household)
+
+
+def household_with(raw, *also: tuple[str, dict]) -> tuple[HouseholdRef, list]:
+    """``authorize_household(raw)``, and the cached values of ``also`` ((operation, request) each; None
+    where nothing is cached), all read in one round trip when the authorisation is cached."""
+    household_id = parse_household_id(raw)
+    found = cache.lookup_many(
+        [authorisation(household_id, current_user()), *[(op, request, None, None) for op, request in also]]
+    )
+    household = found[0] if found[0] is not None else authorize_household(household_id)
+    return household, found[1:]
 
 
 def household_or_none(raw) -> HouseholdRef | None:

@@ -78,13 +78,17 @@ def list_sets() -> list[AssumptionsRef]:
             ).all()
             return [_ref(r) for r in rows]
 
-    return cache.get_or_compute(OPERATION, {"kind": "list"}, read) or []
+    return cache.get_or_compute(*LISTED, read) or []
 
 
-def in_force(on: dt.date | None = None) -> AssumptionsRef | None:
-    """The set in force on ``on`` (today by default), or None when there is none."""
+# Where the list of sets is cached: (operation, request), as ``list_sets`` and ``cache.lookup_many`` use it.
+LISTED = (OPERATION, {"kind": "list"})
+
+
+def in_force(on: dt.date | None = None, sets: list[AssumptionsRef] | None = None) -> AssumptionsRef | None:
+    """The set in force on ``on`` (today by default) among ``sets`` (every set, by default), or None."""
     day = on or dt.date.today()
-    return next((s for s in list_sets() if s.effective <= day), None)
+    return next((s for s in (list_sets() if sets is None else sets) if s.effective <= day), None)
 
 
 def current_or_refuse(on: dt.date | None = None) -> AssumptionsRef:

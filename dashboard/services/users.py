@@ -39,14 +39,14 @@ class PasswordChecks:
     kept): a burst of 20 sign-ins a second would take most of two cores and every request thread. So each
     process checks one password at a time, in a thread the OS runs after everything else (nice +10: a
     burst takes the CPU the callbacks leave), and at most ``waiting`` sign-ins wait for it (gunicorn's
-    worker sets it to its threads less one); one more is told at once to try again in a moment
-    (``SignInsBusy``), so a request thread is always left to the callbacks. ``hashlib.scrypt`` releases
+    worker sets it to its threads less one); one more waits up to ``admission`` seconds (asleep: no
+    CPU) for its turn, then is told to try again in a moment (``SignInsBusy``). ``hashlib.scrypt`` releases
     the GIL, so the process's other threads run meanwhile."""
 
     NICE = 10
 
-    def __init__(self, waiting: int = 3, timeout: float = 10.0) -> None:
-        self.waiting, self.timeout = waiting, timeout
+    def __init__(self, waiting: int = 3, timeout: float = 10.0, admission: float = 2.0) -> None:
+        self.waiting, self.timeout, self.admission = waiting, timeout, admission
         self._pid = None
         self._lock = threading.Lock()
 
@@ -67,7 +67,7 @@ class PasswordChecks:
 
     def check(self, stored: str, password: str) -> bool:
         executor, admitted = self._pool()
-        if not admitted.acquire(blocking=False):
+        if not admitted.acquire(timeout=self.admission):  # a rush waits a little, asleep, then is told
             raise SignInsBusy()
         try:
             return executor.submit(check_password_hash, stored, password).result(self.timeout)

@@ -259,7 +259,7 @@ def sign_in_through_form(
     email: str,
     password: str,
     next_path: str = "/",
-    tries: int = 5,
+    tries: int = 8,
     pause: float = 1.0,
 ):
     """The sign-in conversation of every client of the tests, benchmarks and locustfile: the sign-in page,
@@ -271,7 +271,7 @@ def sign_in_through_form(
         text, response = post({"email": email, "password": password, "csrf": token, "next": next_path})
         if TRY_AGAIN not in text:
             break
-        time.sleep(pause * (attempt + 1))
+        time.sleep(min(pause * (attempt + 1), 4.0))
     return response
 
 

@@ -364,3 +364,30 @@ def test_cache024_one_breaker_for_the_cache_and_the_metrics_store_of_one_redis(s
     _wait_until(lambda: not cache.down, 5)
     assert isinstance(metrics.counters(), dict)
     assert cache.get_or_compute("risk", {"after": 1}, lambda: 3) == 3 and calls
+
+
+@pytest.mark.parametrize("backend", ["disk", "redis"])
+def test_cache025_lookup_many_reads_what_is_not_kept_here_in_one_round_trip(settings, private_redis, backend):
+    if backend == "redis":
+        settings = settings.replace(redis_url=private_redis.url)
+    cache = facade(settings)
+    cache.get_or_compute("household", {"h": 1}, lambda: "allowed", household=1, user=5)
+    cache.get_or_compute("rendered", {"p": 1}, lambda: "panel", household=1)  # kept in this worker too
+    cache.get_or_compute("assumptions", {"kind": "list"}, lambda: ["set 3"])
+    trips = []
+    get_many = cache._store.get_many
+    cache._store.get_many = lambda keys: trips.append(list(keys)) or get_many(keys)
+    before = cache.counters.snapshot()
+    found = cache.lookup_many(
+        [
+            ("household", {"h": 1}, 1, 5),
+            ("rendered", {"p": 1}, 1, None),
+            ("assumptions", {"kind": "list"}, None, None),
+            ("household", {"h": 2}, 2, 5),  # never cached
+        ]
+    )
+    assert found == ["allowed", "panel", ["set 3"], None]
+    assert len(trips) == 1 and len(trips[0]) == 3  # the panel came from this worker's memory
+    after = cache.counters.snapshot()
+    assert after["household"]["hits"] == before["household"]["hits"] + 1
+    assert after["assumptions"]["hits"] == before["assumptions"]["hits"] + 1

@@ -280,7 +280,7 @@ def test_id011_password_checks_wait_their_turn_at_low_priority_and_a_full_queue_
     from dashboard.identity import BUSY
     from dashboard.services import users
 
-    checks = users.PasswordChecks(waiting=1)
+    checks = users.PasswordChecks(waiting=1, admission=0.2)
     monkeypatch.setattr(users, "CHECKS", checks)
     release, started, priorities = threading.Event(), threading.Event(), []
     real = users.check_password_hash
