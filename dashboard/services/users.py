@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -50,28 +49,38 @@ class PasswordChecks:
         self._pid = None
         self._lock = threading.Lock()
 
-    def _pool(self) -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
+    def _pool(self) -> tuple[queue.SimpleQueue, threading.BoundedSemaphore]:
         with self._lock:
             if self._pid != os.getpid():  # made once per process (a forked worker makes its own)
-                self._executor = ThreadPoolExecutor(
-                    os.cpu_count() or 1, "password-check", initializer=self._lower_priority
-                )
+                self._work: queue.SimpleQueue = queue.SimpleQueue()
                 self._admitted = threading.BoundedSemaphore(self.waiting)
+                for n in range(os.cpu_count() or 1):
+                    threading.Thread(target=self._serve, name=f"password-check-{n}", daemon=True).start()
                 self._pid = os.getpid()
-            return self._executor, self._admitted
+            return self._work, self._admitted
 
-    @classmethod
-    def _lower_priority(cls) -> None:
+    def _serve(self) -> None:
+        """One checking thread, below the request threads; it outlives whatever a check raises (an
+        exception set on it from outside included: a test server stopping its threads)."""
         with contextlib.suppress(OSError, AttributeError):  # not Linux (a thread's own nice value): as is
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), cls.NICE)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.NICE)
+        work = self._work
+        while True:
+            try:
+                stored, password, answer = work.get()
+                answer.put(check_password_hash(stored, password))
+            except BaseException:  # noqa: BLE001 - keep checking; the waiting sign-in times out
+                continue
 
     def check(self, stored: str, password: str) -> bool:
-        executor, admitted = self._pool()
+        work, admitted = self._pool()
         if not admitted.acquire(timeout=self.admission):  # a rush waits a little, asleep, then is told
             raise SignInsBusy()
         try:
-            return executor.submit(check_password_hash, stored, password).result(self.timeout)
-        except FuturesTimeout:
+            answer: queue.SimpleQueue = queue.SimpleQueue()
+            work.put((stored, password, answer))
+            return answer.get(timeout=self.timeout)
+        except queue.Empty:
             raise SignInsBusy() from None
         finally:
             admitted.release()
