@@ -45,11 +45,7 @@ from dashboard.observability.instrumentation import CALLBACK_OUTPUT, callback_fa
 OPERATION = "answer"
 # The shape of a kept answer: raised when what is kept or how it is keyed changes.
 ANSWER_VERSION = 1
-_OFFERED, _PENDING, _REPLAYED = (
-    "meridian_answer_offered",
-    "meridian_answer_pending",
-    "meridian_answer_replayed",
-)
+_OFFERED, _PENDING = "meridian_answer_offered", "meridian_answer_pending"
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,6 @@ class Answers:
             if kept is None:
                 flask.g.setdefault(_PENDING, key)  # answered by Dash: kept afterwards if the key holds
                 return None
-            flask.g.setdefault(_REPLAYED, True)
             # the output of a request that was checked and answered before: a name the metrics may use
             flask.g.setdefault(CALLBACK_OUTPUT, body["output"])
             response = flask.Response(kept["body"], status=200, mimetype=kept["mimetype"])
