@@ -12,8 +12,8 @@ NAMES = 20
 
 
 def run() -> None:
-    from dashboard.observability.metrics import MetricsStore, RedisBackend, track_operation
-    from dashboard.observability.prometheus import PrometheusMetrics
+    from dashboard.metrics.prometheus import PrometheusMetrics
+    from dashboard.metrics.store import MetricsStore, RedisBackend, track_operation
 
     rows = []
     for label, prometheus in (("store only", False), ("store + Prometheus", True)):

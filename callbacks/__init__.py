@@ -59,7 +59,12 @@ ASSUMPTION_CHOICES = {
 
 # What the app's entries (app.py, the CLI, the Celery worker) hand create_app: the dashboard layer
 # below never imports the UI it serves.
-UI = Ui(layout=create_appshell, on_error=alerts.on_callback_error, measured=telemetry.MEASURED)
+UI = Ui(
+    layout=create_appshell,
+    on_error=alerts.on_callback_error,
+    measured=telemetry.MEASURED,
+    views={"/market-data": market_data.page_view, "/operations": performance.first_view},
+)
 
 __all__ = [
     "UI",

@@ -6,7 +6,7 @@ import dash
 
 from components import ids
 from dashboard.errors import describe
-from dashboard.observability.instrumentation import mark_callback_failed
+from dashboard.metrics.instrumentation import mark_callback_failed
 
 
 def show_alert(message: str, color: str = "danger") -> None:

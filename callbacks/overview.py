@@ -17,6 +17,7 @@ from components.overview import (
     import_result,
     transactions_grid,
 )
+from dashboard.forms.statement import decode_upload
 from dashboard.services.access import authorize_household, household_or_none, visible_households
 from dashboard.services.households import account_ids, household_rows, snapshot
 from dashboard.services.imports import import_statement
@@ -134,7 +135,8 @@ def import_file(contents, filename, account, kind, version, household_id):
         raise PreventUpdate
     try:
         household = authorize_household(household_id)
-        result = import_statement(household, chosen_id(account), kind, contents, filename)
+        text = decode_upload(contents, filename)
+        result = import_statement(household, chosen_id(account), kind, text, filename)
         bumped = (version if isinstance(version, int) else 0) + (1 if result.ok else 0)
         return import_result(result), bumped, None
     except Exception as error:  # noqa: BLE001 - shown beside the upload

@@ -15,6 +15,7 @@ from callbacks.analysis import error_alert
 from components.ids import PERF
 from components.performance import (
     DEFAULT_ROWS,
+    DEFAULT_WINDOW,
     cache_table,
     components_table,
     latency_panel,
@@ -24,13 +25,12 @@ from components.performance import (
     vitals_table,
 )
 from dashboard.errors import AccessDenied, InvalidInput
-from dashboard.observability.metrics import WINDOWS
+from dashboard.metrics.store import WINDOWS
 from dashboard.observability.report import build_report, latency_series, measured_names, reset
 from dashboard.services import audit
 from dashboard.services.access import current_user
 
 PAGE_WINDOWS = ("5m", "1h", "24h")
-DEFAULT_WINDOW = "1h"
 
 # Ticks of the interval reach the server only while the page is visible.
 dash.clientside_callback(

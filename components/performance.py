@@ -122,6 +122,7 @@ def _duration(seconds: float) -> str:
 # block the page's main thread for a second.
 ROW_CHOICES = (("15", "Slowest 15"), ("50", "Slowest 50"), ("all", "All rows"))
 DEFAULT_ROWS = "15"
+DEFAULT_WINDOW = "1h"  # the window the page opens with
 
 
 def _limited(table, shown: int, total: int, noun: str):

@@ -7,5 +7,6 @@
   that opens database sessions;
 - ``forms/``: what each page's form accepts, validated once into typed requests;
 - ``analytics/``: the cached engine facade, one module per concern;
-- ``observability/``: metrics store, instrumentation, Prometheus and the metrics API.
+- ``metrics/``: the metrics store, its sketches, Prometheus mirror and the hooks that feed it (low);
+- ``observability/``: the metrics HTTP API and the reports operators read (high).
 """

@@ -40,7 +40,7 @@ import orjson
 
 from dashboard.extensions import cache
 from dashboard.hardening import MAX_CALLBACK_BYTES
-from dashboard.observability.instrumentation import CALLBACK_OUTPUT, callback_failed
+from dashboard.metrics.instrumentation import CALLBACK_OUTPUT, callback_failed
 
 OPERATION = "answer"
 # The shape of a kept answer: raised when what is kept or how it is keyed changes.

@@ -45,7 +45,7 @@ from flask_caching import Cache
 from flask_caching.backends.base import BaseCache
 
 from dashboard import outage
-from dashboard.observability.metrics import track_operation
+from dashboard.metrics.store import track_operation
 from engine import ENGINE_VERSION
 
 log = logging.getLogger("meridian.cache")

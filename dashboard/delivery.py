@@ -49,7 +49,14 @@ _SCRIPT = re.compile(r'<script src="(?P<src>[^"]+)"></script>\n?')
 
 
 class MeridianDash(dash.Dash):
-    """Dash with an index that leaves out what no page needs before first render."""
+    """Dash with an index that leaves out what no page needs before first render, and the first views
+    of the pages drawn with their data (``create_app`` sets ``views`` from the UI it serves)."""
+
+    views: dict = {}
+
+    def view(self, path: str):
+        """What the page at ``path`` opens with (``pages/`` calls it as ``dash.get_app().view(path)``)."""
+        return self.views[path]()
 
     def interpolate_index(self, **kwargs):
         beacon = self.config.requests_pathname_prefix + BEACON_PATH

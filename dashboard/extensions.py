@@ -11,7 +11,7 @@ import flask
 
 from dashboard.cache import CacheExtension
 from dashboard.data.db import Database
-from dashboard.observability.metrics import metrics
+from dashboard.metrics.store import metrics
 from dashboard.settings import Settings
 
 db = Database()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import dash
@@ -26,12 +26,12 @@ from dashboard.background import create_manager
 from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
 from dashboard.extensions import bind_settings, cache, db, metrics
 from dashboard.forms import fields
-from dashboard.observability.api import create_blueprint
-from dashboard.observability.instrumentation import (
+from dashboard.metrics.instrumentation import (
     count_cache_events,
     instrument_callbacks,
     instrument_database,
 )
+from dashboard.observability.api import create_blueprint
 from dashboard.services import catalogue
 from dashboard.services.prices import MarketVersion
 from dashboard.settings import PROJECT_ROOT, Settings, SettingsError
@@ -43,11 +43,14 @@ log = logging.getLogger("meridian")
 class Ui:
     """The user interface an app serves, handed to ``create_app`` by the app's entry (``callbacks.UI``,
     whose import registers every callback): the shell's layout, how a callback's failure reaches the page,
-    and the pages and components whose browser timings are accepted."""
+    the pages and components whose browser timings are accepted, and the first views of the pages drawn
+    with their data (by path: what ``pages/`` asks the app for with ``dash.get_app().view(path)``, so no
+    page imports a callback)."""
 
     layout: Callable[[], Any]
     on_error: Callable[[Exception], Any]
     measured: Mapping[str, Any]
+    views: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
 
 
 def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
         background_callback_manager=manager,
     )
     app.layout = ui.layout
+    app.views = dict(ui.views)
     replay_answer, keep_answer = answers.register(
         server, app.config.routes_pathname_prefix + "_dash-update-component"
     )

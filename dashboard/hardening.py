@@ -21,7 +21,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from dashboard import csp
 from dashboard.delivery import STATIC_PREFIXES
 from dashboard.errors import server_fault
-from dashboard.observability.instrumentation import CALLBACK_OUTPUT, mark_callback_failed
+from dashboard.metrics.instrumentation import CALLBACK_OUTPUT, mark_callback_failed
 
 log = logging.getLogger("meridian.requests")
 

@@ -6,17 +6,15 @@ In the navigation bar's "Data" menu; every page's "Prices as of ..." line links 
 import dash
 from dash import html
 
-from callbacks.market_data import page_view
 from components.ids import MARKET
 from components.market_data import as_of_panel, history_table, upload_section
 
-dash.register_page(
-    __name__, path="/market-data", title="Market data · Meridian", name="Market data", order=10
-)
+PATH = "/market-data"
+dash.register_page(__name__, path=PATH, title="Market data · Meridian", name="Market data", order=10)
 
 
 def layout(**_kwargs):
-    view = page_view()
+    view = dash.get_app().view(PATH)  # callbacks/market_data.py page_view, handed over by the UI
     return html.Div(
         [
             html.H1("Market data", className="h3"),

@@ -8,13 +8,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from callbacks.performance import DEFAULT_WINDOW, first_view
 from components.ids import PERF
-from components.performance import DEFAULT_ROWS, ROW_CHOICES, latency_panel
+from components.performance import DEFAULT_ROWS, DEFAULT_WINDOW, ROW_CHOICES, latency_panel
 
+PATH = "/operations"
 dash.register_page(
     __name__,
-    path="/operations",
+    path=PATH,
     title="Operations · Meridian",
     name="Operations",
     order=9,  # its old address, /performance, redirects here (dashboard/factory.py MOVED)
@@ -32,7 +32,7 @@ def _section(title: str, body_id: str, children) -> html.Div:
 
 def layout(**_kwargs):
     """Drawn with its numbers (no placeholder that the first answer would push around)."""
-    view = first_view()
+    view = dash.get_app().view(PATH)  # callbacks/performance.py first_view, handed over by the UI
     if view is None:
         return html.Div(
             [

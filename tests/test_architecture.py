@@ -133,8 +133,15 @@ FORBIDDEN = {
         "database",
     ),
     "pages": (
-        ("sqlalchemy", "dashboard.data", "dashboard.extensions", "dashboard.services", "dashboard.analytics"),
-        "database or computation",
+        (
+            "sqlalchemy",
+            "dashboard.data",
+            "dashboard.extensions",
+            "dashboard.services",
+            "dashboard.analytics",
+            "callbacks",  # a page drawn with data asks the app for its first view (dash.get_app().view)
+        ),
+        "database, computation or behaviour",
     ),
     "components": (
         (
@@ -156,6 +163,22 @@ FORBIDDEN = {
     "dashboard.analytics": (
         ("callbacks", "components", "pages", "sqlalchemy", "dashboard.data.models"),
         "SQL",
+    ),
+    # the metrics store is low: the cache, the analytics and the app record into it
+    "dashboard.metrics": (
+        (
+            "dashboard.observability",
+            "dashboard.services",
+            "dashboard.analytics",
+            "dashboard.cache",
+            "dashboard.extensions",
+            "dashboard.data",
+            "dashboard.factory",
+            "callbacks",
+            "components",
+            "pages",
+        ),
+        "the API and reports that read it, or anything that records into it",
     ),
     "dashboard.forms": (
         ("callbacks", "sqlalchemy", "dashboard.services", "dashboard.extensions"),
@@ -228,5 +251,19 @@ def test_arch007_nothing_below_the_ui_imports_it_but_the_apps_entries():
         if name.startswith("dashboard") and name not in ENTRIES
         for imported in sorted(imports_of(name))
         if imported.split(".")[0] in ("callbacks", "components", "pages")
+    ]
+    assert offences == []
+
+
+def test_arch008_the_metrics_api_and_reports_are_read_from_the_top_only():
+    """``dashboard.observability`` (the metrics HTTP API, the Operations reports) reads the store and the
+    audit trail: only the factory (which mounts the API) and the Operations page's callbacks import it."""
+    readers = ("dashboard.factory", "callbacks.performance", "dashboard.observability")
+    offences = [
+        f"{name} imports {imported}"
+        for name in MODULES
+        if not (name == "dashboard.observability" or name.startswith(readers))
+        for imported in sorted(imports_of(name))
+        if imported == "dashboard.observability" or imported.startswith("dashboard.observability.")
     ]
     assert offences == []

@@ -7,7 +7,7 @@ import dataclasses
 from dashboard.analytics.market import load_prices
 from dashboard.analytics.requests import BacktestRequest
 from dashboard.extensions import cache
-from dashboard.observability.metrics import track_performance
+from dashboard.metrics.store import track_performance
 
 
 @track_performance("facade.backtest")

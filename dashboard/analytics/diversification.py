@@ -5,7 +5,7 @@ from __future__ import annotations
 from dashboard.analytics.market import load_prices, sectors
 from dashboard.analytics.requests import HoldingsWindow
 from dashboard.extensions import cache
-from dashboard.observability.metrics import track_performance
+from dashboard.metrics.store import track_performance
 from engine.diversification import diversification_report
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from dashboard.data.securities import APPROX_SHARES_BN, DATASET_ID
 from dashboard.errors import InvalidInput
 from dashboard.extensions import cache
-from dashboard.observability.metrics import track_performance
+from dashboard.metrics.store import track_performance
 from dashboard.services.catalogue import sector_of
 from dashboard.services.prices import read_prices
 

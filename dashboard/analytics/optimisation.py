@@ -12,7 +12,7 @@ from dashboard.analytics.requests import OptimisationRequest
 from dashboard.data.securities import BENCHMARK_TICKER
 from dashboard.errors import InvalidInput
 from dashboard.extensions import cache
-from dashboard.observability.metrics import track_performance
+from dashboard.metrics.store import track_performance
 from dashboard.services import assumptions as firm
 from engine.frontier import efficient_frontier
 from engine.optimize import (

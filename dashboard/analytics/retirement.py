@@ -5,7 +5,7 @@ from __future__ import annotations
 from dashboard.analytics.requests import RetirementRequest
 from dashboard.analytics.simulation import return_model
 from dashboard.extensions import cache
-from dashboard.observability.metrics import track_performance
+from dashboard.metrics.store import track_performance
 from engine.retirement import RetirementPlan, simulate_retirement, solve_spending
 
 SOLVABLE = ("constant_real", "guardrails")

@@ -6,7 +6,7 @@ from dashboard.analytics.market import load_prices
 from dashboard.analytics.requests import RiskRequest
 from dashboard.data.securities import BENCHMARK_TICKER
 from dashboard.extensions import cache
-from dashboard.observability.metrics import track_performance
+from dashboard.metrics.store import track_performance
 from engine.risk import risk_report
 
 

@@ -12,7 +12,7 @@ from dashboard.analytics.assumptions import Basis, bounds_key, compared, firm_ba
 from dashboard.analytics.market import load_prices
 from dashboard.analytics.requests import GoalSpec, SimulationRequest
 from dashboard.extensions import cache
-from dashboard.observability.metrics import track_performance
+from dashboard.metrics.store import track_performance
 from dashboard.services import assumptions as firm
 from engine.goals import Goal, goal_probability, solve_monthly_saving
 from engine.montecarlo import MONTHS, CashFlows, ReturnModel

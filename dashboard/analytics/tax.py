@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dashboard.analytics.requests import TaxRequest
 from dashboard.extensions import cache
-from dashboard.observability.metrics import track_performance
+from dashboard.metrics.store import track_performance
 from dashboard.services.tax_lots import taxable_position
 from engine.tax import Lot, Purchase, TaxPosition, tax_report
 

@@ -1,1 +1,2 @@
-"""Observability: the metrics store and its sketches, automatic instrumentation, Prometheus, the metrics API."""
+"""Observability for operators: the metrics HTTP API (browser beacons in, reports and Prometheus out) and
+the reports read by the Performance page. The store they read is ``dashboard.metrics`` (a lower layer)."""

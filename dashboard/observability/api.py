@@ -15,8 +15,8 @@ import flask_login
 from dashboard import csp
 from dashboard.background import workers_report
 from dashboard.extensions import cache, db, metrics
-from dashboard.observability.metrics import WINDOWS, MetricsError
-from dashboard.observability.prometheus import exposition
+from dashboard.metrics.prometheus import exposition
+from dashboard.metrics.store import WINDOWS, MetricsError
 from dashboard.observability.report import build_report, finite, now, uptime
 from dashboard.services import audit
 

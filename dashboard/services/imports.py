@@ -19,7 +19,7 @@ from sqlalchemy import select
 from dashboard.data.models import TRANSACTION_TYPES, Account, Holding, Security, TaxLot, Transaction
 from dashboard.errors import InvalidInput
 from dashboard.extensions import db
-from dashboard.forms.statement import KINDS, decode_upload
+from dashboard.forms.statement import KINDS
 from dashboard.services import audit, catalogue
 from dashboard.services.access import HouseholdRef
 from dashboard.services.households import household_changed
@@ -215,15 +215,15 @@ def _lot(cells, row, errors, latest):
 
 
 def import_statement(
-    household: HouseholdRef, account_id, kind: str, contents: str, filename: str | None
+    household: HouseholdRef, account_id, kind: str, text: str, filename: str | None
 ) -> ImportResult:
-    """Validate the whole file, then import it in one transaction (or report every bad row and import
-    nothing); recorded in the audit trail with the import, or as failed."""
+    """Validate every row of ``text`` (the file's text: the caller decodes the upload with
+    ``dashboard.forms.statement.decode_upload``), then import it in one transaction (or report every bad
+    row and import nothing); recorded in the audit trail with the import, or as failed."""
     what = f"{kind} from {str(filename or 'an upload')[:80]}"
     with audit.failures("statement-import", household_id=household.id, target=what):
         if isinstance(account_id, bool) or not isinstance(account_id, int):
             raise InvalidInput("Choose the account the statement belongs to.")
-        text = decode_upload(contents, filename)
         with db.session() as session:
             account = session.scalar(
                 select(Account).where(Account.id == account_id, Account.household_id == household.id)

@@ -5,8 +5,6 @@ says so instead of failing."""
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import pytest
 
@@ -94,12 +92,11 @@ def test_cat002_an_imported_ticker_can_be_held_and_analysed(ctx):
     household = mine[0]
     account = snapshot(household).accounts[0]
     statement = f"ticker,quantity,cost_per_share,acquired_on\n{TICKER},100,35.5,2016-03-01\n"
-    upload = "data:text/csv;base64," + base64.b64encode(statement.encode()).decode()
-    refused = import_statement(household, account.id, "holdings", upload, "holdings.csv")
+    refused = import_statement(household, account.id, "holdings", statement, "holdings.csv")
     assert not refused.ok and f"'{TICKER}' is not a known security" in refused.errors[0].message
 
     _import_newco()
-    result = import_statement(household, account.id, "holdings", upload, "holdings.csv")
+    result = import_statement(household, account.id, "holdings", statement, "holdings.csv")
     assert result.ok and result.imported == 1
     held = {p.ticker: p for p in snapshot(household).positions}
     assert held[TICKER].sector == catalogue.UNCLASSIFIED and held[TICKER].quantity == 100

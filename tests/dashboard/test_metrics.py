@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.observability.metrics import (
+from dashboard.metrics.sketch import Sketch
+from dashboard.metrics.store import (
     MAX_BROWSER_NAMES,
     DiskBackend,
     MemoryBackend,
@@ -22,7 +23,6 @@ from dashboard.observability.metrics import (
     track_operation,
     track_performance,
 )
-from dashboard.observability.sketch import Sketch
 from tests.conftest import signed_client
 
 API = "/api/v1/performance-metrics"
@@ -108,7 +108,7 @@ def store(request, tmp_path):
 
 
 def test_met003_decorator_and_context_manager_sync_and_async(store, monkeypatch):
-    monkeypatch.setattr("dashboard.observability.metrics.metrics", store)
+    monkeypatch.setattr("dashboard.metrics.store.metrics", store)
 
     @track_performance("engine.sync")
     def work(x):

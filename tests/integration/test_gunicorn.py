@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from dashboard.observability.instrumentation import callback_label
+from dashboard.metrics.instrumentation import callback_label
 from dashboard.settings import PROJECT_ROOT
 from tests.conftest import free_port, signed_session
 from tests.load.dash_client import DashSite, Layout

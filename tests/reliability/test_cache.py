@@ -343,7 +343,7 @@ def test_cache024_one_breaker_for_the_cache_and_the_metrics_store_of_one_redis(s
     """The cache and the metrics store share one Redis, so they share its breaker (dashboard/outage.py):
     a metrics flush that finds Redis hung opens it for the cache too (no request then waits on Redis),
     and a cache read that finds it hung stops the metrics from trying; both resume together."""
-    from dashboard.observability.metrics import MetricsUnavailable, RedisBackend
+    from dashboard.metrics.store import MetricsUnavailable, RedisBackend
 
     cache = facade(settings.replace(redis_url=private_redis.url, redis_socket_timeout=0.25))
     metrics = RedisBackend(private_redis.url, 0.25, prefix="test:metrics:")

@@ -8,7 +8,7 @@ import time
 import flask
 from sqlalchemy import event
 
-from dashboard.observability.metrics import MetricsStore
+from dashboard.metrics.store import MetricsStore
 
 # flask.g key: the output of a callback request that passed the request check.
 CALLBACK_OUTPUT = "meridian_callback_output"

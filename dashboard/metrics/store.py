@@ -1,7 +1,7 @@
 """Performance metrics: timing decorator and context manager, counters, slow thresholds, and a
 store that aggregates every gunicorn worker.
 
-Each process accumulates timings in :class:`~dashboard.sketch.Sketch` histograms
+Each process accumulates timings in :class:`~dashboard.metrics.sketch.Sketch` histograms
 per operation and minute (a few microseconds a call) and a background thread
 flushes them once a second to the shared backend:
 
@@ -33,8 +33,8 @@ from contextlib import ContextDecorator
 import flask
 
 from dashboard import outage
-from dashboard.observability.prometheus import PrometheusMetrics
-from dashboard.observability.sketch import Sketch
+from dashboard.metrics.prometheus import PrometheusMetrics
+from dashboard.metrics.sketch import Sketch
 
 log = logging.getLogger("meridian.metrics")
 
