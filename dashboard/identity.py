@@ -69,6 +69,7 @@ class _SecureWhenHttps(SecureCookieSessionInterface):
 
 
 def register(server: flask.Flask, app, settings) -> None:
+    users.CHECKS.start()  # the password-checking threads, before the first sign-in
     prefix = settings.url_prefix
     login_path, logout_path = prefix + "login", prefix + "logout"
     health_path = prefix + "api/v1/performance-metrics/health"

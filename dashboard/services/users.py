@@ -4,6 +4,7 @@ drops what the session cache holds for the user, so it takes effect on their nex
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue
 import threading
@@ -16,6 +17,8 @@ from dashboard.errors import InvalidInput
 from dashboard.extensions import db
 from dashboard.services import audit
 from dashboard.services.access import CurrentUser, _current, forget_user
+
+log = logging.getLogger("meridian.users")
 
 ROLES = ("analyst", "admin")
 MIN_PASSWORD = 10
@@ -49,6 +52,11 @@ class PasswordChecks:
         self._pid = None
         self._lock = threading.Lock()
 
+    def start(self) -> None:
+        """Start this process's checking threads now (else at the first check): with the app, so they are
+        older than any thread a test server later stops all its newer threads from (dash.testing)."""
+        self._pool()
+
     def _pool(self) -> tuple[queue.SimpleQueue, threading.BoundedSemaphore]:
         with self._lock:
             if self._pid != os.getpid():  # made once per process (a forked worker makes its own)
@@ -60,17 +68,23 @@ class PasswordChecks:
             return self._work, self._admitted
 
     def _serve(self) -> None:
-        """One checking thread, below the request threads; it outlives whatever a check raises (an
-        exception set on it from outside included: a test server stopping its threads)."""
+        """One checking thread, below the request threads. It outlives whatever is raised in it, and a
+        check it was interrupted in (an exception set on the thread from outside: dash.testing's server
+        stops its thread that way, and a thread id is reused, so it may land here) is put back and
+        checked again: the waiting sign-in still gets its answer."""
         with contextlib.suppress(OSError, AttributeError):  # not Linux (a thread's own nice value): as is
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.NICE)
         work = self._work
         while True:
+            job = None
             try:
-                stored, password, answer = work.get()
-                answer.put(check_password_hash(stored, password))
-            except BaseException:  # noqa: BLE001 - keep checking; the waiting sign-in times out
-                continue
+                job = work.get()
+                stored, password, answer = job
+                answer.put(_matches(stored, password))
+                job = None
+            except BaseException:  # noqa: BLE001 - interrupted from outside: check that one again
+                if job is not None:
+                    work.put(job)
 
     def check(self, stored: str, password: str) -> bool:
         work, admitted = self._pool()
@@ -84,6 +98,15 @@ class PasswordChecks:
             raise SignInsBusy() from None
         finally:
             admitted.release()
+
+
+def _matches(stored: str, password: str) -> bool:
+    """Whether ``password`` is the one ``stored`` was made from; a stored value that is no hash matches none."""
+    try:
+        return check_password_hash(stored, password)
+    except (ValueError, TypeError):
+        log.warning("a stored password hash is damaged: no password matches it")
+        return False
 
 
 CHECKS = PasswordChecks()

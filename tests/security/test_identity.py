@@ -308,3 +308,46 @@ def test_id011_password_checks_wait_their_turn_at_low_priority_and_a_full_queue_
     # the refused attempt counted nothing: five wrong passwords are still allowed before the pause
     for _ in range(5):
         assert _login(app.server.test_client(), email=ADMIN, password="not-it").status_code == 401
+
+
+def test_id012_a_check_interrupted_in_its_thread_is_checked_again_and_the_threads_start_with_the_app(
+    app, monkeypatch
+):
+    """dash.testing stops its server by raising SystemExit in every thread newer than the server's
+    (a fault we can cause for real): a check interrupted that way is put back and answered, and the
+    checking threads exist once the app is built, so such a stop never reaches them."""
+    import ctypes
+    import threading
+    import time
+
+    from dashboard.services import users
+
+    assert any(t.name.startswith("password-check") for t in threading.enumerate())  # started by create_app
+    checks = users.PasswordChecks(waiting=2, timeout=20.0)
+    monkeypatch.setattr(users, "CHECKS", checks)
+    entered, calls = threading.Event(), []
+    real = users.check_password_hash
+
+    def interrupted_once(stored, password):
+        calls.append(threading.get_ident())
+        if len(calls) == 1:  # the first check: stopped from outside while it runs
+            entered.set()
+            while True:
+                time.sleep(0.01)
+        return real(stored, password)
+
+    monkeypatch.setattr(users, "check_password_hash", interrupted_once)
+    found = []
+
+    def sign_in():
+        with app.server.app_context():
+            found.append(users.verify_password(ADMIN, PASSWORD))
+
+    waiting = threading.Thread(target=sign_in)
+    waiting.start()
+    assert entered.wait(20)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_long(calls[0]), ctypes.py_object(SystemExit))
+    waiting.join(20)
+    assert found and found[0] is not None and found[0].email == ADMIN  # answered, not "busy"
+    assert len(calls) == 2  # checked again
+    assert users._matches("not a hash", PASSWORD) is False  # a damaged stored value matches nothing
