@@ -1,0 +1,54 @@
+"""Cache keys: content-addressed, versioned, and narrowed by operation, household and user.
+
+``<operation>:e<engine version>:m<market version>:h<household>:u<user>:<sha256 of the canonical
+request>``; the request must be JSON primitives (a DataFrame or an array is refused, so a key can never
+depend on a repr). The market version changes with every price import, so no result computed from older
+prices is asked for again. The stores put ``KEY_PREFIX`` in front.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from engine import ENGINE_VERSION
+
+KEY_PREFIX = "meridian:"
+MISS = object()  # what a store returns for a key it does not hold (None is a value)
+
+
+class CacheKeyError(TypeError):
+    """A request for a cache key contained something that is not a JSON primitive."""
+
+
+def canonical(request: Mapping[str, Any]) -> str:
+    """Sorted, compact JSON of a request made of primitives."""
+
+    def refuse(value):
+        raise CacheKeyError(
+            f"cache keys are built from primitives only, not {type(value).__name__}; "
+            "identify data by ids and ranges instead"
+        )
+
+    return json.dumps(request, sort_keys=True, separators=(",", ":"), allow_nan=False, default=refuse)
+
+
+def make_key(
+    operation: str,
+    request: Mapping[str, Any],
+    household: int | None = None,
+    user: int | str | None = None,
+    market: int = 0,
+) -> str:
+    """``<operation>:e<engine>:m<market>:h<household>:u<user>:<digest>`` (without the store's prefix)."""
+    if not operation or not operation.replace("_", "").isalnum():
+        raise CacheKeyError(f"invalid operation name {operation!r}")
+    digest = hashlib.sha256(canonical(request).encode()).hexdigest()[:40]
+    return f"{operation}:e{ENGINE_VERSION}:m{market}:h{household if household is not None else '-'}:u{user if user is not None else '-'}:{digest}"
+
+
+def pattern(operation: str | None = None, household: int | None = None, user: int | str | None = None) -> str:
+    """A glob over keys, narrowed by any of operation, household and user."""
+    return f"{operation or '*'}:e*:m*:h{household if household is not None else '*'}:u{user if user is not None else '*'}:*"

@@ -1,0 +1,81 @@
+"""Each worker's own layer: a small LRU of hot entries, and which operations may be kept there and for
+how long (always, or only while the shared store is away)."""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from dashboard.cache.keys import MISS
+
+# Operations also kept in each worker's memory, with how long an entry may be served from there
+# (seconds). Only entries addressed by a household's versions qualify: a change bumps the version,
+# so a copy in another worker's memory is never asked for again. Who may see a household (which
+# carries the versions) and the signed-in user are always read from the shared cache, so an
+# invalidation is seen by every worker at once.
+LOCAL_TTLS = {"rendered": 60.0, "snapshot": 60.0, "answer": 60.0}
+# While the shared store is down, engine results too (addressed by their inputs' content, the engine
+# and market versions: nothing can make them wrong) are kept in each worker's memory, so a hot result
+# is computed once per worker per TTL instead of on every request. Who may see a household and who is
+# signed in are never kept locally: while the store is away they are read from the database.
+OUTAGE_LOCAL_TTLS = {
+    "market_data": 120.0,
+    "risk": 120.0,
+    "backtest": 120.0,
+    "optimisation": 120.0,
+    "diversification": 120.0,
+    "monte_carlo": 120.0,
+    "tax": 120.0,
+}
+LOCAL_MAX_ENTRIES = 512
+
+
+class LocalCache:
+    """A small LRU of hot entries in one worker, each with its own expiry (values are shared: read-only)."""
+
+    def __init__(self, limit: int = LOCAL_MAX_ENTRIES):
+        self.limit = limit
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        value, fresh = self.peek(key)
+        return value if fresh else MISS
+
+    def peek(self, key: str) -> tuple[Any, bool]:
+        """(value, fresh): an expired entry is still returned (it stays until the LRU drops it), since
+        every entry kept here is addressed by content or version and so still right, only old."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return MISS, False
+            expires, value = found
+            self._items.move_to_end(key)
+            return value, expires >= time.monotonic()
+
+    def put(self, key: str, value, ttl: float) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + ttl, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def drop_matching(self, glob: str) -> int:
+        with self._lock:
+            gone = [k for k in self._items if fnmatch.fnmatchcase(k, glob)]
+            for k in gone:
+                del self._items[k]
+            return len(gone)
+
+    def __len__(self) -> int:
+        return len(self._items)
