@@ -15,7 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.backtest import FREQUENCIES, REBALANCE_RULES
 from engine.errors import EngineError
+from engine.montecarlo import DISTRIBUTIONS, MODELS
+from engine.optimize import FROM_PRICES, RETURNS_MODELS, RISK_MODELS
+from engine.retirement import STRATEGIES
 
 DEFAULT_PRICES = Path(__file__).resolve().parent.parent / "data" / "market" / "stock_prices.csv"
 DEFAULT_BENCHMARK = Path(__file__).resolve().parent.parent / "data" / "market" / "spy_prices.csv"
@@ -126,8 +130,8 @@ def _common_options(p: argparse.ArgumentParser) -> None:
 
 
 def _stats_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--returns-model", default="mean_historical", choices=("mean_historical", "ema", "capm"))
-    p.add_argument("--risk-model", default="sample", choices=("sample", "ledoit_wolf", "exponential"))
+    p.add_argument("--returns-model", default="mean_historical", choices=RETURNS_MODELS)
+    p.add_argument("--risk-model", default="sample", choices=RISK_MODELS)
     p.add_argument("--risk-free-rate", type=float, default=0.0)
     p.add_argument("--min-weight", type=float, default=0.0)
     p.add_argument("--max-weight", type=float, default=1.0)
@@ -326,14 +330,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--objective",
         required=True,
-        choices=(
-            "max_sharpe",
-            "min_volatility",
-            "efficient_risk",
-            "efficient_return",
-            "max_quadratic_utility",
-            "hrp",
-        ),
+        choices=FROM_PRICES,  # Black-Litterman needs views and market capitalisations: not offered here
     )
     p.add_argument("--target-volatility", type=float)
     p.add_argument("--target-return", type=float)
@@ -348,7 +345,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="Monte Carlo wealth simulation")
     _common_options(p)
-    p.add_argument("--model", default="gbm", choices=("gbm", "parametric", "bootstrap"))
+    p.add_argument("--model", default="gbm", choices=MODELS)
     p.add_argument("--initial", type=float, required=True)
     p.add_argument("--years", type=float, required=True)
     p.add_argument("--paths", type=int, default=10_000)
@@ -356,7 +353,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mu", type=float, default=0.07, help="annual drift (gbm)")
     p.add_argument("--sigma", type=float, default=0.15, help="annual volatility (gbm)")
     p.add_argument("--weights", help="TICKER=W,... (parametric, bootstrap; default equal)")
-    p.add_argument("--distribution", default="normal", choices=("normal", "lognormal"))
+    p.add_argument("--distribution", default="normal", choices=DISTRIBUTIONS)
     p.add_argument("--rebalance-months", type=int, default=1)
     p.add_argument("--block-months", type=int, default=12)
     p.add_argument("--target", type=float, help="ending wealth in today's money")
@@ -390,7 +387,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--strategy",
         default="constant_real",
-        choices=("constant_real", "constant_percentage", "guardrails", "vpw"),
+        choices=STRATEGIES,
     )
     p.add_argument("--withdrawal-rate", type=float, default=0.04)
     p.add_argument("--vpw-real-return", type=float, default=0.04)
@@ -417,12 +414,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, help="its month is the first (default: the earliest all can start)")
     p.add_argument("--end", type=_date, help="its month is the last (default: the last whole month)")
     p.add_argument("--initial", type=float, default=10_000.0)
-    p.add_argument(
-        "--rebalance", default="annual", choices=("none", "monthly", "quarterly", "annual", "bands")
-    )
+    p.add_argument("--rebalance", default="annual", choices=REBALANCE_RULES)
     p.add_argument("--band", type=float, help="bands: percentage points of drift that trigger a rebalance")
     p.add_argument("--contribution", type=float, default=0.0, help="per period; negative: a withdrawal")
-    p.add_argument("--contribution-frequency", default="monthly", choices=("monthly", "annual"))
+    p.add_argument("--contribution-frequency", default="monthly", choices=FREQUENCIES)
     p.add_argument("--inflation", type=float, default=0.0, help="annual growth of the contribution")
     p.add_argument("--fee", type=float, default=0.0, help="annual fee (expense ratio), fraction")
     p.add_argument(

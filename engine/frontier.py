@@ -14,16 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import InvalidInputError, SolverError
-from engine.optimize import (
-    AssetStatistics,
-    OptimizationResult,
-    SectorLimits,
-    _check_bounds,
-    _check_sectors,
-    _max_return,
-    optimize,
-    portfolio_performance,
-)
+from engine.optimize import AssetStatistics, OptimizationResult, SectorLimits, optimize, portfolio_performance
+from engine.optimize.constraints import check_bounds, check_sectors, max_return
 
 MAX_POINTS = 200
 
@@ -168,9 +160,9 @@ def efficient_frontier(
         raise InvalidInputError(
             f"The number of frontier points must be a whole number from 2 to {MAX_POINTS}."
         )
-    low, high = _check_bounds(bounds, len(stats.tickers))
+    low, high = check_bounds(bounds, len(stats.tickers))
     if sectors is not None:
-        _check_sectors(sectors, stats.tickers, low, high)
+        check_sectors(sectors, stats.tickers, low, high)
     problem = FrontierProblem(stats, (low, high), sectors)
     min_vol = _as_result(stats, "min_volatility", problem.solve(-1e9), (low, high), risk_free_rate)
     try:
@@ -179,7 +171,7 @@ def efficient_frontier(
         )
     except Exception:  # noqa: BLE001 - no max Sharpe (e.g. all returns below rf): frontier still drawn
         max_sharpe = None
-    top = _max_return(stats.mu, low, high, sectors, stats.tickers)
+    top = max_return(stats.mu, low, high, sectors, stats.tickers)
     targets = np.linspace(min_vol.expected_return, top, points)
     weights = np.empty((points, len(stats.tickers)))
     for i, target in enumerate(targets):

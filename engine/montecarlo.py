@@ -61,6 +61,7 @@ MAX_RECORDED_VALUES = 25_000_000
 MAX_RECORDED_POINTS = 120
 HISTOGRAM_BINS = 40
 MODELS = ("gbm", "parametric", "bootstrap")
+DISTRIBUTIONS = ("normal", "lognormal")  # of the parametric model's annual returns
 # A path is depleted when its real wealth falls below this (today's dollars).
 DEPLETED_BELOW = 1.0
 
@@ -99,7 +100,7 @@ class ReturnModel:
         cov = check_finite(asset_cov, "The covariance matrix")
         if mu.shape != w.shape or cov.shape != (len(w), len(w)):
             raise InvalidInputError("Weights, expected returns and covariance must cover the same assets.")
-        if distribution not in ("normal", "lognormal"):
+        if distribution not in DISTRIBUTIONS:
             raise InvalidInputError("The distribution must be normal or lognormal.")
         return cls(
             "parametric",

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from engine.montecarlo import CashFlows, ReturnModel, simulate
-from engine.optimize import SectorLimits, _clean, estimate, optimize
+from engine.optimize import SectorLimits, estimate, optimize
+from engine.optimize.constraints import clean_weights
 from engine.retirement import RetirementPlan, simulate_retirement
 from engine.risk import risk_report
 
@@ -70,13 +71,13 @@ def test_con005_cleaned_weights_honour_caps_and_sector_limits():
             SectorLimits({t: ("a" if i < 7 else "b") for i, t in enumerate(tickers)}, {}, {"a": 0.56}),
         ),
     ):
-        cleaned = _clean(raw, bounds, sectors, tickers)
+        cleaned = clean_weights(raw, bounds, sectors, tickers)
         assert cleaned[-1] == 0 and cleaned.sum() == pytest.approx(1.0, abs=1e-15)
         assert (cleaned <= bounds[1] + 1e-15).all() and (cleaned >= 0).all()
         if sectors is not None:
             assert cleaned[:7].sum() <= 0.56 + 1e-15
     # a solver's slight overshoot of the cap is clipped, not rescaled over it
-    over = _clean(np.array([0.0800007] * 12 + [0.0399916]), (0.0, 0.08), None, tickers[:13])
+    over = clean_weights(np.array([0.0800007] * 12 + [0.0399916]), (0.0, 0.08), None, tickers[:13])
     assert over.max() <= 0.08 and over.sum() == pytest.approx(1.0, abs=1e-15)
 
 
