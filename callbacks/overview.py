@@ -9,14 +9,9 @@ from dash.exceptions import PreventUpdate
 from callbacks.analysis import chosen_id, error_alert, notice
 from callbacks.goals import SIM_FORM, evaluate
 from components import ids
-from components.overview import (
-    account_options,
-    goals_table,
-    household_panel,
-    households_table,
-    import_result,
-    transactions_grid,
-)
+from components.overview import account_options, goals_table, household_panel, households_table
+from components.statement_import import import_result
+from components.transactions import transactions_grid
 from dashboard.forms.statement import decode_upload
 from dashboard.services.access import authorize_household, household_or_none, visible_households
 from dashboard.services.households import account_ids, household_rows, snapshot

@@ -1,4 +1,5 @@
-"""Overview panels built from a ``HouseholdSnapshot``.
+"""Overview panels built from a ``HouseholdSnapshot`` (the page's transactions grid and statement import
+have their own modules: ``components/transactions.py``, ``components/statement_import.py``).
 
 Figures are plain dicts (cheap to build in a hot callback); tables are plain
 Bootstrap tables because these lists are short. Text from the database is
@@ -8,7 +9,6 @@ passed as component children, which React escapes, never as raw HTML.
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -205,77 +205,6 @@ def threads_list(threads) -> html.Div:
     return dbc.ListGroup(items, id=ids.OVERVIEW_THREADS, flush=True)
 
 
-TRANSACTION_COLUMNS = [
-    {"field": "date", "headerName": "Date", "filter": "agDateColumnFilter", "sort": "desc", "width": 120},
-    {"field": "account", "headerName": "Account", "filter": "agTextColumnFilter", "width": 170},
-    {"field": "type", "headerName": "Type", "filter": "agTextColumnFilter", "width": 110},
-    {
-        "field": "description",
-        "headerName": "Description",
-        "filter": "agTextColumnFilter",
-        "flex": 1,
-        "minWidth": 180,
-    },
-    {"field": "category", "headerName": "Category", "filter": "agTextColumnFilter", "width": 130},
-    {"field": "ticker", "headerName": "Ticker", "filter": "agTextColumnFilter", "width": 95},
-    {
-        "field": "quantity",
-        "headerName": "Qty",
-        "filter": "agNumberColumnFilter",
-        "type": "rightAligned",
-        "width": 90,
-    },
-    {
-        "field": "amount",
-        "headerName": "Amount",
-        "filter": "agNumberColumnFilter",
-        "type": "rightAligned",
-        "width": 130,
-        "valueFormatter": {"function": "d3.format('$,.2f')(params.value)"},
-    },
-]
-
-
-GRID_HEIGHT = "560px"
-# The package whose script the index leaves out; the Overview loads it before drawing its grid.
-GRID_LIBRARY = "dash_ag_grid"
-
-
-def transactions_placeholder() -> html.Div:
-    """The grid's space, reserved while its library loads (nothing below moves when it arrives)."""
-    return html.Div(
-        html.Div("Loading transactions…", className="text-muted small p-3"),
-        className="grid-placeholder border rounded",
-        style={"height": GRID_HEIGHT},
-    )
-
-
-def transactions_grid(key: str):
-    """A server-side (infinite row model) grid: the server pages, sorts and filters."""
-    grid = dag.AgGrid(
-        id=ids.OVERVIEW_TRANSACTIONS,
-        rowModelType="infinite",
-        columnDefs=TRANSACTION_COLUMNS,
-        defaultColDef={
-            "sortable": True,
-            "resizable": True,
-            "filterParams": {"maxNumConditions": 2, "buttons": ["reset"]},
-        },
-        dashGridOptions={
-            "pagination": True,
-            "paginationPageSize": 50,
-            "cacheBlockSize": 50,
-            "maxBlocksInCache": 6,
-            "rowBuffer": 0,
-            "infiniteInitialRowCount": 50,
-            "animateRows": False,
-        },
-        style={"height": GRID_HEIGHT},
-    )
-    # a new key per household and account: React mounts a fresh grid, which asks for its first block
-    return html.Div(grid, key=key)
-
-
 def account_options(snapshot) -> list[dict]:
     return [{"label": "All accounts", "value": "all"}] + [
         {"label": a.name, "value": str(a.id)} for a in snapshot.accounts
@@ -386,104 +315,4 @@ def households_table(rows: list[dict], selected: int | None) -> dbc.Table | dbc.
     return scrolling(
         dbc.Table([header, html.Tbody(body)], hover=True, size="sm", id=ids.OVERVIEW_HOUSEHOLDS_TABLE),
         "Households",
-    )
-
-
-def import_section(max_bytes: int) -> dbc.Card:
-    """Upload a statement CSV (transactions or holdings, at most ``max_bytes``) into one of the household's accounts."""
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                html.H2("Import a statement", className="h5"),
-                html.P(
-                    [
-                        "A CSV of transactions or holdings (format: docs/import-format.md). Every row is checked; ",
-                        "if any is wrong nothing is imported and each problem is listed.",
-                    ],
-                    className="small text-muted",
-                ),
-                dbc.Row(
-                    [
-                        dbc.Col(
-                            [
-                                dbc.Label(
-                                    "Account",
-                                    html_for=ids.OVERVIEW_IMPORT_ACCOUNT,
-                                    className="visually-hidden",
-                                ),
-                                dbc.Select(id=ids.OVERVIEW_IMPORT_ACCOUNT, options=[]),
-                            ],
-                            md=4,
-                        ),
-                        dbc.Col(
-                            dbc.RadioItems(
-                                id=ids.OVERVIEW_IMPORT_KIND,
-                                className="statement-kind",
-                                value="transactions",
-                                inline=True,
-                                options=[
-                                    {"label": "Transactions", "value": "transactions"},
-                                    {"label": "Holdings (lots)", "value": "holdings"},
-                                ],
-                            ),
-                            md=4,
-                        ),
-                        dbc.Col(
-                            # data-upload-*: the browser says at once why a file is refused
-                            # (assets/meridian.js, guardUpload), which the upload control does not
-                            html.Label(
-                                dcc.Upload(
-                                    dbc.Button(
-                                        "Choose a CSV file", color="secondary", outline=True, size="sm"
-                                    ),
-                                    id=ids.OVERVIEW_IMPORT_UPLOAD,
-                                    accept=".csv,text/csv",
-                                    max_size=max_bytes,
-                                    multiple=False,
-                                ),
-                                **{
-                                    "data-upload-max-bytes": str(max_bytes),
-                                    "data-upload-result": ids.OVERVIEW_IMPORT_RESULT,
-                                },
-                            ),
-                            md=4,
-                        ),
-                    ],
-                    className="g-2 align-items-center",
-                ),
-                dcc.Loading(html.Div(id=ids.OVERVIEW_IMPORT_RESULT, className="mt-2"), type="default"),
-            ]
-        ),
-        className="mt-3",
-    )
-
-
-def import_result(result) -> dbc.Alert | html.Div:
-    if result.ok:
-        noun = {"transactions": "transaction", "holdings": "lot"}.get(result.kind, "row")
-        plural = "" if result.imported == 1 else "s"
-        return dbc.Alert(
-            f"Imported {result.imported:,} {noun}{plural} into {result.account}.",
-            color="success",
-            id=ids.OVERVIEW_IMPORT_OK,
-        )
-    rows = [html.Tr([html.Td(e.row), html.Td(e.column), html.Td(e.message)]) for e in result.errors]
-    more = result.total_errors - len(result.errors)
-    return html.Div(
-        [
-            dbc.Alert(
-                f"Nothing was imported: {result.total_errors:,} problem{'s' if result.total_errors != 1 else ''} "
-                "in the file. Fix them and upload it again.",
-                color="warning",
-            ),
-            dbc.Table(
-                [
-                    html.Thead(html.Tr([html.Th("Row"), html.Th("Column"), html.Th("Problem")])),
-                    html.Tbody(rows),
-                ],
-                size="sm",
-                id=ids.OVERVIEW_IMPORT_ERRORS,
-            ),
-            html.P(f"… and {more:,} more." if more > 0 else "", className="small text-muted"),
-        ]
     )

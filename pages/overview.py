@@ -11,7 +11,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.overview import GRID_LIBRARY, household_skeleton, import_section, transactions_placeholder
+from components.overview import household_skeleton
+from components.statement_import import import_section
+from components.transactions import GRID_LIBRARY, transactions_placeholder
 from dashboard.forms.statement import MAX_BYTES
 
 dash.register_page(__name__, path="/", title="Overview · Meridian", name="Overview", order=0)
