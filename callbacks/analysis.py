@@ -25,7 +25,7 @@ from components import ids
 from components.forms import field_boxes, field_outputs, field_states, marks
 from components.ids import Frame
 from components.threads import PageInfo, headline, parameter
-from dashboard.analytics.rendered import remember, remembered
+from callbacks.rendered import remember, remembered
 from dashboard.answers import Basis, answers
 from dashboard.errors import InvalidInput, describe
 from dashboard.forms.fields import Form, FormErrors, parse_search

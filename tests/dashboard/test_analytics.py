@@ -88,7 +88,7 @@ def test_fac006_a_household_change_drops_what_read_its_data_and_keeps_content_ad
 
 
 def test_fac006b_a_goal_change_re_keys_what_reads_goals_and_keeps_the_portfolio_panels(ctx):
-    from dashboard.analytics.rendered import remember
+    from callbacks.rendered import remember
     from dashboard.services.access import authorize_household
     from dashboard.services.goals import save_goal
     from dashboard.services.households import snapshot

@@ -1,4 +1,5 @@
-"""Results as sent to the browser, kept per scenario: for a scenario already computed, building the
+"""Results as sent to the browser (the UI's concern, so here rather than in the analytics below), kept
+per scenario: for a scenario already computed, building the
 panel's components and serialising its figures is most of what a run costs, so it is done once.
 
 ``remember`` stores the rendered output as plain JSON-ready data (never component objects), under the
