@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -21,11 +21,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
+from callbacks.rendered import remember, remembered
 from components import ids
 from components.forms import field_boxes, field_outputs, field_states, marks
 from components.ids import Frame
 from components.threads import PageInfo, headline, parameter
-from callbacks.rendered import remember, remembered
 from dashboard.answers import Basis, answers
 from dashboard.errors import InvalidInput, describe
 from dashboard.forms.fields import Form, FormErrors, parse_search
@@ -250,26 +250,29 @@ def register_run(page: AnalysisPage):
     return run
 
 
-_NO_EXTRA = object()
-
-
-def without_result(done: Attempt, prompt: str, extra=_NO_EXTRA) -> tuple | None:
+def without_result(done: Attempt, prompt: str, extras: Sequence = (), cleared: Sequence | None = None):
     """A run's outputs when it has no result, or None when it has one.
 
-    The outputs are (field classes, field messages, results, alert, URL search,
-    [one page-specific output,] thread scenario): refused (the alert says why,
-    the fields are marked), the page has just loaded (nothing changes), or no
-    household is chosen (``prompt`` in the results; ``extra`` in the
-    page-specific output, if the callback has one).
+    The outputs are (field classes, field messages, results, alert, URL search, *the page's own
+    outputs, thread scenario): refused (the alert says why, the fields are marked; the page's own
+    outputs take ``cleared``, by default unchanged), the page has just loaded (nothing changes), or no
+    household is chosen (``prompt`` in the results; the page's own outputs take ``extras``).
     """
-    extras = () if extra is _NO_EXTRA else (no_update,)
     if done.error is not None:  # results of earlier settings would sit under the message: cleared
-        return done.classes, done.messages, failed(), error_alert(done.error), no_update, *extras, None
+        kept = (no_update,) * len(extras) if cleared is None else tuple(cleared)
+        return done.classes, done.messages, failed(), error_alert(done.error), no_update, *kept, None
     if first_load(done):
-        return done.classes, done.messages, no_update, no_update, no_update, *extras, no_update
+        return (
+            done.classes,
+            done.messages,
+            no_update,
+            no_update,
+            no_update,
+            *[no_update] * len(extras),
+            no_update,
+        )
     if done.household is None:
-        chosen = () if extra is _NO_EXTRA else (extra,)
-        return done.classes, done.messages, notice(prompt), None, no_update, *chosen, None
+        return done.classes, done.messages, notice(prompt), None, no_update, *extras, None
     return None
 
 

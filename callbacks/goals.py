@@ -162,7 +162,7 @@ def render_goals(_run, _recompute, household_id, values, field_ids, _version):
         return PAGE.shown(clean, household, lambda: render(PAGE.result(clean, household, refresh)), refresh)
 
     done = attempt(PAGE, household_id, values, field_ids, show)
-    ended = without_result(done, "Choose a household to see its goals.", extra=[])
+    ended = without_result(done, "Choose a household to see its goals.", extras=([],))
     if ended is not None:
         return ended
     content, options = done.outcome

@@ -157,7 +157,7 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
         return PAGE.shown(clean, household, lambda: panel(clean, household, refresh), refresh)
 
     done = attempt(PAGE, household_id, values, field_ids, run_or_defer)
-    ended = without_result(done, "Choose a household to simulate.", extra=no_update)
+    ended = without_result(done, "Choose a household to simulate.", extras=(no_update,))
     if ended is not None:
         return ended
     if isinstance(done.outcome, Deferred):

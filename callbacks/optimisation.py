@@ -13,12 +13,10 @@ from callbacks.analysis import (
     attempt,
     chosen_id,
     error_alert,
-    failed,
-    first_load,
-    notice,
     pin_assumptions,
     refreshing,
     run_inputs,
+    without_result,
 )
 from components import ids
 from components.forms import field_outputs
@@ -170,16 +168,16 @@ PAGE = AnalysisPage(
 @dash.callback(
     *field_outputs(form.FORM.key),
     Output(OPT.frame.results, "children"),
+    Output(OPT.frame.alert, "children"),
+    Output(OPT.frame.url, "search"),
     Output(OPT.NOTES, "children"),
     Output(OPT.SIDE, "children"),
     Output(OPT.TABLES, "children"),
     Output(OPT.FRONTIER, "figure"),
     Output(OPT.POINT, "children"),
-    Output(OPT.frame.alert, "children"),
-    Output(OPT.frame.url, "search"),
-    Output(ids.thread_save("scenario", PAGE.key), "data"),
     Output(OPT.POINT_SELECT, "options"),
     Output(OPT.POINT_SELECT, "value"),
+    Output(ids.thread_save("scenario", PAGE.key), "data"),
     *run_inputs(OPT.frame, form.FORM),
 )
 def run_optimisation(_run, _recompute, household_id, values, field_ids):
@@ -189,39 +187,31 @@ def run_optimisation(_run, _recompute, household_id, values, field_ids):
         return PAGE.shown(clean, household, lambda: render(PAGE.result(clean, household, refresh)), refresh)
 
     done = attempt(PAGE, household_id, values, field_ids, show)
-    unchanged = [no_update] * 6
-    if done.error is not None:  # the previous frontier and weights would no longer match the form
-        cleared = (failed(), None, None, None, EMPTY_FRONTIER, None)
-        return done.classes, done.messages, *cleared, error_alert(done.error), no_update, None, [], ""
-    if first_load(done):
-        return done.classes, done.messages, *[no_update] * 11
-    if done.household is None:
-        return (
-            done.classes,
-            done.messages,
-            notice("Choose a household to optimise."),
-            *unchanged[1:],
-            None,
-            no_update,
-            None,
-            [],
-            "",
-        )
+    ended = without_result(
+        done,
+        "Choose a household to optimise.",
+        # the notes, weights, tables, frontier and point of the last run stay; nothing to choose from
+        extras=(*[no_update] * 5, [], ""),
+        # refused: the previous frontier and weights would no longer match the form
+        cleared=(None, None, None, EMPTY_FRONTIER, None, [], ""),
+    )
+    if ended is not None:
+        return ended
     notes, side, tables, figure, points = done.outcome
     return (
         done.classes,
         done.messages,
         None,
+        None,
+        done.search,
         notes,
         side,
         tables,
         figure,
         point_prompt(),
-        None,
-        done.search,
-        done.search,
         points,
         "",
+        done.search,
     )
 
 

@@ -69,7 +69,7 @@ def test_walk002_black_litterman_draws_everything_on_the_posterior(app, signed_i
             views="AMD -10 80; FB>SPY 3 50",
         )
         out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    notes, figure, alert = out[3], out[6], out[8]
+    notes, figure, alert = out[5], out[8], out[3]
     assert alert is None, text_of(alert)
     traces = {t["name"]: t for t in figure["data"]}
     line, optimal = traces["Efficient frontier"], traces["Optimal (objective)"]

@@ -221,7 +221,7 @@ def test_cb005_optimisation_weights_equal_the_engine(ctx):
     mine, _ = households()
     values, ids = form(OPT_FORM, objective="min_volatility", risk_model="sample")
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    classes, messages, _results, notes, side, tables, figure, point, alert, search, _scenario, *choice = out
+    classes, messages, _results, alert, search, notes, side, tables, figure, point, *choice, _scenario = out
     assert alert is None, text_of(alert)
     assert len(choice[0]) == 40 and choice[1] == ""  # every frontier point, to choose without a mouse
     holdings = held(mine[0].id)
@@ -238,7 +238,7 @@ def test_cb006_frontier_click_explains_the_frontier_that_is_drawn(ctx):
     mine, _ = households()
     values, ids = form(OPT_FORM, points=10)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    figure, scenario = out[6], out[10]
+    figure, scenario = out[8], out[-1]
     drawn = next(t for t in figure["data"] if t["name"] == "Efficient frontier")
     # the analyst now edits "History from" without optimising; the click is on the drawn curve
     panel = opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, scenario)
@@ -271,7 +271,7 @@ def test_cb007_optimisation_errors_are_shown_on_the_page(ctx, changes, field, me
     mine, _ = households()
     values, ids = form(OPT_FORM, **changes)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    messages, alert = out[1], out[8]
+    messages, alert = out[1], out[3]
     if field:
         assert message in dict(zip([i["index"] for i in ids], messages, strict=True))[field]
     else:
@@ -457,10 +457,10 @@ def test_cb012b_downloads_export_the_results_on_screen_and_errors_clear_them(ctx
     # a run that fails clears the earlier results
     values, ids = form(OPT_FORM)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    assert out[8] is None
+    assert out[3] is None
     values, ids = form(OPT_FORM, objective="efficient_return", target_return=95)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    _c, _m, results, notes, side, tables, figure, point, alert, _search, scenario, choices, _ = out
+    _c, _m, results, alert, _search, notes, side, tables, figure, point, choices, _, scenario = out
     assert choices == []
     assert "No results for these settings" in text_of(results) and alert is not None
     assert notes is None and side is None and tables is None and point is None and scenario is None

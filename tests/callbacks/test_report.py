@@ -48,7 +48,7 @@ def _run(key, fn, household_id, **settings):
     values, ids = form(_page(key).form, **settings)
     extra = (0,) if key == "goalsim" else ()
     out = triggered(f"{_page(key).frame.run}.n_clicks", fn(), 1, None, household_id, values, ids, *extra)
-    return out, out[10] if key == "opt" else out[-1]
+    return out, out[-1]
 
 
 def _shown_by_pages(outputs: dict) -> list[str]:

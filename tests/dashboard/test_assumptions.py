@@ -220,14 +220,14 @@ def test_asm005_every_forecast_says_which_assumptions_it_used(ctx):
     ret = triggered("ret-run.n_clicks", callbacks.RUNS["ret"], 1, None, household, values, ids)[2]
     assert label in text_of(find(ret, "ret-basis"))
     values, ids = form(OPT_FORM)
-    notes = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, household, values, ids)[3]
+    notes = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, household, values, ids)[5]
     assert label in text_of(find(notes, "opt-basis"))
     # a historical estimate is compared with the firm's figures for the same weights, and warned about
     historical = text_of(find(_run_mc(household, model="parametric")[2], "mc-basis"))
     assert "History is not a forecast" in historical and f"firm assumptions ({label})" in historical
     assert "less than a full market cycle (15 years)" in historical  # 2008-05 to 2018-03
     values, ids = form(OPT_FORM, returns_model="mean_historical")
-    notes = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, household, values, ids)[3]
+    notes = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, household, values, ids)[5]
     text = text_of(find(notes, "opt-basis"))
     assert "Historical estimate, 2013-04 to 2018-04" in text and "outside -5% to 15%" in text
     gbm = text_of(find(_run_mc(household, model="gbm", mu=30.0)[2], "mc-basis"))

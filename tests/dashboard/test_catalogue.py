@@ -70,7 +70,7 @@ def test_cat001_an_imported_ticker_is_a_choice_and_runs_on_optimisation(ctx):
         OPT_FORM, universe="custom", tickers=["AAPL", "XOM", TICKER], returns_model="mean_historical"
     )
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    alert, tables = out[8], out[5]
+    alert, tables = out[3], out[7]
     assert alert is None, text_of(alert)
     assert TICKER in text_of(find(tables, "opt-weights"))
     assert catalogue.UNCLASSIFIED in text_of(find(tables, "opt-weights"))
@@ -84,7 +84,7 @@ def test_cat001_an_imported_ticker_is_a_choice_and_runs_on_optimisation(ctx):
         objective="black_litterman",
     )
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
-    assert f"{TICKER} has none (imported prices carry no shares outstanding)" in text_of(out[8])
+    assert f"{TICKER} has none (imported prices carry no shares outstanding)" in text_of(out[3])
 
 
 def test_cat002_an_imported_ticker_can_be_held_and_analysed(ctx):
