@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
@@ -27,32 +25,16 @@ from components.forms import field_outputs, field_states, marks
 from components.goals import goals_table, probability_figure, saving_solution
 from components.graphs import graph
 from components.ids import GOALS
-from dashboard.analytics.requests import GoalSpec, SimulationRequest
-from dashboard.analytics.simulation import Basis, basis, goal_probabilities, goal_saving
+from dashboard.analytics.goals import Evaluation, evaluate_goals
+from dashboard.analytics.simulation import goal_saving
 from dashboard.errors import InvalidInput
 from dashboard.forms import goals as form
 from dashboard.forms.fields import FormErrors
 from dashboard.services.access import HouseholdRef, authorize_household, household_or_none
 from dashboard.services.goals import delete_goal, get_goal, save_goal
-from dashboard.services.households import GoalSummary, portfolio_of, snapshot
+from dashboard.services.households import portfolio_of, snapshot
 
 GOAL_FORM, SIM_FORM = form.GOAL_FORM, form.SIM_FORM
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A household's goals, the model they are simulated with, and each goal's probability."""
-
-    household: HouseholdRef
-    goals: list[GoalSummary]
-    as_of: object  # datetime.date of the valuation
-    model: SimulationRequest
-    specs: list[GoalSpec]
-    results: list  # engine.goals.GoalResult, one per goal
-    basis: Basis  # what the returns rest on (the firm's assumptions, or history compared with them)
-
-    def by_goal(self) -> dict:
-        return {g.id: r for g, r in zip(self.goals, self.results, strict=True)}
 
 
 def prepare(clean: dict, household: HouseholdRef):
@@ -64,9 +46,7 @@ def prepare(clean: dict, household: HouseholdRef):
 
 def compute(scenario, refresh: bool) -> Evaluation:
     household, snap, model, specs, assumptions = scenario
-    results = goal_probabilities(model, specs, household=household.id, refresh=refresh)
-    used = basis(model, assumptions, household.id)
-    return Evaluation(household, snap.goals, snap.as_of, model, specs, results, used)
+    return evaluate_goals(household, snap, model, specs, assumptions, refresh)
 
 
 def evaluate(clean: dict, household: HouseholdRef) -> Evaluation:

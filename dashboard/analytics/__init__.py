@@ -1,6 +1,6 @@
 """The cached engine facade: typed requests in (``requests``), engine results out, through the cache.
 
-One module per concern (``market``, ``optimisation``, ``simulation``, ``risk``,
+One module per concern (``market``, ``optimisation``, ``simulation``, ``goals``, ``risk``,
 ``diversification``, ``retirement``, ``tax``). Each resolves its data through
 the services (prices, lots), calls the engine and caches the result under the
 operation's TTL. The engine (cvxpy, ~2 s to import) is imported on first use,
