@@ -88,7 +88,7 @@ bench-browser: setup
 	$(PY) -m benchmarks browser
 
 load: setup
-	$(PY) -m tests.load.run --profile $(PROFILE) --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
+	$(PY) -m loadtest.run --profile $(PROFILE) --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
 
 lint: $(VENV)/.stamp-deps
 	$(VENV)/bin/ruff check .

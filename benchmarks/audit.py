@@ -13,12 +13,13 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from benchmarks.common import median_ms, p95_ms, table, timings
-from benchmarks.serve import seeded_instance
+from benchmarks.common import median_ms, p95_ms, timings
 from callbacks import UI
 from dashboard.data.models import AuditEvent, Goal
 from dashboard.extensions import db
 from dashboard.factory import create_app, shutdown
+from harness.serve import seeded_instance
+from harness.tables import table
 
 REPEATS = 300
 TRAIL = 200_000  # records in the trail for the paging figures

@@ -22,32 +22,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import table
-from benchmarks.serve import gunicorn, seeded_instance
 from dashboard.data.demo import ADMIN as DEMO_ADMIN
 from dashboard.settings import PROJECT_ROOT
-from tests.load.dash_client import signed_opener
+from harness.dash_client import signed_opener
+from harness.serve import gunicorn, seeded_instance
+from harness.site import PAGES
+from harness.tables import table
 
 ADMIN = DEMO_ADMIN[0]
 
-PAGES = [
-    "/",
-    "/goals",
-    "/optimisation",
-    "/monte-carlo",
-    "/risk",
-    "/backtest",
-    "/diversification",
-    "/retirement",
-    "/tax",
-    "/threads",
-    "/market-data",
-    "/assumptions",
-    "/operations",
-    "/audit",
-    "/report",
-    "/backtest/method",
-]
 RUNS = 3
 KIB = 1024
 # PRODUCT.md §9 and the page-weight issue

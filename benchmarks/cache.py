@@ -5,8 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import median_ms, p95_ms, table, timings
+from benchmarks.common import median_ms, p95_ms, timings
 from dashboard.settings import PROJECT_ROOT, Settings
+from harness.tables import table
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 

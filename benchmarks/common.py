@@ -26,24 +26,3 @@ def median_ms(samples: list[float]) -> float:
 def p95_ms(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] * 1000
-
-
-def table(title: str, header: list[str], rows: list[list[object]]) -> None:
-    """Print an aligned table."""
-    cells = [header] + [[_fmt(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    print(f"\n{title}")
-    print("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    for row in cells[1:]:
-        print(
-            "  "
-            + "  ".join(
-                c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
-    return str(value)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import median_ms, table, timings
+from benchmarks.common import median_ms, timings
 from dashboard.settings import PROJECT_ROOT
+from harness.tables import table
 
 MARKET = PROJECT_ROOT / "data" / "market"
 

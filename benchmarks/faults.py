@@ -17,11 +17,11 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.common import table
 from benchmarks.http import _get, _opener, _post, page_layout, run_body
-from benchmarks.serve import gunicorn, seeded_instance
-from tests.faults import PrivateRedis
-from tests.load.dash_client import DashSite
+from harness.dash_client import DashSite
+from harness.faults import PrivateRedis
+from harness.serve import gunicorn, seeded_instance
+from harness.tables import table
 
 SECONDS = 30
 CONNECTIONS = 8

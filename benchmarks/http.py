@@ -17,9 +17,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from benchmarks.common import table
-from benchmarks.serve import gunicorn, seeded_instance
-from tests.load.dash_client import DashSite, Layout, field, signed_opener
+from harness.dash_client import DashSite, Layout, field, signed_opener
+from harness.serve import gunicorn, seeded_instance
+from harness.tables import table
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 SECONDS = 8

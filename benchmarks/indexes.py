@@ -13,10 +13,11 @@ from unittest import mock
 
 import sqlalchemy as sa
 
-from benchmarks.common import median_ms, table, timings
+from benchmarks.common import median_ms, timings
 from dashboard.data import demo, migrate
 from dashboard.data.db import bulk_insert, make_engine
 from dashboard.settings import PROJECT_ROOT, Settings
+from harness.tables import table
 
 SAMPLES = 40
 

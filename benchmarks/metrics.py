@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.common import table
+from harness.tables import table
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 CALLS = 200_000

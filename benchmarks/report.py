@@ -8,8 +8,9 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.common import median_ms, table
-from benchmarks.serve import seeded_instance
+from benchmarks.common import median_ms
+from harness.serve import seeded_instance
+from harness.tables import table
 
 
 def run() -> None:

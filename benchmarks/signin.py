@@ -22,11 +22,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from benchmarks.common import median_ms, p95_ms, table
+from benchmarks.common import median_ms, p95_ms
 from benchmarks.http import UPDATE, _get, page_layout, run_body
-from benchmarks.serve import gunicorn, seeded_instance
 from dashboard.data import demo
-from tests.load.dash_client import DashSite, sign_in_through_form, signed_opener
+from harness.dash_client import DashSite, sign_in_through_form, signed_opener
+from harness.serve import gunicorn, seeded_instance
+from harness.tables import table
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 SECONDS = 15

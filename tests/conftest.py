@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.serve import postgres_admin, postgres_database_url
 from dashboard.data import demo, migrate
 from dashboard.data.db import make_engine
 from dashboard.settings import PROJECT_ROOT, Settings
+from harness.serve import free_port, postgres_admin, postgres_database_url
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # pytest-xdist runs the suite in several processes (make test): each gets a Redis database of its own,
@@ -51,7 +51,7 @@ def sign_in(
     """Sign ``client`` (a Flask test client, or a requests.Session with the server's URL as ``prefix``) in
     through the sign-in form, as a browser does, then to ``next_path``; the response. ``kwargs`` go with
     both requests (a test client's ``environ_base``, ``base_url``)."""
-    from tests.load.dash_client import sign_in_through_form
+    from harness.dash_client import sign_in_through_form
 
     def page() -> str:
         get = client.get(f"{prefix}login", **kwargs)
@@ -153,7 +153,7 @@ def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PAS
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from tests.load.dash_client import TRY_AGAIN
+    from harness.dash_client import TRY_AGAIN
 
     for attempt in range(3):
         driver.get(base.rstrip("/") + "/login")
@@ -410,9 +410,3 @@ def browser_ready():
     """Fails in CI, skips locally, when Chromium or chromedriver is missing."""
     if not (Path(CHROMIUM).exists() and shutil.which("chromedriver")):
         unavailable("Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

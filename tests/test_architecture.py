@@ -268,3 +268,30 @@ def test_arch008_the_metrics_api_and_reports_are_read_from_the_top_only():
         if imported == "dashboard.observability" or imported.startswith("dashboard.observability.")
     ]
     assert offences == []
+
+
+TOOLS = {
+    # package: what it must not import
+    "harness": ("tests", "benchmarks", "loadtest"),
+    "loadtest": ("tests", "benchmarks"),
+    "benchmarks": ("tests", "loadtest"),
+    "tests": ("benchmarks",),
+}
+
+
+@pytest.mark.parametrize("package", sorted(TOOLS))
+def test_arch009_tests_benchmarks_and_load_runs_share_the_harness_and_never_import_each_other(package):
+    """One gunicorn launcher, one free port, one signed-in client, one private Redis (``harness/``), used
+    by the tests, the benchmarks and the load runs (``loadtest/``); none of them imports another, and the
+    product imports none of them."""
+    offences = []
+    for path in (PROJECT_ROOT / package).rglob("*.py"):
+        name = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+        for imported in imports_in(path.read_text(), name.rpartition(".")[0]):
+            if imported.split(".")[0] in TOOLS[package]:
+                offences.append(f"{name} imports {imported}")
+    for name in MODULES:
+        offences += [
+            f"{name} imports {imported}" for imported in imports_of(name) if imported.split(".")[0] == package
+        ]
+    assert offences == []

@@ -14,10 +14,10 @@ from dashboard.extensions import cache
 from dashboard.forms.fields import parse_search
 from dashboard.services import assumptions as firm
 from dashboard.services.households import household_changed
+from harness.dash_client import DashSite, Layout, field
 from tests.callbacks.test_pages import households
 from tests.conftest import signed_client
 from tests.dashboard.test_assumptions import TWO_CLASSES
-from tests.load.dash_client import DashSite, Layout, field
 
 UPDATE = "/_dash-update-component"
 ADMIN = "admin@meridian.example"

@@ -107,7 +107,7 @@ def test_hard003_requests_that_do_not_match_their_callback_are_400(client):
 
 
 def test_hard004_the_overview_without_a_household_answers_every_output(client):
-    from tests.load.dash_client import DashSite, Layout
+    from harness.dash_client import DashSite, Layout
 
     site = DashSite(client.get("/_dash-dependencies").get_json())
     body = site.body(

@@ -304,7 +304,7 @@ def test_a11y005_every_page_of_the_app_is_walked(app):
     measures) is in PAGES."""
     import dash
 
-    from benchmarks.browser import PAGES as MEASURED
+    from harness.site import PAGES as MEASURED
 
     registered = {p["path"] for p in dash.page_registry.values()}
     assert registered - set(PAGES) == set() and set(MEASURED) - set(PAGES) == set()

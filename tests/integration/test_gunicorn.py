@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,9 +11,9 @@ import pytest
 import requests
 
 from dashboard.metrics.instrumentation import callback_label
-from dashboard.settings import PROJECT_ROOT
-from tests.conftest import free_port, signed_session
-from tests.load.dash_client import DashSite, Layout
+from harness import serve
+from harness.dash_client import DashSite, Layout
+from tests.conftest import signed_session
 
 pytestmark = pytest.mark.slow
 
@@ -33,48 +31,11 @@ def overview_request(base: str) -> dict:
 
 
 @pytest.fixture
-def gunicorn(seeded_settings, tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": seeded_settings.database_url,
-        "INSTANCE_PATH": str(seeded_settings.instance_path),
-        "SECRET_KEY": "integration-test-secret-key",
-        "WEB_CONCURRENCY": "2",
-        "LOG_LEVEL": "WARNING",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
-    }
-    env.pop("REDIS_URL", None)
-    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - a file, not a pipe: a full pipe blocks the server
-    process = subprocess.Popen(
-        [
-            str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"),
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "app:server",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/api/v1/performance-metrics/health", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:  # not listening yet, or workers still warming up
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"gunicorn did not start: {(tmp_path / 'gunicorn.log').read_text()[-2000:]}")
-    yield base, tmp_path / "prometheus"
-    process.terminate()
-    process.wait(20)
-    log.close()
+def gunicorn(seeded_settings):
+    """Two workers of the production configuration (harness.serve: the one launcher of the tests,
+    benchmarks and load runs); (its URL, the Prometheus folder its workers write)."""
+    with serve.gunicorn(seeded_settings, workers=2) as base:
+        yield base, seeded_settings.instance_path / "prometheus"
 
 
 def test_gun001_two_workers_counts_add_up(gunicorn):

@@ -6,9 +6,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import select, text
 
-from benchmarks.browser import PAGES
 from dashboard.data.models import Household, User
 from dashboard.extensions import db
+from harness.site import PAGES
 from tests import reference
 from tests.conftest import ADMIN, free_port
 

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 
 from dashboard.data.db import make_engine
 from dashboard.settings import PROJECT_ROOT
+from harness.dash_client import signed_opener
+from loadtest import run
 from tests.conftest import ADMIN, unavailable
 from tests.integration.test_page_weight import CHART_PAGES
 from tests.integration.test_pages import click
-from tests.load import run
-from tests.load.dash_client import signed_opener
 
 pytestmark = [
     pytest.mark.browser,

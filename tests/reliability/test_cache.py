@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from dashboard.cache import AppCache, CacheExtension, CacheKeyError, make_key
-from tests.faults import PrivateRedis
+from harness.faults import PrivateRedis
+from tests.conftest import unavailable
 
 
 def facade(settings) -> AppCache:
@@ -181,7 +182,7 @@ def test_cache009_nothing_found_is_not_cached(cache):
 
 @pytest.fixture
 def private_redis(tmp_path, redis_url):  # redis_url: fails in CI if Redis is not installed
-    server = PrivateRedis(tmp_path).start()
+    server = PrivateRedis(tmp_path, unavailable).start()
     yield server
     server.stop()
 

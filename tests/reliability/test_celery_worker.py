@@ -190,7 +190,7 @@ def test_cw003_a_queued_job_whose_worker_left_ends_and_another_web_worker_collec
 def test_cw004_web_workers_restarted_mid_job_do_not_lose_it(dash_duo, tmp_path, redis_url):
     """gunicorn (2 workers) and a Celery worker on Redis; while a large simulation runs, every web worker
     is SIGKILLed (gunicorn starts new ones) twice: the browser keeps polling, and the result arrives."""
-    from benchmarks.serve import gunicorn, seeded_instance
+    from harness.serve import gunicorn, seeded_instance
     from tests.conftest import browser_sign_in
     from tests.reliability.test_faults_under_load import _master
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.serve import gunicorn, seeded_instance
 from dashboard.settings import PROJECT_ROOT
+from harness.faults import PrivateRedis
+from harness.serve import gunicorn, seeded_instance
+from loadtest import run
 from tests.conftest import unavailable
-from tests.faults import PrivateRedis
-from tests.load import run
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
@@ -69,7 +69,7 @@ def test_out001_redis_killed_then_hung_under_load_nothing_fails_or_stalls(tmp_pa
     if not run.LOCUST.exists():
         unavailable(f"locust is not installed ({run.LOCUST}): run `make setup`")
     (tmp_path / "redis").mkdir()
-    server = PrivateRedis(tmp_path / "redis").start()
+    server = PrivateRedis(tmp_path / "redis", unavailable).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = seeded_instance(Path(tmp), households=6, transactions_per_account=30)

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.dash_client import DashSite, Layout
 from tests.conftest import signed_client
-from tests.load.dash_client import DashSite, Layout
 from tests.security.test_isolation import database_digest
 
 UPDATE = "/_dash-update-component"

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from dashboard.data.models import Household, User
 from dashboard.extensions import db
+from harness.dash_client import SIGN_IN_TOKEN, DashSite, Layout
 from tests.conftest import ANALYST, PASSWORD, sign_in, signed_client
-from tests.load.dash_client import SIGN_IN_TOKEN, DashSite, Layout
 from tests.security.test_isolation import (
     UPDATE,
     database_digest,

@@ -17,8 +17,8 @@ from sqlalchemy import select, text
 
 from dashboard.data.models import Account, Base, Goal, Household, Thread, ThreadItem, Transaction, User
 from dashboard.extensions import db
+from harness.dash_client import DashSite, Layout, key_of, nav_paths, parse_id
 from tests.conftest import signed_client
-from tests.load.dash_client import DashSite, Layout, key_of, nav_paths, parse_id
 
 UPDATE = "/_dash-update-component"
 ME = "analyst@meridian.example"

@@ -29,8 +29,8 @@ from dashboard.data.models import ThreadItem
 from dashboard.extensions import metrics
 from dashboard.forms.fields import parse_search
 from dashboard.identity import BUSY
+from harness.dash_client import DashSite, Layout
 from tests.conftest import ANALYST, PASSWORD, sign_in, signed_client
-from tests.load.dash_client import DashSite, Layout
 from tests.security.test_identity import ADMIN, shell_options_body, sign_out
 from tests.security.test_isolation import UPDATE, database_digest, page_layouts
 
@@ -246,7 +246,7 @@ def test_sec109_a_saved_run_keeps_the_validated_request_not_the_string_sent(app,
 
 @pytest.fixture
 def served(tmp_path, redis_url):
-    from benchmarks.serve import gunicorn, seeded_instance
+    from harness.serve import gunicorn, seeded_instance
 
     settings = seeded_instance(tmp_path / "app", households=2, transactions_per_account=5)
     with gunicorn(settings, workers=2, threads=8, REDIS_URL=redis_url, LOG_LEVEL="INFO") as base:

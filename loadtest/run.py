@@ -6,7 +6,7 @@ user count, writes CSV and HTML reports to ``bench-results/load/``, and its exit
 thresholds. The summary prints req/s and p50/p95/p99 per task, failures, and the cache hit rate the
 app measured (``/api/v1/performance-metrics/report``) with the scenario mix that produced it.
 
-    python -m tests.load.run [--users 50] [--spawn-rate 10] [--duration 60s] [--profile StressTestUser|AnalystUser|both]
+    python -m loadtest.run [--users 50] [--spawn-rate 10] [--duration 60s] [--profile StressTestUser|AnalystUser|both]
                              [--p95-ms 250] [--max-failure-ratio 0]
 """
 
@@ -24,10 +24,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.common import table
-from benchmarks.serve import gunicorn, seeded_instance, stop
 from dashboard.settings import PROJECT_ROOT, Settings
-from tests.load.dash_client import signed_opener
+from harness.dash_client import signed_opener
+from harness.serve import gunicorn, seeded_instance, stop
+from harness.tables import table
 
 LOCUST = PROJECT_ROOT / ".venv-load" / "bin" / "locust"
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
@@ -123,7 +123,7 @@ def locust_command(base: str, args: argparse.Namespace) -> list[str]:
     return [
         str(LOCUST),
         "-f",
-        str(PROJECT_ROOT / "tests" / "load" / "locustfile.py"),
+        str(PROJECT_ROOT / "loadtest" / "locustfile.py"),
         "--headless",
         "--only-summary",
         "--host",

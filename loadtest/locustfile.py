@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, constant, events, task
 
-from tests.load.dash_client import (
+from harness.dash_client import (
     TRY_AGAIN,
     Callback,
     DashSite,
