@@ -80,7 +80,7 @@ def test_aud002_each_change_view_and_download_writes_one_record(app, signed_in):
     from dashboard.errors import AccessDenied
     from dashboard.services import goals, prices, threads, users
     from dashboard.services.imports import import_statement
-    from tests.callbacks.test_pages_part2 import _account, _nav_ids
+    from tests.callbacks.test_overview import _account, _nav_ids
 
     mine, theirs = households()
     household = mine[0]
@@ -276,7 +276,7 @@ def test_aud005_administrators_read_and_export_it_analysts_cannot(app, signed_in
 
     from callbacks import shell as shell_cb
     from callbacks.audit import show_trail
-    from tests.callbacks.test_pages_part2 import _nav_ids
+    from tests.callbacks.test_overview import _nav_ids
 
     mine, _ = households()
     with signed_in(app):

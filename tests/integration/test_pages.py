@@ -203,3 +203,21 @@ def test_page007_overview_grid_pages_server_side(dash_duo, app):
         "#overview-transactions .ag-paging-row-summary-panel", "51 to 100", timeout=15
     )
     assert dash_duo.get_logs() == []
+
+
+@pytest.mark.parametrize(
+    "path,result",
+    [
+        ("/risk", "#risk-var"),
+        ("/diversification", "#div-heatmap .main-svg"),
+        ("/retirement?paths=1000", "#ret-success"),
+        ("/tax", "#tax-lots"),
+    ],
+)
+def test_page008_risk_diversification_retirement_and_tax_show_their_results(dash_duo, app, path, result):
+    household = my_household()
+    joiner = "&" if "?" in path else "?"
+    open_page(dash_duo, app, f"{path}{joiner}household={household.id}")
+    dash_duo.wait_for_element(result, timeout=45)
+    assert dash_duo.find_element(result)
+    assert dash_duo.get_logs() == []

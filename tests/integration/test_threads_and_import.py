@@ -1,4 +1,5 @@
-"""Risk, Diversification, Retirement, Tax, Threads and statement import in Chromium."""
+"""A run saved to a thread and reopened, and a statement imported (a bad file, then a good one), in
+Chromium."""
 
 from __future__ import annotations
 
@@ -12,25 +13,7 @@ from tests.integration.test_pages import click, my_household, open_page, pattern
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
 
-@pytest.mark.parametrize(
-    "path,result",
-    [
-        ("/risk", "#risk-var"),
-        ("/diversification", "#div-heatmap .main-svg"),
-        ("/retirement?paths=1000", "#ret-success"),
-        ("/tax", "#tax-lots"),
-    ],
-)
-def test_part2_001_each_page_shows_its_results(dash_duo, app, path, result):
-    household = my_household()
-    joiner = "&" if "?" in path else "?"
-    open_page(dash_duo, app, f"{path}{joiner}household={household.id}")
-    dash_duo.wait_for_element(result, timeout=45)
-    assert dash_duo.find_element(result)
-    assert dash_duo.get_logs() == []
-
-
-def test_part2_002_save_a_run_to_a_thread_and_reopen_it(dash_duo, app):
+def test_thr001_save_a_run_to_a_thread_and_reopen_it(dash_duo, app):
     household = my_household()
     open_page(dash_duo, app, f"/monte-carlo?household={household.id}&paths=1000&seed=21")
     dash_duo.wait_for_text_to_equal("#mc-seed", "21", timeout=30)
@@ -53,7 +36,7 @@ def test_part2_002_save_a_run_to_a_thread_and_reopen_it(dash_duo, app):
     assert dash_duo.get_logs() == []
 
 
-def test_part2_003_import_bad_then_good_statement(dash_duo, app, tmp_path):
+def test_imp001_import_bad_then_good_statement(dash_duo, app, tmp_path):
     household = my_household()
     open_page(dash_duo, app, f"/?household={household.id}")
     dash_duo.wait_for_element("#overview-transactions .ag-row", timeout=30)
