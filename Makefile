@@ -34,7 +34,7 @@ help:
 	@echo "make lint   - ruff lint and format check"
 
 setup: $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css assets/01-web-vitals.js $(PLOTLY_BUNDLE)
-	@$(PY) -m dashboard setup
+	@$(PY) -m meridian setup
 
 $(VENV)/.stamp-deps: requirements.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -99,13 +99,13 @@ format: $(VENV)/.stamp-deps
 	$(VENV)/bin/ruff format .
 
 migrate: $(VENV)/.stamp-deps
-	$(PY) -m dashboard migrate
+	$(PY) -m meridian migrate
 
 seed: $(VENV)/.stamp-deps
-	$(PY) -m dashboard seed
+	$(PY) -m meridian seed
 
 seed-large: $(VENV)/.stamp-deps
-	$(PY) -m dashboard seed --large --reset
+	$(PY) -m meridian seed --large --reset
 
 clean:
 	rm -rf $(VENV) $(LOAD_VENV) node_modules vendor assets/00-bootstrap.min.css assets/01-web-vitals.js .pytest_cache .ruff_cache $(RESULTS)

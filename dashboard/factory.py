@@ -1,7 +1,7 @@
 """``create_app(settings=None, ui=...)``: builds the Dash app, binds the extensions, registers one concern at a time.
 
 Production builds one app per process (gunicorn worker, Celery worker), from its
-entry (``app.py``, ``dashboard/cli.py``, ``dashboard/worker.py``), which hands it
+entry (``app.py``, ``meridian/cli.py``, ``meridian/worker.py``), which hands it
 the UI (``callbacks.UI``): nothing here imports the layers above. The callbacks
 are registered with ``dash.callback`` when ``callbacks`` is first imported, and
 Dash hands them to the first app that serves a request; tests

@@ -97,7 +97,7 @@ class Settings:
     firm_name: str = "Meridian Wealth Partners"
     firm_logo: Path | None = PROJECT_ROOT / "assets" / "firm-logo.svg"
     report_renderers: int = 2
-    # days the audit trail keeps a record (python -m dashboard audit prune; the pruning is recorded)
+    # days the audit trail keeps a record (python -m meridian audit prune; the pruning is recorded)
     audit_retention_days: int = 2557
     report_timeout_seconds: int = 120
     report_paper: str = "letter"  # the PDF's paper: letter or a4

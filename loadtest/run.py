@@ -74,7 +74,7 @@ def celery_worker(settings, env: dict):
             [
                 str(PROJECT_ROOT / ".venv" / "bin" / "celery"),
                 "--app",
-                "dashboard.worker:celery_app",
+                "meridian.worker:celery_app",
                 "worker",
                 "--concurrency=1",
                 "--loglevel=WARNING",

@@ -16,7 +16,7 @@ import pytest
 
 from dashboard.settings import PROJECT_ROOT
 
-PACKAGES = ("dashboard", "callbacks", "components", "pages", "engine")
+PACKAGES = ("meridian", "dashboard", "callbacks", "components", "pages", "engine")
 
 
 def _modules() -> dict[str, Path]:
@@ -239,19 +239,27 @@ def test_arch006_component_ids_are_written_once():
     assert offences == []
 
 
-# The app's entries inside the dashboard package: they hand create_app the UI (callbacks.UI) it serves.
-ENTRIES = ("dashboard.cli", "dashboard.worker", "dashboard.__main__")
+# The app's entries: app.py (the web's) and meridian/ (the command line, the Celery worker). They stand at
+# the top: they hand create_app the UI it serves (callbacks.UI), and nothing imports them.
+ENTRIES = ("app", "meridian")
 
 
-def test_arch007_nothing_below_the_ui_imports_it_but_the_apps_entries():
+def test_arch007_nothing_below_the_ui_imports_it_and_nothing_imports_the_entries():
     """The factory and the errors (and everything else in dashboard/) are handed the UI by the app's
-    entry (app.py, the CLI, the Celery worker); they never import callbacks, components or pages."""
+    entries; they never import callbacks, components or pages, and no module imports an entry."""
     offences = [
         f"{name} imports {imported}"
         for name in MODULES
-        if name.startswith("dashboard") and name not in ENTRIES
+        if name.startswith("dashboard")
         for imported in sorted(imports_of(name))
         if imported.split(".")[0] in ("callbacks", "components", "pages")
+    ]
+    offences += [
+        f"{name} imports {imported}"
+        for name in MODULES
+        if name.split(".")[0] not in ENTRIES
+        for imported in sorted(imports_of(name))
+        if imported.split(".")[0] in ENTRIES
     ]
     assert offences == []
 

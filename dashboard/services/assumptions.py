@@ -26,7 +26,7 @@ MAX_NAME = 120
 
 NO_ASSUMPTIONS = (
     "No firm capital market assumptions are in force: an administrator imports them on the "
-    "Assumptions page or with `python -m dashboard assumptions import FILE`. Meanwhile choose a "
+    "Assumptions page or with `python -m meridian assumptions import FILE`. Meanwhile choose a "
     "historical model and enter inflation."
 )
 

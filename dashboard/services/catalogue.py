@@ -2,7 +2,7 @@
 with its name and sector, for the pages that pick securities and the analytics that group them.
 
 Read from the ``securities`` table once per market version (a price import that adds a ticker bumps
-it), so a ticker imported by ``python -m dashboard prices import`` or the Market data page is a choice
+it), so a ticker imported by ``python -m meridian prices import`` or the Market data page is a choice
 everywhere within the version's few seconds, in every process.
 """
 

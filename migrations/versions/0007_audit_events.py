@@ -1,7 +1,7 @@
 """The audit trail: who did what to which household and when, append-only.
 
 A trigger refuses every UPDATE of a record (SQLite and PostgreSQL alike); records are deleted only by
-the retention's pruning (``python -m dashboard audit prune``), which records itself.
+the retention's pruning (``python -m meridian audit prune``), which records itself.
 
 Revision ID: 0007_audit_events
 Revises: 0006_assumption_sets

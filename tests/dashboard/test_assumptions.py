@@ -131,7 +131,7 @@ def test_asm003_the_command_line_imports_exports_lists_and_derives(app, tmp_path
 
     def cli(*args):
         return subprocess.run(
-            [sys.executable, "-m", "dashboard", "assumptions", *args],
+            [sys.executable, "-m", "meridian", "assumptions", *args],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,

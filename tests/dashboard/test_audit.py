@@ -250,7 +250,7 @@ def test_aud004_records_are_never_changed_and_pruning_records_itself(app):
     env = {**os.environ, "DATABASE_URL": settings.database_url, "INSTANCE_PATH": str(settings.instance_path)}
     env.pop("REDIS_URL", None)
     done = subprocess.run(
-        [sys.executable, "-m", "dashboard", "audit", "--since", "2000-01-01", "--action", "audit-prune"],
+        [sys.executable, "-m", "meridian", "audit", "--since", "2000-01-01", "--action", "audit-prune"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -261,7 +261,7 @@ def test_aud004_records_are_never_changed_and_pruning_records_itself(app):
     rows = list(csv.reader(io.StringIO(done.stdout)))
     assert rows[0][:4] == ["id", "at_utc", "user", "action"] and [r[3] for r in rows[1:]] == ["audit-prune"]
     bad = subprocess.run(
-        [sys.executable, "-m", "dashboard", "audit", "--since", "yesterday"],
+        [sys.executable, "-m", "meridian", "audit", "--since", "yesterday"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

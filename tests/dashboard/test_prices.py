@@ -120,7 +120,7 @@ def test_pr003_the_cli_imports_and_other_processes_see_it_within_the_version_ttl
 
     def cli(*args):
         return subprocess.run(
-            [sys.executable, "-m", "dashboard", "prices", "import", *args],
+            [sys.executable, "-m", "meridian", "prices", "import", *args],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,

@@ -31,7 +31,7 @@ LONG_RUN = "paths=1000000&years=10&model=gbm"  # 12 million path-months: a backg
 
 
 class Worker:
-    """``celery --app dashboard.worker:celery_app worker`` on the test's database and Redis."""
+    """``celery --app meridian.worker:celery_app worker`` on the test's database and Redis."""
 
     def __init__(self, settings, log_path):
         self.settings = settings
@@ -49,7 +49,7 @@ class Worker:
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - a file, not a pipe: a full pipe blocks the worker
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "--app", "dashboard.worker:celery_app", "worker"]
+            [sys.executable, "-m", "celery", "--app", "meridian.worker:celery_app", "worker"]
             + ["--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
             cwd=PROJECT_ROOT,
             env=env,

@@ -1,4 +1,4 @@
-"""Operator commands: ``python -m dashboard migrate|downgrade|seed|setup|check-settings``."""
+"""Operator commands: ``python -m meridian migrate|downgrade|seed|setup|check-settings``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dashboard.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m meridian", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("migrate", help="upgrade the database schema (default: to head)")
     up.add_argument("--revision", default="head")
@@ -352,7 +352,7 @@ def _seed(settings: Settings, args) -> int:
     try:
         if migrate.current_revision(engine) is None:
             print(
-                "meridian: the database has no schema; run `python -m dashboard migrate` first",
+                "meridian: the database has no schema; run `python -m meridian migrate` first",
                 file=sys.stderr,
             )
             return 2

@@ -1,4 +1,4 @@
-"""Celery entry point for background callbacks: ``celery --app dashboard.worker:celery_app worker``.
+"""Celery entry point for background callbacks: ``celery --app meridian.worker:celery_app worker``.
 
 Building the app registers every background callback with the Celery manager,
 so the worker runs exactly the functions the web workers enqueue. Once ready,

@@ -1,5 +1,0 @@
-import sys
-
-from dashboard.cli import main
-
-sys.exit(main())
