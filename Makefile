@@ -22,7 +22,7 @@ RESULTS := test-results
 # pytest, where "no test selected" (exit code 5, e.g. with -k) is not a failure
 PYTEST = status=0; $(PY) -m pytest $(1) $(PYTEST_ARGS) || status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
 
-.PHONY: setup run test test-postgres test-fast bench bench-browser load lint format migrate seed seed-large clean help
+.PHONY: python-check setup run test test-postgres test-fast bench bench-browser load lint format migrate seed seed-large clean help
 
 help:
 	@echo "make run    - set up (idempotent), then serve on http://$(BIND)"
@@ -33,15 +33,24 @@ help:
 	@echo "make load   - gunicorn + Redis + Celery under locust (PROFILE, USERS, DURATION, LOAD_ARGS), then a summary"
 	@echo "make lint   - ruff lint and format check"
 
-setup: $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css assets/01-web-vitals.js $(PLOTLY_BUNDLE)
+# Python 3.11 is what the requirements are pinned and tested for: said at once, not after a failed install.
+IS_311 := import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)
+python-check:
+	@if [ -x $(PY) ]; then \
+		$(PY) -c '$(IS_311)' || { echo "meridian: $(VENV) runs $$($(PY) --version 2>&1), not Python 3.11: remove $(VENV) and $(LOAD_VENV), then make setup PYTHON=python3.11" >&2; exit 1; }; \
+	else \
+		$(PYTHON) -c '$(IS_311)' 2>/dev/null || { found=$$($(PYTHON) --version 2>/dev/null) || found="not installed"; echo "meridian: Python 3.11 is needed; $(PYTHON) is $$found. Install it, or name it: make setup PYTHON=python3.11" >&2; exit 1; }; \
+	fi
+
+setup: python-check $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css assets/01-web-vitals.js $(PLOTLY_BUNDLE)
 	@$(PY) -m meridian setup
 
-$(VENV)/.stamp-deps: requirements.txt constraints.txt
+$(VENV)/.stamp-deps: requirements.txt constraints.txt | python-check
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $@
 
-$(LOAD_VENV)/.stamp-deps: requirements-load.txt constraints-load.txt
+$(LOAD_VENV)/.stamp-deps: requirements-load.txt constraints-load.txt | python-check
 	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
 	$(LOAD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-load.txt -c constraints-load.txt
 	@touch $@

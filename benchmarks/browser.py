@@ -33,7 +33,7 @@ ADMIN = DEMO_ADMIN[0]
 
 RUNS = 3
 KIB = 1024
-# PRODUCT.md §9 and the page-weight issue
+# docs/product.md §9 and the page-weight issue
 TARGETS = {
     "before": 350 * KIB,
     "chart_total": 800 * KIB,

@@ -1,4 +1,4 @@
-"""Engine benchmarks against PRODUCT.md §9: optimisation, frontier, Monte Carlo, retirement solve-for."""
+"""Engine benchmarks against docs/product.md §9: optimisation, frontier, Monte Carlo, retirement solve-for."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS = ("production", "development", "test")
 
-# Cache lifetimes in seconds (PRODUCT.md §5). Each is overridable with
+# Cache lifetimes in seconds (docs/product.md §5). Each is overridable with
 # CACHE_TTL_<NAME>, e.g. CACHE_TTL_OPTIMISATION=600.
 DEFAULT_CACHE_TTLS: dict[str, int] = {
     "optimisation": 15 * 60,

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 typed models: the tables of PRODUCT.md §3.
+"""SQLAlchemy 2.0 typed models: the tables of docs/product.md §3.
 
 Indexes are declared here as well as in migration 0002 so the models and the
 migrated schema agree exactly (a test compares them). Natural keys of the

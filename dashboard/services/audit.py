@@ -1,4 +1,4 @@
-"""The audit trail: who did what to which household, and when (PRODUCT.md §7).
+"""The audit trail: who did what to which household, and when (docs/product.md §7).
 
 A change and its record are written in one transaction (``record(session, ...)`` inside the
 service's session): nothing changes without its record, and a record never exists without its change.
