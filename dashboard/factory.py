@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
             raise SystemExit(2) from None
     configure_logging(settings)
 
-    server = flask.Flask("meridian", instance_path=str(settings.instance_path))
+    # root_path given: "meridian" is also the entries' package, which Flask would take for the app's root
+    server = flask.Flask("meridian", root_path=str(PROJECT_ROOT), instance_path=str(settings.instance_path))
     server.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
@@ -73,7 +74,9 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
     manager = create_manager(server, settings)
     server.extensions["meridian.background"] = manager
     app = MeridianDash(
-        "meridian",
+        # Dash finds the project (its pages' module names) from the module serving the app: app.py. Not
+        # "meridian": that is the entries' package, and Dash would name every page "work.main.pages.<x>".
+        "app",
         server=server,
         use_pages=True,
         pages_folder=str(PROJECT_ROOT / "pages"),

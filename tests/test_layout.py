@@ -121,3 +121,15 @@ def test_layout003_the_check_would_see_a_miswired_callback(app, layout_ids):
     assert "thread-save" in types
     assert list(_ids_of("..a.children@12ab...b.value..")) == ["a", "b"]
     assert "no-such-component" not in plain
+
+
+def test_layout004_pages_are_named_by_their_module_whoever_builds_the_app(make_app, seeded_settings):
+    """The command line and the Celery worker build the app with their package (meridian/) imported;
+    the pages are still ``pages.<module>`` (the navigation's ids, the page-view beacons), as under
+    gunicorn: Dash names them from the module serving the app, never from that package."""
+    import meridian.cli  # noqa: F401 - as ``python -m meridian`` and the worker have it
+
+    make_app(seeded_settings)
+    names = sorted(dash.page_registry)
+    assert "pages.performance" in names and "pages.risk" in names
+    assert all(name.startswith("pages.") for name in names), names

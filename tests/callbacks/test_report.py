@@ -247,7 +247,7 @@ def test_rep003_the_command_line_writes_the_same_reports(app, tmp_path):
         [
             sys.executable,
             "-m",
-            "dashboard",
+            "meridian",
             "report",
             "--household",
             str(mine[0].id),
@@ -271,7 +271,7 @@ def test_rep003_the_command_line_writes_the_same_reports(app, tmp_path):
         [
             sys.executable,
             "-m",
-            "dashboard",
+            "meridian",
             "report",
             "--analyst",
             ANALYST,
@@ -293,7 +293,7 @@ def test_rep003_the_command_line_writes_the_same_reports(app, tmp_path):
         [
             sys.executable,
             "-m",
-            "dashboard",
+            "meridian",
             "report",
             "--household",
             "99999",
