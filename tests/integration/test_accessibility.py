@@ -249,7 +249,8 @@ def test_a11y003_an_optimisation_by_keyboard_alone(dash_duo, app):
     for _ in range(4):
         choice.send_keys(Keys.ARROW_DOWN)
     dash_duo.wait_for_element("#opt-point-weights", timeout=30)
-    assert "Return" in dash_duo.find_element("#opt-point-summary").text
+    # each key press draws its point's panel in turn: read it as it stands (never a panel replaced since)
+    dash_duo.wait_for_contains_text("#opt-point-summary", "Return", timeout=30)
     download = _tab_to(driver, lambda e: e.get_attribute("id") == "opt-download-button")
     download.send_keys(Keys.ENTER)
     folder = Path(dash_duo.download_path)
