@@ -45,6 +45,12 @@ def create_blueprint(settings) -> flask.Blueprint:
                 raise AccessDenied("The audit trail is for administrators.")
             raw = {k: flask.request.args.get(k) for k in ("user", "household", "action", "since", "until")}
             chosen = audit.parse_filter(**raw)
+            if audit.more_than(chosen, audit.MAX_EXPORT):  # never a file cut short without a word
+                raise InvalidInput(
+                    f"More than {audit.MAX_EXPORT:,} records match, more than one download holds: narrow "
+                    "the dates (or the user, household or action), or ask the operator for the whole "
+                    "trail (python -m meridian audit show)."
+                )
         except AccessDenied as error:
             return _refused(str(error), 403)
         except InvalidInput as error:

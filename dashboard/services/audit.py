@@ -204,6 +204,13 @@ def rows_of(events) -> Iterator[list]:
         ]
 
 
+def more_than(chosen: Filter, limit: int) -> bool:
+    """Whether more than ``limit`` records match (one look past the limit: no count of them all)."""
+    with db.session() as session:
+        beyond = select(AuditEvent.id).where(*chosen.conditions()).order_by(AuditEvent.id)
+        return session.scalar(beyond.offset(limit).limit(1)) is not None
+
+
 def export(chosen: Filter, limit: int | None = MAX_EXPORT, batch: int = 5_000) -> Iterator[str]:
     """The matching records as CSV text, oldest first, in batches (a streamed response or the
     command line: memory stays flat over millions of rows)."""

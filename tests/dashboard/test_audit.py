@@ -330,6 +330,19 @@ def test_aud005_administrators_read_and_export_it_analysts_cannot(app, signed_in
     assert [r[3] for r in rows[1:]] == ["household-open"] * 3 and {r[2] for r in rows[1:]} == {ANALYST}
     assert [e.action for e in _since(first)] == ["audit-export"]
     assert admin.get("/audit.csv?since=2020-13-01").status_code == 400
+    # more records than one download holds: refused with why, never a file cut short; exactly that many: sent
+    original = audit_cb.audit.MAX_EXPORT
+    try:
+        audit_cb.audit.MAX_EXPORT = 2
+        first = _last_id()
+        refused = admin.get(href)
+        assert refused.status_code == 400 and "More than 2 records match" in refused.get_data(as_text=True)
+        assert _since(first) == []  # nothing exported, nothing recorded
+        audit_cb.audit.MAX_EXPORT = 3
+        whole = list(csv.reader(io.StringIO(admin.get(href).get_data(as_text=True))))
+        assert len(whole) == 1 + 3
+    finally:
+        audit_cb.audit.MAX_EXPORT = original
 
 
 def test_aud006_a_report_downloaded_an_assumptions_set_added_a_thread_deleted(app, signed_in):
