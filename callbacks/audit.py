@@ -70,7 +70,7 @@ def show_trail(_show, _older, _newest, user, household, action, since, until, cu
     total = found.total if before is None else cursor.get("total")
     kept = {"filter": raw, "older": found.older, "total": total}
     return (
-        events_table(found.rows, audit.ACTIONS),
+        events_table(found.rows, audit.AUDIT_ACTIONS),
         summary(total, len(found.rows), before is None),
         kept,
         found.older is None,

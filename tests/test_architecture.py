@@ -160,7 +160,10 @@ FORBIDDEN = {
         "data, computation or parsing",
     ),
     "engine": (("dash", "flask", "plotly", "dashboard", "callbacks", "components", "pages"), "the app"),
-    "dashboard.services": (("callbacks", "components", "pages", "dashboard.analytics"), "the layers above"),
+    "dashboard.services": (
+        ("callbacks", "components", "pages", "dashboard.analytics", "dashboard.forms"),
+        "the layers above",
+    ),
     "dashboard.analytics": (
         ("callbacks", "components", "pages", "sqlalchemy", "dashboard.data.models", "dash", "plotly"),
         "SQL or the UI's rendering",

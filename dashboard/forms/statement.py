@@ -6,10 +6,11 @@ import base64
 import binascii
 import re
 
+from dashboard.data.models import STATEMENT_KINDS
 from dashboard.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
-KINDS = ("transactions", "holdings")
+KINDS = STATEMENT_KINDS
 
 
 # characters no CSV text holds (tab, line feed and carriage return are text)

@@ -24,10 +24,9 @@ from dataclasses import dataclass
 import flask
 from sqlalchemy import delete, func, select
 
-from dashboard.data.models import AuditEvent
+from dashboard.data.models import AUDIT_ACTIONS, AuditEvent
 from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import db
-from dashboard.forms.audit import ACTIONS
 from dashboard.spreadsheet import safe_cell
 
 PAGE_SIZE = 50
@@ -72,7 +71,7 @@ def record(
     email: str | None = None,
 ) -> None:
     """Add the record of ``action`` to ``session`` (committed, or rolled back, with the change)."""
-    if action not in ACTIONS:
+    if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     user_id, who = _who(user)
     session.add(
@@ -149,7 +148,7 @@ def parse_filter(user=None, household=None, action=None, since=None, until=None)
     text = str(household).strip() if household not in (None, "") else ""
     if text and not (text.isascii() and text.isdigit() and len(text) <= 10):
         raise InvalidInput("The household must be a household number.")
-    if action not in (None, "") and action not in ACTIONS:
+    if action not in (None, "") and action not in AUDIT_ACTIONS:
         raise InvalidInput("Choose one of the actions listed.")
     email = str(user or "").strip().lower()
     if len(email) > 255:

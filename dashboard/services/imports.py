@@ -16,10 +16,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from dashboard.data.models import TRANSACTION_TYPES, Account, Holding, Security, TaxLot, Transaction
+from dashboard.data.models import (
+    STATEMENT_KINDS,
+    TRANSACTION_TYPES,
+    Account,
+    Holding,
+    Security,
+    TaxLot,
+    Transaction,
+)
 from dashboard.errors import InvalidInput
 from dashboard.extensions import db
-from dashboard.forms.statement import KINDS
 from dashboard.services import audit, catalogue
 from dashboard.services.access import HouseholdRef
 from dashboard.services.households import household_changed
@@ -103,7 +110,7 @@ def _text(raw: str, column: str, row: int, errors: list, limit: int, required: b
 
 def parse(kind: str, text: str, existing_ids: set[str], latest: dt.date) -> tuple[list[dict], list[RowError]]:
     """Rows ready to insert and every problem found (all rows are checked)."""
-    if kind not in KINDS:
+    if kind not in STATEMENT_KINDS:
         raise InvalidInput("Choose what the file holds: transactions or holdings.")
     reader = csv.reader(io.StringIO(text))
     try:
