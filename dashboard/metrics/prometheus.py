@@ -15,6 +15,14 @@ BUCKETS_SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 _created: dict[str, object] = {}
 _lock = threading.Lock()
+# prometheus_client holds a lock of a metric while it finds a label's child, adds to a value or collects.
+# A job forked (the embedded default's background runs) while another thread held one would wait for
+# ever at its first timing; so a fork waits for the observation in flight, and none starts during it (as
+# dashboard/forksafe.py does for SQLite statements).
+OBSERVING = threading.Lock()
+os.register_at_fork(
+    before=OBSERVING.acquire, after_in_parent=OBSERVING.release, after_in_child=OBSERVING.release
+)
 
 
 def _instruments():
@@ -43,15 +51,17 @@ def _instruments():
 
 class PrometheusMetrics:
     def observe(self, name: str, milliseconds: float, slow: bool, error: bool) -> None:
-        instruments = _instruments()
-        instruments["duration"].labels(name).observe(milliseconds / 1000.0)
-        if slow:
-            instruments["slow"].labels(name).inc()
-        if error:
-            instruments["errors"].labels(name).inc()
+        with OBSERVING:
+            instruments = _instruments()
+            instruments["duration"].labels(name).observe(milliseconds / 1000.0)
+            if slow:
+                instruments["slow"].labels(name).inc()
+            if error:
+                instruments["errors"].labels(name).inc()
 
     def count(self, name: str, n: int = 1) -> None:
-        _instruments()["events"].labels(name).inc(n)
+        with OBSERVING:
+            _instruments()["events"].labels(name).inc(n)
 
     def reset_note(self) -> None:
         """Prometheus counters are monotonic by design: a metrics reset does not rewind them."""
@@ -61,11 +71,12 @@ def exposition() -> tuple[bytes, str]:
     """The text exposition of every worker's metrics, and its content type."""
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
-    _instruments()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+    with OBSERVING:
+        _instruments()
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
 
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -48,3 +48,56 @@ def test_fork001_a_child_forked_during_a_transaction_writes(tmp_path):
 def test_fork002_without_the_guard_such_a_child_waits_for_ever(tmp_path):
     """The failure the guard prevents: plain diskcache, the same fork, a child that never finishes."""
     assert _fork_during_a_transaction(diskcache.Cache(str(tmp_path), timeout=1), seconds=8) is None
+
+
+def _fork_during_an_observation(monkeypatch, guarded: bool) -> int | None:
+    """Fork while another thread is inside a Prometheus observation, holding the metric's lock (a lock
+    standing for prometheus_client's own); the child then times something (what a background job does).
+    The child's exit code, or None when it was still waiting."""
+    from dashboard.metrics import prometheus
+
+    lock, inside, leave = threading.Lock(), threading.Event(), threading.Event()
+
+    class Child:
+        def observe(self, _value):
+            return None
+
+        inc = observe
+
+    class Held:  # the metric: its lock held while a label's child is found
+        def labels(self, _name):
+            with lock:
+                if threading.current_thread().name == "holder":
+                    inside.set()
+                    leave.wait(0.5)
+                return Child()
+
+    monkeypatch.setattr(
+        prometheus, "_created", dict.fromkeys(("duration", "errors", "slow", "events"), Held())
+    )
+    if not guarded:
+        monkeypatch.setattr(prometheus, "OBSERVING", threading.Lock())  # one no fork waits for
+    metrics = prometheus.PrometheusMetrics()
+    holder = threading.Thread(target=lambda: metrics.observe("engine.risk", 1.0, False, False), name="holder")
+    holder.start()
+    assert inside.wait(10)
+    child = multiprocessing.get_context("fork").Process(
+        target=lambda: metrics.observe("engine.monte_carlo", 2.0, False, False)
+    )
+    child.start()
+    leave.set()
+    holder.join()
+    child.join(8)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return None
+    return child.exitcode
+
+
+def test_fork003_a_child_forked_during_a_prometheus_observation_times_its_work(monkeypatch):
+    assert _fork_during_an_observation(monkeypatch, guarded=True) == 0
+
+
+def test_fork004_without_the_guard_such_a_child_waits_for_ever(monkeypatch):
+    assert _fork_during_an_observation(monkeypatch, guarded=False) is None
