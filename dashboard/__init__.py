@@ -1,7 +1,8 @@
 """Meridian's server side, by job (see docs/architecture.md):
 
-- ``factory``: ``create_app(settings=None, ui=callbacks.UI)``; ``settings``, ``extensions``, ``cache``,
-  ``background``, ``hardening``, ``errors`` and ``cli`` beside it;
+- ``factory``: ``create_app(settings=None, ui=callbacks.UI)``, called by the entries (``app.py``,
+  ``meridian/``); ``settings``, ``extensions``, ``background``, ``hardening`` and ``errors`` beside it;
+- ``cache/``: keys, stores, each worker's layer, what it does during an outage, the extension;
 - ``data/``: the database (engine, sessions, models, migrations), market data, demo data;
 - ``services/``: households, goals, threads, transactions, imports, access: the only code
   that opens database sessions;
