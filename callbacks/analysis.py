@@ -258,19 +258,12 @@ def without_result(done: Attempt, prompt: str, extras: Sequence = (), cleared: S
     outputs take ``cleared``, by default unchanged), the page has just loaded (nothing changes), or no
     household is chosen (``prompt`` in the results; the page's own outputs take ``extras``).
     """
+    unchanged = (no_update,) * len(extras)
     if done.error is not None:  # results of earlier settings would sit under the message: cleared
-        kept = (no_update,) * len(extras) if cleared is None else tuple(cleared)
+        kept = unchanged if cleared is None else tuple(cleared)
         return done.classes, done.messages, failed(), error_alert(done.error), no_update, *kept, None
     if first_load(done):
-        return (
-            done.classes,
-            done.messages,
-            no_update,
-            no_update,
-            no_update,
-            *[no_update] * len(extras),
-            no_update,
-        )
+        return done.classes, done.messages, no_update, no_update, no_update, *unchanged, no_update
     if done.household is None:
         return done.classes, done.messages, notice(prompt), None, no_update, *extras, None
     return None

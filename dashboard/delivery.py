@@ -22,8 +22,11 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import brotli
 import dash
@@ -52,7 +55,7 @@ class MeridianDash(dash.Dash):
     """Dash with an index that leaves out what no page needs before first render, and the first views
     of the pages drawn with their data (``create_app`` sets ``views`` from the UI it serves)."""
 
-    views: dict = {}
+    views: Mapping[str, Callable[[], Any]] = MappingProxyType({})  # create_app gives each app its own
 
     def view(self, path: str):
         """What the page at ``path`` opens with (``pages/`` calls it as ``dash.get_app().view(path)``)."""

@@ -60,6 +60,9 @@ class CacheCounters:
             except Exception:
                 log.debug("cache counter sink failed", exc_info=True)
 
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+
     def snapshot(self) -> dict[str, dict[str, int]]:
         with self._lock:
             return {op: dict(values) for op, values in self.counts.items()}
@@ -100,8 +103,7 @@ class AppCache:
     def after_fork(self) -> None:
         """In a forked job process: fresh locks (one another thread of the parent held at the fork would
         never be released here), the market version's too."""
-        self.counters._lock = threading.Lock()
-        for part in (self.local, self._missed, self._fallback, self._outage):
+        for part in (self.counters, self.local, self._missed, self._fallback, self._outage):
             part.after_fork()
         after = getattr(self.market_version, "after_fork", None)
         if after is not None:

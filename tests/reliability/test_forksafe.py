@@ -30,6 +30,11 @@ def _fork_during_a_transaction(cache, seconds: float = 20) -> int | None:
     child.start()  # inherits the cache (as Dash's job does), with whatever the parent's threads hold
     leave.set()
     holder.join()
+    return _exit_code(child, seconds)
+
+
+def _exit_code(child, seconds: float) -> int | None:
+    """The child's exit code, or None when it was still waiting after ``seconds`` (then it is killed)."""
     child.join(seconds)
     if child.is_alive():
         child.kill()
@@ -87,12 +92,7 @@ def _fork_during_an_observation(monkeypatch, guarded: bool) -> int | None:
     child.start()
     leave.set()
     holder.join()
-    child.join(8)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        return None
-    return child.exitcode
+    return _exit_code(child, 8)
 
 
 def test_fork003_a_child_forked_during_a_prometheus_observation_times_its_work(monkeypatch):
