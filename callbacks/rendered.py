@@ -16,8 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from plotly.io.json import to_json_plotly
-
+from dashboard import wire
 from dashboard.extensions import cache
 
 # The shape of what the pages render: part of every key, raised when a page's rendered output changes
@@ -45,7 +44,7 @@ def scenario_key(value) -> Any:
 
 def plain(output):
     """Components and figures as the JSON-ready data Dash would send."""
-    return json.loads(to_json_plotly(output))
+    return json.loads(wire.to_json(output))
 
 
 def _request(page: str, scenario) -> dict:

@@ -188,11 +188,18 @@ def data_table(figure: dict) -> html.Table:
         header, rows = ["Data"], [["This chart's data are in the tables beside it."]]
     return html.Table(
         [
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
-            html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]),
+            _html("Thead", _html("Tr", [_html("Th", h, scope="col") for h in header])),
+            _html("Tbody", [_html("Tr", [_html("Td", c) for c in row]) for row in rows]),
         ],
         className="table table-sm small mb-0",
     )
+
+
+def _html(tag: str, children, **props) -> dict:
+    """An HTML element as Dash sends it (what ``html.<tag>(children, **props).to_plotly_json()`` gives),
+    built as data: a chart's table has hundreds of cells, and a component object per cell was most of
+    what drawing a result cost (docs/performance.md, "Serialising responses")."""
+    return {"props": {"children": children, **props}, "type": tag, "namespace": "dash_html_components"}
 
 
 def graph(graph_id: str, figure: dict, toolbar: bool = True, summary: str | None = None) -> html.Div:

@@ -20,7 +20,7 @@ from typing import Any
 import dash
 import flask
 
-from dashboard import downloads, hardening, identity
+from dashboard import downloads, hardening, identity, wire
 from dashboard.answers import answers
 from dashboard.background import create_manager
 from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
     register_extensions(server, settings)
     manager = create_manager(server, settings)
     server.extensions["meridian.background"] = manager
+    wire.install()  # Dash's responses written in one orjson pass (dashboard/wire.py)
     app = MeridianDash(
         # Dash finds the project (its pages' module names) from the module serving the app: app.py. Not
         # "meridian": that is the entries' package, and Dash would name every page "work.main.pages.<x>".

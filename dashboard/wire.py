@@ -1,0 +1,90 @@
+"""The JSON Dash sends, written in one pass.
+
+Dash serialises every callback response, layout and the callback map with plotly's ``to_json_plotly``.
+With orjson installed that first tries ``orjson.dumps`` as is; any object orjson does not know - a Dash
+component is enough, and nearly every response holds one - makes it throw that away and *clean* the
+whole value in Python, element by element (every number of every figure), before dumping again. Under
+load that was a fifth of the workers' interpreter time (docs/performance.md, "Serialising responses").
+
+:func:`to_json` writes the same bytes in one orjson pass: orjson walks dicts, lists, strings and numbers
+itself and hands every other object to a hook - a component to its ``to_plotly_json()`` (its dict is
+walked by orjson in turn), a numeric array to orjson's own numpy writer, anything else to plotly's
+cleaning of that one object, dumped with plotly's options. Then the same characters as plotly's are
+escaped (``<``, ``>`` and ``/``: a response cannot close a script tag; U+2028/9). Where orjson would
+take an object natively but plotly's cleaning turns it into something else (dates and datetimes,
+subclasses of str/int/dict/list, dataclasses, numpy scalars and arrays of other kinds), the object goes
+to the hook, so the output is plotly's cleaned output (tests/test_wire.py compares them). Whatever the
+hook cannot write falls back to plotly's own function, errors included.
+
+Dash has no setting for its serialiser: :func:`install` puts this function where Dash's modules look it
+up (``dash._callback.to_json`` for responses, ``dash.dash.to_json`` for the layout, the index's config
+and the callback map), once per process; tests/test_wire.py checks that a served response came from it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import orjson
+import pandas as pd
+from dash.development.base_component import Component
+from plotly.io._json import clean_to_json_compatible
+from plotly.io.json import to_json_plotly
+
+# what orjson writes itself: plain dicts, lists, tuples, str, int, float, bool, None; the rest to the hook
+_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+# plotly's own options, for what its cleaning returns
+_PLOTLY_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+_MODULES = {"sage_all": None, "np": np, "pd": pd, "image": None}
+_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("/", "\\u002f"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+_NUMERIC = frozenset("biuf")
+
+
+def _write(obj):
+    if isinstance(obj, Component):
+        return obj.to_plotly_json()
+    if isinstance(obj, dict):  # a subclass (Dash's AttributeDict): plotly's cleaning rebuilds it as a dict
+        return dict(obj.items())
+    if isinstance(obj, list | tuple) and obj:  # a subclass, or a named tuple: rebuilt as a list
+        return list(obj)
+    if type(obj) is np.ndarray and obj.dtype.kind in _NUMERIC:
+        return orjson.Fragment(orjson.dumps(np.ascontiguousarray(obj), option=_PLOTLY_OPTIONS))
+    cleaned = clean_to_json_compatible(obj, numpy_allowed=True, datetime_allowed=True, modules=_MODULES)
+    return orjson.Fragment(orjson.dumps(cleaned, option=_PLOTLY_OPTIONS))
+
+
+def to_json(value) -> str:
+    """``value`` as the JSON string plotly's ``to_json_plotly`` writes for it."""
+    try:
+        text = orjson.dumps(value, default=_write, option=_OPTIONS).decode("utf8")
+    except TypeError:
+        return to_json_plotly(value)  # its own way, and its own error for what cannot be written
+    for unsafe, safe in _ESCAPES:
+        if unsafe in text:
+            text = text.replace(unsafe, safe)
+    return text
+
+
+_installed = threading.Lock()
+
+
+def install() -> None:
+    """Make Dash write its responses, layouts and callback map with :func:`to_json` (idempotent)."""
+    import dash._callback
+    import dash.dash
+
+    with _installed:
+        dash._callback.to_json = to_json
+        dash.dash.to_json = to_json

@@ -1,0 +1,170 @@
+"""Dash's JSON in one orjson pass (dashboard/wire.py): the bytes plotly's ``to_json_plotly`` writes, and
+the app's responses written by it."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime as dt
+import decimal
+import gzip
+import json
+
+import brotli
+import dash._callback
+import dash.dash
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from dash import dash_table, dcc, html
+from dash._utils import AttributeDict
+from dash.development.base_component import Component
+from plotly.io.json import to_json_plotly
+
+from dashboard import wire
+from harness.dash_client import DashSite, Layout
+from tests.callbacks.test_pages import households
+from tests.conftest import signed_client
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: float
+
+
+class Label(str):
+    pass
+
+
+class Labels(list):
+    pass
+
+
+Pair = collections.namedtuple("Pair", "left right")
+
+
+# Every value holds a component, so plotly cleans it (its path for every response of the app).
+VALUES = {
+    "floats, NaN, infinities, escapes": {
+        "a": [1, 2.5, float("nan"), float("inf"), -float("inf"), None, True],
+        "b": html.Div([html.P("x</script><b>"), dcc.Graph(figure=go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))]),
+    },
+    "numpy arrays of every kind": [
+        html.Div(id={"type": "t", "index": 1}),
+        np.arange(5),
+        np.array([0.1, np.nan, 2.0]),
+        np.arange(6).reshape(2, 3)[:, 1],  # not contiguous
+        np.array([True, False]),
+        np.array(["a", "b"]),
+        np.array([1, "x", None], dtype=object),
+        np.array(["2020-01-01", "2021-06-30"], dtype="datetime64[D]"),
+    ],
+    "scalars plotly converts": (
+        html.Span(),
+        dt.date(2020, 1, 2),
+        dt.datetime(2020, 1, 2, 3, 4, 5),
+        pd.Timestamp("2021-03-04 05:06"),
+        decimal.Decimal("1.5"),
+        np.float64(1.25),
+        np.float32(0.1),
+        np.int64(7),
+        np.bool_(True),
+        pd.NaT,
+    ),
+    "pandas, subclasses, keys, separators": [
+        html.B(),
+        pd.Series([1.0, 2.0]),
+        pd.Series(pd.to_datetime(["2020-01-01", "2020-01-02"])),
+        pd.DatetimeIndex(["2020-01-01"]),
+        Label("a label"),
+        {1: "an int key", "u": "\u2028 \u2029 é ü ✓"},
+        Point(3, 0.5),
+        AttributeDict(a=1, b=[html.I(), AttributeDict(c=np.int64(2))]),
+        Pair(1, html.Div()),
+        Labels(["x", Label("y")]),
+    ],
+    "figures and tables": {
+        "figure": go.Figure(go.Bar(x=["a", "b"], y=np.array([1.0, 2.0]))),
+        "table": dash_table.DataTable(data=[{"a": 1, "b": "x"}], columns=[{"id": "a", "name": "A"}]),
+        "nested": html.Div([html.Div([html.Div(["deep", 1, None])])]),
+    },
+    "a whole response": {
+        "multi": True,
+        "response": {"risk-results": {"children": [html.H2("Risk"), dcc.Graph(figure={"data": []})]}},
+    },
+}
+
+
+@pytest.mark.parametrize("value", VALUES.values(), ids=VALUES.keys())
+def test_wire001_writes_the_bytes_plotly_writes(value):
+    assert wire.to_json(value) == to_json_plotly(value)
+
+
+def test_wire002_what_it_cannot_write_fails_as_plotly_fails():
+    class Opaque:
+        pass
+
+    with pytest.raises(TypeError) as ours:
+        wire.to_json({"x": [html.Div(), Opaque()]})
+    with pytest.raises(TypeError) as plotlys:
+        to_json_plotly({"x": [html.Div(), Opaque()]})
+    assert str(ours.value) == str(plotlys.value)
+
+
+def _decoded(response) -> str:
+    data = response.data
+    if response.headers.get("Content-Encoding") == "br":
+        data = brotli.decompress(data)
+    elif response.headers.get("Content-Encoding") == "gzip":
+        data = gzip.decompress(data)
+    return data.decode()
+
+
+def test_wire003_the_apps_responses_and_layout_are_written_by_it(app, monkeypatch):
+    assert dash._callback.to_json is wire.to_json and dash.dash.to_json is wire.to_json
+    hooked = []
+    write = wire._write
+
+    def counting(obj):
+        hooked.append(isinstance(obj, Component))
+        return write(obj)
+
+    monkeypatch.setattr(wire, "_write", counting)
+    client = signed_client(app)
+    shell = client.get("/_dash-layout").get_json()
+    assert hooked, "the layout's components went through the hook"
+    site = DashSite(client.get("/_dash-dependencies").get_json())
+    routed = client.post("/_dash-update-component", json=site.page_body("/risk")).get_json()
+    layout = Layout.of(shell, routed["response"]["_pages_content"]["children"])
+    hooked.clear()
+    body = site.body(
+        site.callback("risk-results.children"),
+        layout,
+        {"shell-household-select.value": households()[0][0].id, "risk-run.n_clicks": 1},
+        ["risk-run.n_clicks"],
+    )
+    response = client.post("/_dash-update-component", json=body)
+    text = _decoded(response)
+    assert response.status_code == 200 and any(hooked)  # the results' components
+    payload = json.loads(text)
+    assert payload["response"]["risk-results"]["children"]  # the panel, as the browser reads it
+    assert text == to_json_plotly(payload)  # the bytes plotly writes for what was sent
+
+
+def test_wire004_a_charts_table_built_as_data_sends_what_its_components_would():
+    from components.graphs import _html
+
+    for tag, children, props in (("Td", "1.5 %", {}), ("Th", "Date", {"scope": "col"}), ("Td", 3, {})):
+        assert _html(tag, children, **props) == getattr(html, tag)(children, **props).to_plotly_json()
+    as_data = html.Table(
+        [
+            _html("Thead", _html("Tr", [_html("Th", "x", scope="col")])),
+            _html("Tbody", [_html("Tr", [_html("Td", "1")])]),
+        ]
+    )
+    as_components = html.Table(
+        [html.Thead(html.Tr([html.Th("x", scope="col")])), html.Tbody([html.Tr([html.Td("1")])])]
+    )
+    assert wire.to_json(as_data) == to_json_plotly(as_components)
