@@ -53,6 +53,25 @@ def test_risk002_var_methods_agree_with_definitions(window):
     assert rows_n["cornish_fisher", 0.95].cvar == pytest.approx(rows_n["parametric", 0.95].cvar, rel=0.02)
 
 
+def test_risk005_monte_carlo_var_from_numpys_multivariate_normal(window):
+    """The Monte Carlo rows are the quantile and tail mean of numpy's joint-normal draws of the assets'
+    daily returns (sample mean and covariance, eigen factor), held at the weights."""
+    daily = window.pct_change().iloc[1:].to_numpy()
+    r = daily @ W
+    rng = np.random.default_rng(7)
+    drawn = (
+        rng.multivariate_normal(daily.mean(axis=0), np.cov(daily, rowvar=False), 50_000, method="eigh") @ W
+    )
+    rows = {
+        (row.method, row.confidence): row
+        for row in var_table(r, asset_returns=daily, weights=W, paths=50_000, seed=7)
+    }
+    for confidence in (0.95, 0.99):
+        cut = np.quantile(drawn, 1 - confidence)
+        assert rows["monte_carlo", confidence].var == pytest.approx(-cut, rel=1e-9)
+        assert rows["monte_carlo", confidence].cvar == pytest.approx(-drawn[drawn <= cut].mean(), rel=1e-9)
+
+
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), df=st.floats(2.5, 30))
 def test_risk003_var_never_exceeds_cvar(seed, df):
