@@ -134,6 +134,7 @@ class DashSite:
             for d in dependencies
             if not d.get("clientside_function") and not d.get("no_output")
         ]
+        self._found: dict[tuple, Callback] = {}  # each lookup once (a load run asks thousands of times)
 
     def callback(self, *outputs: str) -> Callback:
         """The server callback whose outputs include all of ``outputs`` ("id.prop"; a duplicate output,
@@ -142,19 +143,31 @@ class DashSite:
         def parts(output: str) -> set[str]:
             return set((output[2:-2] if output.startswith("..") else output).split("..."))
 
-        found = [c for c in self.callbacks if set(outputs) <= parts(c.output)]
-        if len(found) != 1:
-            raise LookupError(f"{len(found)} callbacks output {outputs}")
-        return found[0]
+        def find() -> Callback:
+            found = [c for c in self.callbacks if set(outputs) <= parts(c.output)]
+            if len(found) != 1:
+                raise LookupError(f"{len(found)} callbacks output {outputs}")
+            return found[0]
+
+        return self._once(("output", *outputs), find)
 
     def triggered_by(self, dependency: str) -> Callback:
         """The server callback with ``dependency`` ("id.prop") among its inputs."""
-        found = [
-            c for c in self.callbacks if any(f"{i['id']}.{i['property']}" == dependency for i in c.inputs)
-        ]
-        if len(found) != 1:
-            raise LookupError(f"{len(found)} callbacks take {dependency}")
-        return found[0]
+
+        def find() -> Callback:
+            found = [
+                c for c in self.callbacks if any(f"{i['id']}.{i['property']}" == dependency for i in c.inputs)
+            ]
+            if len(found) != 1:
+                raise LookupError(f"{len(found)} callbacks take {dependency}")
+            return found[0]
+
+        return self._once(("input", dependency), find)
+
+    def _once(self, question: tuple, find) -> Callback:
+        if question not in self._found:
+            self._found[question] = find()
+        return self._found[question]
 
     def router(self) -> Callback:
         return self.callback("_pages_content.children")
