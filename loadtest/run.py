@@ -17,6 +17,7 @@ import contextlib
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--redis-url", default=REDIS_URL, help="a Redis database this run may empty")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="count each request's CPU time in the server and print where it went (loadtest/cpu.py)",
+    )
     return parser.parse_args(argv)
 
 
@@ -162,9 +168,18 @@ def production(args: argparse.Namespace, heavy_transactions: int = 0) -> Iterato
 
         redis.Redis.from_url(args.redis_url, socket_timeout=2).flushdb()
         env["REDIS_URL"] = args.redis_url
+    app = "app:server"
+    if getattr(args, "cpu", False):
+        shutil.rmtree(args.out / "cpu", ignore_errors=True)
+        (args.out / "cpu").mkdir(parents=True)
+        app = "loadtest.cpu:server"
     with tempfile.TemporaryDirectory() as tmp:
         settings = seeded_instance(Path(tmp), heavy_transactions=heavy_transactions)
-        with gunicorn(settings, workers=args.workers, **env) as base, contextlib.ExitStack() as stack:
+        server_env = {**env, "MERIDIAN_CPU_OUT": str(args.out / "cpu")} if app != "app:server" else env
+        with (
+            gunicorn(settings, workers=args.workers, app=app, **server_env) as base,
+            contextlib.ExitStack() as stack,
+        ):
             if env:
                 worker = stack.enter_context(celery_worker(settings, env))
                 wait_for_heartbeat(worker, args.redis_url, settings.instance_path / "celery.log")
@@ -228,6 +243,18 @@ def main(argv: list[str] | None = None) -> int:
         code = subprocess.run(locust_command(base, args), cwd=PROJECT_ROOT, env=locust_env()).returncode
         report = app_report(base)
     totals = summary(args, report)
+    if args.cpu:  # the workers wrote their last counts as they stopped
+        from loadtest.cpu import read
+
+        rows = read(args.out / "cpu")
+        spent = sum(r[1] * r[2] for r in rows)
+        requests = sum(r[1] for r in rows)
+        table(
+            f"Server CPU by request (each request thread's own CPU time; {requests:,} requests, "
+            f"{spent / max(requests, 1):.2f} ms a request on average)",
+            ["request", "requests", "CPU ms each", "share"],
+            rows,
+        )
     (args.out / "summary.json").write_text(
         json.dumps({"totals": totals, "cache": report.get("cache")}, indent=2)
     )

@@ -216,10 +216,18 @@ def test_arch004_sessions_are_opened_only_by_services_and_the_data_layer():
 
 
 def test_arch005_no_product_module_touches_dashs_private_registries():
+    """Nor any other part of ``dash._callback``, but one: ``dashboard.wire`` sets where Dash looks up its
+    serialiser (``dash._callback.to_json``; Dash has no setting for it, and test wire003 fails if an
+    upgrade moves it). Only that name, only there."""
+    import re
+
     for name, path in MODULES.items():
         source = path.read_text()
-        assert "GLOBAL_CALLBACK" not in source and "dash._callback" not in source, name
-        assert "from dash import _callback" not in source and "_pages.PAGE_REGISTRY" not in source, name
+        assert "GLOBAL_CALLBACK" not in source and "_pages.PAGE_REGISTRY" not in source, name
+        assert "from dash import _callback" not in source, name
+        touched = re.sub(r"^\s*import dash\._callback$", "", source, flags=re.M)
+        touched = touched.replace("dash._callback.to_json", "") if name == "dashboard.wire" else touched
+        assert "dash._callback" not in touched, name
 
 
 def test_arch006_component_ids_are_written_once():
