@@ -176,7 +176,7 @@ class _Scenario:
                 year = t // 12
                 age = plan.current_age + year
                 wealth_real[year] = wealth / price
-                if year > 0:
+                if year > 0 and plan.strategy == "guardrails":  # only its rules read last year's return
                     last_return = np.prod(gross[t - 12 : t], axis=0) - 1.0
                 pension = plan.annual_pension if age >= pension_age else 0.0
                 if age >= plan.retirement_age:
@@ -199,6 +199,7 @@ class _Scenario:
                 else:
                     withdrawal = np.zeros(paths)
                     spending_real[year] = 0.0
+                paying = withdrawal > 0  # the withdrawal is set for the year
             wealth *= gross[t]
             price *= monthly_inflation
             age = plan.current_age + t // 12
@@ -206,11 +207,12 @@ class _Scenario:
                 wealth += plan.monthly_contribution * price
             else:
                 wealth -= withdrawal
-                newly = (wealth < DEPLETED_BELOW * price) & ~gone & (withdrawal > 0)
+                newly = (wealth < DEPLETED_BELOW * price) & ~gone & paying
                 if plan.strategy == "vpw" and t >= months - 12:
                     newly[:] = False  # VPW spends the portfolio down by design in its final year
-                depleted_at[newly] = t + 1
-                gone |= newly
+                if newly.any():  # most months no path runs out
+                    depleted_at[newly] = t + 1
+                    gone |= newly
                 np.maximum(wealth, 0.0, out=wealth)
         wealth_real[years] = wealth / price
         # spending after depletion is the pension alone, which may break the floor
