@@ -10,9 +10,12 @@ which keeps the first pages fast even for hundreds of thousands of rows.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, not_, or_, select, union_all
+from sqlalchemy import Select, and_, func, not_, or_, select, union_all
 
 from dashboard.data.models import Account, Security, Transaction
 from dashboard.errors import InvalidInput
@@ -242,32 +245,52 @@ def page(session, account_ids: list[int], request: dict, remember=None) -> Page:
     key = {"accounts": list(account_ids), "filters": request.get("filterModel") or {}}
     total = remember(key, count) if remember is not None else count()
     if sort[0][0] == "date" and len(sort) == 1:
-        descending = sort[0][1] == "desc"
-        # Each account along its (account_id, date, id) index, limited, then merged.
-        parts = []
-        for account_id in account_ids:
-            ordered = (
-                [Transaction.date.desc(), Transaction.id.desc()]
-                if descending
-                else [Transaction.date, Transaction.id]
-            )
-            parts.append(
-                select(
-                    _selection([Transaction.account_id == account_id, *filters])
-                    .order_by(*ordered)
-                    .limit(end)
-                    .subquery()
-                )
-            )
-        merged = union_all(*parts).subquery()
-        order = [merged.c.date.desc(), merged.c.id.desc()] if descending else [merged.c.date, merged.c.id]
-        rows = session.execute(select(merged).order_by(*order).offset(start).limit(limit)).mappings().all()
+        merged = _by_date(tuple(account_ids), filters, request.get("filterModel"), end, sort[0][1] == "desc")
+        rows = session.execute(merged.offset(start).limit(limit)).mappings().all()
     else:
         order = [COLUMNS[c].desc() if d == "desc" else COLUMNS[c].asc() for c, d in sort]
         order.append(Transaction.id.desc())
         query = _selection(base_filters).order_by(*order).offset(start).limit(limit)
         rows = session.execute(query).mappings().all()
     return Page([_row(r) for r in rows], int(total or 0))
+
+
+# The date-ordered statements built lately, by accounts, filters, block end and direction: building the
+# union of one limited subquery per account is most of a cached block's time (an analyst scrolling asks
+# for the same shapes again and again). Statements are immutable, so threads share them.
+_BY_DATE: OrderedDict[tuple, Select] = OrderedDict()
+_BY_DATE_LOCK = threading.Lock()
+MAX_STATEMENTS = 256
+
+
+def _by_date(account_ids: tuple[int, ...], filters: list, filter_model, end: int, descending: bool) -> Select:
+    """Each account along its (account_id, date, id) index, limited to ``end`` rows, then merged in order
+    (``filters``: the conditions ``filter_model`` was validated into)."""
+    key = (account_ids, json.dumps(filter_model or {}, sort_keys=True), end, descending)
+    with _BY_DATE_LOCK:
+        if key in _BY_DATE:
+            _BY_DATE.move_to_end(key)
+            return _BY_DATE[key]
+    ordered = (
+        [Transaction.date.desc(), Transaction.id.desc()] if descending else [Transaction.date, Transaction.id]
+    )
+    parts = [
+        select(
+            _selection([Transaction.account_id == account_id, *filters])
+            .order_by(*ordered)
+            .limit(end)
+            .subquery()
+        )
+        for account_id in account_ids
+    ]
+    merged = union_all(*parts).subquery()
+    order = [merged.c.date.desc(), merged.c.id.desc()] if descending else [merged.c.date, merged.c.id]
+    statement = select(merged).order_by(*order)
+    with _BY_DATE_LOCK:
+        _BY_DATE[key] = statement
+        while len(_BY_DATE) > MAX_STATEMENTS:
+            _BY_DATE.popitem(last=False)
+    return statement
 
 
 def _row(row) -> dict:

@@ -405,6 +405,37 @@ def test_cb010_transactions_grid_pages_sorts_and_filters_in_sql(ctx):
         overview_cb.transaction_rows({"startRow": 0, "endRow": 50}, foreign_account, household.id)
 
 
+def test_cb010b_a_block_asked_again_reads_the_rows_as_they_are_now(ctx):
+    """The date-ordered block's statement is built once per shape and kept (dashboard/services/
+    transactions.py): it is the query, never its rows - a transaction added since is in the next answer."""
+    import datetime as dt
+
+    from dashboard.data.models import Transaction
+    from dashboard.services import transactions
+
+    household = households()[0][0]
+    request = {"startRow": 0, "endRow": 50}
+    before = overview_cb.transaction_rows(dict(request), "all", household.id)
+    kept = len(transactions._BY_DATE)
+    with db.session() as session:
+        account = session.scalars(select(Account.id).where(Account.household_id == household.id)).first()
+        session.add(
+            Transaction(
+                account_id=account,
+                date=dt.date(2099, 1, 1),
+                type="deposit",
+                description="Added after the first look",
+                category="Income",
+                amount=1.0,
+            )
+        )
+        session.commit()
+    after = overview_cb.transaction_rows(dict(request), "all", household.id)
+    assert len(transactions._BY_DATE) == kept  # the same shape: the statement was reused
+    assert after["rowData"][0]["description"] == "Added after the first look"
+    assert [r["id"] for r in after["rowData"][1:]] == [r["id"] for r in before["rowData"][:-1]]
+
+
 def test_cb011_percent_fields_round_trip_through_the_url():
     field = MC_FORM.by_name["inflation"]
     clean, _ = validate([field], {"inflation": 2.5})
