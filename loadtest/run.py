@@ -172,7 +172,7 @@ def production(args: argparse.Namespace, heavy_transactions: int = 0) -> Iterato
     if getattr(args, "cpu", False):
         shutil.rmtree(args.out / "cpu", ignore_errors=True)
         (args.out / "cpu").mkdir(parents=True)
-        app = "loadtest.cpu:server"
+        app = "loadtest.cpu:counted_app()"
     with tempfile.TemporaryDirectory() as tmp:
         settings = seeded_instance(Path(tmp), heavy_transactions=heavy_transactions)
         server_env = {**env, "MERIDIAN_CPU_OUT": str(args.out / "cpu")} if app != "app:server" else env
