@@ -13,12 +13,13 @@ cleaning of that one object, dumped with plotly's options. Then the same charact
 escaped (``<``, ``>`` and ``/``: a response cannot close a script tag; U+2028/9). Where orjson would
 take an object natively but plotly's cleaning turns it into something else (dates and datetimes,
 subclasses of str/int/dict/list, dataclasses, numpy scalars and arrays of other kinds), the object goes
-to the hook, so the output is plotly's cleaned output (tests/test_wire.py compares them). Whatever the
-hook cannot write falls back to plotly's own function, errors included.
+to the hook, so the output is plotly's cleaned output (tests/dashboard/test_wire.py compares them).
+Whatever the hook cannot write falls back to plotly's own function, errors included.
 
 Dash has no setting for its serialiser: :func:`install` puts this function where Dash's modules look it
 up (``dash._callback.to_json`` for responses, ``dash.dash.to_json`` for the layout, the index's config
-and the callback map), once per process; tests/test_wire.py checks that a served response came from it.
+and the callback map), once per process; tests/dashboard/test_wire.py checks that a served response
+came from it.
 """
 
 from __future__ import annotations
