@@ -10,9 +10,8 @@ which keeps the first pages fast even for hundreds of thousands of rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, not_, or_, select, union_all
@@ -245,7 +244,8 @@ def page(session, account_ids: list[int], request: dict, remember=None) -> Page:
     key = {"accounts": list(account_ids), "filters": request.get("filterModel") or {}}
     total = remember(key, count) if remember is not None else count()
     if sort[0][0] == "date" and len(sort) == 1:
-        merged = _by_date(tuple(account_ids), filters, request.get("filterModel"), end, sort[0][1] == "desc")
+        filter_model = json.dumps(request.get("filterModel") or {}, sort_keys=True)
+        merged = _by_date(tuple(account_ids), filter_model, end, sort[0][1] == "desc")
         rows = session.execute(merged.offset(start).limit(limit)).mappings().all()
     else:
         order = [COLUMNS[c].desc() if d == "desc" else COLUMNS[c].asc() for c, d in sort]
@@ -255,22 +255,15 @@ def page(session, account_ids: list[int], request: dict, remember=None) -> Page:
     return Page([_row(r) for r in rows], int(total or 0))
 
 
-# The date-ordered statements built lately, by accounts, filters, block end and direction: building the
-# union of one limited subquery per account is most of a cached block's time (an analyst scrolling asks
-# for the same shapes again and again). Statements are immutable, so threads share them.
-_BY_DATE: OrderedDict[tuple, Select] = OrderedDict()
-_BY_DATE_LOCK = threading.Lock()
-MAX_STATEMENTS = 256
-
-
-def _by_date(account_ids: tuple[int, ...], filters: list, filter_model, end: int, descending: bool) -> Select:
+@functools.lru_cache(maxsize=256)
+def _by_date(account_ids: tuple[int, ...], filter_model: str, end: int, descending: bool) -> Select:
     """Each account along its (account_id, date, id) index, limited to ``end`` rows, then merged in order
-    (``filters``: the conditions ``filter_model`` was validated into)."""
-    key = (account_ids, json.dumps(filter_model or {}, sort_keys=True), end, descending)
-    with _BY_DATE_LOCK:
-        if key in _BY_DATE:
-            _BY_DATE.move_to_end(key)
-            return _BY_DATE[key]
+    (``filter_model``: the grid's filters as canonical JSON, already validated).
+
+    Kept by shape, the last 256: building the union of one limited subquery per account is most of a
+    cached block's time (an analyst scrolling asks for the same shapes again and again). A statement is
+    immutable, so threads share it; its rows are read anew at every execution."""
+    filters = _filters(json.loads(filter_model))
     ordered = (
         [Transaction.date.desc(), Transaction.id.desc()] if descending else [Transaction.date, Transaction.id]
     )
@@ -285,12 +278,7 @@ def _by_date(account_ids: tuple[int, ...], filters: list, filter_model, end: int
     ]
     merged = union_all(*parts).subquery()
     order = [merged.c.date.desc(), merged.c.id.desc()] if descending else [merged.c.date, merged.c.id]
-    statement = select(merged).order_by(*order)
-    with _BY_DATE_LOCK:
-        _BY_DATE[key] = statement
-        while len(_BY_DATE) > MAX_STATEMENTS:
-            _BY_DATE.popitem(last=False)
-    return statement
+    return select(merged).order_by(*order)
 
 
 def _row(row) -> dict:
