@@ -24,8 +24,6 @@ came from it.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import orjson
 import pandas as pd
@@ -78,14 +76,10 @@ def to_json(value) -> str:
     return text
 
 
-_installed = threading.Lock()
-
-
 def install() -> None:
     """Make Dash write its responses, layouts and callback map with :func:`to_json` (idempotent)."""
     import dash._callback
     import dash.dash
 
-    with _installed:
-        dash._callback.to_json = to_json
-        dash.dash.to_json = to_json
+    dash._callback.to_json = to_json
+    dash.dash.to_json = to_json

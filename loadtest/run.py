@@ -168,14 +168,13 @@ def production(args: argparse.Namespace, heavy_transactions: int = 0) -> Iterato
 
         redis.Redis.from_url(args.redis_url, socket_timeout=2).flushdb()
         env["REDIS_URL"] = args.redis_url
-    app = "app:server"
-    if getattr(args, "cpu", False):
+    app, server_env = "app:server", dict(env)
+    if args.cpu:  # the same app, each request's CPU time counted (loadtest/cpu.py)
         shutil.rmtree(args.out / "cpu", ignore_errors=True)
         (args.out / "cpu").mkdir(parents=True)
-        app = "loadtest.cpu:counted_app()"
+        app, server_env["MERIDIAN_CPU_OUT"] = "loadtest.cpu:counted_app()", str(args.out / "cpu")
     with tempfile.TemporaryDirectory() as tmp:
         settings = seeded_instance(Path(tmp), heavy_transactions=heavy_transactions)
-        server_env = {**env, "MERIDIAN_CPU_OUT": str(args.out / "cpu")} if app != "app:server" else env
         with (
             gunicorn(settings, workers=args.workers, app=app, **server_env) as base,
             contextlib.ExitStack() as stack,
