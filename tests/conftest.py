@@ -12,6 +12,7 @@ import socket
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -131,7 +132,9 @@ def dash_duo(dash_duo):
         original(app, navigate=False, **kwargs)
         prefix = app.config.requests_pathname_prefix  # the app may be served under URL_PREFIX
         browser_sign_in(dash_duo.driver, dash_duo.server.url + prefix)
-        dash_duo.server_url = dash_duo.server.url + prefix.rstrip("/")  # the app's page, signed in
+        # the app's address, signed in; not through dash.testing's ``server_url`` setter, which also opens
+        # the page (the Overview: the whole app loaded and computed only to be left by the test)
+        dash_duo._url = dash_duo.server.url + prefix.rstrip("/")
 
     dash_duo.start_server = start_server
 
@@ -146,8 +149,17 @@ def dash_duo(dash_duo):
     return dash_duo
 
 
-def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PASSWORD) -> None:
-    """Sign a Chromium session in through the sign-in page."""
+# Where a browser signed in by the tests lands: a static file of the app. Landing on the Overview (the
+# sign-in's default) would load the whole app, its grid and charts, into each test's fresh Chromium
+# (no code cache) only to leave it at once: ~3 s of CPU a sign-in, most of a browser test's set-up.
+LANDING = "assets/meridian.css"
+
+
+def browser_sign_in(
+    driver, base: str, email: str = ANALYST, password: str = PASSWORD, then: str | None = LANDING
+) -> None:
+    """Sign a Chromium session in through the sign-in page, then land on ``then`` (a path under the app's
+    prefix; None: where the sign-in sends an analyst, the Overview)."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
@@ -155,8 +167,9 @@ def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PAS
 
     from harness.dash_client import TRY_AGAIN
 
+    landing = urlsplit(base).path.rstrip("/") + "/" + (then or "")
     for attempt in range(3):
-        driver.get(base.rstrip("/") + "/login")
+        driver.get(base.rstrip("/") + "/login" + ("" if then is None else "?next=" + quote(landing)))
         WebDriverWait(driver, 20).until(
             expected_conditions.presence_of_element_located((By.ID, "login-email"))
         )

@@ -159,7 +159,6 @@ def as_admin(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.delete_all_cookies()
     browser_sign_in(dash_duo.driver, dash_duo.server_url + "/", ADMIN)
-    dash_duo.get_logs()  # the analyst's first page, refused once her session was dropped
     return dash_duo
 
 

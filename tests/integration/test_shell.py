@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
 
 def test_shell001_every_page_opens_without_console_errors(dash_duo, app):
     dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + "/")
     dash_duo.wait_for_element("#shell-household-select")
     links = dash_duo.driver.find_elements(
         By.CSS_SELECTOR, ".shell-navbar a.nav-link:not(.dropdown-toggle), .shell-navbar a.dropdown-item"
@@ -126,6 +127,7 @@ def test_shell005_a_server_fault_shows_in_the_page_alert(dash_duo, app):
         return ["only one"]
 
     dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + "/")
     dash_duo.wait_for_contains_text("#shell-alert", "Something went wrong on the server", timeout=15)
     assert "Reference:" in dash_duo.find_element("#shell-alert").text
     # the browser logs the failed callback request (network and renderer), and nothing else
