@@ -84,8 +84,7 @@ test: setup
 test-postgres: setup
 	@mkdir -p $(RESULTS)
 	export DATABASE_URL=$(TEST_POSTGRES_URL); \
-	$(call PYTEST,-m "database and not serial" -n $(PYTEST_WORKERS) --junitxml=$(RESULTS)/postgres.xml); \
-	$(call PYTEST,-m "database and serial" --junitxml=$(RESULTS)/postgres-serial.xml)
+	$(call PYTEST,-m database -n $(PYTEST_WORKERS) --junitxml=$(RESULTS)/postgres.xml)
 
 test-fast: setup
 	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)

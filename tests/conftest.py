@@ -200,12 +200,13 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
-# Tests that run alone, after the rest (make test): they put a gunicorn under load or time a real worker,
-# and their ceilings assume the machine is theirs.
+# Tests that run alone, after the rest (make test): they put a gunicorn under load (locust, or a worker
+# timeout of 2 s), and their ceilings assume the machine is theirs. (The Celery worker's tests wait for
+# heartbeats to expire, with bounds that allow a busy machine: they run in the parallel part, where
+# their waits overlap other tests' work, each on its own xdist worker's Redis database.)
 SERIAL = (
     "tests/load/",
     "tests/reliability/test_faults_under_load.py",
-    "tests/reliability/test_celery_worker.py",
 )
 # Tests run a second time on PostgreSQL (make test-postgres): those whose subject is the database - the
 # services' SQL, migrations, access and isolation, callbacks reading through the services, background
@@ -229,6 +230,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.serial)
         on_database = where.startswith(DATABASE) and item.get_closest_marker("browser") is None
         if on_database or item.get_closest_marker("postgres") is not None:
+            if where.startswith(SERIAL):  # make test-postgres runs the database tests in parallel only
+                raise pytest.UsageError(f"{where}: a serial test cannot be rerun on PostgreSQL")
             item.add_marker(pytest.mark.database)
 
 
