@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from dashboard import wire
 from dashboard.extensions import cache
@@ -43,8 +44,9 @@ def scenario_key(value) -> Any:
 
 
 def plain(output):
-    """Components and figures as the JSON-ready data Dash would send."""
-    return json.loads(wire.to_json(output))
+    """Components and figures as the JSON-ready data Dash would send (``wire.to_json`` writes strict
+    JSON - NaN as null, integers of 64 bits - which orjson reads as the standard library would)."""
+    return orjson.loads(wire.to_json(output))
 
 
 def _request(page: str, scenario) -> dict:

@@ -168,3 +168,12 @@ def test_wire004_a_charts_table_built_as_data_sends_what_its_components_would():
         [html.Thead(html.Tr([html.Th("x", scope="col")])), html.Tbody([html.Tr([html.Td("1")])])]
     )
     assert wire.to_json(as_data) == to_json_plotly(as_components)
+
+
+@pytest.mark.parametrize("value", list(VALUES.values()), ids=list(VALUES))
+def test_wire005_a_kept_panel_reads_back_as_the_standard_library_reads_its_json(value):
+    from callbacks.rendered import plain
+
+    kept = plain(value)
+    assert kept == json.loads(to_json_plotly(value))
+    assert wire.to_json(kept) == to_json_plotly(value)  # and is sent as the panel itself would be
