@@ -45,16 +45,14 @@ python-check:
 setup: python-check $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css assets/01-web-vitals.js $(PLOTLY_BUNDLE)
 	@$(PY) -m meridian setup
 
-# --no-compile: Python byte-compiles what is imported, on first import (pip would compile every file of
-# every package: half of a fresh install's time)
 $(VENV)/.stamp-deps: requirements.txt constraints.txt | python-check
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $@
 
 $(LOAD_VENV)/.stamp-deps: requirements-load.txt constraints-load.txt | python-check
 	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
-	$(LOAD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-load.txt -c constraints-load.txt
+	$(LOAD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-load.txt -c constraints-load.txt
 	@touch $@
 
 node_modules/.stamp: package.json package-lock.json
