@@ -201,12 +201,14 @@ def unavailable(reason: str):
 
 
 # Tests that run alone, after the rest (make test): they put a gunicorn under load (locust, or a worker
-# timeout of 2 s), and their ceilings assume the machine is theirs. (The Celery worker's tests wait for
-# heartbeats to expire, with bounds that allow a busy machine: they run in the parallel part, where
-# their waits overlap other tests' work, each on its own xdist worker's Redis database.)
+# timeout of 2 s) or run simulations of a million paths on a real worker, and their ceilings assume the
+# machine is theirs. (The Celery worker's other tests mostly wait for heartbeats to expire: they run in
+# the parallel part, where their waits overlap other tests' work, on their xdist worker's Redis database.)
 SERIAL = (
     "tests/load/",
     "tests/reliability/test_faults_under_load.py",
+    "tests/reliability/test_celery_worker.py::test_cw002",
+    "tests/reliability/test_celery_worker.py::test_cw004",
 )
 # Tests run a second time on PostgreSQL (make test-postgres): those whose subject is the database - the
 # services' SQL, migrations, access and isolation, callbacks reading through the services, background
