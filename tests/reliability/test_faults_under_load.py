@@ -6,8 +6,10 @@ gunicorn (2 workers) serves locust's HotUser (analysts re-reading results alread
 that used to recompute on every request while Redis was away) with Redis on its own port. A normal run
 gives the reference p99; then, in one run, Redis is killed for 8 s and restarted (empty), and later
 hung (SIGSTOP) for 8 s and resumed (the breaker trips within the socket timeout, 0.25 s, and probes
-every 0.5 s: 8 s is many probes long). The faulted run must have no failed request, none over 1 s, and a
-p99 within twice the normal one; afterwards the cache is used again (Redis holds entries anew).
+every 0.5 s: 8 s is many probes long). The faulted run must have no failed request, none over 1 s once
+its users have signed in (the sign-ins, 8 password checks at once in its first second, come before the
+first fault), and a p99 within twice the normal one; afterwards the cache is used again (Redis holds
+entries anew).
 """
 
 from __future__ import annotations
@@ -62,6 +64,14 @@ def _locust(base: str, out: Path, name: str, seconds: int, during=None) -> dict:
             ((float(r["Max Response Time"]), n) for n, r in rows.items() if n != "Aggregated"),
             default=(0, ""),
         ),
+        "max_signed_in": max(
+            (
+                float(r["Max Response Time"])
+                for n, r in rows.items()
+                if n != "Aggregated" and not n.startswith("sign-in")
+            ),
+            default=0.0,
+        ),
     }
 
 
@@ -93,7 +103,7 @@ def test_out001_redis_killed_then_hung_under_load_nothing_fails_or_stalls(tmp_pa
     report = f"normal {normal}, faulted {faulted}"
     assert normal["failures"] == 0 and faulted["failures"] == 0 and faulted["code"] == 0, report
     assert faulted["requests"] > 0.5 * normal["requests"] * FAULTED_S / NORMAL_S, report  # no stall
-    assert faulted["max"] <= MAX_MS, report
+    assert faulted["max_signed_in"] <= MAX_MS, report
     assert faulted["p99"] <= 2 * max(normal["p99"], 10.0), report
     # both outages were seen, and both ended, in each worker that noticed them
     assert log.count("cache unavailable") >= 2 and log.count("cache available again") >= 2, log[-3000:]
