@@ -155,11 +155,8 @@ def dash_duo(dash_duo):
 LANDING = "assets/meridian.css"
 
 
-def browser_sign_in(
-    driver, base: str, email: str = ANALYST, password: str = PASSWORD, then: str | None = LANDING
-) -> None:
-    """Sign a Chromium session in through the sign-in page, then land on ``then`` (a path under the app's
-    prefix; None: where the sign-in sends an analyst, the Overview)."""
+def browser_sign_in(driver, base: str, email: str = ANALYST, password: str = PASSWORD) -> None:
+    """Sign a Chromium session in through the sign-in page; it lands on ``LANDING``."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
@@ -167,9 +164,9 @@ def browser_sign_in(
 
     from harness.dash_client import TRY_AGAIN
 
-    landing = urlsplit(base).path.rstrip("/") + "/" + (then or "")
+    login = base.rstrip("/") + "/login?next=" + quote(urlsplit(base).path.rstrip("/") + "/" + LANDING)
     for attempt in range(3):
-        driver.get(base.rstrip("/") + "/login" + ("" if then is None else "?next=" + quote(landing)))
+        driver.get(login)
         WebDriverWait(driver, 20).until(
             expected_conditions.presence_of_element_located((By.ID, "login-email"))
         )

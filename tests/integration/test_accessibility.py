@@ -171,6 +171,7 @@ def test_a11y001_every_page_passes_axe_and_fits_every_width(as_admin, path, tmp_
     driver = dash_duo.driver
     household = my_household()
     folder = _artefacts(tmp_path)
+    name = path.strip("/").replace("/", "-") or "overview"
     driver.set_window_size(1440, 900)
     driver.get(f"{dash_duo.server_url}{path}?household={household.id}")
     dash_duo.wait_for_element(PAGES[path], timeout=60)
@@ -195,12 +196,9 @@ def test_a11y001_every_page_passes_axe_and_fits_every_width(as_admin, path, tmp_
         # a width's screenshot when it has a problem, or every width when artefacts are asked for (the
         # PNGs cost Chromium ~0.2 s of CPU each, 136 of them in all)
         if overlaps or ARTEFACTS:
-            driver.save_screenshot(
-                str(folder / f"{path.strip('/').replace('/', '-') or 'overview'}-{width}.png")
-            )
+            driver.save_screenshot(str(folder / f"{name}-{width}.png"))
         if overlaps:
             problems[f"layout at {width}"] = overlaps
-    name = path.strip("/").replace("/", "-") or "overview"
     (folder / f"{name}-problems.json").write_text(json.dumps(problems, indent=1))
     assert not problems, json.dumps(problems, indent=1)[:6000]
     # under the Content-Security-Policy: a clean console, and no violation reported to the app
