@@ -195,14 +195,16 @@ def _job_manager(celery_manager):
         def job_running(self, job):
             if not super().job_running(job):
                 return False
-            result = self.handle.AsyncResult(job)
-            state = result.state
+            # the job's state and what it said (its worker) in one read: read twice, a job finishing in
+            # between reads as running with no worker (its result, None, in place of what it said)
+            meta = self.handle.backend.get_task_meta(job)
+            state = meta.get("status")
             if state in states.READY_STATES:  # finished, its result just stored: the next poll collects it
                 return True
             live = self.live_workers()
             if state in RUNNING_STATES:
-                info = result.info if isinstance(result.info, dict) else {}
-                host = info.get("hostname")
+                said = meta.get("result")
+                host = said.get("hostname") if isinstance(said, dict) else None
                 if (host and host not in live) or not live:
                     log.warning("background job %s ended: its worker %s stopped", job, host or "")
                     self.handle.control.revoke(job)  # if its message comes back, it is not run again

@@ -89,3 +89,49 @@ def test_cj003_collecting_a_result_never_signals_the_worker_process(redis_url, s
     assert manager.get_result("busy-key", "busy-job") is manager.UNDEFINED
     manager.terminate_job("busy-job")  # cancel: it has no result, it runs: stopped
     assert sent == [("busy-job", True)]
+
+
+@pytest.mark.parametrize("finished_after", [1, 2, 3])
+def test_cj004_a_job_finishing_while_its_liveness_is_read_is_still_running(
+    redis_url, settings, finished_after
+):
+    """A poll asks whether a job runs: its state (STARTED), then which worker runs it. Read in separate
+    looks, a job finishing in between read as STARTED with no worker (its result, None, in place of what
+    it said), and the poll failed: the analyst saw an error alert instead of the result (seen under load:
+    about one background run in a hundred). Whichever look of its state the job finishes after (caused
+    here by the backend's reads), the poll says it runs, and the next poll collects the result."""
+    import json
+
+    from dashboard.background import HEARTBEAT_KEY
+
+    manager = create_manager(flask.Flask(__name__), settings.replace(redis_url=redis_url))
+    backend = manager.handle.backend
+    client = backend.client
+    client.set(HEARTBEAT_KEY + "celery@racing", json.dumps({"pid": 1, "concurrency": 1}), ex=30)
+    job, key = f"racing-job-{finished_after}", f"racing-key-{finished_after}"
+    backend.store_result(job, {"pid": 1, "hostname": "celery@racing"}, "STARTED")
+    task_key = backend.get_key_for_task(job)
+    read, looks = client.get, []
+
+    def finish():
+        backend.set(key, json.dumps(["the panel", None]))
+        backend.store_result(job, None, "SUCCESS")
+
+    def finishing_after_a_look(name):
+        value = read(name)
+        if name == task_key and len(looks) < finished_after:
+            looks.append(name)
+            if len(looks) == finished_after:  # the job stores its result and finishes right after this look
+                finish()
+        return value
+
+    client.get = finishing_after_a_look
+    try:
+        assert manager.get_result(key, job) is manager.UNDEFINED  # not there yet
+        assert manager.job_running(job)  # running (or just finished with its result): not ended
+    finally:
+        client.get = read
+    if len(looks) < finished_after:  # the poll looked fewer times: the job finishes after it
+        finish()
+    assert manager.get_result(key, job) == ["the panel", None]  # the next poll has it
+    client.delete(HEARTBEAT_KEY + "celery@racing")
