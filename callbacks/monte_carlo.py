@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, ctx, no_update
+from dash import Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.analysis import (
@@ -26,7 +26,7 @@ from components.forms import field_outputs
 from components.ids import MC
 from components.monte_carlo import csv_rows, results_panel
 from dashboard.analytics.simulation import basis, simulate, stored_simulation
-from dashboard.background import NoWorker, ensure_worker, in_job_process
+from dashboard.background import NoWorker, cancelled, ensure_worker, in_job_process
 from dashboard.errors import InvalidInput
 from dashboard.forms import monte_carlo as form
 from dashboard.forms.simulation import describe_model
@@ -133,8 +133,9 @@ class Deferred:
     Output(MC.JOB, "data"),
     Output(ids.thread_save("scenario", PAGE.key), "data"),
     *run_inputs(MC.frame, form.FORM),
+    State(MC.CANCEL, "n_clicks"),
 )
-def run_simulation(_run, _recompute, household_id, values, field_ids):
+def run_simulation(_run, _recompute, household_id, values, field_ids, cancels=None):
     refresh = refreshing(MC.frame)
 
     def run_or_defer(clean, household):
@@ -173,6 +174,7 @@ def run_simulation(_run, _recompute, household_id, values, field_ids):
             "run": uuid.uuid4().hex,
             # the job runs outside this request (another process): it acts for this user, by a signed grant
             "grant": job_grant(done.household),
+            "cancels": cancels or 0,  # the Cancel button's clicks before this job (``cancelled``)
         }
         # the last finished run stays on screen, in the address bar and in what Download and Save act
         # on, until this one finishes (a cancelled run replaces nothing)
@@ -243,16 +245,17 @@ def run_simulation_background(set_progress, job):
     Input(MC.CANCEL, "n_clicks"),
     State(MC.frame.alert, "children"),
     State(ids.thread_save("scenario", PAGE.key), "data"),
+    State(MC.JOB, "data"),
     prevent_initial_call=True,
 )
-def watch_background_job(state, _cancel, alert, on_screen):
+def watch_background_job(state, cancel, alert, on_screen, job):
     """A job that ends without a result (cancelled, or its process died) says so instead of waiting
     forever; the last finished run, if any, stays on screen and says it is the last finished one."""
     still_waiting = isinstance(alert, dict) and alert.get("props", {}).get("id") == MC.WAITING
     if not still_waiting:
         raise PreventUpdate
     kept = " The results shown are the last finished run's (its settings are in the address bar)."
-    if ctx.triggered_id == MC.CANCEL:
+    if cancelled(cancel, job):
         if not on_screen:
             return notice("The simulation was cancelled."), None
         return no_update, dbc.Alert(

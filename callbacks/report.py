@@ -35,6 +35,7 @@ from components.ids import REPORT
 from components.report import document, figures_of, pdf_ready, run_label
 from dashboard import printing
 from dashboard.analytics.simulation import goal_saving
+from dashboard.background import cancelled
 from dashboard.errors import InvalidInput
 from dashboard.forms import report as form
 from dashboard.forms.fields import FormErrors, parse_search
@@ -396,16 +397,23 @@ def on_screen(shown) -> tuple[HouseholdRef, form.Composition]:
     Output(REPORT.PDF_RESULT, "children"),
     Input(REPORT.PDF, "n_clicks"),
     State(REPORT.SHOWN, "data"),
+    State(REPORT.CANCEL, "n_clicks"),
     prevent_initial_call=True,
 )
-def start_pdf(_clicks, shown):
+def start_pdf(_clicks, shown, cancels=None):
     """The PDF of the report on screen goes to a background job (a signed grant acts for this user)."""
     try:
         household, composition = on_screen(shown)
         printing.require_chromium()
     except Exception as error:  # noqa: BLE001 - shown beside the button
         return no_update, error_alert(error)
-    job = {"shown": shown, "household": household.id, "grant": job_grant(household), "run": uuid.uuid4().hex}
+    job = {
+        "shown": shown,
+        "household": household.id,
+        "grant": job_grant(household),
+        "run": uuid.uuid4().hex,
+        "cancels": cancels or 0,  # the Cancel button's clicks before this job (``cancelled``)
+    }
     return job, notice("Making the PDF…", REPORT.WAITING)
 
 
@@ -448,14 +456,15 @@ def make_pdf(set_progress, job):
     Input(REPORT.JOB_STATE, "data"),
     Input(REPORT.CANCEL, "n_clicks"),
     State(REPORT.PDF_RESULT, "children"),
+    State(REPORT.JOB, "data"),
     prevent_initial_call=True,
 )
-def watch_pdf_job(state, _cancel, result):
+def watch_pdf_job(state, cancel, result, job):
     """A PDF job that ends without a result (cancelled, or its process died) says so."""
     waiting = isinstance(result, dict) and result.get("props", {}).get("id") == REPORT.WAITING
     if not waiting:
         raise PreventUpdate
-    if ctx.triggered_id == REPORT.CANCEL:
+    if cancelled(cancel, job):
         return notice("The PDF was cancelled; nothing was kept.")
     if state != "ended":
         raise PreventUpdate

@@ -109,6 +109,16 @@ def _late_results(manager):
     return CollectsLateResults
 
 
+def cancelled(clicks, job) -> bool:
+    """Whether a job's Cancel button was clicked since the job started (``job`` keeps its clicks then).
+
+    A cancelled job ends without a result, so the page hears of it twice at once: the click, and the job's
+    end. Answered from the clicks, both say "cancelled", whichever arrives first; from which of the two
+    fired, the end could arrive first and say the job's process died."""
+    started = job.get("cancels") if isinstance(job, dict) else None
+    return isinstance(clicks, int) and clicks > (started if isinstance(started, int) else 0)
+
+
 def ensure_worker() -> None:
     """Before a job is queued: NoWorker if this app's jobs run on Celery and no worker is alive."""
     import flask

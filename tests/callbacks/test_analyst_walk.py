@@ -211,25 +211,42 @@ def test_walk006_a_cancelled_run_leaves_the_last_finished_one_on_screen(app, sig
     with signed_in(app):
         values, ids = form(MC_FORM, paths=2_000, years=30, seed=5)
         *_, results, alert, search, job, scenario = triggered(
-            "mc-run.n_clicks", mc_cb.run_simulation, 1, None, household, values, ids
+            "mc-run.n_clicks", mc_cb.run_simulation, 1, None, household, values, ids, None
         )
         assert alert is None and job is no_update and scenario == search and "paths=2000" in search
         download = callbacks.DOWNLOADS[mc_cb.PAGE.key]
         before, _ = triggered("mc-download-button.n_clicks", download, 1, scenario)
         large, ids = form(MC_FORM, paths=1_000_000, years=30, seed=5)
         *_, kept, waiting, new_search, job, new_scenario = triggered(
-            "mc-run.n_clicks", mc_cb.run_simulation, 2, None, household, large, ids
+            "mc-run.n_clicks", mc_cb.run_simulation, 2, None, household, large, ids, None
         )
         # while it runs: the finished run stays on screen, in the address bar and in what Download reads
         assert job["form"]["paths"] == 1_000_000
         assert kept is no_update and new_search is no_update and new_scenario is no_update
         waiting = waiting.to_plotly_json()
         assert waiting["props"]["id"] == MC.WAITING
+        assert job["cancels"] == 0  # the Cancel button's clicks before this job
         shown, said = triggered(
-            "mc-cancel.n_clicks", mc_cb.watch_background_job, "running", 1, waiting, scenario
+            "mc-cancel.n_clicks", mc_cb.watch_background_job, "running", 1, waiting, scenario, job
         )
         assert shown is no_update
         assert "The new simulation was cancelled" in text_of(said) and "last finished run" in text_of(said)
+        # the cancelled job's end may reach the page before the click's answer: it says the same
+        shown, said_by_end = triggered(
+            "mc-job-state.data", mc_cb.watch_background_job, "ended", 1, waiting, scenario, job
+        )
+        assert shown is no_update and text_of(said_by_end) == text_of(said)
+        # a job that ends without a result and without a click: its process died
+        _, died = triggered(
+            "mc-job-state.data",
+            mc_cb.watch_background_job,
+            "ended",
+            1,
+            waiting,
+            scenario,
+            {**job, "cancels": 1},
+        )
+        assert "stopped before finishing" in text_of(died) and "last finished run" in text_of(died)
         after, problem = triggered("mc-download-button.n_clicks", download, 1, scenario)
         assert problem is no_update and after == before  # the finished run's file, not "still running"
 

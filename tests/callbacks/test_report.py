@@ -215,7 +215,7 @@ def test_rep002_another_analyst_is_refused_at_every_step(app, signed_in):
         assert "not one of your households" in text_of(refused[3]) and refused[2] is None
         with pytest.raises(Exception, match="not one of your households"):
             report_cb.on_screen(shown)
-        job, message = report_cb.start_pdf(1, shown)
+        job, message = report_cb.start_pdf(1, shown, None)
         assert "not one of your households" in text_of(message)
         saved, _ = triggered("report-save.n_clicks", report_cb.save_report, 1, household, shown, None, "Mine")
         assert "not one of your households" in text_of(saved) or saved is None
@@ -361,3 +361,18 @@ def test_rep005_the_pdf_fetches_nothing_from_outside(app):
     with pytest.raises(printing.RenderFailed, match="never fetched.*file:///etc/passwd"):
         printing.to_pdf("<html><body><p>x</p></body></html>", ["@import url(file:///etc/passwd);"])
     assert printing.to_pdf("<html><body><p>plain</p></body></html>", []).startswith(b"%PDF")
+
+
+def test_rep008_a_cancelled_pdf_says_cancelled_whichever_the_page_hears_first(app):
+    """Cancel ends the job without a result, so the page hears of it twice at once: the click, and the
+    job's end. Both say the PDF was cancelled, whichever arrives first; a job that ends without a click
+    (its process died) says so."""
+    from components.ids import REPORT
+
+    waiting = report_cb.notice("Making the PDF…", REPORT.WAITING).to_plotly_json()
+    job = {"household": 1, "run": "r", "cancels": 2}  # the button had been clicked twice before this job
+    by_click = triggered("report-cancel.n_clicks", report_cb.watch_pdf_job, "running", 3, waiting, job)
+    by_end = triggered("report-job-state.data", report_cb.watch_pdf_job, "ended", 3, waiting, job)
+    assert "cancelled" in text_of(by_click) and text_of(by_end) == text_of(by_click)
+    died = triggered("report-job-state.data", report_cb.watch_pdf_job, "ended", 2, waiting, job)
+    assert "stopped before finishing" in text_of(died)
