@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 LOAD_VENV := .venv-load
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
 PLOTLY_BUNDLE := vendor/plotly/plotly-meridian.min.js
 BIND ?= 127.0.0.1:8050
 PYTEST_ARGS ?=
@@ -18,6 +20,9 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 # make test: most tests in parallel processes (pytest-xdist), then those marked "serial" alone (load and
 # timing under load); each run writes a JUnit report to test-results/ (.ci/slowest.py reads them)
 PYTEST_WORKERS ?= 3
+# Python writes its byte code (where the machine's environment says not to): pytest rewrites every test
+# module's asserts, and each of a run's processes (xdist's workers, gunicorn's, Celery's) would redo it
+unexport PYTHONDONTWRITEBYTECODE
 RESULTS := test-results
 # pytest, where "no test selected" (exit code 5, e.g. with -k) is not a failure
 PYTEST = status=0; $(PY) -m pytest $(1) $(PYTEST_ARGS) || status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
@@ -45,14 +50,19 @@ python-check:
 setup: python-check $(VENV)/.stamp-deps $(LOAD_VENV)/.stamp-deps node_modules/.stamp assets/00-bootstrap.min.css assets/01-web-vitals.js $(PLOTLY_BUNDLE)
 	@$(PY) -m meridian setup
 
-$(VENV)/.stamp-deps: requirements.txt constraints.txt | python-check
+# The installer: uv (PyPI, pinned) in the app's virtualenv. It installs both environments' pinned packages
+# (the same versions as pip would: the constraints files) byte-compiled, as pip does, in a third of the time.
+$(UV): | python-check
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.stamp-deps: requirements.txt constraints.txt | $(UV)
+	$(UV) pip install --python $(PY) --compile-bytecode --quiet -r requirements.txt -c constraints.txt
 	@touch $@
 
-$(LOAD_VENV)/.stamp-deps: requirements-load.txt constraints-load.txt | python-check
+$(LOAD_VENV)/.stamp-deps: requirements-load.txt constraints-load.txt | $(UV)
 	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
-	$(LOAD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-load.txt -c constraints-load.txt
+	$(UV) pip install --python $(LOAD_VENV)/bin/python --compile-bytecode --quiet -r requirements-load.txt -c constraints-load.txt
 	@touch $@
 
 node_modules/.stamp: package.json package-lock.json
