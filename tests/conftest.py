@@ -223,6 +223,10 @@ DATABASE = (
 
 def pytest_collection_modifyitems(config, items):
     root = Path(__file__).resolve().parent.parent
+    browser_modules = {item.module for item in items if item.get_closest_marker("browser") is not None}
+    # the modules with browser tests (the longest) first, each module's tests still together and in order:
+    # xdist's workers then end on short tests, not one waiting for another's last minute-long test
+    items.sort(key=lambda item: item.module not in browser_modules)
     for item in items:
         where = Path(str(item.fspath)).resolve().relative_to(root).as_posix() + "::" + item.name
         if where.startswith(SERIAL):
