@@ -24,7 +24,7 @@ from dashboard import downloads, hardening, identity, wire
 from dashboard.answers import answers
 from dashboard.background import create_manager
 from dashboard.delivery import MeridianDash, register_compression, register_plotly_bundle
-from dashboard.extensions import bind_settings, cache, db, metrics
+from dashboard.extensions import SETTINGS_KEY, bind_settings, cache, db, metrics
 from dashboard.forms import fields
 from dashboard.metrics.instrumentation import (
     count_cache_events,
@@ -53,8 +53,10 @@ class Ui:
     views: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
 
 
-def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
-    """Build the app serving ``ui``; invalid settings end the process with one line naming the variable."""
+def create_server(settings: Settings | None = None) -> flask.Flask:
+    """The app's Flask server with its services (settings, database, cache, metrics) and no pages: the
+    app's own (``create_app``), and what the command line's data commands run in (an import there moves
+    the cache's market version as the app's would). Invalid settings end the process with one line."""
     if settings is None:
         try:
             settings = Settings.from_env()
@@ -71,6 +73,13 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
         TESTING=settings.testing,
     )
     register_extensions(server, settings)
+    return server
+
+
+def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
+    """Build the app serving ``ui``; invalid settings end the process with one line naming the variable."""
+    server = create_server(settings)
+    settings = server.extensions[SETTINGS_KEY]
     manager = create_manager(server, settings)
     server.extensions["meridian.background"] = manager
     wire.install()  # Dash's responses written in one orjson pass (dashboard/wire.py)
@@ -114,9 +123,10 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
     return app
 
 
-def shutdown(app: dash.Dash) -> None:
-    """Release what an app holds (its metrics flusher, its database pool): scripts and tests that build apps."""
-    server = app.server
+def shutdown(app: dash.Dash | flask.Flask) -> None:
+    """Release what an app (or a server of ``create_server``) holds (its metrics flusher, its database
+    pool): scripts and tests that build apps."""
+    server = app if isinstance(app, flask.Flask) else app.server
     server.extensions[metrics.key].close()
     server.extensions[db.key].engine.dispose()
 

@@ -100,14 +100,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _audit(settings: Settings, args) -> int:
     """The trail as CSV on stdout (oldest first, every matching record), or pruned to the retention."""
-    from callbacks import UI
     from dashboard.errors import InvalidInput
-    from dashboard.factory import create_app, shutdown
+    from dashboard.factory import create_server, shutdown
     from dashboard.services import audit
 
-    app = create_app(settings, ui=UI)
+    server = create_server(settings)
     try:
-        with app.server.app_context():
+        with server.app_context():
             if args.action == "prune":
                 deleted = audit.prune(settings.audit_retention_days)
                 print(
@@ -121,7 +120,7 @@ def _audit(settings: Settings, args) -> int:
         print(f"meridian: {error}", file=sys.stderr)
         return 2
     finally:
-        shutdown(app)
+        shutdown(server)
     return 0
 
 
@@ -131,9 +130,8 @@ def _prices(settings: Settings, args) -> int:
     import getpass
     from pathlib import Path
 
-    from callbacks import UI
     from dashboard.errors import InvalidInput
-    from dashboard.factory import create_app, shutdown
+    from dashboard.factory import create_server, shutdown
     from dashboard.services import prices
 
     path = Path(args.file)
@@ -142,16 +140,16 @@ def _prices(settings: Settings, args) -> int:
     except (OSError, UnicodeDecodeError) as error:
         print(f"meridian: cannot read {path}: {error}", file=sys.stderr)
         return 2
-    app = create_app(settings, ui=UI)
+    server = create_server(settings)
     try:
-        with app.server.app_context():
+        with server.app_context():
             rows = prices.parse_price_file(text)
             report = prices.import_prices(rows, path.name, f"cli:{getpass.getuser()}", replace=args.replace)
     except InvalidInput as error:
         print(f"meridian: {error}", file=sys.stderr)
         return 2
     finally:
-        shutdown(app)
+        shutdown(server)
     print(report.message)
     return 0
 
@@ -162,20 +160,19 @@ def _assumptions(settings: Settings, args) -> int:
     import getpass
     from pathlib import Path
 
-    from callbacks import UI
     from dashboard.data.assumptions import SEEDED_NAME, seeded_set
     from dashboard.errors import InvalidInput
     from dashboard.extensions import cache
-    from dashboard.factory import create_app, shutdown
+    from dashboard.factory import create_server, shutdown
     from dashboard.forms import assumptions as csv_format
     from dashboard.services import assumptions, prices
 
     if args.action == "import" and not args.file:
         print("meridian: name the CSV file to import", file=sys.stderr)
         return 2
-    app = create_app(settings, ui=UI)
+    server = create_server(settings)
     try:
-        with app.server.app_context():
+        with server.app_context():
             if args.action == "list":
                 current = assumptions.in_force()
                 for s in assumptions.list_sets():
@@ -212,7 +209,7 @@ def _assumptions(settings: Settings, args) -> int:
         print(f"meridian: {error}", file=sys.stderr)
         return 2
     finally:
-        shutdown(app)
+        shutdown(server)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}")
@@ -299,15 +296,14 @@ def _user(settings: Settings, args) -> int:
     """Through the app (so the session cache is invalidated as the pages would); passwords from stdin."""
     import getpass
 
-    from callbacks import UI
     from dashboard.errors import InvalidInput
     from dashboard.extensions import cache
-    from dashboard.factory import create_app, shutdown
+    from dashboard.factory import create_server, shutdown
     from dashboard.services import users
 
-    app = create_app(settings, ui=UI)
+    server = create_server(settings)
     try:
-        with app.server.app_context():
+        with server.app_context():
             if args.action == "set-password":
                 prompt = sys.stdin.isatty()
                 password = getpass.getpass("New password: ") if prompt else sys.stdin.readline().rstrip("\n")
@@ -326,7 +322,7 @@ def _user(settings: Settings, args) -> int:
         print(f"meridian: {error}", file=sys.stderr)
         return 2
     finally:
-        shutdown(app)
+        shutdown(server)
     print(f"{args.email}: {args.action} done")
     return 0
 
