@@ -113,8 +113,8 @@ def cancelled(clicks, job) -> bool:
     """Whether a job's Cancel button was clicked since the job started (``job`` keeps its clicks then).
 
     A cancelled job ends without a result, so the page hears of it twice at once: the click, and the job's
-    end. Answered from the clicks, both say "cancelled", whichever arrives first; from which of the two
-    fired, the end could arrive first and say the job's process died."""
+    end. Answered from the clicks, both say "cancelled" whichever arrives first (answered from which of
+    the two fired, an end arriving first said the job's process had died)."""
     started = job.get("cancels") if isinstance(job, dict) else None
     return isinstance(clicks, int) and clicks > (started if isinstance(started, int) else 0)
 
