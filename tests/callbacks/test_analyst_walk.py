@@ -211,14 +211,14 @@ def test_walk006_a_cancelled_run_leaves_the_last_finished_one_on_screen(app, sig
     with signed_in(app):
         values, ids = form(MC_FORM, paths=2_000, years=30, seed=5)
         *_, results, alert, search, job, scenario = triggered(
-            "mc-run.n_clicks", mc_cb.run_simulation, 1, None, household, values, ids, None
+            "mc-run.n_clicks", mc_cb.run_simulation, 1, None, household, values, ids
         )
         assert alert is None and job is no_update and scenario == search and "paths=2000" in search
         download = callbacks.DOWNLOADS[mc_cb.PAGE.key]
         before, _ = triggered("mc-download-button.n_clicks", download, 1, scenario)
         large, ids = form(MC_FORM, paths=1_000_000, years=30, seed=5)
         *_, kept, waiting, new_search, job, new_scenario = triggered(
-            "mc-run.n_clicks", mc_cb.run_simulation, 2, None, household, large, ids, None
+            "mc-run.n_clicks", mc_cb.run_simulation, 2, None, household, large, ids
         )
         # while it runs: the finished run stays on screen, in the address bar and in what Download reads
         assert job["form"]["paths"] == 1_000_000

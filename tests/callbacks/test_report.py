@@ -215,7 +215,7 @@ def test_rep002_another_analyst_is_refused_at_every_step(app, signed_in):
         assert "not one of your households" in text_of(refused[3]) and refused[2] is None
         with pytest.raises(Exception, match="not one of your households"):
             report_cb.on_screen(shown)
-        job, message = report_cb.start_pdf(1, shown, None)
+        job, message = report_cb.start_pdf(1, shown)
         assert "not one of your households" in text_of(message)
         saved, _ = triggered("report-save.n_clicks", report_cb.save_report, 1, household, shown, None, "Mine")
         assert "not one of your households" in text_of(saved) or saved is None

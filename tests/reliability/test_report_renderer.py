@@ -83,7 +83,7 @@ def test_rr002_without_chromium_the_pdf_says_what_to_install_and_the_page_still_
         document, pdf_disabled, note = out[2], out[6], out[7]
         assert "Summary" in text_of(document) and pdf_disabled  # the printable page, no PDF button
         assert "apt-get install chromium" in text_of(note)
-        refused = report_cb.start_pdf(1, out[5], None)[1]
+        refused = report_cb.start_pdf(1, out[5])[1]
         assert "apt-get install chromium" in text_of(refused)
 
 
