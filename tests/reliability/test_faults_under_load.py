@@ -8,8 +8,11 @@ gives the reference p99; then, in one run, Redis is killed for 8 s and restarted
 hung (SIGSTOP) for 8 s and resumed (the breaker trips within the socket timeout, 0.25 s, and probes
 every 0.5 s: 8 s is many probes long). The faulted run must have no failed request, none over 1 s once
 its users have signed in (the sign-ins, 8 password checks at once in its first second, come before the
-first fault), and a p99 within twice the normal one; afterwards the cache is used again (Redis holds
-entries anew).
+first fault), and a p99 under one Redis socket timeout (0.25 s: a request that waited on the hung Redis
+took at least that; when the machine makes the normal run's p99 itself over half of it, within twice
+that); afterwards the cache is used again (Redis holds entries anew). The p99 bound used to be twice
+the normal run's alone: on the shared machine a faulted run's p99 of 95 ms against a normal 38 ms (and
+130 against 63) failed CI with no request near a stall, its p50 as much slower (14 against 8 ms).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ FAULTED_S = 36
 # seconds into the faulted run: (when, what)
 FAULTS = ((5, "kill"), (13, "start"), (21, "pause"), (29, "resume"))
 MAX_MS = 1000
+STALL_MS = 250  # REDIS_SOCKET_TIMEOUT's default: one wait on a hung Redis
 
 
 def _locust(base: str, out: Path, name: str, seconds: int, during=None) -> dict:
@@ -104,7 +108,7 @@ def test_out001_redis_killed_then_hung_under_load_nothing_fails_or_stalls(tmp_pa
     assert normal["failures"] == 0 and faulted["failures"] == 0 and faulted["code"] == 0, report
     assert faulted["requests"] > 0.5 * normal["requests"] * FAULTED_S / NORMAL_S, report  # no stall
     assert faulted["max_signed_in"] <= MAX_MS, report
-    assert faulted["p99"] <= 2 * max(normal["p99"], 10.0), report
+    assert faulted["p99"] <= max(2 * normal["p99"], STALL_MS), report
     # both outages were seen, and both ended, in each worker that noticed them
     assert log.count("cache unavailable") >= 2 and log.count("cache available again") >= 2, log[-3000:]
     assert after > 0, "Redis holds entries again after the outage: the cache is used again"
