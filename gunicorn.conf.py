@@ -69,8 +69,9 @@ def post_worker_init(worker):
     from dashboard.identity import INTERNAL
     from dashboard.services import users
 
-    # sign-ins waiting for their password check never hold every request thread of the worker
-    users.CHECKS.waiting = max(1, worker.cfg.threads - 1)
+    # sign-ins (waiting for their password check, and the one next in turn) hold at most half the
+    # worker's request threads: a burst of them leaves the callbacks the other half
+    users.CHECKS.waiting = max(1, worker.cfg.threads // 2 - 1)
     started = time.perf_counter()
     warm_up()
     client = worker.wsgi.test_client()

@@ -42,6 +42,10 @@ log = logging.getLogger("meridian.load")
 
 UPDATE = "/_dash-update-component"
 SLOW_MS = 1000.0
+# A person told that many people are signing in tries again, for about a minute (pauses of 1, 2, 3, then
+# 4 s): in a rush beyond what the machine's password checks take at once, sign-ins wait their turn so.
+SIGN_IN_TRIES = 16
+SIGN_INS: list[tuple[float, int, bool]] = []  # each sign-in conversation: seconds, tries, signed in
 ZIPF_S = 1.2
 # Scenario variants per analysis page, most asked first (index 0: the page's defaults).
 VARIANTS = {
@@ -153,6 +157,7 @@ class MeridianUser(FastHttpUser):
     def sign_in(self):
         """Through the sign-in form, as an analyst does (LOAD_EMAIL / LOAD_PASSWORD; the demo analyst)."""
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        started, answers = time.perf_counter(), []
 
         def post(form: dict):
             with self.client.post(
@@ -168,6 +173,7 @@ class MeridianUser(FastHttpUser):
                     response.success()  # the page says to try again in a moment: a person would
                 elif response.status_code != 302:
                     response.failure(f"sign-in refused: HTTP {response.status_code}")
+                answers.append(response.status_code)
                 return text, response
 
         sign_in_through_form(
@@ -175,7 +181,9 @@ class MeridianUser(FastHttpUser):
             post,
             os.environ.get("LOAD_EMAIL", "analyst@meridian.example"),
             os.environ.get("LOAD_PASSWORD", "meridian-demo"),
+            tries=SIGN_IN_TRIES,
         )
+        SIGN_INS.append((time.perf_counter() - started, len(answers), answers[-1:] == [302]))
         # what Dash's renderer sends with every callback: the session's token, handed out as a cookie
         self.client.get("/login", name="sign-in: token")
         token = next((c.value for c in self.client.cookiejar if c.name == "_csrf_token"), "")
@@ -587,6 +595,17 @@ def _options(parser):
         "--p95-ms", type=float, default=0.0, help="fail when the overall p95 is above (0: off)"
     )
     parser.add_argument("--max-failure-ratio", type=float, default=0.0, help="fail above this failure ratio")
+
+
+@events.quitting.add_listener
+def _sign_ins(environment, **_kwargs):
+    """Each sign-in conversation, tries included (the requests' own times are in the stats), next to
+    the CSV reports: ``<csv prefix>_sign_ins.json``, which ``loadtest.run`` summarises."""
+    prefix = getattr(environment.parsed_options, "csv_prefix", None)
+    if prefix:
+        rows = [{"seconds": round(t, 3), "tries": n, "signed_in": ok} for t, n, ok in SIGN_INS]
+        with open(f"{prefix}_sign_ins.json", "w") as handle:
+            json.dump(rows, handle)
 
 
 @events.quitting.add_listener

@@ -229,8 +229,32 @@ def summary(args: argparse.Namespace, report: dict) -> dict:
         else f"Load: {args.users} x {args.profile} (no cache activity reported)"
     )
     table(title, ["task", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms"], rows)
+    sign_ins = sign_in_summary(args.out / "load_sign_ins.json")
+    if sign_ins:
+        print(f"\n  {sign_ins}")
     print(f"\n  reports: {args.out / 'load.html'}, {args.out}/load_*.csv")
     return totals
+
+
+def sign_in_summary(path: Path) -> str:
+    """The users' sign-in conversations (each try a request in the table above): how many got in, how long
+    it took from the first try, and how many tries."""
+    if not path.exists():
+        return ""
+    rows = json.loads(path.read_text())
+    if not rows:
+        return ""
+    seconds = sorted(r["seconds"] for r in rows)
+    tries = sorted(r["tries"] for r in rows)
+
+    def at(values: list, q: float):
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+    return (
+        f"sign-ins: {sum(r['signed_in'] for r in rows)} of {len(rows)} users signed in; until signed in "
+        f"p50 {at(seconds, 0.5):.1f} s, p95 {at(seconds, 0.95):.1f} s, max {seconds[-1]:.1f} s; "
+        f"tries p50 {at(tries, 0.5)}, max {tries[-1]} (a try asked to wait is answered at once)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

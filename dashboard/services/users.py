@@ -41,9 +41,11 @@ class PasswordChecks:
     kept): a burst of 20 sign-ins a second would take most of two cores and every request thread. So each
     process checks one password at a time, in a thread the OS runs after everything else (nice +10: a
     burst takes the CPU the callbacks leave), and at most ``waiting`` sign-ins wait for it (gunicorn's
-    worker sets it to its threads less one); one more waits up to ``admission`` seconds (asleep: no
-    CPU) for its turn, then is told to try again in a moment (``SignInsBusy``). ``hashlib.scrypt`` releases
-    the GIL, so the process's other threads run meanwhile."""
+    worker sets it so that sign-ins hold at most half its request threads); one more waits up to
+    ``admission`` seconds (asleep: no CPU) for its turn, then is told to try again in a moment
+    (``SignInsBusy``), and any beyond that is told so at once: a sign-in waiting for its turn holds a
+    request thread, and the callbacks need the others. ``hashlib.scrypt`` releases the GIL, so the
+    process's other threads run meanwhile."""
 
     NICE = 10
 
@@ -57,15 +59,18 @@ class PasswordChecks:
         older than any thread a test server later stops all its newer threads from (dash.testing)."""
         self._pool()
 
-    def _pool(self) -> tuple[queue.SimpleQueue, threading.BoundedSemaphore]:
+    def _pool(self) -> tuple[queue.SimpleQueue, threading.BoundedSemaphore, threading.BoundedSemaphore]:
         with self._lock:
             if self._pid != os.getpid():  # made once per process (a forked worker makes its own)
                 self._work: queue.SimpleQueue = queue.SimpleQueue()
-                self._admitted = threading.BoundedSemaphore(self.waiting)
                 for n in range(os.cpu_count() or 1):
                     threading.Thread(target=self._serve, name=f"password-check-{n}", daemon=True).start()
-                self._pid = os.getpid()
-            return self._work, self._admitted
+                self._pid, self._bound = os.getpid(), None
+            if self._bound != self.waiting:  # set after the threads started (gunicorn's worker, once loaded)
+                self._admitted = threading.BoundedSemaphore(self.waiting)
+                self._holding = threading.BoundedSemaphore(self.waiting + 1)
+                self._bound = self.waiting
+            return self._work, self._admitted, self._holding
 
     def _serve(self) -> None:
         """One checking thread, below the request threads. It outlives whatever is raised in it, and a
@@ -87,17 +92,22 @@ class PasswordChecks:
                     work.put(job)
 
     def check(self, stored: str, password: str) -> bool:
-        work, admitted = self._pool()
-        if not admitted.acquire(timeout=self.admission):  # a rush waits a little, asleep, then is told
+        work, admitted, holding = self._pool()
+        if not holding.acquire(blocking=False):  # the waiting ones and the one next in turn: told at once
             raise SignInsBusy()
         try:
-            answer: queue.SimpleQueue = queue.SimpleQueue()
-            work.put((stored, password, answer))
-            return answer.get(timeout=self.timeout)
-        except queue.Empty:
-            raise SignInsBusy() from None
+            if not admitted.acquire(timeout=self.admission):  # the next in turn waits a little, asleep
+                raise SignInsBusy()
+            try:
+                answer: queue.SimpleQueue = queue.SimpleQueue()
+                work.put((stored, password, answer))
+                return answer.get(timeout=self.timeout)
+            except queue.Empty:
+                raise SignInsBusy() from None
+            finally:
+                admitted.release()
         finally:
-            admitted.release()
+            holding.release()
 
 
 def _matches(stored: str, password: str) -> bool:

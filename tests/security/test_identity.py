@@ -351,3 +351,53 @@ def test_id012_a_check_interrupted_in_its_thread_is_checked_again_and_the_thread
     assert found and found[0] is not None and found[0].email == ADMIN  # answered, not "busy"
     assert len(calls) == 2  # checked again
     assert users._matches("not a hash", PASSWORD) is False  # a damaged stored value matches nothing
+
+
+def test_id013_a_sign_in_rush_holds_at_most_its_share_of_request_threads_set_after_the_threads_start(
+    monkeypatch,
+):
+    """Sign-ins hold at most ``waiting`` request threads checking, and one more waiting its turn; any
+    beyond is told at once to try again rather than holding a thread too (under a rush that the password
+    checks cannot keep up with, sign-ins used to take every request thread of the worker and cached runs
+    waited 15 s: ``python -m benchmarks signin``). gunicorn's worker sets the bound once the app (and its
+    checking threads) started: it takes effect."""
+    import threading
+
+    from dashboard.services import users
+
+    checks = users.PasswordChecks(waiting=3, admission=30.0, timeout=30.0)
+    checks.start()  # as create_app does, before gunicorn's post_worker_init sets the bound
+    checks.waiting = 1
+    release, started = threading.Event(), threading.Event()
+    real = users.check_password_hash
+    stored = users.generate_password_hash("a password of ten", method="scrypt")
+
+    def slow(hashed, password):
+        started.set()
+        release.wait(30)
+        return real(hashed, password)
+
+    monkeypatch.setattr(users, "check_password_hash", slow)
+    outcomes: dict[str, object] = {}
+
+    def attempt(name: str) -> None:
+        try:
+            outcomes[name] = checks.check(stored, "a password of ten")
+        except users.SignInsBusy:
+            outcomes[name] = "busy"
+
+    first = threading.Thread(target=attempt, args=("first",))
+    first.start()
+    assert started.wait(30)  # being checked
+    second = threading.Thread(target=attempt, args=("second",))
+    second.start()  # waits its turn (up to 30 s)
+    for name in ("third", "fourth"):
+        extra = threading.Thread(target=attempt, args=(name,))
+        extra.start()
+        extra.join(10)
+        assert not extra.is_alive() and outcomes[name] == "busy", outcomes  # told at once, nothing held
+    assert second.is_alive() and "second" not in outcomes  # still waiting its turn
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert outcomes["first"] is True and outcomes["second"] is True, outcomes  # both checked in turn
