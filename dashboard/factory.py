@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
         use_pages=True,
         pages_folder=str(PROJECT_ROOT / "pages"),
         assets_folder=str(PROJECT_ROOT / "assets"),
+        assets_path_ignore=["sign-in"],  # the sign-in page's own script, not in Dash's pages
         url_base_pathname=settings.url_prefix,
         title="Meridian",
         update_title=None,

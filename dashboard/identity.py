@@ -38,6 +38,9 @@ log = logging.getLogger("meridian.identity")
 
 CSRF_KEY = "meridian_login_csrf"
 BUSY = "Many people are signing in right now; please try again in a moment."
+SIGN_IN_HEADER = "X-Sign-In"  # "page": the form was sent by SIGN_IN_SCRIPT
+SIGN_IN_SCRIPT = "assets/sign-in/sign-in.js"  # the sign-in page's own (not in Dash's pages: factory.py)
+BUSY_RETRY_S = 2  # the Retry-After of that answer: the sign-in page's script sends the form again then
 # A WSGI environ key only code inside the process can set (a client's headers arrive as HTTP_*): the
 # worker's warm-up requests carry it and pass the gate without anyone signed in.
 INTERNAL = "meridian.internal"
@@ -81,6 +84,7 @@ def register(server: flask.Flask, app, settings) -> None:
         # the sign-in page's look: the theme and the app's contrast and focus rules
         app.config.routes_pathname_prefix + "assets/00-bootstrap.min.css",
         app.config.routes_pathname_prefix + "assets/meridian.css",
+        app.config.routes_pathname_prefix + SIGN_IN_SCRIPT,  # its form's "try again" by itself
         app.config.routes_pathname_prefix + "_favicon.ico",  # its icon (Dash's route)
         prefix + "favicon.ico",  # where a browser looks for one unless told
     }
@@ -229,6 +233,15 @@ def register(server: flask.Flask, app, settings) -> None:
 
     @server.route(login_path, methods=["GET", "POST"])
     def login():
+        response = flask.make_response(sign_in())
+        if flask.request.headers.get(SIGN_IN_HEADER) == "page" and response.status_code >= 400:
+            # the sign-in page's script (its fetch): the page it shows comes as a 200 and the status in
+            # a header, so the browser's console does not list an expected refusal as a failed load
+            response.headers["X-Sign-In-Status"] = str(response.status_code)
+            response.status_code = 200
+        return response
+
+    def sign_in():
         target = _safe_next(flask.request.values.get("next"), prefix)
         if flask.request.method == "GET":
             if session_user.is_authenticated:
@@ -253,7 +266,9 @@ def register(server: flask.Flask, app, settings) -> None:
         except users.SignInsBusy:
             limits.withdrawn(email, address)  # no password was checked: nothing is counted
             log.info("sign-in of %r asked to wait: password checks busy", email)
-            return login_page(target, BUSY, email=email, status=429)
+            busy = login_page(target, BUSY, email=email, status=429)
+            busy.headers["Retry-After"] = str(BUSY_RETRY_S)  # assets/sign-in/sign-in.js tries again then
+            return busy
         if user is None:
             limits.failed(email, address)
             log.info("failed sign-in for %r from %s", email, address)
@@ -513,5 +528,7 @@ def _login_page(
 <input class="form-control" type="password" id="login-password" name="password"
  autocomplete="current-password" required maxlength="1024"></div>
 <button class="btn btn-primary w-100" type="submit" id="login-submit">Sign in</button>
-</form>{rules_text}"""
+<p class="small text-muted mt-2 mb-0" id="login-wait" role="status" aria-live="polite"></p>
+</form>{rules_text}
+<script src="{escape(prefix + SIGN_IN_SCRIPT)}"></script>"""
     return _page(prefix, "Sign in", body, status)

@@ -42,8 +42,9 @@ log = logging.getLogger("meridian.load")
 
 UPDATE = "/_dash-update-component"
 SLOW_MS = 1000.0
-# A person told that many people are signing in tries again, for about a minute (pauses of 1, 2, 3, then
-# 4 s): in a rush beyond what the machine's password checks take at once, sign-ins wait their turn so.
+# Told that many people are signing in, the sign-in page tries again by itself for about a minute
+# (assets/sign-in/sign-in.js: every 2 s, 30 times); these users do the same (pauses of 1, 2, 3, then 4 s):
+# in a rush beyond what the machine's password checks take at once, sign-ins wait their turn so.
 SIGN_IN_TRIES = 16
 SIGN_INS: list[tuple[float, int, bool]] = []  # each sign-in conversation: seconds, tries, signed in
 ZIPF_S = 1.2

@@ -300,6 +300,15 @@ def test_id011_password_checks_wait_their_turn_at_low_priority_and_a_full_queue_
     token = SIGN_IN_TOKEN.search(other.get("/login").get_data(as_text=True)).group(1)
     busy = other.post("/login", data={"email": ADMIN, "password": PASSWORD, "csrf": token, "next": "/"})
     assert busy.status_code == 429 and BUSY in busy.get_data(as_text=True)
+    assert busy.headers.get("Retry-After") == "2"  # when the sign-in page's script sends it again
+    token = SIGN_IN_TOKEN.search(other.get("/login").get_data(as_text=True)).group(1)
+    scripted = other.post(  # the same, sent by that script: a 200 saying 429 (no console error)
+        "/login",
+        data={"email": ADMIN, "password": PASSWORD, "csrf": token, "next": "/"},
+        headers={"X-Sign-In": "page"},
+    )
+    assert scripted.status_code == 200 and scripted.headers.get("X-Sign-In-Status") == "429"
+    assert scripted.headers.get("Retry-After") == "2" and BUSY in scripted.get_data(as_text=True)
     release.set()
     waiting.join(30)
     assert first[0].status_code == 302  # the one waiting got in
