@@ -15,10 +15,14 @@
     return;
   }
 
-  function say(text) {
+  function say(text, attempt) {
+    // said once (a live region): the attempt it is at is kept on the line, not read out every 2 s
     var line = document.getElementById("login-wait");
     if (line) {
-      line.textContent = text;
+      if (line.textContent !== text) {
+        line.textContent = text;
+      }
+      line.setAttribute("data-attempt", String(attempt || 0));
     }
   }
 
@@ -38,11 +42,10 @@
     }
   }
 
+  var sending = false; // one sign-in at a time: a second click meanwhile does nothing
+
   function send(form, tries) {
-    var button = document.getElementById("login-submit");
-    if (button) {
-      button.disabled = true;
-    }
+    sending = true;
     fetch(form.action, {
       method: "POST",
       body: new URLSearchParams(new FormData(form)),
@@ -57,8 +60,8 @@
         var busy = response.headers.get("X-Sign-In-Status") === "429" && pause > 0 && pause <= 30;
         if (busy && tries < MAX_TRIES) {
           say(
-            "Many people are signing in right now: signing you in when it is your turn " +
-              "(attempt " + (tries + 1) + ")."
+            "Many people are signing in right now: signing you in when it is your turn.",
+            tries + 1
           );
           window.setTimeout(function () {
             send(form, tries + 1);
@@ -69,7 +72,10 @@
           window.location.assign(response.url);
           return null;
         }
-        return response.text().then(show);
+        return response.text().then(function (html) {
+          sending = false;
+          show(html);
+        });
       })
       .catch(function () {
         // the network failed under the page: the plain form post says what happened
@@ -83,6 +89,9 @@
       return;
     }
     event.preventDefault();
+    if (sending) {
+      return;
+    }
     say("");
     send(form, 1);
   });
