@@ -93,7 +93,7 @@ class PasswordChecks:
 
     def check(self, stored: str, password: str) -> bool:
         work, admitted, holding = self._pool()
-        if not holding.acquire(blocking=False):  # the waiting ones and the one next in turn: told at once
+        if not holding.acquire(blocking=False):  # beyond those waiting and the next in turn: told at once
             raise SignInsBusy()
         try:
             if not admitted.acquire(timeout=self.admission):  # the next in turn waits a little, asleep

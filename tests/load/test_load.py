@@ -264,6 +264,11 @@ def test_load003_the_short_locust_run_ends_with_no_failure(under_load):
     assert code == 0, log[-2000:]
     tasks = {name.split(":")[0] for name in rows if name != "Aggregated"}
     assert len([n for n in rows if n != "Aggregated"]) >= 15 and {"risk", "optimisation", "goals"} <= tasks
+    # every user's sign-in conversation, tries included, kept beside the reports and summarised
+    sign_ins = json.loads((under_load.out / "load_sign_ins.json").read_text())
+    assert len(sign_ins) == USERS and all(r["signed_in"] and r["tries"] >= 1 for r in sign_ins), sign_ins
+    line = run.sign_in_summary(under_load.out / "load_sign_ins.json")
+    assert line.startswith(f"sign-ins: {USERS} of {USERS} users signed in; until signed in p50 "), line
 
 
 def _cache(base: str) -> dict:
