@@ -61,7 +61,7 @@ def test_signin001_told_to_wait_the_page_tries_again_by_itself_and_signs_in(dash
     busy.join(30)
     WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
     assert driver.current_url.endswith("/risk")  # where it was asked to go
-    dash_duo.wait_for_element("#shell-household-select", timeout=30)
+    dash_duo.wait_for_element("#risk-var", timeout=60)  # its analysis drawn (nothing left in flight)
     assert dash_duo.get_logs() == []
 
 
@@ -82,7 +82,7 @@ def test_signin002_a_wrong_password_through_the_page_shows_its_message_and_count
     dash_duo.start_server(app, port=free_port())
     driver = dash_duo.driver
     driver.delete_all_cookies()
-    driver.get(dash_duo.server_url + "/login")
+    driver.get(dash_duo.server_url + "/login?next=/risk")
     dash_duo.wait_for_element("#login-email")
     _fill(driver, ADMIN, "not the password")
     dash_duo.wait_for_contains_text("#login-error", "Wrong email or password.", timeout=20)
@@ -93,7 +93,7 @@ def test_signin002_a_wrong_password_through_the_page_shows_its_message_and_count
     driver.find_element(By.ID, "login-password").send_keys(PASSWORD)
     driver.find_element(By.ID, "login-submit").click()
     WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
-    dash_duo.wait_for_element("#shell-household-select", timeout=30)
+    dash_duo.wait_for_element("#risk-var", timeout=60)  # its analysis drawn (nothing left in flight)
     # the sign-in page's script is its own: Dash's pages do not load it
     assert not driver.execute_script("return [...document.scripts].some(s => s.src.includes('sign-in'))")
     assert dash_duo.get_logs() == []
