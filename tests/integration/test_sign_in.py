@@ -11,6 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.services import users
+from harness.dash_client import SIGN_IN_TOKEN
 from tests.conftest import ADMIN, PASSWORD, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
@@ -39,7 +40,7 @@ def test_signin001_told_to_wait_the_page_tries_again_by_itself_and_signs_in(dash
     driver = dash_duo.driver
     driver.delete_all_cookies()
     other = app.server.test_client()
-    token = other.get("/login").get_data(as_text=True).split('name="csrf" value="')[1].split('"')[0]
+    token = SIGN_IN_TOKEN.search(other.get("/login").get_data(as_text=True)).group(1)
     busy = threading.Thread(
         target=other.post,
         args=("/login",),
