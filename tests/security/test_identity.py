@@ -410,3 +410,26 @@ def test_id013_a_sign_in_rush_holds_at_most_its_share_of_request_threads_set_aft
     first.join(30)
     second.join(30)
     assert outcomes["first"] is True and outcomes["second"] is True, outcomes  # both checked in turn
+
+
+def test_id014_passwords_are_hashed_at_scrypts_full_cost_by_the_product(settings):
+    """The product hashes with scrypt N=2^15, r=8, p=1 (werkzeug's "scrypt"): a password set through the
+    services, the demo users a fresh database is seeded with, and the decoy an unknown email is checked
+    against, so that it takes as long as a known one. (The tests' seeded template alone is hashed cheaper:
+    tests/conftest.py, TEST_PASSWORD_METHOD.)"""
+    from sqlalchemy import text
+
+    from dashboard.data import demo, migrate
+    from dashboard.data.db import make_engine
+    from dashboard.services import users
+
+    full = "scrypt:32768:8:1$"
+    assert users.hash_password("a password of ten").startswith(full)
+    assert users._DECOY.startswith(full)
+    migrate.upgrade(settings)
+    engine = make_engine(settings.database_url)
+    demo.seed(engine, settings.market_data_path, households=1, transactions_per_account=1)
+    with engine.connect() as conn:
+        hashes = conn.execute(text("SELECT password_hash FROM users")).scalars().all()
+    engine.dispose()
+    assert hashes and all(h.startswith(full) for h in hashes), [h[:20] for h in hashes]
