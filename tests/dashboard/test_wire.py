@@ -9,6 +9,7 @@ import datetime as dt
 import decimal
 import gzip
 import json
+import re
 
 import brotli
 import dash._callback
@@ -177,3 +178,42 @@ def test_wire005_a_kept_panel_reads_back_as_the_standard_library_reads_its_json(
     kept = plain(value)
     assert kept == json.loads(to_json_plotly(value))
     assert wire.to_json(kept) == to_json_plotly(value)  # and is sent as the panel itself would be
+
+
+def test_wire006_a_static_file_is_compressed_once_at_its_best_level_for_every_app_of_the_process(
+    make_app, seeded_settings, monkeypatch
+):
+    """Each app serves Dash's scripts compressed at the best level (brotli 9, gzip 9); the second app of a
+    process (a worker's app built again, or the tests' next) serves the same bytes without compressing
+    them again."""
+    from dashboard import delivery
+
+    made = collections.Counter()
+    brotli_compress, gzip_compress = delivery.brotli.compress, delivery.gzip.compress
+
+    def counted_brotli(data, **kwargs):
+        made["br"] += 1
+        return brotli_compress(data, **kwargs)
+
+    def counted_gzip(data, *args, **kwargs):
+        made["gzip"] += 1
+        return gzip_compress(data, *args, **kwargs)
+
+    monkeypatch.setattr(delivery.brotli, "compress", counted_brotli)
+    monkeypatch.setattr(delivery.gzip, "compress", counted_gzip)
+    monkeypatch.setattr(delivery, "_BEST", collections.OrderedDict())  # nothing compressed before
+    answers = []
+    for _ in range(2):
+        app = make_app(seeded_settings)
+        client = signed_client(app)
+        html_page = client.get("/").get_data(as_text=True)
+        renderer = next(src for src in re.findall(r'src="([^"]+)"', html_page) if "dash_renderer" in src)
+        for encoding in ("br", "gzip"):
+            response = client.get(renderer, headers={"Accept-Encoding": encoding})
+            assert response.status_code == 200 and response.headers["Content-Encoding"] == encoding
+            answers.append((encoding, response.data))
+    assert made == {"br": 1, "gzip": 1}
+    assert answers[0] == answers[2] and answers[1] == answers[3]
+    raw = brotli.decompress(answers[0][1])
+    assert gzip.decompress(answers[1][1]) == raw
+    assert answers[0][1] == brotli.compress(raw, quality=9)  # the best level
