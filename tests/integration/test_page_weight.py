@@ -86,9 +86,15 @@ def _scripts(dash_duo) -> list[dict]:
     return [r for r in dash_duo.driver.execute_script(RESOURCES) if r["name"].split("?")[0].endswith(".js")]
 
 
-def test_weight001_javascript_budgets_per_page(dash_duo, app):
+def test_weight001_javascript_budgets_per_page_and_every_chart_uses_a_trace_type_the_bundle_has(
+    dash_duo, app
+):
+    """Each page's JavaScript within its budget, compressed, the grid and dash_table only where used; on
+    the chart pages, every trace drawn as a type the partial plotly.js bundle registers, and the bundle
+    registering nothing the pages never draw (one walk over the pages for both)."""
     dash_duo.start_server(app, port=free_port())
     base = dash_duo.server_url
+    seen = set()
     for path in [*CHART_PAGES, *OTHER_PAGES]:
         if path == "/operations":  # the admin's page
             dash_duo.sign_in(base, ADMIN)
@@ -122,26 +128,20 @@ def test_weight001_javascript_budgets_per_page(dash_duo, app):
         plotly = [s for s in scripts if s["name"].endswith("plotly/package_data/plotly.min.js")]
         if path in CHART_PAGES:
             assert plotly and plotly[0]["encoded"] < 450 * KIB, f"{path}: not the partial plotly.js bundle"
+            seen.update(_drawn_traces(dash_duo, path))
         else:
             assert not plotly, f"{path} loaded plotly.js without drawing a chart"
-    assert dash_duo.get_logs() == []
-
-
-def test_weight002_every_chart_uses_a_trace_type_the_bundle_has(dash_duo, app):
-    dash_duo.start_server(app, port=free_port())
-    seen = set()
-    for path, charts in CHART_PAGES.items():
-        dash_duo.driver.get(dash_duo.server_url + path)
-        _settle(dash_duo, charts)
-        traces = dash_duo.driver.execute_script(DRAWN_TRACES)
-        registered = set(traces["registered"])
-        assert registered >= {"scatter", "bar", "pie", "heatmap"}, path
-        missing = set(traces["asked"]) - registered
-        assert not missing, (
-            f"{path} draws {sorted(missing)}, which frontend/plotly-meridian.js does not register"
-        )
-        assert traces["drawn"] == traces["asked"], path  # each trace was drawn as the type it asked for
-        seen.update(traces["asked"])
     # the bundle holds nothing the pages never draw
     assert seen == {"scatter", "bar", "pie", "heatmap"}
     assert dash_duo.get_logs() == []
+
+
+def _drawn_traces(dash_duo, path: str) -> set[str]:
+    """The trace types the page's charts asked for, each drawn as that type by the bundle."""
+    traces = dash_duo.driver.execute_script(DRAWN_TRACES)
+    registered = set(traces["registered"])
+    assert registered >= {"scatter", "bar", "pie", "heatmap"}, path
+    missing = set(traces["asked"]) - registered
+    assert not missing, f"{path} draws {sorted(missing)}, which frontend/plotly-meridian.js does not register"
+    assert traces["drawn"] == traces["asked"], path  # each trace was drawn as the type it asked for
+    return set(traces["asked"])
