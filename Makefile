@@ -15,10 +15,12 @@ USERS ?= 50
 DURATION ?= 60s
 LOAD_ARGS ?=
 
-# make test-postgres: the tests marked "database" again, every seeded database on this PostgreSQL server
+# The PostgreSQL server of the tests: the database tests' PostgreSQL runs, and the tests of PostgreSQL itself
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
-# make test: most tests in parallel processes (pytest-xdist), then those marked "serial" alone (load and
-# timing under load); each run writes a JUnit report to test-results/ (.ci/slowest.py reads them)
+export TEST_POSTGRES_URL
+# make test: most tests in parallel processes (pytest-xdist) - the database tests once on SQLite and once
+# on PostgreSQL among them - then those marked "serial" alone (load and timing under load); each run
+# writes a JUnit report to test-results/ (.ci/slowest.py reads them)
 PYTEST_WORKERS ?= 3
 # Python writes its byte code (where the machine's environment says not to): pytest rewrites every test
 # module's asserts, and each of a run's processes (xdist's workers, gunicorn's, Celery's) would redo it
@@ -32,7 +34,7 @@ PYTEST = status=0; $(PY) -m pytest $(1) $(PYTEST_ARGS) || status=$$?; [ $$status
 help:
 	@echo "make run    - set up (idempotent), then serve on http://$(BIND)"
 	@echo "make test   - set up, then run the whole test suite"
-	@echo "make test-postgres - the database tests again on PostgreSQL (TEST_POSTGRES_URL)"
+	@echo "make test-postgres - only the database tests' runs on PostgreSQL (TEST_POSTGRES_URL; make test runs them too)"
 	@echo "make bench  - set up, then run the benchmarks and print their figures"
 	@echo "make bench-browser - every page in headless Chromium and Lighthouse (bytes, LCP, CLS, TBT, score)"
 	@echo "make load   - gunicorn + Redis + Celery under locust (PROFILE, USERS, DURATION, LOAD_ARGS), then a summary"
@@ -91,9 +93,9 @@ test: setup
 	$(call PYTEST,-m "not serial" -n $(PYTEST_WORKERS) --junitxml=$(RESULTS)/sqlite.xml)
 	$(call PYTEST,-m serial --junitxml=$(RESULTS)/sqlite-serial.xml)
 
+# the database tests' PostgreSQL runs alone (make test runs them too)
 test-postgres: setup
 	@mkdir -p $(RESULTS)
-	export DATABASE_URL=$(TEST_POSTGRES_URL); \
 	$(call PYTEST,-m database -n $(PYTEST_WORKERS) --junitxml=$(RESULTS)/postgres.xml)
 
 test-fast: setup

@@ -30,11 +30,9 @@ _REDIS_DATABASES = (15, 9, 8, 7, 6, 5, 4, 3)
 REDIS_URL = os.environ.get(
     "TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_REDIS_DATABASES[_WORKER_INDEX % len(_REDIS_DATABASES)]}"
 )
+# The PostgreSQL server of the tests: the database tests' second run (below), and the tests of PostgreSQL
+# itself (``postgres_url``).
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-# DATABASE_URL=postgresql://...: every test's seeded database is a PostgreSQL database on that server
-# (one per test, cloned from a template migrated and seeded once), instead of a copy of a SQLite file.
-SUITE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
-ON_POSTGRES = SUITE_DATABASE_URL.startswith(("postgres://", "postgresql"))
 CHROMIUM = os.environ.get("DASH_TEST_CHROMEPATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # A small but complete demo world: every kind of row, fast to copy.
 TEST_HOUSEHOLDS = 8
@@ -207,12 +205,14 @@ SERIAL = (
     "tests/reliability/test_celery_worker.py::test_cw002",
     "tests/reliability/test_celery_worker.py::test_cw004",
 )
-# Tests run a second time on PostgreSQL (make test-postgres): those whose subject is the database - the
-# services' SQL, migrations, access and isolation, callbacks reading through the services, background
-# jobs' state, the database faults, gunicorn's workers sharing it - but not what a browser sees of it
-# (the same queries as the callbacks' tests, drawn), and only those on the seeded database, the one
-# DATABASE_URL moves to PostgreSQL: the others (their own SQLite file, or PostgreSQL already through
-# ``postgres_url``) would run the same again.
+# Tests run on PostgreSQL too: those whose subject is the database - the services' SQL, migrations,
+# access and isolation, callbacks reading through the services, background jobs' state, the database
+# faults, gunicorn's workers sharing it - but not what a browser sees of it (the same queries as the
+# callbacks' tests, drawn), and only those on the seeded database: each runs twice, ``[sqlite]`` on a copy
+# of the seeded SQLite file and ``[postgresql]`` on a PostgreSQL database cloned from a template seeded
+# once (TEST_POSTGRES_URL's server), in the same parallel run, the second marked ``database`` (``make
+# test-postgres`` runs those alone). The others (their own SQLite file, or PostgreSQL already through
+# ``postgres_url``) would run the same twice.
 DATABASE = (
     "tests/dashboard/",
     "tests/callbacks/",
@@ -221,6 +221,17 @@ DATABASE = (
     "tests/reliability/test_background_jobs.py",
     "tests/integration/test_gunicorn.py",
 )
+SEEDED_DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    definition = metafunc.definition
+    if (
+        "seeded_template" in metafunc.fixturenames
+        and definition.nodeid.startswith(DATABASE)
+        and definition.get_closest_marker("browser") is None
+    ):
+        metafunc.parametrize("seeded_database", SEEDED_DATABASES)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -233,11 +244,12 @@ def pytest_collection_modifyitems(config, items):
         where = Path(str(item.fspath)).resolve().relative_to(root).as_posix() + "::" + item.name
         if where.startswith(SERIAL):
             item.add_marker(pytest.mark.serial)
-        on_database = where.startswith(DATABASE) and item.get_closest_marker("browser") is None
-        if on_database and "seeded_template" in getattr(item, "fixturenames", ()):
-            if where.startswith(SERIAL):  # make test-postgres runs the database tests in parallel only
-                raise pytest.UsageError(f"{where}: a serial test cannot be rerun on PostgreSQL")
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("seeded_database") == "postgresql":
+            if where.startswith(SERIAL):  # the PostgreSQL runs are in the parallel part
+                raise pytest.UsageError(f"{where}: a serial test cannot run again on PostgreSQL")
             item.add_marker(pytest.mark.database)
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -259,14 +271,34 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory):
-    """A migrated, seeded database built once per session; tests get copies (a SQLite file, or a
-    PostgreSQL template database when ``DATABASE_URL`` names a PostgreSQL server)."""
-    folder = tmp_path_factory.mktemp("template")
+    """``seeded_template(kind)``: a migrated, seeded database of ``kind`` ("sqlite": a file; "postgresql":
+    a template database on TEST_POSTGRES_URL's server), built once per session when first asked for;
+    tests get copies."""
+    built: dict[str, object] = {}
+
+    def template(kind: str):
+        if kind not in built:
+            built[kind] = _seeded_template(kind, tmp_path_factory.mktemp(f"template-{kind}"))
+        return built[kind]
+
+    yield template
+    if "postgresql" in built:
+        postgres_admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{built["postgresql"]}" WITH (FORCE)')
+
+
+def _seeded_template(kind: str, folder: Path):
     template = Settings.for_tests(folder, market_data_path=PROJECT_ROOT / "data" / "market")
-    if ON_POSTGRES:
+    if kind == "postgresql":
+        import sqlalchemy as sa
+
+        if not _port_open("127.0.0.1", 5432):
+            unavailable("PostgreSQL is not reachable on 127.0.0.1:5432")
         name = f"meridian_template_{uuid.uuid4().hex[:10]}"
-        postgres_admin(SUITE_DATABASE_URL, f'CREATE DATABASE "{name}"')
-        template = template.replace(database_url=postgres_database_url(SUITE_DATABASE_URL, name))
+        try:
+            postgres_admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"')
+        except sa.exc.OperationalError as error:
+            unavailable(f"PostgreSQL refused to create a test database: {error}")
+        template = template.replace(database_url=postgres_database_url(POSTGRES_ADMIN_URL, name))
     migrate.upgrade(template)
     engine = make_engine(template.database_url)
     demo.seed(
@@ -276,15 +308,11 @@ def seeded_template(tmp_path_factory):
         transactions_per_account=TEST_TRANSACTIONS_PER_ACCOUNT,
     )
     _cheap_passwords(engine)
-    if not ON_POSTGRES:
+    if kind == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
-        yield folder / "test.db"
-        return
     engine.dispose()
-    yield name
-    postgres_admin(SUITE_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return folder / "test.db" if kind == "sqlite" else name
 
 
 # The seeded template's users (the tests' sign-ins: a thousand or so a run) have their password hashed at
@@ -306,16 +334,23 @@ def _cheap_passwords(engine) -> None:
 
 
 @pytest.fixture
-def seeded_settings(settings, seeded_template):
+def seeded_database() -> str:
+    """The kind of the seeded database (a database test is run with each of ``SEEDED_DATABASES``)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def seeded_settings(settings, seeded_template, seeded_database):
     """Settings whose database is a private copy of the seeded template."""
-    if not ON_POSTGRES:
-        shutil.copy(seeded_template, settings.instance_path / "test.db")
+    template = seeded_template(seeded_database)
+    if seeded_database == "sqlite":
+        shutil.copy(template, settings.instance_path / "test.db")
         yield settings
         return
     name = f"meridian_test_{uuid.uuid4().hex[:10]}"
-    postgres_admin(SUITE_DATABASE_URL, f'CREATE DATABASE "{name}" TEMPLATE "{seeded_template}"')
-    yield settings.replace(database_url=postgres_database_url(SUITE_DATABASE_URL, name))
-    postgres_admin(SUITE_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres_admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield settings.replace(database_url=postgres_database_url(POSTGRES_ADMIN_URL, name))
+    postgres_admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- apps -----------------------------------------------------------------------

@@ -21,8 +21,6 @@ from dashboard.settings import PROJECT_ROOT
 from tests.callbacks.test_pages import households, shown, text_of, triggered
 from tests.conftest import ADMIN, ANALYST, PASSWORD, sign_in, signed_client
 
-pytestmark = pytest.mark.database
-
 
 def _last_id() -> int:
     with db.session() as session:

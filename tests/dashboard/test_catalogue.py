@@ -18,8 +18,6 @@ from dashboard.services.households import snapshot
 from dashboard.services.imports import import_statement
 from tests.callbacks.test_pages import find, form, households, text_of, triggered
 
-pytestmark = pytest.mark.database
-
 TICKER = "NEWCO"
 
 
