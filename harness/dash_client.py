@@ -266,6 +266,16 @@ SIGN_IN_TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 TRY_AGAIN = "try again in a moment"
 
 
+def sign_in_form(page: str, email: str, password: str, next_path: str = "/") -> dict:
+    """The sign-in form as the sign-in page's HTML ``page`` asks it to be sent (its token)."""
+    return {
+        "email": email,
+        "password": password,
+        "csrf": SIGN_IN_TOKEN.search(page).group(1),
+        "next": next_path,
+    }
+
+
 def sign_in_through_form(
     get_page: Callable[[], str],
     post: Callable[[dict], tuple[str, Any]],
@@ -280,8 +290,7 @@ def sign_in_through_form(
     ``tries`` times. ``get_page()`` is the page's HTML; ``post(form)`` is (the answer's text, the
     response); the last response is returned."""
     for attempt in range(tries):
-        token = SIGN_IN_TOKEN.search(get_page()).group(1)
-        text, response = post({"email": email, "password": password, "csrf": token, "next": next_path})
+        text, response = post(sign_in_form(get_page(), email, password, next_path))
         if TRY_AGAIN not in text:
             break
         time.sleep(min(pause * (attempt + 1), 4.0))

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.services import users
-from harness.dash_client import SIGN_IN_TOKEN
+from harness.dash_client import sign_in_form
 from tests.conftest import ADMIN, PASSWORD, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("browser_ready")]
@@ -40,12 +40,8 @@ def test_signin001_told_to_wait_the_page_tries_again_by_itself_and_signs_in(dash
     driver = dash_duo.driver
     driver.delete_all_cookies()
     other = app.server.test_client()
-    token = SIGN_IN_TOKEN.search(other.get("/login").get_data(as_text=True)).group(1)
-    busy = threading.Thread(
-        target=other.post,
-        args=("/login",),
-        kwargs={"data": {"email": ADMIN, "password": "the other person's", "csrf": token, "next": "/"}},
-    )
+    form = sign_in_form(other.get("/login").get_data(as_text=True), ADMIN, "the other person's")
+    busy = threading.Thread(target=other.post, args=("/login",), kwargs={"data": form})
     busy.start()
     assert holding.wait(30)  # the one check this worker takes at once is someone else's
     driver.get(dash_duo.server_url + "/login?next=/risk")

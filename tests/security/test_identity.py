@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from dashboard.data.models import Household, User
 from dashboard.extensions import db
-from harness.dash_client import SIGN_IN_TOKEN, DashSite, Layout
+from harness.dash_client import DashSite, Layout, sign_in_form
 from tests.conftest import ANALYST, PASSWORD, sign_in, signed_client
 from tests.security.test_isolation import (
     UPDATE,
@@ -297,14 +297,14 @@ def test_id011_password_checks_wait_their_turn_at_low_priority_and_a_full_queue_
     waiting.start()
     assert started.wait(30)
     other = app.server.test_client()  # one attempt, not a person trying again
-    token = SIGN_IN_TOKEN.search(other.get("/login").get_data(as_text=True)).group(1)
-    busy = other.post("/login", data={"email": ADMIN, "password": PASSWORD, "csrf": token, "next": "/"})
+    busy = other.post(
+        "/login", data=sign_in_form(other.get("/login").get_data(as_text=True), ADMIN, PASSWORD)
+    )
     assert busy.status_code == 429 and BUSY in busy.get_data(as_text=True)
     assert busy.headers.get("Retry-After") == "2"  # when the sign-in page's script sends it again
-    token = SIGN_IN_TOKEN.search(other.get("/login").get_data(as_text=True)).group(1)
     scripted = other.post(  # the same, sent by that script: a 200 saying 429 (no console error)
         "/login",
-        data={"email": ADMIN, "password": PASSWORD, "csrf": token, "next": "/"},
+        data=sign_in_form(other.get("/login").get_data(as_text=True), ADMIN, PASSWORD),
         headers={"X-Sign-In": "page"},
     )
     assert scripted.status_code == 200 and scripted.headers.get("X-Sign-In-Status") == "429"

@@ -29,7 +29,7 @@ from dashboard.data.models import ThreadItem
 from dashboard.extensions import metrics
 from dashboard.forms.fields import parse_search
 from dashboard.identity import BUSY
-from harness.dash_client import SIGN_IN_TOKEN, DashSite, Layout
+from harness.dash_client import DashSite, Layout, sign_in_form
 from tests.conftest import ANALYST, PASSWORD, sign_in, signed_client
 from tests.security.test_identity import ADMIN, shell_options_body, sign_out
 from tests.security.test_isolation import UPDATE, database_digest, page_layouts
@@ -78,8 +78,7 @@ def _login(client, email=ANALYST, password=PASSWORD, address="10.0.0.1"):
 
 def _sign_in_form(client, email=ANALYST, password=PASSWORD):
     """``client`` and the sign-in form it was given (its token), ready to be sent."""
-    token = SIGN_IN_TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-    return client, {"email": email, "password": password, "csrf": token, "next": "/"}
+    return client, sign_in_form(client.get("/login").get_data(as_text=True), email, password)
 
 
 def test_sec103_wrong_passwords_from_elsewhere_slow_the_owner_down_but_never_lock_them_out(
@@ -284,13 +283,12 @@ def _sign_ins_at_once(base: str, count: int, email: str, password: str) -> list[
     for _ in range(count):
         session = requests.Session()
         page = session.get(f"{base}/login", timeout=10).text
-        sessions.append((session, page.split('name="csrf" value="', 1)[1].split('"', 1)[0]))
+        sessions.append((session, sign_in_form(page, email, password)))
     start = threading.Barrier(count)
     codes: list[int] = []
 
-    def attempt(session, token):
+    def attempt(session, form):
         start.wait()
-        form = {"email": email, "password": password, "csrf": token, "next": "/"}
         for _ in range(10):
             answer = session.post(f"{base}/login", data=form, timeout=60, allow_redirects=False)
             if answer.status_code != 429 or BUSY not in answer.text:
