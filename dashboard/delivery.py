@@ -136,21 +136,16 @@ def _cache_key(request) -> str:
 # A static file's bytes compressed at the best level, by its content, for the whole process: each app the
 # process builds (a worker's one; the tests build hundreds, each serving the same ~30 files) compresses a
 # file once, not once per app. Brotli 9 takes ~0.3 s of a core per MB.
-_BEST: OrderedDict[tuple[str, bytes], bytes] = OrderedDict()
-_BEST_LOCK = threading.Lock()
+_BEST = StaticCompressedCache()
 
 
 def compressed_best(encoding: str, data: bytes) -> bytes:
     """``data`` compressed with ``encoding`` ("br" or "gzip") at its best level, once per content."""
-    key = (encoding, hashlib.blake2b(data, digest_size=16).digest())
-    with _BEST_LOCK:
-        done = _BEST.get(key)
+    key = f"{encoding}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+    done = _BEST.get(key)
     if done is None:
         done = brotli.compress(data, quality=9) if encoding == "br" else gzip.compress(data, 9)
-        with _BEST_LOCK:
-            _BEST[key] = done
-            while len(_BEST) > MAX_CACHED:
-                _BEST.popitem(last=False)
+        _BEST.set(key, done)
     return done
 
 

@@ -201,7 +201,7 @@ def test_wire006_a_static_file_is_compressed_once_at_its_best_level_for_every_ap
 
     monkeypatch.setattr(delivery.brotli, "compress", counted_brotli)
     monkeypatch.setattr(delivery.gzip, "compress", counted_gzip)
-    monkeypatch.setattr(delivery, "_BEST", collections.OrderedDict())  # nothing compressed before
+    monkeypatch.setattr(delivery, "_BEST", delivery.StaticCompressedCache())  # nothing compressed before
     answers = []
     for _ in range(2):
         app = make_app(seeded_settings)
