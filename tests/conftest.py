@@ -283,21 +283,13 @@ def seeded_template(tmp_path_factory):
 
     yield template
     if "postgresql" in built:
-        postgres_admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{built["postgresql"]}" WITH (FORCE)')
+        _drop_postgres_database(built["postgresql"])
 
 
 def _seeded_template(kind: str, folder: Path):
     template = Settings.for_tests(folder, market_data_path=PROJECT_ROOT / "data" / "market")
     if kind == "postgresql":
-        import sqlalchemy as sa
-
-        if not _port_open("127.0.0.1", 5432):
-            unavailable("PostgreSQL is not reachable on 127.0.0.1:5432")
-        name = f"meridian_template_{uuid.uuid4().hex[:10]}"
-        try:
-            postgres_admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"')
-        except sa.exc.OperationalError as error:
-            unavailable(f"PostgreSQL refused to create a test database: {error}")
+        name = _new_postgres_database("meridian_template")
         template = template.replace(database_url=postgres_database_url(POSTGRES_ADMIN_URL, name))
     migrate.upgrade(template)
     engine = make_engine(template.database_url)
@@ -347,10 +339,9 @@ def seeded_settings(settings, seeded_template, seeded_database):
         shutil.copy(template, settings.instance_path / "test.db")
         yield settings
         return
-    name = f"meridian_test_{uuid.uuid4().hex[:10]}"
-    postgres_admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    name = _new_postgres_database("meridian_test", template)
     yield settings.replace(database_url=postgres_database_url(POSTGRES_ADMIN_URL, name))
-    postgres_admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_postgres_database(name)
 
 
 # -- apps -----------------------------------------------------------------------
@@ -443,16 +434,27 @@ def redis_url() -> str:
 @pytest.fixture
 def postgres_url():
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = _new_postgres_database("meridian_test")
+    yield postgres_database_url(POSTGRES_ADMIN_URL, name)
+    _drop_postgres_database(name)
+
+
+def _new_postgres_database(prefix: str, template: str | None = None) -> str:
+    """A new database on TEST_POSTGRES_URL's server (a copy of ``template``, or empty); its name."""
     import sqlalchemy as sa
 
     if not _port_open("127.0.0.1", 5432):
         unavailable("PostgreSQL is not reachable on 127.0.0.1:5432")
-    name = f"meridian_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
-        postgres_admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"')
+        postgres_admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"{copy}')
     except sa.exc.OperationalError as error:
         unavailable(f"PostgreSQL refused to create a test database: {error}")
-    yield postgres_database_url(POSTGRES_ADMIN_URL, name)
+    return name
+
+
+def _drop_postgres_database(name: str) -> None:
     postgres_admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
