@@ -26,13 +26,20 @@ from components import ids
 from components.forms import field_boxes, field_outputs, field_states, marks
 from components.ids import Frame
 from components.threads import PageInfo, headline, parameter
-from dashboard.answers import Basis, answers
+from dashboard.answers import Basis, Keyer, answers
 from dashboard.errors import InvalidInput, describe
 from dashboard.forms.fields import Form, FormErrors, parse_search
 from dashboard.forms.simulation import needs_assumptions
 from dashboard.services import assumptions as firm
 from dashboard.services import audit
-from dashboard.services.access import HouseholdRef, authorize_household, household_or_none, household_with
+from dashboard.services.access import (
+    HouseholdRef,
+    authorize_household,
+    household_or_none,
+    household_reads,
+    household_with,
+    parse_household_id,
+)
 from dashboard.services.prices import prices_as_of
 from dashboard.spreadsheet import safe_cell
 
@@ -159,13 +166,16 @@ def attempt(
         return Attempt(classes, messages, error=error)
 
 
-def replay_basis(page: AnalysisPage) -> Callable[[dict], Basis | None]:
+def replay_basis(page: AnalysisPage) -> Keyer:
     """How a request of ``page``'s run callback (``run_inputs``' shape) is keyed to be answered again:
     the form as sent, the household (if the user may see it) with its data versions, and what the page's
-    pin reads (the assumptions' pin: the set in force). None for a recompute, no household, a refusal."""
+    pin reads (the assumptions' pin: the set in force). None for a recompute, no household, a refusal.
+    What it reads of the cache (the household's authorisation, the sets of assumptions) is read ahead
+    with the signed-in user."""
     recompute = f"{page.frame.recompute}."
+    also = [firm.LISTED] if page.pin is not None else []
     if page.pin not in (None, pin_assumptions):
-        return lambda body: None  # a pin whose reads the key would not know: never answered again
+        return Keyer(lambda body: None, lambda body, user_id: [])  # a pin whose reads the key would not know
 
     def read(body: dict) -> Basis | None:
         try:  # any request at all comes here (the request check comes after a miss): junk is no run
@@ -180,10 +190,10 @@ def replay_basis(page: AnalysisPage) -> Callable[[dict], Basis | None]:
         if household_id is None:
             return None
         try:  # the household and the sets of assumptions, in one round trip when both are cached
-            household, also = household_with(household_id, *([firm.LISTED] if page.pin is not None else []))
+            household, sets = household_with(household_id, *also)
             in_force = None
             if page.pin is not None:
-                in_force = firm.in_force(sets=also[0]) if also[0] is not None else firm.in_force()
+                in_force = firm.in_force(sets=sets[0]) if sets[0] is not None else firm.in_force()
         except Exception:  # noqa: BLE001 - refused, or unreadable: the callback says why
             return None
         parts = {
@@ -194,7 +204,14 @@ def replay_basis(page: AnalysisPage) -> Callable[[dict], Basis | None]:
         }
         return Basis(household=household.id, parts=parts)
 
-    return read
+    def reads(body: dict, user_id: int) -> list:
+        try:
+            household_id = parse_household_id(body["inputs"][2]["value"])
+        except (KeyError, IndexError, TypeError, InvalidInput):
+            return []
+        return household_reads(household_id, user_id, *also)
+
+    return Keyer(read, reads)
 
 
 def run_inputs(frame: Frame, form: Form) -> list:

@@ -20,6 +20,11 @@ asked for anew, not an error) and the key, read again after the callback, is the
 the household (``answer``: dropped with its data, like the rendered panels) and, being addressed by
 versions, in each worker's memory.
 
+A replayed run reads the shared cache once: what the sign-in check reads (the user) and what the keyer
+reads (the household's authorisation, the sets of assumptions) are read in one round trip before the
+sign-in check (``read_ahead``, for a request whose session cookie names a user; the checks themselves are
+unchanged, ``cache.read_ahead``); the kept answer is in the worker's memory.
+
 Order matters: the replay runs after the sign-in and CSRF checks (a ``before_request`` hook registered
 after ``identity``) and before the request's shape is checked against its callback (``hardening``): a
 replayed answer is one whose output, outputs and key equal those of a request that passed that check
@@ -40,7 +45,9 @@ import orjson
 
 from dashboard.extensions import cache
 from dashboard.hardening import MAX_CALLBACK_BYTES
+from dashboard.identity import session_user_id
 from dashboard.metrics.instrumentation import CALLBACK_OUTPUT, callback_failed
+from dashboard.services.access import session_entry
 
 OPERATION = "answer"
 # The shape of a kept answer: raised when what is kept or how it is keyed changes.
@@ -56,7 +63,14 @@ class Basis:
     parts: dict  # the form as sent, and what the callback reads besides (data versions, assumptions)
 
 
-Keyer = Callable[[dict], Basis | None]
+@dataclass(frozen=True)
+class Keyer:
+    """How a page's run requests are keyed: ``basis(body)`` (None: never answered again), and
+    ``reads(body, user_id)``, the cache entries ``basis`` will read for that user (as
+    ``cache.read_ahead`` takes them), read ahead with the user's own before the sign-in check."""
+
+    basis: Callable[[dict], Basis | None]
+    reads: Callable[[dict, int], list]
 
 
 class Answers:
@@ -79,10 +93,11 @@ class Answers:
         if flask.has_request_context():
             flask.g.pop(_OFFERED, None)
 
-    def register(self, server: flask.Flask, update_path: str) -> tuple[Callable, Callable]:
-        """The two hooks, for the app to register in the order above: (replay, keep)."""
+    def register(self, server: flask.Flask, update_path: str) -> tuple[Callable, Callable, Callable]:
+        """The three hooks, for the app to register in the order above: (read_ahead, replay, keep)."""
 
-        def replay():
+        def body_of_run():
+            """The JSON of a callback request whose first input has a keyer, else None."""
             request = flask.request
             if request.path != update_path or request.method != "POST":
                 return None
@@ -91,6 +106,18 @@ class Answers:
             try:
                 body = request.get_json(silent=True, cache=True)
             except Exception:  # noqa: BLE001 - nested too deeply, too long: the request check refuses it
+                return None
+            return body if self._keyer(body) is not None else None
+
+        def read_ahead():
+            user_id = session_user_id()
+            body = body_of_run() if user_id is not None else None
+            if body is not None:
+                cache.read_ahead([session_entry(user_id), *self._keyer(body).reads(body, user_id)])
+
+        def replay():
+            body = body_of_run()
+            if body is None:
                 return None
             found = self._read(body)
             if found is None:
@@ -129,17 +156,20 @@ class Answers:
             cache.get_or_compute(OPERATION, {"answer": pending}, lambda: kept, household=found[0].household)
             return response
 
-        return replay, keep
+        return read_ahead, replay, keep
+
+    def _keyer(self, body) -> Keyer | None:
+        try:
+            return self._keyers.get(body["inputs"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            return None
 
     def _read(self, body) -> tuple[Basis, str] | None:
         """The basis and key of a replayable request, or None."""
-        try:
-            keyer = self._keyers.get(body["inputs"][0]["id"])
-        except (KeyError, IndexError, TypeError):
-            return None
+        keyer = self._keyer(body)
         if keyer is None:
             return None
-        basis = keyer(body)
+        basis = keyer.basis(body)
         if basis is None:
             return None
         request = {

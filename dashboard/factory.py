@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
     )
     app.layout = ui.layout
     app.views = dict(ui.views)
-    replay_answer, keep_answer = answers.register(
+    read_ahead, replay_answer, keep_answer = answers.register(
         server, app.config.routes_pathname_prefix + "_dash-update-component"
     )
     server.after_request(keep_answer)  # before flask-compress's hook, so it runs after it: bytes compressed
@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None, *, ui: Ui) -> dash.Dash:
 
         hops = settings.proxy_hops
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+    # a run's request: what the sign-in check and the replay will read of the cache, in one round trip
+    server.before_request(read_ahead)
     identity.register(server, app, settings)  # first: signed out, nothing else is even looked at
     server.before_request(replay_answer)  # a run answered before, for a signed-in user allowed to see it
     hardening.register(server, app, settings)

@@ -16,6 +16,7 @@ page, everything else (callbacks, the API, Dash's own routes) answers 401 JSON.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hmac
 import ipaddress
@@ -29,8 +30,11 @@ import flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_login import current_user as session_user
+from itsdangerous import BadSignature
 from markupsafe import escape
 
+from dashboard.cache.keys import MISS
+from dashboard.cache.local import LocalCache
 from dashboard.extensions import cache
 from dashboard.services import access, audit, users
 
@@ -40,6 +44,7 @@ CSRF_KEY = "meridian_login_csrf"
 BUSY = "Many people are signing in right now; please try again in a moment."
 SIGN_IN_HEADER = "X-Sign-In"  # "page": the form was sent by SIGN_IN_SCRIPT
 SIGN_IN_SCRIPT = "assets/sign-in/sign-in.js"  # the sign-in page's own (not in Dash's pages: factory.py)
+OPENED_COOKIES = 4096  # the session cookies each worker keeps verified (the last used)
 BUSY_RETRY_S = 2  # the Retry-After of that answer: the sign-in page's script sends the form again then
 # A WSGI environ key only code inside the process can set (a client's headers arrive as HTTP_*): the
 # worker's warm-up requests carry it and pass the gate without anyone signed in.
@@ -57,13 +62,58 @@ class SessionUser(UserMixin):
         self.id = f"{int(user_id)}:{int(epoch)}"
 
 
+def session_ids(session_id) -> tuple[int, int] | None:
+    """(user id, session epoch) of a :class:`SessionUser`'s id ``id:epoch``, or None."""
+    user_id, _, epoch = str(session_id).partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and epoch.isascii() and epoch.isdigit()):
+        return None
+    return int(user_id), int(epoch)
+
+
+def session_user_id() -> int | None:
+    """The user the request's session cookie names (where Flask-Login keeps it), before the sign-in check
+    has looked the user up: whose entries a request may read ahead (``dashboard/answers.py``)."""
+    ids = session_ids(flask.session.get("_user_id"))
+    return None if ids is None else ids[0]
+
+
 def _session_user(user) -> SessionUser:
     return SessionUser(user.id, user.epoch)
 
 
 class _SecureWhenHttps(SecureCookieSessionInterface):
     """The session cookie is ``Secure`` whenever the request came over HTTPS (directly or through a
-    proxy that says so), so one configuration serves ``make run`` and the portal."""
+    proxy that says so), so one configuration serves ``make run`` and the portal.
+
+    Opening the session verifies the cookie's signature and decodes it, on every request: a tenth of a
+    repeated run's time in a worker (docs/performance.md). Each app's interface keeps what the cookies
+    it verified hold - by the exact cookie, with the keys that verified it and the time it was signed -
+    so a cookie seen before costs a look-up and the age check itsdangerous makes (signed longer ago than
+    the session's lifetime, or in the future: no session). A changed cookie is a different one."""
+
+    def __init__(self) -> None:
+        self._opened = LocalCache(limit=OPENED_COOKIES)
+
+    def open_session(self, app, request):
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie or not app.secret_key:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        found = self._opened.get(cookie)
+        if found is MISS or found[0] != keys:
+            try:
+                data, signed = self.get_signing_serializer(app).loads(
+                    cookie, max_age=max_age, return_timestamp=True
+                )
+            except BadSignature:
+                return self.session_class()
+            found = (keys, data, int(signed.timestamp()))
+            self._opened.put(cookie, found, max_age)
+        _, data, signed = found
+        if not 0 <= int(time.time()) - signed <= max_age:
+            return self.session_class()
+        return self.session_class(copy.deepcopy(data))  # the request may change its own
 
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or (
@@ -113,11 +163,11 @@ def register(server: flask.Flask, app, settings) -> None:
 
     @manager.user_loader
     def _load(session_id: str):
-        user_id, _, epoch = str(session_id).partition(":")
-        if not (user_id.isdigit() and epoch.isdigit()):
+        ids = session_ids(session_id)
+        if ids is None:
             return None
-        found = access.user_by_id(int(user_id))
-        if found is None or found.epoch != int(epoch):
+        found = access.user_by_id(ids[0])
+        if found is None or found.epoch != ids[1]:
             return None  # deactivated, or signed out since this cookie was issued
         flask.request.environ["meridian.user"] = found  # current_user() reads it: one look-up a request
         return _session_user(found)

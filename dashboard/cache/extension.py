@@ -34,6 +34,7 @@ from dashboard.metrics.store import track_operation
 log = logging.getLogger("meridian.cache")
 
 LOCK_TIMEOUT = 30.0  # seconds a computing worker holds an operation's lock at most
+_AHEAD = "meridian.cache.ahead"  # the request's entries read ahead (its WSGI environ: one request's)
 
 # -- counters ---------------------------------------------------------------------------------
 
@@ -258,12 +259,49 @@ class AppCache:
     def lookup_many(self, requests: list[tuple[str, Mapping[str, Any], Any, Any]]) -> list:
         """``lookup`` of several (operation, request, household, user) at once: what this worker keeps
         is read here, the rest from the shared store in one round trip; None for each miss."""
-        keys = [
-            self.key(operation, request, household, user) for operation, request, household, user in requests
-        ]
+        keys = [self.key(*request) for request in requests]
+        found = [self._taken_ahead(key) for key in keys]
+        wanted = [index for index, value in enumerate(found) if value is MISS]
+        if wanted:
+            fetched = self._fetch([requests[i][0] for i in wanted], [keys[i] for i in wanted])
+            for index, value in zip(wanted, fetched, strict=True):
+                found[index] = value
+        for (operation, _, _, _), value in zip(requests, found, strict=True):
+            if value is not MISS:
+                self.counters.add(operation, "hits")
+        return [None if value is MISS else value for value in found]
+
+    def read_ahead(self, requests: list[tuple[str, Mapping[str, Any], Any, Any]]) -> None:
+        """Read the entries ``requests`` name (as :meth:`lookup_many` takes them) now, in one round trip,
+        for this request's next read of each: a request about to read several entries one after another
+        (its user at the sign-in check, then a household's authorisation) pays for one round trip. What
+        is found is held in the request for one read of each, and dropped when the request invalidates
+        or deletes anything; what is not found is read as before. Outside a request, nothing is done."""
+        if not flask.has_request_context():
+            return
+        keys = [self.key(*request) for request in requests]
+        fetched = self._fetch([operation for operation, _, _, _ in requests], keys)
+        flask.request.environ[_AHEAD] = {
+            key: value for key, value in zip(keys, fetched, strict=True) if value is not MISS
+        }
+
+    def _taken_ahead(self, key: str):
+        """The value :meth:`read_ahead` found for ``key`` in this request (once), else MISS."""
+        if not flask.has_request_context():
+            return MISS
+        ahead = flask.request.environ.get(_AHEAD)
+        return MISS if not ahead else ahead.pop(key, MISS)
+
+    def _forget_ahead(self) -> None:
+        if flask.has_request_context():
+            flask.request.environ.pop(_AHEAD, None)
+
+    def _fetch(self, operations: list[str], keys: list[str]) -> list:
+        """The entries ``keys`` (of ``operations``): this worker's fresh copies, the rest from the shared
+        store in one round trip (kept here where the operation qualifies); MISS for each miss. Uncounted."""
         found: list = []
         shared: list[int] = []
-        for index, ((operation, _, _, _), key) in enumerate(zip(requests, keys, strict=True)):
+        for index, (operation, key) in enumerate(zip(operations, keys, strict=True)):
             mine, fresh = self.local.peek(key) if self._local_ttl(operation) is not None else (MISS, False)
             found.append(mine if fresh else MISS)
             if not fresh:
@@ -273,11 +311,8 @@ class AppCache:
             for index, value in zip(shared, values or [MISS] * len(shared), strict=True):
                 found[index] = value
                 if value is not MISS:
-                    self._keep_locally(keys[index], value, self._local_ttl(requests[index][0]))
-        for (operation, _, _, _), value in zip(requests, found, strict=True):
-            if value is not MISS:
-                self.counters.add(operation, "hits")
-        return [None if value is MISS else value for value in found]
+                    self._keep_locally(keys[index], value, self._local_ttl(operations[index]))
+        return found
 
     def key(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> str:
         return make_key(operation, request, household, user, self.market_version())
@@ -297,6 +332,10 @@ class AppCache:
             if fresh:
                 self.counters.add(operation, "hits")
                 return mine
+        ahead = self._taken_ahead(key)
+        if ahead is not MISS:
+            self.counters.add(operation, "hits")
+            return ahead
         value = self._call("get", self._store.get, key, operation=operation)
         if value is MISS and mine is not MISS:
             # our copy is past its local TTL but still right (content- or version-addressed), and the shared
@@ -351,12 +390,14 @@ class AppCache:
         if operation is None and household is None and user is None:
             raise ValueError("say what to invalidate: an operation, a household or a user")
         glob = pattern(operation, household, user)
+        self._forget_ahead()
         self.local.drop_matching(glob)
         return self._delete_shared("glob", glob)
 
     def delete(self, operation: str, request: Mapping[str, Any], household=None, user=None) -> int:
         """Delete one entry."""
         key = self.key(operation, request, household, user)
+        self._forget_ahead()
         self.local.drop(key)
         return self._delete_shared("key", key)
 

@@ -87,7 +87,14 @@ def user_by_id(user_id: int) -> CurrentUser | None:
             user = session.get(User, user_id)
             return _current(user) if user is not None and user.is_active else None
 
-    return cache.get_or_compute("session", {"user": user_id}, load, user=user_id)
+    operation, request, _, user = session_entry(user_id)
+    return cache.get_or_compute(operation, request, load, user=user)
+
+
+def session_entry(user_id: int) -> tuple[str, dict, None, int]:
+    """Where user ``user_id`` is cached for :func:`user_by_id`: (operation, request, household, user), as
+    ``cache.lookup_many`` and ``cache.read_ahead`` take it."""
+    return "session", {"user": user_id}, None, user_id
 
 
 def user_by_email(email: str) -> CurrentUser | None:
@@ -195,10 +202,15 @@ def _ref(household: Household) -> HouseholdRef:
     )
 
 
-def authorisation(household_id: int, user: CurrentUser) -> tuple[str, dict, int, int]:
-    """Where the answer to "may ``user`` see ``household_id``" is cached: (operation, request,
+def authorisation(household_id: int, user_id: int) -> tuple[str, dict, int, int]:
+    """Where the answer to "may user ``user_id`` see ``household_id``" is cached: (operation, request,
     household, user), as ``cache.lookup_many`` takes it."""
-    return "household", {"authorised": household_id, "user": user.id}, household_id, user.id
+    return "household", {"authorised": household_id, "user": user_id}, household_id, user_id
+
+
+def household_reads(household_id: int, user_id: int, *also: tuple[str, dict]) -> list[tuple]:
+    """What :func:`household_with` reads for user ``user_id``: the authorisation and ``also``."""
+    return [authorisation(household_id, user_id), *[(op, request, None, None) for op, request in also]]
 
 
 def authorize_household(raw) -> HouseholdRef:
@@ -209,7 +221,7 @@ def authorize_household(raw) -> HouseholdRef:
     """
     household_id = parse_household_id(raw)
     user = current_user()
-    operation, request, household, user_id = authorisation(household_id, user)
+    operation, request, household, user_id = authorisation(household_id, user.id)
     found = cache.get_or_compute(
         operation,
         request,
@@ -235,9 +247,7 @@ def household_with(raw, *also: tuple[str, dict]) -> tuple[HouseholdRef, list]:
     """``authorize_household(raw)``, and the cached values of ``also`` ((operation, request) each; None
     where nothing is cached), all read in one round trip when the authorisation is cached."""
     household_id = parse_household_id(raw)
-    found = cache.lookup_many(
-        [authorisation(household_id, current_user()), *[(op, request, None, None) for op, request in also]]
-    )
+    found = cache.lookup_many(household_reads(household_id, current_user().id, *also))
     household = found[0] if found[0] is not None else authorize_household(household_id)
     return household, found[1:]
 

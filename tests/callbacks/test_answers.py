@@ -187,3 +187,42 @@ def test_ans008_a_run_that_fails_after_showing_its_panel_is_not_kept(risk, monke
     assert _moved(answers, risk.counts("answer"), "hits") == 0  # not answered with the failure
     assert "risk-var" in json.dumps(_json(again)["response"])  # the results this time
     assert risk.post(risk.body(household)).data == again.data  # the run that worked is kept
+
+
+@pytest.mark.parametrize("page", ["risk", "mc"])
+def test_ans009_a_run_answered_again_reads_the_shared_cache_once(app, page, monkeypatch):
+    """What the sign-in check (the user) and the keyer (the household's authorisation, the sets of
+    assumptions of a page that pins them) read is read ahead in one round trip (dashboard/answers.py,
+    ``read_ahead``); the kept answer itself is in the worker's memory."""
+    runner = Runner(app, signed_client(app), page)
+    household = households()[0][0].id
+    first = runner.post(runner.body(household))
+    store = app.server.extensions[cache.key]._store
+    trips, inside = [], []
+
+    def counted(name):
+        real = getattr(store, name)
+
+        def call(*args):
+            if not inside:  # the disk store's get_many uses its own get: one read of the facade's
+                trips.append(name)
+            inside.append(name)
+            try:
+                return real(*args)
+            finally:
+                inside.pop()
+
+        monkeypatch.setattr(store, name, call)
+
+    for name in ("get", "get_many", "set"):
+        counted(name)
+    answers = runner.counts("answer")
+    again = runner.post(runner.body(household))
+    assert again.data == first.data and _moved(answers, runner.counts("answer"), "hits") == 1
+    assert trips == ["get_many"], trips
+    # read ahead or not, a user signed out since is refused (one not allowed the household: ans003)
+    cookie = runner.client.get_cookie("meridian_session").value
+    runner.client.post("/logout", data={"csrf": runner.client.get_cookie("_csrf_token").value})
+    copied = app.server.test_client()
+    copied.set_cookie("meridian_session", cookie)
+    assert runner.post(runner.body(household), client=copied).status_code == 401

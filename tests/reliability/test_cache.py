@@ -392,3 +392,62 @@ def test_cache025_lookup_many_reads_what_is_not_kept_here_in_one_round_trip(sett
     after = cache.counters.snapshot()
     assert after["household"]["hits"] == before["household"]["hits"] + 1
     assert after["assumptions"]["hits"] == before["assumptions"]["hits"] + 1
+
+
+@pytest.mark.parametrize("backend", ["disk", "redis"])
+def test_cache026_read_ahead_gives_a_requests_next_reads_from_one_round_trip(
+    settings, private_redis, backend
+):
+    if backend == "redis":
+        settings = settings.replace(redis_url=private_redis.url)
+    cache = facade(settings)
+    cache.get_or_compute("session", {"user": 5}, lambda: "user 5", user=5)
+    cache.get_or_compute("household", {"h": 1}, lambda: "allowed", household=1, user=5)
+    trips, inside = [], []
+
+    def counted(name, real):
+        def call(*args):
+            if not inside:  # a store's get_many may use its own get: one call of the facade's
+                trips.append(name)
+            inside.append(name)
+            try:
+                return real(*args)
+            finally:
+                inside.pop()
+
+        return call
+
+    for name in ("get", "get_many"):
+        setattr(cache._store, name, counted(name, getattr(cache._store, name)))
+    ahead = [("session", {"user": 5}, None, 5), ("household", {"h": 1}, 1, 5), ("household", {"h": 2}, 2, 5)]
+
+    cache.read_ahead(ahead)  # outside a request: nothing is read
+    assert trips == []
+    server = flask.Flask("ahead")
+    with server.test_request_context("/"):
+        before = cache.counters.snapshot()
+        cache.read_ahead(ahead)
+        assert trips == ["get_many"]
+        assert cache.get_or_compute("session", {"user": 5}, lambda: "computed", user=5) == "user 5"
+        assert cache.lookup_many([("household", {"h": 1}, 1, 5)]) == ["allowed"]
+        assert trips == ["get_many"]  # both from the one round trip
+        after = cache.counters.snapshot()
+        assert after["session"]["hits"] == before["session"]["hits"] + 1  # counted when read, as before
+        assert after["household"]["hits"] == before["household"]["hits"] + 1
+        # what was not found is read as before; what was read ahead serves one read only
+        assert cache.lookup_many([("household", {"h": 2}, 2, 5)]) == [None]
+        assert cache.get_or_compute("session", {"user": 5}, lambda: "computed", user=5) == "user 5"
+        assert trips == ["get_many", "get_many", "get"]
+        # an invalidation in the request drops what was read ahead: the next read sees the store
+        cache.read_ahead(ahead)
+        cache.invalidate(operation="session", user=5)
+        assert (
+            cache.get_or_compute("session", {"user": 5}, lambda: "user 5, changed", user=5)
+            == "user 5, changed"
+        )
+        cache.read_ahead(ahead)
+        cache.delete("household", {"h": 1}, household=1, user=5)
+        assert cache.lookup_many([("household", {"h": 1}, 1, 5)]) == [None]
+    with server.test_request_context("/"):  # another request: nothing of the last one's
+        trips.clear()
+        assert cache.lookup_many([("household", {"h": 1}, 1, 5)]) == [None] and trips == ["get_many"]

@@ -433,3 +433,59 @@ def test_id014_passwords_are_hashed_at_scrypts_full_cost_by_the_product(settings
         hashes = conn.execute(text("SELECT password_hash FROM users")).scalars().all()
     engine.dispose()
     assert hashes and all(h.startswith(full) for h in hashes), [h[:20] for h in hashes]
+
+
+def test_id015_a_session_cookie_is_verified_once_and_its_age_and_keys_checked_on_every_request(
+    app, monkeypatch
+):
+    """Each app keeps what the session cookies it verified hold (dashboard/identity.py, _SecureWhenHttps):
+    the same cookie is not verified again, yet a cookie older than the session's lifetime, one the keys in
+    use did not sign, or a changed one is refused as before, and what one request does to its session is
+    not what the next one opens."""
+    import datetime
+    import time
+
+    import flask
+    from itsdangerous.timed import TimedSerializer
+
+    client = signed_client(app)
+    cookie = client.get_cookie("meridian_session").value
+    verified = []
+    loads = TimedSerializer.loads
+
+    def counted(self, *args, **kwargs):
+        verified.append(1)
+        return loads(self, *args, **kwargs)
+
+    monkeypatch.setattr(TimedSerializer, "loads", counted)
+
+    assert client.get("/_dash-layout").status_code == 200
+    first = len(verified)
+    for _ in range(5):
+        assert client.get("/_dash-layout").status_code == 200
+    assert len(verified) == first <= 1  # verified at most once (the sign-in's own request may have)
+
+    interface = app.server.session_interface
+    with app.server.test_request_context(headers={"Cookie": f"meridian_session={cookie}"}):
+        opened = interface.open_session(app.server, flask.request)
+        assert opened["_user_id"].split(":")[0].isdigit()
+        opened["_user_id"] = "999:0"
+        assert interface.open_session(app.server, flask.request)["_user_id"] != "999:0"
+
+    tampered = app.server.test_client()
+    tampered.set_cookie("meridian_session", cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB"))
+    assert tampered.get("/_dash-layout").status_code == 401
+
+    key = app.server.secret_key
+    monkeypatch.setattr(app.server, "secret_key", "another key, after a rotation without fallback")
+    assert client.get("/_dash-layout").status_code == 401  # the keys in use did not sign it
+    monkeypatch.setattr(app.server, "secret_key", key)
+    assert client.get("/_dash-layout").status_code == 200
+
+    signed = len(verified)
+    monkeypatch.setattr(app.server, "permanent_session_lifetime", datetime.timedelta(seconds=0))
+    time.sleep(1.1)  # the cookie is now at least a second old: older than a lifetime of 0 s
+    assert client.get("/_dash-layout").status_code == 401
+    assert len(verified) == signed  # refused by the age kept with it, not verified again
+    monkeypatch.setattr(app.server, "permanent_session_lifetime", datetime.timedelta(days=31))
+    assert client.get("/_dash-layout").status_code == 200
