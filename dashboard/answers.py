@@ -98,7 +98,7 @@ class Answers:
 
         def body_of_run():
             """The JSON of a callback request whose first input has a keyer, else None."""
-            request = flask.request
+            request = flask.request._get_current_object()  # one context look-up
             if request.path != update_path or request.method != "POST":
                 return None
             if not 0 < (request.content_length or 0) <= MAX_CALLBACK_BYTES:

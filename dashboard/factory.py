@@ -53,6 +53,29 @@ class Ui:
     views: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
 
 
+class MeridianFlask(flask.Flask):
+    """Flask, asking once per hook or view whether it is a coroutine function: Flask asks before every
+    call (``ensure_sync``, its documented override), some fifteen times a callback request. Functions
+    made for one request (``after_this_request``) are asked each time, as Flask does, beyond the bound."""
+
+    SYNCED_LIMIT = 1024
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._synced[func]
+        except KeyError:
+            synced = super().ensure_sync(func)
+            if len(self._synced) < self.SYNCED_LIMIT:
+                self._synced[func] = synced
+            return synced
+        except TypeError:  # a method of an unhashable object
+            return super().ensure_sync(func)
+
+
 def create_server(settings: Settings | None = None) -> flask.Flask:
     """The app's Flask server with its services (settings, database, cache, metrics) and no pages: the
     app's own (``create_app``), and what the command line's data commands run in (an import there moves
@@ -66,7 +89,7 @@ def create_server(settings: Settings | None = None) -> flask.Flask:
     configure_logging(settings)
 
     # root_path given: "meridian" is also the entries' package, which Flask would take for the app's root
-    server = flask.Flask("meridian", root_path=str(PROJECT_ROOT), instance_path=str(settings.instance_path))
+    server = MeridianFlask("meridian", root_path=str(PROJECT_ROOT), instance_path=str(settings.instance_path))
     server.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,

@@ -46,15 +46,24 @@ def register(server: flask.Flask, app, settings) -> None:
     def _security_headers(response):
         # Scripts only from the app (and Dash's inline ones by hash); only the firm's portal
         # (ALLOWED_FRAME_ANCESTORS) may embed the app in a frame; violations are reported (dashboard/csp.py).
-        response.headers.setdefault("Content-Security-Policy", content_security_policy())
-        response.headers.setdefault("Permissions-Policy", csp.PERMISSIONS_POLICY)
-        if flask.request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", csp.HSTS)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not flask.request.path.startswith(static):
+        # Each is added unless the response has its own (the headers read once: werkzeug's setdefault
+        # reads them all for every name).
+        request = flask.request._get_current_object()  # one context look-up
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        wanted = [
+            ("Content-Security-Policy", content_security_policy()),
+            ("Permissions-Policy", csp.PERMISSIONS_POLICY),
+            ("Strict-Transport-Security", csp.HSTS) if request.is_secure else None,
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "same-origin"),
+        ]
+        for header in wanted:
+            if header is not None and header[0].lower() not in present:
+                headers.add(*header)
+        if not request.path.startswith(static):
             # pages, callbacks and the API answer for one signed-in person: no browser or proxy keeps them
-            response.headers["Cache-Control"] = "no-store"
+            headers["Cache-Control"] = "no-store"
         return response
 
     api_prefix = settings.url_prefix.rstrip("/") + "/api/"

@@ -115,6 +115,15 @@ class _SecureWhenHttps(SecureCookieSessionInterface):
             return self.session_class()
         return self.session_class(copy.deepcopy(data))  # the request may change its own
 
+    def save_session(self, app, session, response) -> None:
+        # A session left as it was (nearly every request's) writes nothing: said before Flask computes the
+        # cookie's seven attributes to find that out.
+        if session and not self.should_set_cookie(app, session):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or (
             flask.has_request_context() and flask.request.is_secure
@@ -219,7 +228,7 @@ def register(server: flask.Flask, app, settings) -> None:
 
     @server.before_request
     def _gate():
-        request = flask.request
+        request = flask.request._get_current_object()  # one context look-up for the checks below
         # each request loads its user from its own session (g can outlive a request when an app
         # context is shared, as the tests' is)
         flask.g.pop("_login_user", None)
@@ -251,7 +260,7 @@ def register(server: flask.Flask, app, settings) -> None:
 
     @server.before_request
     def _callback_csrf():
-        request = flask.request
+        request = flask.request._get_current_object()  # one context look-up for the checks below
         if request.path != update_path or request.method != "POST" or not session_user.is_authenticated:
             return None
         expected = flask.session.get(DASH_CSRF_KEY, "")

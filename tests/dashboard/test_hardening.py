@@ -171,3 +171,44 @@ def test_hard010_unknown_api_paths_answer_json_404(client):
     assert client.post("/api/v1/performance-metrics/nope", json={}).status_code == 404
     assert client.get("/api/v1/performance-metrics/health").status_code == 200
     assert client.get("/risk").status_code == 200  # pages still answer
+
+
+def test_hard011_security_headers_are_added_once_a_responses_own_kept_and_hooks_asked_once(
+    make_app, seeded_settings, monkeypatch
+):
+    """The security headers are read once per response (dashboard/hardening.py): each is there once, one
+    the response set itself (in any letter case) is kept; an untouched session writes no cookie but says
+    the answer varies with it; Flask asks once per hook whether it is a coroutine (factory.MeridianFlask)."""
+    import flask.app
+
+    app = make_app(seeded_settings)
+
+    @app.server.route("/own-headers")
+    def own_headers():
+        response = flask.Response("{}", mimetype="application/json")
+        response.headers["referrer-policy"] = "no-referrer"
+        return response
+
+    client = signed_client(app)
+    answer = client.get("/own-headers")
+    assert answer.status_code == 200
+    assert answer.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    for name in ("Content-Security-Policy", "Permissions-Policy", "X-Content-Type-Options", "Cache-Control"):
+        assert len(answer.headers.getlist(name)) == 1, name
+    assert "Cookie" in answer.headers["Vary"] and "Set-Cookie" not in answer.headers
+
+    asked = []
+    real = flask.app.iscoroutinefunction
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", lambda func: asked.append(func) or real(func))
+    client.get("/own-headers")
+    first = len(asked)
+    for _ in range(3):
+        assert client.get("/own-headers").status_code == 200
+    assert len(asked) == first  # every hook and the view asked about before, not again
+
+    async def coroutine_view():
+        return "never"
+
+    for _ in range(2):  # a coroutine is still Flask's to wrap (without asgiref: its message), every time
+        with pytest.raises(RuntimeError, match="'async' extra"):
+            app.server.ensure_sync(coroutine_view)
