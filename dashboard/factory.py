@@ -90,6 +90,7 @@ def create_server(settings: Settings | None = None) -> flask.Flask:
 
     # root_path given: "meridian" is also the entries' package, which Flask would take for the app's root
     server = MeridianFlask("meridian", root_path=str(PROJECT_ROOT), instance_path=str(settings.instance_path))
+    server.json = wire.RequestJSON(server)  # request bodies read with orjson (dashboard/wire.py)
     server.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,

@@ -217,3 +217,57 @@ def test_wire006_a_static_file_is_compressed_once_at_its_best_level_for_every_ap
     raw = brotli.decompress(answers[0][1])
     assert gzip.decompress(answers[1][1]) == raw
     assert answers[0][1] == brotli.compress(raw, quality=9)  # the best level
+
+
+READ_ALIKE = [
+    b'{"a":1,"a":2}',  # the last of a repeated key
+    b'{"inputs":[{"id":"x","property":"value","value":-0.0}],"n":1.5e-320,"s":"\\u00e9\\ud83d\\ude00"}',
+    b"1e400",  # orjson refuses: Python reads inf
+    b"[NaN, Infinity, -Infinity]",  # likewise
+    b'"\\ud800"',  # a lone surrogate: likewise
+    b"123456789012345678901234567890",  # beyond 64 bits: Python's int, not orjson's float
+    b"[9223372036854775807, -9223372036854775808, 18446744073709551615]",
+    b'{"a": "1234567890123456789012"}',  # nineteen digits in a string: Python reads it (the same)
+    b' \n{ "spaced" : [ 1 , 2 ] } \n',
+    "é".encode("latin-1"),  # not UTF-8: both refuse
+    b"[1,]",  # both refuse
+    b"",
+    b"[" * 5000 + b"]" * 5000,  # deeper than both read
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from dashboard.factory import create_server, shutdown
+    from dashboard.settings import Settings
+
+    built = create_server(Settings.for_tests(tmp_path_factory.mktemp("wire")))
+    yield built
+    shutdown(built)
+
+
+@pytest.mark.parametrize("text", READ_ALIKE)
+def test_wire007_request_bodies_read_as_pythons_reader_reads_them(server, text, monkeypatch):
+    """RequestJSON (the app's Flask JSON provider) reads with orjson what orjson reads alike, and leaves the
+    rest to Python's reader: the same value, or the same error, as ``json.loads``; a request's body too."""
+    import flask
+    from flask.json.provider import DefaultJSONProvider
+    from werkzeug.exceptions import BadRequest
+
+    assert isinstance(server.json, wire.RequestJSON)
+
+    def outcome(read):
+        try:
+            value = read()
+        except (ValueError, RecursionError, BadRequest) as error:
+            return ("refused", type(error).__name__)
+        return ("read", json.dumps(value, sort_keys=True), repr(value))
+
+    def request_body():
+        with server.test_request_context(data=text, content_type="application/json"):
+            return outcome(lambda: flask.request.get_json())
+
+    assert outcome(lambda: server.json.loads(text)) == outcome(lambda: json.loads(text))
+    ours = request_body()
+    monkeypatch.setattr(server, "json", DefaultJSONProvider(server))  # Flask's own, as it was
+    assert ours == request_body()
