@@ -9,6 +9,7 @@ issue, docs/performance.md): a cached run serves at least 35 % of its throughput
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -98,16 +99,44 @@ def wrk(base: str, body: dict, folder: Path, vary_seed: bool = False) -> dict:
         .replace("{cookie}", _opener(base).cookie_header)
         .replace("{csrf}", getattr(_opener(base), "csrf_token", ""))
     )
+    cpu_before = server_cpu(base)
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(script), base + UPDATE],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    cpu = server_cpu(base) - cpu_before
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    served = int(re.search(r"(\d+) requests in", out).group(1))
     percentiles = {p: _ms(v, u) for p, v, u in re.findall(r"\s(50|90|99)%\s+([\d.]+)(us|ms|s)", out)}
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-    return {"rate": rate, "p50": percentiles.get("50"), "p99": percentiles.get("99"), "errors": non_2xx}
+    return {
+        "rate": rate,
+        "p50": percentiles.get("50"),
+        "p99": percentiles.get("99"),
+        "errors": non_2xx,
+        "cpu_ms": 1000 * cpu / served if served else None,
+    }
+
+
+def server_cpu(base: str) -> float:
+    """CPU seconds used so far by the gunicorn serving ``base`` (its master and workers: every process
+    started with its address), from /proc: what a request costs the server whatever else the machine
+    runs, where req/s and latency move with it."""
+    address = base.removeprefix("http://").encode()
+    seconds = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if address not in (proc / "cmdline").read_bytes():
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return seconds
 
 
 def _ms(value: str, unit: str) -> float:
@@ -166,14 +195,14 @@ def run() -> list[dict]:
             results.append(("trivial callback again (bare Dash app)", wrk(bare_base, trivial, folder)))
     anchor = max(results[0][1]["rate"], results[-1][1]["rate"])
     rows = [
-        [name, r["rate"], r["p50"], r["p99"], f"{100 * r['rate'] / anchor:.0f} %", r["errors"]]
+        [name, r["rate"], r["p50"], r["p99"], f"{100 * r['rate'] / anchor:.0f} %", r["cpu_ms"], r["errors"]]
         for name, r in results
     ]
     table(
         f"Callbacks over HTTP (wrk, {CONNECTIONS} connections, {SECONDS} s each; gunicorn 2 workers x 4 threads"
         f"{', Redis' if env else ''})\n  targets: a cached run >= 35 % of the trivial callback's req/s (the faster "
         "of its two), p50 <= 5 ms",
-        ["request", "req/s", "p50 ms", "p99 ms", "of trivial", "non-200"],
+        ["request", "req/s", "p50 ms", "p99 ms", "of trivial", "server CPU ms/req", "non-200"],
         rows,
     )
     return [{"name": name, **r} for name, r in results]
