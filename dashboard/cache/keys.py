@@ -23,16 +23,20 @@ class CacheKeyError(TypeError):
     """A request for a cache key contained something that is not a JSON primitive."""
 
 
+def _refuse(value):
+    raise CacheKeyError(
+        f"cache keys are built from primitives only, not {type(value).__name__}; "
+        "identify data by ids and ranges instead"
+    )
+
+
+# one encoder for every key (json.dumps with options builds a new one each call: most of a small key's cost)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False, default=_refuse)
+
+
 def canonical(request: Mapping[str, Any]) -> str:
     """Sorted, compact JSON of a request made of primitives."""
-
-    def refuse(value):
-        raise CacheKeyError(
-            f"cache keys are built from primitives only, not {type(value).__name__}; "
-            "identify data by ids and ranges instead"
-        )
-
-    return json.dumps(request, sort_keys=True, separators=(",", ":"), allow_nan=False, default=refuse)
+    return _CANONICAL.encode(request)
 
 
 def make_key(
