@@ -27,6 +27,8 @@ os.register_at_fork(
 
 def _instruments():
     """The process's metric objects, created once (the registry refuses duplicates)."""
+    if _created:
+        return _created
     with _lock:
         if not _created:
             from prometheus_client import Counter, Histogram
@@ -50,18 +52,30 @@ def _instruments():
 
 
 class PrometheusMetrics:
+    """What the metrics store records, in the process's instruments. Each (instrument, name)'s labelled
+    child is found once and kept (prometheus_client's own advice: ``labels`` takes the metric's lock and
+    looks the child up; a child's value notices a fork itself). Names are the store's, which caps them."""
+
+    def __init__(self) -> None:
+        self._children: dict[tuple[str, str], object] = {}
+
+    def _child(self, instrument: str, name: str):
+        found = self._children.get((instrument, name))
+        if found is None:
+            found = self._children[instrument, name] = _instruments()[instrument].labels(name)
+        return found
+
     def observe(self, name: str, milliseconds: float, slow: bool, error: bool) -> None:
         with OBSERVING:
-            instruments = _instruments()
-            instruments["duration"].labels(name).observe(milliseconds / 1000.0)
+            self._child("duration", name).observe(milliseconds / 1000.0)
             if slow:
-                instruments["slow"].labels(name).inc()
+                self._child("slow", name).inc()
             if error:
-                instruments["errors"].labels(name).inc()
+                self._child("errors", name).inc()
 
     def count(self, name: str, n: int = 1) -> None:
         with OBSERVING:
-            _instruments()["events"].labels(name).inc(n)
+            self._child("events", name).inc(n)
 
     def reset_note(self) -> None:
         """Prometheus counters are monotonic by design: a metrics reset does not rewind them."""
