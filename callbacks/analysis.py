@@ -121,10 +121,15 @@ class AnalysisPage:
         """What ``shown`` kept for this form and household as they are now, or None (nothing is built)."""
         return remembered(self.key, self._scenario(clean, household), household.id)
 
+    def versions(self, household: HouseholdRef) -> int | list[int]:
+        """The versions of the household's data its results read: the portfolio's, and the goals' too for a
+        page that reads them (a goal saved leaves every other page's results as they were)."""
+        if self.reads_goals:
+            return [household.data_version, household.goals_version]
+        return household.data_version
+
     def _scenario(self, clean: dict, household: HouseholdRef) -> dict:
-        goals = self.reads_goals
-        version = [household.data_version, household.goals_version] if goals else household.data_version
-        return {"form": clean, "household": household.id, "version": version}
+        return {"form": clean, "household": household.id, "version": self.versions(household)}
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,8 @@ def attempt(
 
 def replay_basis(page: AnalysisPage) -> Keyer:
     """How a request of ``page``'s run callback (``run_inputs``' shape) is keyed to be answered again:
-    the form as sent, the household (if the user may see it) with its data versions, and what the page's
+    the form as sent, the household (if the user may see it) with the versions of its data the page reads
+    (those its panel is kept under: the portfolio's, and the goals' for a page reading them), and what the page's
     pin reads (the assumptions' pin: the set in force). None for a recompute, no household, a refusal.
     What it reads of the cache (the household's authorisation, the sets of assumptions) is read ahead
     with the signed-in user."""
@@ -199,7 +205,7 @@ def replay_basis(page: AnalysisPage) -> Keyer:
         parts = {
             "values": values,
             "fields": field_ids,
-            "versions": [household.data_version, household.goals_version],
+            "versions": page.versions(household),  # what its panel is kept under (``shown``)
             "assumptions": None if in_force is None else in_force.id,
         }
         return Basis(household=household.id, parts=parts)

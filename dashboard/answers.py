@@ -8,8 +8,9 @@ request for the same run is answered with it before Dash is involved.
 "The same run" is decided with the page, never by the raw request alone: a *keyer* (registered by the
 page for its run button) reads from the request what the run callback reads - the form's values and
 fields, and the household, which the signed-in user must be allowed to see (checked on every request,
-answered or not) - and adds what the callback reads besides: the household's data versions and, for a
-page that pins the firm's assumptions, the set in force. To that the request's outputs and accepted
+answered or not) - and adds what the callback reads besides: the versions of the household's data the
+page reads (its portfolio's, and its goals' for a page that reads them: a goal saved leaves the other
+pages' answers) and, for a page that pins the firm's assumptions, the set in force. To that the request's outputs and accepted
 encodings are added, and the cache key adds the market and engine versions. The callback's answer is a
 function of all that, so a request with the same key is owed the same bytes. A recompute, a request
 without a household or one the user may not see is never answered from what was kept.

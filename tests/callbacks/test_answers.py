@@ -26,7 +26,9 @@ RUNS = {
     "risk": ("/risk", "risk-results.children"),
     "mc": ("/monte-carlo", "mc-results.children"),
     "opt": ("/optimisation", "opt-frontier.figure"),
+    "goalsim": ("/goals", "goals-content.children"),  # the goals page's simulation form (its frame: goals)
 }
+FRAME_OF = {"goalsim": "goals"}
 
 
 class Runner:
@@ -44,10 +46,11 @@ class Runner:
 
     def body(self, household: int, trigger: str = "run", **fields) -> dict:
         self.clicks += 1
-        changed = {"shell-household-select.value": household, f"{self.page}-{trigger}.n_clicks": self.clicks}
+        frame = FRAME_OF.get(self.page, self.page)
+        changed = {"shell-household-select.value": household, f"{frame}-{trigger}.n_clicks": self.clicks}
         changed.update({field(self.page, name): value for name, value in fields.items()})
         return self.site.body(
-            self.site.callback(self.output), self.layout, changed, [f"{self.page}-{trigger}.n_clicks"]
+            self.site.callback(self.output), self.layout, changed, [f"{frame}-{trigger}.n_clicks"]
         )
 
     def post(self, body: dict, encodings: str = "br, gzip", client=None):
@@ -226,3 +229,21 @@ def test_ans009_a_run_answered_again_reads_the_shared_cache_once(app, page, monk
     copied = app.server.test_client()
     copied.set_cookie("meridian_session", cookie)
     assert runner.post(runner.body(household), client=copied).status_code == 401
+
+
+def test_ans010_a_goal_saved_keeps_the_answers_of_pages_that_do_not_read_goals(app):
+    """A page's answer is keyed by the versions of the household's data it reads (what its panel is kept
+    under): a goal saved (the goals' version) leaves the Risk page's answer, not the goals page's."""
+    client = signed_client(app)
+    risk, goals = Runner(app, client, "risk"), Runner(app, client, "goalsim")
+    household = households()[0][0].id
+    kept_risk, kept_goals = risk.post(risk.body(household)), goals.post(goals.body(household))
+    assert kept_risk.status_code == kept_goals.status_code == 200
+    with app.server.app_context():
+        household_changed(household, goals_only=True)  # what saving, editing or deleting a goal does
+    answers, rendered = risk.counts("answer"), goals.counts("rendered")
+    assert risk.post(risk.body(household)).data == kept_risk.data
+    assert _moved(answers, risk.counts("answer"), "hits") == 1  # the Risk page's answer, still right
+    goals.post(goals.body(household))
+    assert _moved(answers, goals.counts("answer"), "hits") == 1  # no more: the goals page ran again
+    assert _moved(rendered, goals.counts("rendered"), "computes") == 1  # on the goals as they are now
