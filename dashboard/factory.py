@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,25 +56,25 @@ class Ui:
 
 class MeridianFlask(flask.Flask):
     """Flask, asking once per hook or view whether it is a coroutine function: Flask asks before every
-    call (``ensure_sync``, its documented override), some fifteen times a callback request. Functions
-    made for one request (``after_this_request``) are asked each time, as Flask does, beyond the bound."""
-
-    SYNCED_LIMIT = 1024
+    call (``ensure_sync``, its documented override), some fifteen times a callback request. The answer is
+    kept by the function, weakly (a function made for one request, ``after_this_request``, goes with it);
+    a coroutine function is Flask's to wrap every time, as before."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._synced: dict = {}
+        self._synchronous: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def ensure_sync(self, func):
+        plain = getattr(func, "__func__", func)  # a bound method: its function (a new method each time)
         try:
-            return self._synced[func]
-        except KeyError:
-            synced = super().ensure_sync(func)
-            if len(self._synced) < self.SYNCED_LIMIT:
-                self._synced[func] = synced
-            return synced
-        except TypeError:  # a method of an unhashable object
+            if self._synchronous.get(plain):
+                return func
+        except TypeError:  # not weakly referable (a builtin): asked every time
             return super().ensure_sync(func)
+        synced = super().ensure_sync(func)
+        if synced is func:
+            self._synchronous[plain] = True
+        return synced
 
 
 def create_server(settings: Settings | None = None) -> flask.Flask:

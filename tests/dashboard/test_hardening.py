@@ -206,6 +206,19 @@ def test_hard011_security_headers_are_added_once_a_responses_own_kept_and_hooks_
         assert client.get("/own-headers").status_code == 200
     assert len(asked) == first  # every hook and the view asked about before, not again
 
+    def for_one_request(response):  # as after_this_request registers: not kept alive by the answer kept
+        return response
+
+    import gc
+    import weakref
+
+    assert app.server.ensure_sync(for_one_request) is for_one_request
+    gone = weakref.ref(for_one_request)
+    del for_one_request
+    asked.clear()  # (this test's own record of what was asked)
+    gc.collect()
+    assert gone() is None
+
     async def coroutine_view():
         return "never"
 
