@@ -18,6 +18,7 @@ from harness.dash_client import DashSite, Layout, field
 from tests.callbacks.test_pages import households
 from tests.conftest import signed_client
 from tests.dashboard.test_assumptions import TWO_CLASSES
+from tests.reliability.test_cache import store_trips
 
 UPDATE = "/_dash-update-component"
 ADMIN = "admin@meridian.example"
@@ -201,24 +202,7 @@ def test_ans009_a_run_answered_again_reads_the_shared_cache_once(app, page, monk
     household = households()[0][0].id
     first = runner.post(runner.body(household))
     store = app.server.extensions[cache.key]._store
-    trips, inside = [], []
-
-    def counted(name):
-        real = getattr(store, name)
-
-        def call(*args):
-            if not inside:  # the disk store's get_many uses its own get: one read of the facade's
-                trips.append(name)
-            inside.append(name)
-            try:
-                return real(*args)
-            finally:
-                inside.pop()
-
-        monkeypatch.setattr(store, name, call)
-
-    for name in ("get", "get_many", "set"):
-        counted(name)
+    trips = store_trips(store, ("get", "get_many", "set"), monkeypatch)
     answers = runner.counts("answer")
     again = runner.post(runner.body(household))
     assert again.data == first.data and _moved(answers, runner.counts("answer"), "hits") == 1

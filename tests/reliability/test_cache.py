@@ -394,20 +394,14 @@ def test_cache025_lookup_many_reads_what_is_not_kept_here_in_one_round_trip(sett
     assert after["assumptions"]["hits"] == before["assumptions"]["hits"] + 1
 
 
-@pytest.mark.parametrize("backend", ["disk", "redis"])
-def test_cache026_read_ahead_gives_a_requests_next_reads_from_one_round_trip(
-    settings, private_redis, backend
-):
-    if backend == "redis":
-        settings = settings.replace(redis_url=private_redis.url)
-    cache = facade(settings)
-    cache.get_or_compute("session", {"user": 5}, lambda: "user 5", user=5)
-    cache.get_or_compute("household", {"h": 1}, lambda: "allowed", household=1, user=5)
+def store_trips(store, names, monkeypatch) -> list[str]:
+    """The calls the cache makes to ``store``'s primitives ``names``, in order, as they happen: one entry
+    for each of the facade's calls (a store's ``get_many`` may use its own ``get``: one trip)."""
     trips, inside = [], []
 
     def counted(name, real):
         def call(*args):
-            if not inside:  # a store's get_many may use its own get: one call of the facade's
+            if not inside:
                 trips.append(name)
             inside.append(name)
             try:
@@ -417,8 +411,21 @@ def test_cache026_read_ahead_gives_a_requests_next_reads_from_one_round_trip(
 
         return call
 
-    for name in ("get", "get_many"):
-        setattr(cache._store, name, counted(name, getattr(cache._store, name)))
+    for name in names:
+        monkeypatch.setattr(store, name, counted(name, getattr(store, name)))
+    return trips
+
+
+@pytest.mark.parametrize("backend", ["disk", "redis"])
+def test_cache026_read_ahead_gives_a_requests_next_reads_from_one_round_trip(
+    settings, private_redis, backend, monkeypatch
+):
+    if backend == "redis":
+        settings = settings.replace(redis_url=private_redis.url)
+    cache = facade(settings)
+    cache.get_or_compute("session", {"user": 5}, lambda: "user 5", user=5)
+    cache.get_or_compute("household", {"h": 1}, lambda: "allowed", household=1, user=5)
+    trips = store_trips(cache._store, ("get", "get_many"), monkeypatch)
     ahead = [("session", {"user": 5}, None, 5), ("household", {"h": 1}, 1, 5), ("household", {"h": 2}, 2, 5)]
 
     cache.read_ahead(ahead)  # outside a request: nothing is read
