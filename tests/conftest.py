@@ -309,8 +309,9 @@ def _seeded_template(kind: str, folder: Path):
 
 # The seeded template's users have their password hashed at scrypt N=2^10 (~3 ms a check), not the
 # product's N=2^15 (~110 ms here): the tests' sign-ins' checks took ~100 s of the test processes' time in
-# a run (py-spy), ~13 % of it. werkzeug reads the cost from each hash. The product's own hashes keep the full cost (test id014); the
-# load tests and benchmarks sign in to databases seeded as the product seeds them (harness.serve).
+# a run (py-spy), ~13 % of it. werkzeug reads the cost from each hash. The product's own hashes keep the
+# full cost (test id014); the load tests and benchmarks sign in to databases seeded as the product seeds
+# them (harness.serve).
 TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
 
 
