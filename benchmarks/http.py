@@ -3,7 +3,8 @@ against a trivial callback in the same run, with wrk (8 connections, keep-alive)
 
 The trivial callback is a bare Dash app's echo (``benchmarks/bare_app.py``), served the same way: what
 any Dash callback costs, measured first and last (the ratios take the faster). The target (the capacity
-issue, docs/performance.md): a cached run serves at least 35 % of its throughput, with p50 <= 5 ms. Request bodies come from the app itself (``harness/dash_client.py``).
+issue, docs/performance.md): a cached run serves at least 35 % of its throughput, with p50 <= 5 ms. Request
+bodies come from the app itself (``harness/dash_client.py``).
 Each run also gives the server's CPU per request (gunicorn's processes, from /proc): on this shared machine
 req/s and latency move with whatever else runs, a request's CPU much less."""
 

@@ -174,8 +174,8 @@ def attempt(
 def replay_basis(page: AnalysisPage) -> Keyer:
     """How a request of ``page``'s run callback (``run_inputs``' shape) is keyed to be answered again:
     the form as sent, the household (if the user may see it) with the versions of its data the page reads
-    (those its panel is kept under: the portfolio's, and the goals' for a page reading them), and what the page's
-    pin reads (the assumptions' pin: the set in force). None for a recompute, no household, a refusal.
+    (those its panel is kept under: the portfolio's, and the goals' for a page reading them), and what the
+    page's pin reads (the assumptions' pin: the set in force). None for a recompute, no household, a refusal.
     What it reads of the cache (the household's authorisation, the sets of assumptions) is read ahead
     with the signed-in user."""
     recompute = f"{page.frame.recompute}."
