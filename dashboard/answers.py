@@ -11,9 +11,9 @@ fields, and the household, which the signed-in user must be allowed to see (chec
 answered or not) - and adds what the callback reads besides: the versions of the household's data the
 page reads (its portfolio's, and its goals' for a page that reads them: a goal saved leaves the other
 pages' answers) and, for a page that pins the firm's assumptions, the set in force. To that the request's
-outputs and accepted encodings are added, and the cache key adds the market and engine versions. The callback's answer is a
-function of all that, so a request with the same key is owed the same bytes. A recompute, a request
-without a household or one the user may not see is never answered from what was kept.
+outputs and accepted encodings are added, and the cache key adds the market and engine versions. The
+callback's answer is a function of all that, so a request with the same key is owed the same bytes. A
+recompute, a request without a household or one the user may not see is never answered from what was kept.
 
 A response is kept only when its callback said it may be (:meth:`Answers.offer`: a run shown, not one
 asked for anew, not an error) and the key, read again after the callback, is the one read before it
