@@ -32,6 +32,13 @@ replayed answer is one whose output, outputs and key equal those of a request th
 and was answered, and nothing else of the request reaches it; a miss goes on to the check. The keeping
 runs after flask-compress (an ``after_request`` hook registered before it: Flask calls them in
 reverse), so the bytes kept are the compressed ones.
+
+Page layouts are kept the same way, in each worker's memory (:class:`KeptLayouts`): Dash's pages router
+answers a request for an address with the page's layout, and a page's layout is a function of its address
+and of the catalogue of securities its forms offer (``pages/__init__.py``), so the response is kept under
+the request's own bytes, its accepted encodings and the market version, and the same request is answered
+with it. A layout that reads live data asks for it through ``MeridianDash.view`` (the Operations and
+Market data pages), which marks the request: its response is never kept.
 """
 
 from __future__ import annotations
@@ -44,6 +51,9 @@ import dash
 import flask
 import orjson
 
+from dashboard.cache.keys import MISS
+from dashboard.cache.local import LocalCache
+from dashboard.delivery import LIVE_VIEW
 from dashboard.extensions import cache
 from dashboard.hardening import MAX_CALLBACK_BYTES
 from dashboard.identity import session_user_id
@@ -54,6 +64,10 @@ OPERATION = "answer"
 # The shape of a kept answer: raised when what is kept or how it is keyed changes.
 ANSWER_VERSION = 1
 _OFFERED, _PENDING = "meridian_answer_offered", "meridian_answer_pending"
+# The request of Dash's pages router (dash.page_container): an address's layout and the page's title.
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+_LAYOUT_PENDING = "meridian_layout_pending"
+LAYOUTS_KEPT = 256  # per worker: every page at its usual addresses, a few KB each
 
 
 @dataclass(frozen=True)
@@ -97,8 +111,10 @@ class Answers:
     def register(self, server: flask.Flask, update_path: str) -> tuple[Callable, Callable, Callable]:
         """The three hooks, for the app to register in the order above: (read_ahead, replay, keep)."""
 
-        def body_of_run():
-            """The JSON of a callback request whose first input has a keyer, else None."""
+        layouts = KeptLayouts()
+
+        def callback_body():
+            """The JSON of a callback request (a dict), else None."""
             request = flask.request._get_current_object()  # one context look-up
             if request.path != update_path or request.method != "POST":
                 return None
@@ -108,7 +124,12 @@ class Answers:
                 body = request.get_json(silent=True, cache=True)
             except Exception:  # noqa: BLE001 - nested too deeply, too long: the request check refuses it
                 return None
-            return body if self._keyer(body) is not None else None
+            return body if isinstance(body, dict) else None
+
+        def body_of_run():
+            """The JSON of a callback request whose first input has a keyer, else None."""
+            body = callback_body()
+            return body if body is not None and self._keyer(body) is not None else None
 
         def read_ahead():
             user_id = session_user_id()
@@ -117,8 +138,12 @@ class Answers:
                 cache.read_ahead([session_entry(user_id), *self._keyer(body).reads(body, user_id)])
 
         def replay():
-            body = body_of_run()
+            body = callback_body()
             if body is None:
+                return None
+            if body.get("output") == ROUTER_OUTPUT:
+                return layouts.replay(body)
+            if self._keyer(body) is None:
                 return None
             found = self._read(body)
             if found is None:
@@ -128,32 +153,17 @@ class Answers:
             if kept is None:
                 flask.g.setdefault(_PENDING, key)  # answered by Dash: kept afterwards if the key holds
                 return None
-            # the output of a request that was checked and answered before: a name the metrics may use
-            flask.g.setdefault(CALLBACK_OUTPUT, body["output"])
-            response = flask.Response(kept["body"], status=200, mimetype=kept["mimetype"])
-            if kept["encoding"]:
-                response.headers["Content-Encoding"] = kept["encoding"]
-            response.vary.add("Accept-Encoding")
-            return response
+            return replayed(body, kept)
 
         def keep(response: flask.Response):
+            layouts.keep(response)
             offered, pending = flask.g.pop(_OFFERED, None), flask.g.pop(_PENDING, None)
-            if (
-                offered is None
-                or pending is None
-                or callback_failed()  # it raised after showing the run: its polite alert is no answer
-                or response.status_code != 200
-                or response.direct_passthrough
-            ):
+            if offered is None or pending is None or not keepable(response):
                 return response
             found = self._read(flask.request.get_json(silent=True, cache=True))
             if found is None or found[1] != pending:
                 return response  # what the run read changed while it ran: its answer is not the key's
-            kept = {
-                "body": response.get_data(),
-                "mimetype": response.mimetype,
-                "encoding": response.headers.get("Content-Encoding", ""),
-            }
+            kept = kept_of(response)
             cache.get_or_compute(OPERATION, {"answer": pending}, lambda: kept, household=found[0].household)
             return response
 
@@ -184,6 +194,68 @@ class Answers:
         }
         text = orjson.dumps(request, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
         return basis, hashlib.sha256(text).hexdigest()
+
+
+class KeptLayouts:
+    """Page layouts answered again in one worker: the router's response kept by the request's bytes, its
+    accepted encodings and the market version (the forms offer the catalogue's securities), least
+    recently used out. A layout that read live data (``MeridianDash.view``) is not kept."""
+
+    def __init__(self, limit: int = LAYOUTS_KEPT) -> None:
+        self._kept = LocalCache(limit=limit)
+
+    @staticmethod
+    def _key() -> str:
+        request = flask.request._get_current_object()
+        digest = hashlib.sha256(request.get_data(cache=True))
+        digest.update(b"\0" + request.headers.get("Accept-Encoding", "").encode("latin-1"))
+        digest.update(b"\0%d" % cache.market_version())
+        return digest.hexdigest()
+
+    def replay(self, body: dict) -> flask.Response | None:
+        key = self._key()
+        kept = self._kept.get(key)
+        if kept is MISS:
+            flask.g.setdefault(_LAYOUT_PENDING, key)  # drawn by Dash: kept afterwards if it may be
+            return None
+        return replayed(body, kept)
+
+    def keep(self, response: flask.Response) -> None:
+        pending = flask.g.pop(_LAYOUT_PENDING, None)
+        if pending is None or flask.g.get(LIVE_VIEW) or not keepable(response):
+            return
+        if self._key() != pending:
+            return  # the catalogue changed while the layout was drawn: not the key's layout
+        self._kept.put(pending, kept_of(response), ttl=_FOREVER)
+
+
+_FOREVER = 10 * 365 * 24 * 3600.0  # kept layouts are addressed by what they are made from: never stale
+
+
+def keepable(response: flask.Response) -> bool:
+    """A callback's response that may be sent again: a 200 whose callback did not raise (its polite alert
+    is no answer), with its bytes in hand."""
+    return response.status_code == 200 and not response.direct_passthrough and not callback_failed()
+
+
+def kept_of(response: flask.Response) -> dict:
+    """What is kept of a response: its bytes (compressed, when they were), type and encoding."""
+    return {
+        "body": response.get_data(),
+        "mimetype": response.mimetype,
+        "encoding": response.headers.get("Content-Encoding", ""),
+    }
+
+
+def replayed(body: dict, kept: dict) -> flask.Response:
+    """A kept response sent again for ``body``, a request equal to one that was checked and answered."""
+    # the output of a request that was checked and answered before: a name the metrics may use
+    flask.g.setdefault(CALLBACK_OUTPUT, body["output"])
+    response = flask.Response(kept["body"], status=200, mimetype=kept["mimetype"])
+    if kept["encoding"]:
+        response.headers["Content-Encoding"] = kept["encoding"]
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 answers = Answers()

@@ -44,6 +44,9 @@ PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 DEFERRED_LIBRARIES = {"dash_ag_grid": True, "dash_table": False}
 
 CONFIG_ID = "meridian-config"  # read by assets/meridian.js
+# flask.g key: the page layout drawn in this request read live data (a view), so its response is not one
+# to keep for the next request of the same address (dashboard/answers.py)
+LIVE_VIEW = "meridian_live_view"
 BEACON_PATH = "api/v1/performance-metrics/web-vitals"
 STATIC_PREFIXES = ("_dash-component-suites/", "assets/")
 MAX_CACHED = 64  # compressed static files kept per worker (the app serves about 30)
@@ -58,7 +61,10 @@ class MeridianDash(dash.Dash):
     views: Mapping[str, Callable[[], Any]] = MappingProxyType({})  # create_app gives each app its own
 
     def view(self, path: str):
-        """What the page at ``path`` opens with (``pages/`` calls it as ``dash.get_app().view(path)``)."""
+        """What the page at ``path`` opens with (``pages/`` calls it as ``dash.get_app().view(path)``):
+        live data, so the layout that asks is never answered again from a kept response."""
+        if flask.has_request_context():
+            flask.g.setdefault(LIVE_VIEW, True)
         return self.views[path]()
 
     def interpolate_index(self, **kwargs):

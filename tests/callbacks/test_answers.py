@@ -8,6 +8,7 @@ import gzip
 import json
 
 import brotli
+import dash
 import pytest
 
 from dashboard.extensions import cache
@@ -231,3 +232,87 @@ def test_ans010_a_goal_saved_keeps_the_answers_of_pages_that_do_not_read_goals(a
     goals.post(goals.body(household))
     assert _moved(answers, goals.counts("answer"), "hits") == 1  # no more: the goals page ran again
     assert _moved(rendered, goals.counts("rendered"), "computes") == 1  # on the goals as they are now
+
+
+# -- page layouts (dashboard/answers.py, KeptLayouts) ----------------------------------------------------
+
+
+def _page(path: str) -> dict:
+    return next(page for page in dash.page_registry.values() if page["path"] == path)
+
+
+def _drawn(monkeypatch, page: dict) -> list:
+    """Each time Dash's router draws ``page``'s layout, from now on (its query)."""
+    calls, layout = [], page["layout"]
+
+    def counted(**query):
+        calls.append(query)
+        return layout(**query)
+
+    monkeypatch.setitem(page, "layout", counted)
+    return calls
+
+
+def _route(client, site: DashSite, path: str, search: str = "", encodings: str = "br, gzip"):
+    headers = {"Content-Type": "application/json", "Accept-Encoding": encodings}
+    return client.post(UPDATE, data=json.dumps(site.page_body(path, search)), headers=headers)
+
+
+def test_ans011_a_page_asked_again_is_answered_with_the_layout_sent_before(app, monkeypatch):
+    client = signed_client(app)
+    site = DashSite(client.get("/_dash-dependencies").get_json())
+    drawn = _drawn(monkeypatch, _page("/risk"))
+    first = _route(client, site, "/risk")
+    assert first.status_code == 200 and first.headers["Content-Encoding"] == "br" and len(drawn) == 1
+    again = _route(client, site, "/risk")
+    assert again.status_code == 200 and again.data == first.data and len(drawn) == 1  # not drawn again
+    assert "Accept-Encoding" in again.headers["Vary"]
+    shown = _json(again)["response"]
+    assert shown["_pages_store"]["data"]["title"] == "Risk · Meridian"
+    assert '"risk-run"' in json.dumps(shown["_pages_content"])
+    # another address, another encoding: drawn for it
+    seeded = _route(client, site, "/risk", "?seed=7")
+    assert len(drawn) == 2 and drawn[-1]["seed"] == "7" and seeded.data != first.data
+    plain = _route(client, site, "/risk", encodings="gzip")
+    assert len(drawn) == 3 and plain.headers["Content-Encoding"] == "gzip" and _json(plain) == _json(first)
+    assert _route(client, site, "/risk", "?seed=7").data == seeded.data and len(drawn) == 3
+    # signed out, the same request is refused, kept or not
+    cookie = client.get_cookie("meridian_session").value
+    client.post("/logout", data={"csrf": client.get_cookie("_csrf_token").value})
+    copied = app.server.test_client()
+    copied.set_cookie("meridian_session", cookie)
+    assert _route(copied, site, "/risk").status_code == 401
+
+
+def test_ans012_a_page_drawn_with_live_data_is_never_answered_again(app, monkeypatch):
+    """The Operations page opens with the metrics of the moment, for administrators only: drawn for each
+    request (``MeridianDash.view``), never sent to another user."""
+    admin, analyst = signed_client(app, ADMIN), signed_client(app)
+    site = DashSite(admin.get("/_dash-dependencies").get_json())
+    drawn = _drawn(monkeypatch, _page("/operations"))
+    views = []
+    first_view = app.views["/operations"]
+    monkeypatch.setitem(app.views, "/operations", lambda: views.append(1) or first_view())
+    seen = [_route(admin, site, "/operations") for _ in range(2)]
+    assert len(drawn) == 2 and len(views) == 2
+    assert all("perf-summary" in json.dumps(_json(r)["response"]) for r in seen)
+    refused = json.dumps(_json(_route(analyst, site, "/operations"))["response"])
+    assert len(drawn) == 3 and "is for administrators" in refused and "perf-summary" not in refused
+
+
+def test_ans013_a_security_imported_is_offered_by_the_next_layout(app, monkeypatch):
+    """The forms offer the catalogue's securities: a price import that adds one (a new market version)
+    draws the page again."""
+    from dashboard.services import prices
+
+    client = signed_client(app)
+    site = DashSite(client.get("/_dash-dependencies").get_json())
+    drawn = _drawn(monkeypatch, _page("/optimisation"))
+    before = _route(client, site, "/optimisation")
+    assert _route(client, site, "/optimisation").data == before.data and len(drawn) == 1
+    assert "NEWCO" not in json.dumps(_json(before))
+    prices.import_prices(
+        prices.parse_price_file("date,ticker,close\n2018-04-12,NEWCO,10\n"), "new.csv", "test"
+    )
+    after = _route(client, site, "/optimisation")
+    assert len(drawn) == 2 and "NEWCO" in json.dumps(_json(after)["response"]["_pages_content"])
