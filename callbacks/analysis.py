@@ -100,13 +100,27 @@ class AnalysisPage:
     def on_screen(self, scenario, action: str) -> tuple[HouseholdRef, dict, Any]:
         """(household, clean form, result) of the results on screen: the last run's scenario (its URL query,
         kept by the run callback), never the form as edited since. Large runs come from the store."""
+        household, clean = self.scenario_on_screen(scenario, action)
+        return household, clean, self.result_on_screen(clean, household)
+
+    def scenario_on_screen(self, scenario, action: str) -> tuple[HouseholdRef, dict]:
+        """(household, clean form) of the results on screen (``on_screen`` without the result)."""
         if not isinstance(scenario, str) or not scenario.startswith("?"):
             raise InvalidInput(f"Run the {self.noun} first: there are no results on screen to {action}.")
         query = parse_search(scenario)
         household = authorize_household(query.pop("household", None))
-        clean = self.pinned_clean(self.form.clean(query))
+        return household, self.pinned_clean(self.form.clean(query))
+
+    def result_on_screen(self, clean: dict, household: HouseholdRef):
         out = self.stored(clean, household) if self.stored is not None else None
-        return household, clean, out if out is not None else self.result(clean, household)
+        return out if out is not None else self.result(clean, household)
+
+    def detail(self, what: dict, clean: dict, household: HouseholdRef, build: Callable[[], Any]):
+        """What ``build()`` renders of the results of ``clean`` beyond their panel (``what``: e.g. a point
+        of the frontier), kept like the panel: a detail asked for again costs a cache lookup."""
+        return remember(
+            f"{self.key}:detail", {**self._scenario(clean, household), **what}, household.id, build
+        )
 
     def shown(self, clean: dict, household: HouseholdRef, build: Callable[[], Any], refresh: bool = False):
         """What ``build()`` renders for the form ``clean`` on the household's data as they are now (its

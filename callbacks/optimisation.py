@@ -247,13 +247,23 @@ def choose_frontier_point(value, shown):
 
 
 def _point(index: int, shown):
+    """The point's panel, drawn once per run and point (a click on a point shown before costs a lookup)."""
     try:
-        _household, _clean, out = PAGE.on_screen(shown, "explain")
-        frontier = out.frontier
-        if not 0 <= index < len(frontier.returns):
-            raise InvalidInput("That frontier point does not exist any more; optimise again.")
+        household, clean = PAGE.scenario_on_screen(shown, "explain")
+        return PAGE.detail(
+            {"point": index},
+            clean,
+            household,
+            lambda: _point_panel(index, PAGE.result_on_screen(clean, household)),
+        )
     except Exception as error:  # noqa: BLE001 - shown where the point would be
         return error_alert(error)
+
+
+def _point_panel(index: int, out):
+    frontier = out.frontier
+    if not 0 <= index < len(frontier.returns):
+        raise InvalidInput("That frontier point does not exist any more; optimise again.")
     scenario = out.scenario
     weights = {
         t: w for t, w in zip(frontier.tickers, frontier.weights[index].tolist(), strict=True) if w > 1e-6

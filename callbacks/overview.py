@@ -8,6 +8,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.analysis import chosen_id, error_alert, notice
 from callbacks.goals import SIM_FORM, evaluate
+from callbacks.rendered import remember
 from components import ids
 from components.overview import account_options, goals_table, household_panel, households_table
 from components.statement_import import import_result
@@ -45,9 +46,20 @@ def render_overview(household_id, _version, shown_account, import_account):
     household = household_or_none(household_id)
     if household is None:
         prompt = "Choose a household above." if rows else "No households are assigned to you yet."
-        return notice(prompt), households_table(rows, None), ALL_ACCOUNTS, "all", [], None, None
+        return notice(prompt), _households(rows, None), ALL_ACCOUNTS, "all", [], None, None
     snap = snapshot(household)
-    panel = household_panel(snap, household_threads(household.id))
+    threads = household_threads(household.id)
+    panel = remember(
+        "overview",
+        {
+            # what the panel shows: the snapshot (kept by the household and its versions) and the threads
+            "household": [household.id, household.name, household.risk_profile],
+            "versions": [household.data_version, household.goals_version],
+            "threads": [[t.id, t.title, t.created_by, t.updated_at, t.runs] for t in threads],
+        },
+        household.id,
+        lambda: household_panel(snap, threads),
+    )
     accounts = [{"label": a.name, "value": str(a.id)} for a in snap.accounts]
     own = {a["value"] for a in accounts}
     same_household = ctx.triggered_id == ids.OVERVIEW_VERSION
@@ -55,7 +67,14 @@ def render_overview(household_id, _version, shown_account, import_account):
     target = import_account if keep_import else (accounts[0]["value"] if accounts else None)
     shown = shown_account if same_household and (shown_account == "all" or shown_account in own) else "all"
     result = no_update if same_household else None
-    return panel, households_table(rows, household.id), account_options(snap), shown, accounts, target, result
+    return panel, _households(rows, household.id), account_options(snap), shown, accounts, target, result
+
+
+def _households(rows: list[dict], selected: int | None):
+    """The households table, drawn once per content (what each row shows, which one is chosen)."""
+    return remember(
+        "households", {"rows": rows, "selected": selected}, None, lambda: households_table(rows, selected)
+    )
 
 
 @dash.callback(

@@ -260,8 +260,16 @@ def household_or_none(raw) -> HouseholdRef | None:
 def visible_households() -> list[HouseholdRef]:
     """The households the current user may see, by name."""
     user = current_user()
-    query = select(Household).order_by(Household.name, Household.id)
+    # the columns of a HouseholdRef, not ORM objects: read on every Overview and household choice
+    query = select(
+        Household.id,
+        Household.name,
+        Household.risk_profile,
+        Household.analyst_id,
+        Household.data_version,
+        Household.goals_version,
+    ).order_by(Household.name, Household.id)
     if not user.is_admin:
         query = query.where(Household.analyst_id == user.id)
     with db.session() as session:
-        return [_ref(h) for h in session.scalars(query)]
+        return [HouseholdRef(*row) for row in session.execute(query)]

@@ -164,6 +164,33 @@ def test_cb110_overview_without_a_household_fills_every_output(ctx):
     assert all(h.name in text_of(households_table) for h in mine)
 
 
+def test_cb110b_the_household_panel_is_drawn_once_per_content(ctx):
+    """The Overview's panel and households table are kept by what they show: asked again, looked up; a
+    thread saved or the household's data changed, drawn anew with it."""
+    from dashboard.services.households import household_changed
+    from dashboard.services.threads import create_thread
+    from tests.callbacks.test_pages import _rendered
+
+    mine, _ = households()
+    first = triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
+    before = _rendered()
+    again = triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
+    assert again[:2] == first[:2] and _rendered().get("computes", 0) == before.get("computes", 0)
+    # the table marks the household chosen: another choice, another table
+    other = triggered("shell-household-select.value", overview_cb.render_overview, mine[1].id, 0, None, None)
+    assert other[1] != first[1] and mine[1].name in text_of(other[0])
+    with db.session() as session:
+        analyst = session.scalar(select(Household.analyst_id).where(Household.id == mine[0].id))
+    create_thread(mine[0].id, analyst, "Rebalancing for Q3")
+    shown = triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
+    assert "Rebalancing for Q3" in text_of(shown[0]) and "Rebalancing for Q3" not in text_of(first[0])
+    computes = _rendered().get("computes", 0)
+    household_changed(mine[0].id)
+    triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
+    # the panel is drawn again; the table's rows show what they showed (kept by their content)
+    assert _rendered().get("computes", 0) == computes + 1
+
+
 def _nav_ids():
     return [
         {"type": "shell-nav-link", "index": m} for m in ("pages.overview", "pages.risk", "pages.performance")
