@@ -52,9 +52,9 @@ def render_overview(household_id, _version, shown_account, import_account):
     panel = remember(
         "overview",
         {
-            # what the panel shows: the snapshot (kept by the household and its versions) and the threads
-            "household": [household.id, household.name, household.risk_profile],
-            "versions": [household.data_version, household.goals_version],
+            # what the panel shows: the household's portfolio as the snapshot reads it, and its threads
+            # (its portfolio's version: the panel shows no goals, so a goal saved leaves it)
+            "household": [household.id, household.name, household.risk_profile, household.data_version],
             "threads": [[t.id, t.title, t.created_by, t.updated_at, t.runs] for t in threads],
         },
         household.id,

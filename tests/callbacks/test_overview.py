@@ -185,6 +185,9 @@ def test_cb110b_the_household_panel_is_drawn_once_per_content(ctx):
     shown = triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
     assert "Rebalancing for Q3" in text_of(shown[0]) and "Rebalancing for Q3" not in text_of(first[0])
     computes = _rendered().get("computes", 0)
+    household_changed(mine[0].id, goals_only=True)  # a goal saved: the panel shows no goals
+    triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
+    assert _rendered().get("computes", 0) == computes
     household_changed(mine[0].id)
     triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
     # the panel is drawn again; the table's rows show what they showed (kept by their content)
