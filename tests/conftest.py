@@ -6,6 +6,7 @@ fails the test instead (see ``pytest_runtest_makereport``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -117,10 +118,100 @@ def signed_session(base: str, email: str = ANALYST, password: str = PASSWORD):
     return session
 
 
+@pytest.fixture(scope="session")
+def kept_chromium():
+    """The Chromium of this test process's browser tests, kept from one test to the next (a start costs
+    ~0.8 s of CPU, 70-odd times a run): ``{"driver": ...}`` between tests, quit at the end."""
+    kept: dict = {}
+    yield kept
+    driver = kept.pop("driver", None)
+    if driver is not None:
+        _quit(driver)
+
+
+def _quit(driver) -> None:
+    from selenium.common.exceptions import WebDriverException
+
+    with contextlib.suppress(WebDriverException):
+        driver.quit()
+
+
+def _kept_browser(kept: dict, **kwargs):
+    """dash.testing's browser (``DashComposite``) on the kept Chromium, in a fresh state: a new tab (the
+    old one closed: its history and session storage with it), no cookies, its own download folder, the
+    window's first size, no console messages left; a new Chromium when the kept one does not answer.
+    Leaving, the Chromium is kept unless it no longer answers."""
+    from dash.testing.composite import DashComposite
+    from selenium.common.exceptions import WebDriverException
+
+    class KeptBrowser(DashComposite):
+        def get_webdriver(self):
+            driver = kept.pop("driver", None)
+            if driver is not None:
+                try:
+                    self._fresh(driver)
+                    return driver
+                except WebDriverException:
+                    _quit(driver)
+            return super().get_webdriver()
+
+        def _fresh(self, driver) -> None:
+            old = driver.current_window_handle
+            driver.switch_to.new_window("tab")
+            new = driver.current_window_handle
+            for handle in driver.window_handles:
+                if handle != new:
+                    driver.switch_to.window(handle)
+                    driver.close()
+            driver.switch_to.window(new)
+            assert old not in driver.window_handles
+            driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+            driver.execute_cdp_cmd(
+                "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": self.download_path}
+            )
+            driver.set_window_size(*WINDOW)
+            driver.set_script_timeout(30)  # selenium's default
+            driver.get_log("browser")  # read, so emptied
+
+        def __exit__(self, exc_type, exc_val, traceback):
+            try:
+                # the page stopped where it is, its scripts too (the test's server is about to stop: a
+                # page left or still running would send it requests as it goes); its tab is closed later
+                self.driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+                self.driver.execute_cdp_cmd("Page.stopLoading", {})
+            except WebDriverException:
+                super().__exit__(exc_type, exc_val, traceback)  # quits it
+                return
+            kept["driver"] = self.driver
+
+    return KeptBrowser(**kwargs)
+
+
 @pytest.fixture
-def dash_duo(dash_duo):
-    """dash.testing's browser, signed in as the demo analyst once its server starts
-    (``dash_duo.sign_in(base)`` signs in to a server started elsewhere)."""
+def dash_duo(request, dash_thread_server, tmp_path, kept_chromium):
+    """dash.testing's browser (as its own ``dash_duo`` fixture makes it, on the kept Chromium), signed in
+    as the demo analyst once its server starts (``dash_duo.sign_in(base)`` signs in to a server started
+    elsewhere)."""
+    downloads = tmp_path / "download"
+    downloads.mkdir()
+    option = request.config.getoption
+    with _kept_browser(
+        kept_chromium,
+        server=dash_thread_server,
+        browser=option("webdriver"),
+        remote=option("remote"),
+        remote_url=option("remote_url"),
+        headless=option("headless"),
+        options=request.config.hook.pytest_setup_options(),
+        download_path=str(downloads),
+        percy_assets_root=option("percy_assets"),
+        percy_finalize=option("nopercyfinalize"),
+        pause=option("pause"),
+    ) as duo:
+        yield _signing_in(duo)
+
+
+def _signing_in(dash_duo):
     original = dash_duo.start_server
 
     def start_server(app, **kwargs):
@@ -462,6 +553,9 @@ def _drop_postgres_database(name: str) -> None:
 # -- browser ------------------------------------------------------------------
 
 
+WINDOW = (1400, 1000)  # every browser test's window as it starts
+
+
 def pytest_setup_options():
     """Chromium options for dash.testing (headless, no network beyond localhost)."""
     from selenium.webdriver.chrome.options import Options
@@ -477,7 +571,7 @@ def pytest_setup_options():
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
-        "--window-size=1400,1000",
+        "--window-size={},{}".format(*WINDOW),
     ):
         options.add_argument(flag)
     return options
