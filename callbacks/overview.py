@@ -56,6 +56,7 @@ def render_overview(household_id, _version, shown_account, import_account):
             # (its portfolio's version: the panel shows no goals, so a goal saved leaves it)
             "household": [household.id, household.name, household.risk_profile, household.data_version],
             "threads": [[t.id, t.title, t.created_by, t.updated_at, t.runs] for t in threads],
+            "links": dash.get_relative_path("/"),  # its links, under the app's address
         },
         household.id,
         lambda: household_panel(snap, threads),
@@ -73,7 +74,10 @@ def render_overview(household_id, _version, shown_account, import_account):
 def _households(rows: list[dict], selected: int | None):
     """The households table, drawn once per content (what each row shows, which one is chosen)."""
     return remember(
-        "households", {"rows": rows, "selected": selected}, None, lambda: households_table(rows, selected)
+        "households",
+        {"rows": rows, "selected": selected, "links": dash.get_relative_path("/")},
+        None,
+        lambda: households_table(rows, selected),
     )
 
 
