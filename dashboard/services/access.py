@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import flask
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -261,15 +261,9 @@ def visible_households() -> list[HouseholdRef]:
     """The households the current user may see, by name."""
     user = current_user()
     # the columns of a HouseholdRef, not ORM objects: read on every Overview and household choice
-    query = select(
-        Household.id,
-        Household.name,
-        Household.risk_profile,
-        Household.analyst_id,
-        Household.data_version,
-        Household.goals_version,
-    ).order_by(Household.name, Household.id)
+    query = select(*(getattr(Household, f.name) for f in fields(HouseholdRef)))
+    query = query.order_by(Household.name, Household.id)
     if not user.is_admin:
         query = query.where(Household.analyst_id == user.id)
     with db.session() as session:
-        return [HouseholdRef(*row) for row in session.execute(query)]
+        return [HouseholdRef(**row._mapping) for row in session.execute(query)]
