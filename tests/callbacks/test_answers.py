@@ -16,7 +16,7 @@ from dashboard.forms.fields import parse_search
 from dashboard.services import assumptions as firm
 from dashboard.services.households import household_changed
 from harness.dash_client import DashSite, Layout, field
-from tests.callbacks.test_pages import households
+from tests.callbacks.test_pages import cache_counts, households
 from tests.conftest import signed_client
 from tests.dashboard.test_assumptions import TWO_CLASSES
 from tests.reliability.test_cache import store_trips
@@ -61,7 +61,7 @@ class Runner:
 
     def counts(self, operation: str) -> dict:
         with self.app.server.app_context():
-            return dict(cache.counters.snapshot().get(operation, {}))
+            return cache_counts(operation)
 
 
 def _json(response) -> dict:

@@ -23,7 +23,7 @@ from dashboard.errors import AccessDenied, InvalidInput
 from dashboard.extensions import db
 from dashboard.services.imports import import_statement
 from tests import reference
-from tests.callbacks.test_pages import find, held, households, text_of, triggered
+from tests.callbacks.test_pages import cache_counts, find, held, households, text_of, triggered
 
 
 @pytest.fixture
@@ -169,13 +169,12 @@ def test_cb110b_the_household_panel_is_drawn_once_per_content(ctx):
     thread saved or the household's data changed, drawn anew with it."""
     from dashboard.services.households import household_changed
     from dashboard.services.threads import create_thread
-    from tests.callbacks.test_pages import _rendered
 
     mine, _ = households()
     first = triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
-    before = _rendered()
+    before = cache_counts()
     again = triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
-    assert again[:2] == first[:2] and _rendered().get("computes", 0) == before.get("computes", 0)
+    assert again[:2] == first[:2] and cache_counts().get("computes", 0) == before.get("computes", 0)
     # the table marks the household chosen: another choice, another table
     other = triggered("shell-household-select.value", overview_cb.render_overview, mine[1].id, 0, None, None)
     assert other[1] != first[1] and mine[1].name in text_of(other[0])
@@ -184,14 +183,14 @@ def test_cb110b_the_household_panel_is_drawn_once_per_content(ctx):
     create_thread(mine[0].id, analyst, "Rebalancing for Q3")
     shown = triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
     assert "Rebalancing for Q3" in text_of(shown[0]) and "Rebalancing for Q3" not in text_of(first[0])
-    computes = _rendered().get("computes", 0)
+    computes = cache_counts().get("computes", 0)
     household_changed(mine[0].id, goals_only=True)  # a goal saved: the panel shows no goals
     triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
-    assert _rendered().get("computes", 0) == computes
+    assert cache_counts().get("computes", 0) == computes
     household_changed(mine[0].id)
     triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
     # the panel is drawn again; the table's rows show what they showed (kept by their content)
-    assert _rendered().get("computes", 0) == computes + 1
+    assert cache_counts().get("computes", 0) == computes + 1
 
 
 def _nav_ids():

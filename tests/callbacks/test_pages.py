@@ -256,7 +256,8 @@ def test_cb006_frontier_click_explains_the_frontier_that_is_drawn(ctx):
     )
 
 
-def _rendered(operation: str = "rendered") -> dict:
+def cache_counts(operation: str = "rendered") -> dict:
+    """This app's cache counters of ``operation`` (hits, misses, computes...), as they stand."""
     from dashboard.extensions import cache
 
     return dict(cache.counters.snapshot().get(operation, {}))
@@ -271,11 +272,11 @@ def test_cb006b_a_point_shown_before_is_drawn_once_for_its_run(ctx):
     values, ids = form(OPT_FORM, points=10)
     out = triggered("opt-run.n_clicks", opt_cb.run_optimisation, 1, None, mine[0].id, values, ids)
     scenario = out[-1]
-    before = _rendered()
+    before = cache_counts()
     first = opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, scenario)
-    assert _rendered().get("computes", 0) - before.get("computes", 0) == 1
+    assert cache_counts().get("computes", 0) - before.get("computes", 0) == 1
     again = opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, scenario)
-    assert again == first and _rendered().get("computes", 0) - before.get("computes", 0) == 1
+    assert again == first and cache_counts().get("computes", 0) - before.get("computes", 0) == 1
     assert opt_cb.choose_frontier_point("3", scenario) == first  # the keyboard's choice: the same panel
     # another run (other points): its own third point
     values, ids = form(OPT_FORM, points=12)
@@ -284,9 +285,9 @@ def test_cb006b_a_point_shown_before_is_drawn_once_for_its_run(ctx):
     theirs = text_of(opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, other[-1]))
     assert f"volatility {drawn['x'][3]:.2%}" in theirs and theirs != text_of(first)
     household_changed(mine[0].id)  # its portfolio changed: the point is drawn from the new data
-    computes = _rendered().get("computes", 0)
+    computes = cache_counts().get("computes", 0)
     opt_cb.show_frontier_point({"points": [{"customdata": 3}]}, scenario)
-    assert _rendered().get("computes", 0) == computes + 1
+    assert cache_counts().get("computes", 0) == computes + 1
 
 
 @pytest.mark.parametrize(
