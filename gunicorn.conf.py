@@ -25,6 +25,12 @@ _prometheus_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or _settings.i
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_prometheus_dir)
 
 bind = os.environ.get("BIND", "127.0.0.1:8050")
+# Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new connections over them
+# by their addresses. With one shared socket, whichever worker wakes first accepts: keep-alive clients
+# (wrk, locust, a proxy's upstream pool) can all land on one worker, which then serves alone on one core
+# while the other idles (docs/performance.md, "Connections spread over the workers"). GUNICORN_REUSE_PORT=0
+# goes back to one shared socket, as does an address it cannot serve (see _spread_connections).
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -85,9 +91,46 @@ def post_worker_init(worker):
 
 
 def on_starting(server):
-    """Start every run with an empty Prometheus folder (stale files would double count)."""
+    """Start every run with an empty Prometheus folder (stale files would double count); check the
+    addresses each worker will listen on."""
     shutil.rmtree(_prometheus_dir, ignore_errors=True)
     _prometheus_dir.mkdir(parents=True, exist_ok=True)
+    _spread_connections(server)
+
+
+def _spread_connections(server):
+    """With ``reuse_port`` every worker binds the address itself (SO_REUSEPORT) and the master holds no
+    socket. Two things that would then go wrong silently are settled here, before any worker starts:
+
+    - a Unix socket, a file descriptor or port 0 cannot be shared that way (port 0 would give each worker
+      a port of its own): one shared socket, as without the setting;
+    - a port already in use: with SO_REUSEPORT a second server started on it by the same user would
+      bind too and take part of the traffic. The port is bound once here without the option, which fails
+      while anything listens on it, and the start stops with one line.
+    """
+    import errno
+    import socket
+
+    if not server.cfg.reuse_port:
+        return
+    addresses = server.cfg.address
+    if not addresses or any(not isinstance(a, tuple) or int(a[1]) == 0 for a in addresses):
+        server.cfg.set("reuse_port", False)
+        return
+    for host, port in addresses:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+                print(f"meridian: {host}:{port} is already in use (another server?)", file=sys.stderr)
+                sys.exit(2)
+    server.log.info(
+        "each worker listens on %s itself (SO_REUSEPORT)", ", ".join(f"{h}:{p}" for h, p in addresses)
+    )
 
 
 def child_exit(server, worker):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -85,3 +88,73 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
     health = signed_session(base).get(f"{base}/api/v1/performance-metrics/health", timeout=10).json()
     assert health["status"] == "ok" and health["uptime_seconds"] > 0
     assert requests.get(f"{base}/api/v1/performance-metrics/health", timeout=10).json() == {"status": "up"}
+
+
+def _fd_links(pid: str) -> list[str]:
+    """What a process's file descriptors point at (those closed while read are left out)."""
+    links = []
+    with contextlib.suppress(OSError):  # the process ended
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                links.append(fd.readlink().name)
+    return links
+
+
+def _listeners(port: int) -> dict[int, set[int]]:
+    """Who listens on ``port``: pid -> the inodes of its listening sockets (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                    inodes.add(int(fields[9]))
+    owners: dict[int, set[int]] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        held = {int(link[8:-1]) for link in _fd_links(pid) if link.startswith("socket:[")} & inodes
+        if held:
+            owners[int(pid)] = held
+    return owners
+
+
+def test_gun002_each_worker_listens_on_its_own_socket(gunicorn, seeded_settings):
+    """The kernel spreads connections over the workers (gunicorn.conf.py ``reuse_port``): each worker has
+    a listening socket of its own and the master none, so keep-alive clients cannot all land on one
+    worker. A second server started on the same port is refused (with SO_REUSEPORT it would otherwise
+    bind too and take part of the traffic), and the first serves on."""
+    base, _ = gunicorn
+    port = int(base.rsplit(":", 1)[1])
+    owners = _listeners(port)
+    assert len(owners) == 2, owners  # the two workers
+    assert all(len(inodes) == 1 for inodes in owners.values())
+    assert len(set().union(*owners.values())) == 2  # two sockets, not one shared
+    parents = {int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in owners}
+    assert len(parents) == 1 and parents.isdisjoint(owners)  # one master, holding no listener
+
+    environment = {
+        **os.environ,
+        "DATABASE_URL": seeded_settings.database_url,
+        "INSTANCE_PATH": str(seeded_settings.instance_path),
+        "SECRET_KEY": "benchmark-secret-key-0123456789",
+        "MERIDIAN_ENV": "production",
+    }
+    second = subprocess.run(
+        [
+            str(serve.PROJECT_ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "-b",
+            f"127.0.0.1:{port}",
+            "app:server",
+        ],
+        cwd=serve.PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 2
+    assert f"127.0.0.1:{port} is already in use" in second.stderr
+    assert _listeners(port).keys() == owners.keys()
+    assert requests.get(f"{base}/api/v1/performance-metrics/health", timeout=10).status_code == 200
