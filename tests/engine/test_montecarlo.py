@@ -149,3 +149,26 @@ def test_mc010_percentiles_ordered_and_success_monotone_in_target(target, delta,
     stacked = np.vstack([low.percentiles[p] for p in PERCENTILES])
     assert (np.diff(stacked, axis=0) >= -1e-6).all()
     assert high.probability_of_success <= low.probability_of_success
+
+
+@pytest.mark.parametrize(
+    ("paths", "flows"),
+    [
+        (20_001, CashFlows(W0)),  # more than a chunk, an odd count
+        (4_000, CashFlows(W0, monthly_withdrawal=9_000.0)),  # many paths end depleted: ties at $0
+        (3, CashFlows(W0)),
+        (1, CashFlows(W0)),
+    ],
+)
+def test_mc011_percentile_paths_are_the_percentiles_of_the_paths(paths, flows):
+    """The percentile paths (order statistics put in place by a partition, not a sort) end at numpy's
+    linear percentiles of the paths' own ending wealth, computed here from the paths."""
+    result = simulate(ReturnModel.gbm(0.07, 0.15), flows, 240, paths, seed=5)
+    nominal = result.ending_wealth_real * (1.0 + flows.inflation) ** (result.months / 12)
+    for p in PERCENTILES:
+        assert result.percentiles[p][-1] == pytest.approx(np.percentile(nominal, p), rel=1e-12, abs=1e-9)
+        assert result.percentiles_real[p][-1] == pytest.approx(
+            np.percentile(result.ending_wealth_real, p), rel=1e-12, abs=1e-9
+        )
+    if flows.monthly_withdrawal:
+        assert result.probability_of_depletion > 0.05  # the ties are there
