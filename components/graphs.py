@@ -12,7 +12,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from components import ids
-from components.tables import scrolling
+from components.tables import as_data, scrolling
 
 # The toolbar keeps what an analyst uses (save as PNG, zoom, pan, reset): short enough to stay one row
 # in the narrowest chart, so it never reaches down onto the title.
@@ -188,18 +188,11 @@ def data_table(figure: dict) -> html.Table:
         header, rows = ["Data"], [["This chart's data are in the tables beside it."]]
     return html.Table(
         [
-            _html("Thead", _html("Tr", [_html("Th", h, scope="col") for h in header])),
-            _html("Tbody", [_html("Tr", [_html("Td", c) for c in row]) for row in rows]),
+            as_data(html.Thead, as_data(html.Tr, [as_data(html.Th, h, scope="col") for h in header])),
+            as_data(html.Tbody, [as_data(html.Tr, [as_data(html.Td, c) for c in row]) for row in rows]),
         ],
         className="table table-sm small mb-0",
     )
-
-
-def _html(tag: str, children, **props) -> dict:
-    """An HTML element as Dash sends it (what ``html.<tag>(children, **props).to_plotly_json()`` gives),
-    built as data: a chart's table has hundreds of cells, and a component object per cell was most of
-    what drawing a result cost (docs/performance.md, "Serialising responses")."""
-    return {"props": {"children": children, **props}, "type": tag, "namespace": "dash_html_components"}
 
 
 def graph(graph_id: str, figure: dict, toolbar: bool = True, summary: str | None = None) -> html.Div:

@@ -18,7 +18,7 @@ from dash import dcc, html
 from components import ids
 from components.formatting import money, percent
 from components.ids import THREADS
-from components.tables import scrolling
+from components.tables import as_data, scrolling
 from dashboard.forms.fields import CHOICE, INTEGER, MULTI, NUMBER, Field, plain_number
 
 
@@ -153,39 +153,46 @@ def threads_view(threads, pages: PageNames, household_id: int) -> html.Div:
         )
     cards = []
     for thread in threads:
+        # a row per saved run, as data (a thread gathers runs without end: a component per cell was most
+        # of what drawing the list cost)
         rows = [
-            html.Tr(
+            as_data(
+                html.Tr,
                 [
-                    html.Td(dbc.Checkbox(id=THREADS.pick(run.id), value=False)),
-                    html.Td(pages.get(run.page, UNKNOWN).name or run.page),
-                    html.Td(f"{run.created_at:%Y-%m-%d %H:%M}"),
-                    html.Td("—" if run.seed is None else run.seed),
-                    html.Td(
+                    as_data(html.Td, as_data(dbc.Checkbox, id=THREADS.pick(run.id), value=False)),
+                    as_data(html.Td, pages.get(run.page, UNKNOWN).name or run.page),
+                    as_data(html.Td, f"{run.created_at:%Y-%m-%d %H:%M}"),
+                    as_data(html.Td, "—" if run.seed is None else run.seed),
+                    as_data(
+                        html.Td,
                         "; ".join(
                             f"{label}: {value}"
                             for label, value in headline(run, pages.get(run.page, UNKNOWN))[:4]
                         ),
                         className="small",
                     ),
-                    html.Td(run.note, className="small"),
-                    html.Td(
+                    as_data(html.Td, run.note, className="small"),
+                    as_data(
+                        html.Td,
                         [
-                            dcc.Link(
+                            as_data(
+                                dcc.Link,
                                 "Open",
                                 href=run_link(run, pages),
                                 className="me-2",
                                 id=THREADS.open(run.id),
                             ),
-                            dbc.Button(
+                            as_data(
+                                dbc.Button,
                                 "Delete",
                                 id=THREADS.delete_run(run.id),
                                 size="sm",
                                 color="link",
                                 className="text-danger p-0",
                             ),
-                        ]
+                        ],
                     ),
-                ]
+                ],
             )
             for run in thread.items
         ]

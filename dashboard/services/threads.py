@@ -52,25 +52,27 @@ def household_threads(household_id: int) -> list[ThreadSummary]:
                 .where(Thread.household_id == household_id)
                 .order_by(Thread.updated_at.desc(), Thread.id.desc())
             ).all()
+            # columns, not ORM objects: every saved run of the household is read after each save
             items = session.execute(
-                select(ThreadItem, User.name)
+                select(
+                    ThreadItem.thread_id,
+                    ThreadItem.id,
+                    ThreadItem.page,
+                    ThreadItem.params,
+                    ThreadItem.seed,
+                    ThreadItem.summary,
+                    ThreadItem.note,
+                    User.name,
+                    ThreadItem.created_at,
+                )
                 .join(User, User.id == ThreadItem.created_by)
                 .where(ThreadItem.thread_id.in_([t.id for t in threads]))
                 .order_by(ThreadItem.created_at.desc(), ThreadItem.id.desc())
             ).all()
         runs: dict[int, list[RunSummary]] = {}
-        for item, author in items:
-            runs.setdefault(item.thread_id, []).append(
-                RunSummary(
-                    item.id,
-                    item.page,
-                    item.params,
-                    item.seed,
-                    _json(item.summary),
-                    item.note,
-                    author,
-                    item.created_at,
-                )
+        for thread_id, run_id, page, params, seed, summary, note, author, created_at in items:
+            runs.setdefault(thread_id, []).append(
+                RunSummary(run_id, page, params, seed, _json(summary), note, author, created_at)
             )
         return [
             ThreadSummary(

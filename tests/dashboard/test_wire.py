@@ -154,21 +154,36 @@ def test_wire003_the_apps_responses_and_layout_are_written_by_it(app, monkeypatc
     assert text == to_json_plotly(payload)  # the bytes plotly writes for what was sent
 
 
-def test_wire004_a_charts_table_built_as_data_sends_what_its_components_would():
-    from components.graphs import _html
+def test_wire004_a_table_built_as_data_sends_what_its_components_would():
+    """A chart's data table and a thread's saved runs are built as data (``as_data``): the same props,
+    type and namespace as the components' own ``to_plotly_json()``, and a chart's table the same bytes."""
+    import dash_bootstrap_components as dbc
+    from dash import dcc
 
-    for tag, children, props in (("Td", "1.5 %", {}), ("Th", "Date", {"scope": "col"}), ("Td", 3, {})):
-        assert _html(tag, children, **props) == getattr(html, tag)(children, **props).to_plotly_json()
-    as_data = html.Table(
+    from components.tables import as_data
+
+    pick = {"type": "threads-pick", "index": 7}
+    for kind, children, props in (
+        (html.Td, "1.5 %", {}),
+        (html.Th, "Date", {"scope": "col"}),
+        (html.Td, 3, {}),
+        (html.Td, "note", {"className": "small", "aria-label": "Note"}),
+        (dbc.Checkbox, None, {"id": pick, "value": False}),
+        (dcc.Link, "Open", {"href": "/risk?household=1", "className": "me-2", "id": pick}),
+        (dbc.Button, "Delete", {"id": pick, "size": "sm", "color": "link", "className": "text-danger p-0"}),
+    ):
+        component = kind(**props) if children is None else kind(children, **props)
+        assert as_data(kind, children, **props) == component.to_plotly_json()
+    built = html.Table(
         [
-            _html("Thead", _html("Tr", [_html("Th", "x", scope="col")])),
-            _html("Tbody", [_html("Tr", [_html("Td", "1")])]),
+            as_data(html.Thead, as_data(html.Tr, [as_data(html.Th, "x", scope="col")])),
+            as_data(html.Tbody, [as_data(html.Tr, [as_data(html.Td, "1")])]),
         ]
     )
     as_components = html.Table(
         [html.Thead(html.Tr([html.Th("x", scope="col")])), html.Tbody([html.Tr([html.Td("1")])])]
     )
-    assert wire.to_json(as_data) == to_json_plotly(as_components)
+    assert wire.to_json(built) == to_json_plotly(as_components)
 
 
 @pytest.mark.parametrize("value", list(VALUES.values()), ids=list(VALUES))
