@@ -299,9 +299,11 @@ def _household_rows(session: Session, households: list[HouseholdRef]) -> list[di
 # weights, amounts): a change that alters those inputs asks for a new key, and one that does not (a
 # goal edited) leaves them valid, so they are kept.
 READS_HOUSEHOLD = ("household", "snapshot", "rendered", "answer", "grid", "tax")
-# A goal changed: only who-may-see-it (it carries the versions) and the snapshot (it lists the goals).
-# What reads goals is keyed by ``goals_version`` too; the rest (keyed by ``data_version``) stays valid.
-READS_GOALS = ("household", "snapshot")
+# A goal changed: only who-may-see-it (it carries the versions). What reads goals is keyed by
+# ``goals_version`` (the snapshot's goals are an entry of their own), so the new version asks for new
+# entries; the rest, keyed by ``data_version`` (the snapshot's accounts and positions), stays valid and
+# is not read from the database again after every goal saved.
+READS_GOALS = ("household",)
 
 
 def household_changed(household_id: int, goals_only: bool = False) -> None:

@@ -15,6 +15,7 @@ from dashboard.extensions import cache, db
 from dashboard.services.access import current_user, end_session
 from dashboard.services.households import household_changed
 from dashboard.services.threads import household_threads, threads_changed
+from tests.callbacks.test_pages import cache_counts
 
 TICKERS = ["AAPL", "XOM", "JPM", "PFE", "WMT"]
 
@@ -111,8 +112,11 @@ def test_fac006b_a_goal_change_re_keys_what_reads_goals_and_keeps_the_portfolio_
     save_goal(ref, None, values)
     fresh = authorize_household(household.id)  # who-may-see-it was dropped: the new versions
     assert (fresh.data_version, fresh.goals_version) == (ref.data_version, ref.goals_version + 1)
+    before = cache_counts("snapshot")
     names = [g.name for g in snapshot(fresh).goals]  # never the old snapshot
     assert len(names) == len(goals_before) + 1 and "Sabbatical" in names
+    # the goals read anew; the accounts and positions (keyed by the portfolio's version) not
+    assert cache_counts("snapshot").get("computes", 0) == before.get("computes", 0) + 1
     remember("risk", risk_panel, ref.id, lambda: builds.append("risk") or {"panel": 2})
     assert builds == ["risk"]  # the portfolio panel is still valid and still served
 
