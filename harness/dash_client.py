@@ -84,6 +84,8 @@ class Layout:
 
     props: dict[str, dict] = field(default_factory=dict)
     ids: dict[str, str | dict] = field(default_factory=dict)
+    # the ids each wildcard pattern matched (a page's form: ~90 fields), until the layout changes
+    _matched: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, *trees) -> Layout:
@@ -93,6 +95,7 @@ class Layout:
         return layout
 
     def add(self, tree) -> None:
+        self._matched.clear()
         for component in walk(tree):
             component_id = component["props"].get("id")
             if component_id is not None:
@@ -103,14 +106,19 @@ class Layout:
         return self.props.get(key_of(component_id), {}).get(prop)
 
     def matching(self, pattern) -> list:
-        return [cid for cid in self.ids.values() if matches(pattern, cid)]
+        key = key_of(pattern)
+        if key not in self._matched:
+            self._matched[key] = [cid for cid in self.ids.values() if matches(pattern, cid)]
+        return list(self._matched[key])
 
     def apply(self, response: Mapping) -> None:
         """Fold a callback response (new props, new children with components) into the layout."""
         for key, props in (response or {}).items():
             component_id = json.loads(key) if key.startswith("{") else key
             self.props.setdefault(key_of(component_id), {}).update(props)
-            self.ids.setdefault(key_of(component_id), component_id)
+            if key_of(component_id) not in self.ids:
+                self._matched.clear()
+                self.ids[key_of(component_id)] = component_id
             for value in props.values():
                 self.add(value)
 
@@ -246,6 +254,15 @@ def alerts_in(response: Mapping) -> list[str]:
                 if component["type"] == "Alert" and p.get("color") in ("danger", "warning"):
                     found.append(_text(p.get("children")))
     return found
+
+
+def answer_alerts(content: bytes, payload: Mapping) -> list[str]:
+    """``alerts_in`` over a callback's whole answer (its response and side updates), ``content`` being the
+    answer's bytes: an alert is a component of type "Alert", so without those bytes there is none and the
+    tree is not walked (the load generator checks every answer, on the server's cores)."""
+    if b'"Alert"' not in content:
+        return []
+    return alerts_in(payload.get("response") or {}) + alerts_in(payload.get("sideUpdate") or {})
 
 
 def _text(node) -> str:

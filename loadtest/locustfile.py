@@ -33,6 +33,7 @@ from harness.dash_client import (
     DashSite,
     Layout,
     alerts_in,
+    answer_alerts,
     field,
     nav_paths,
     sign_in_through_form,
@@ -249,7 +250,7 @@ class MeridianUser(FastHttpUser):
                 response.failure("no response in the answer")
                 return {}
             answer = payload["response"]
-            problems = alerts_in(answer) + alerts_in(payload.get("sideUpdate") or {})
+            problems = answer_alerts(response.content, payload)
             if problems:
                 response.failure(f"alert on the page: {problems[0][:200]}")
                 return {}
