@@ -98,12 +98,19 @@ def on_starting(server):
     _spread_connections(server)
 
 
-def _spread_connections(server):
+def on_reload(server):
+    """``HUP``: the configuration is read again (``reuse_port`` with it) before new workers start; the same
+    choice as at start, without the port check (the old workers still listen on it)."""
+    _spread_connections(server, check_port=False)
+
+
+def _spread_connections(server, check_port: bool = True):
     """With ``reuse_port`` every worker binds the address itself (SO_REUSEPORT) and the master holds no
     socket. Two things that would then go wrong silently are settled here, before any worker starts:
 
-    - a Unix socket, a file descriptor or port 0 cannot be shared that way (port 0 would give each worker
-      a port of its own): one shared socket, as without the setting;
+    - a Unix socket, a file descriptor, port 0 or sockets handed over by systemd (``LISTEN_FDS``) cannot
+      be shared that way (port 0 would give each worker a port of its own; systemd's socket would be
+      left unserved): one shared socket, as without the setting;
     - a port already in use: with SO_REUSEPORT a second server started on it by the same user would
       bind too and take part of the traffic. The port is bound once here without the option, which fails
       while anything listens on it, and the start stops with one line.
@@ -114,8 +121,11 @@ def _spread_connections(server):
     if not server.cfg.reuse_port:
         return
     addresses = server.cfg.address
-    if not addresses or any(not isinstance(a, tuple) or int(a[1]) == 0 for a in addresses):
+    inherited = bool(os.environ.get("LISTEN_FDS"))
+    if inherited or not addresses or any(not isinstance(a, tuple) or int(a[1]) == 0 for a in addresses):
         server.cfg.set("reuse_port", False)
+        return
+    if not check_port:
         return
     for host, port in addresses:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -158,3 +159,63 @@ def test_gun002_each_worker_listens_on_its_own_socket(gunicorn, seeded_settings)
     assert f"127.0.0.1:{port} is already in use" in second.stderr
     assert _listeners(port).keys() == owners.keys()
     assert requests.get(f"{base}/api/v1/performance-metrics/health", timeout=10).status_code == 200
+
+    # HUP: new workers, each listening on its own socket again, and the server answers throughout
+    (master,) = parents
+    os.kill(master, signal.SIGHUP)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = _listeners(port)
+        if len(now) == 2 and now.keys().isdisjoint(owners) and all(len(i) == 1 for i in now.values()):
+            break
+        assert requests.get(f"{base}/api/v1/performance-metrics/health", timeout=10).status_code == 200
+        time.sleep(0.2)
+    else:
+        raise AssertionError(f"after HUP: {_listeners(port)}")
+    assert master not in now
+    assert requests.get(f"{base}/api/v1/performance-metrics/health", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("address", "environ", "kept"),
+    [
+        (("127.0.0.1", 8050), {}, True),
+        (("127.0.0.1", 0), {}, False),  # each worker would get a port of its own
+        ("/run/meridian.sock", {}, False),  # a Unix socket
+        (("127.0.0.1", 8050), {"LISTEN_FDS": "1"}, False),  # systemd's socket would go unserved
+    ],
+)
+def test_gun003_sockets_of_their_own_only_where_the_workers_can_share_the_address(
+    address, environ, kept, monkeypatch
+):
+    import runpy
+    import socket
+    from types import SimpleNamespace
+
+    # the configuration sets PROMETHEUS_MULTIPROC_DIR for its workers: put back as it was afterwards
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""))
+    if not os.environ["PROMETHEUS_MULTIPROC_DIR"]:
+        monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    conf = runpy.run_path(str(serve.PROJECT_ROOT / "gunicorn.conf.py"))
+    if kept:  # a free port: the check binds it once and lets the workers bind it after
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            address = ("127.0.0.1", s.getsockname()[1])
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    settings = {"reuse_port": True}
+    cfg = SimpleNamespace(address=[address], set=settings.__setitem__)
+    cfg.reuse_port = True
+    server = SimpleNamespace(cfg=cfg, log=SimpleNamespace(info=lambda *a: None))
+    conf["_spread_connections"](server)
+    assert settings["reuse_port"] is kept
+    settings["reuse_port"] = True
+    conf["on_reload"](server)  # HUP: the same choice again, before the new workers start
+    assert settings["reuse_port"] is kept
+    if kept:  # and no check of the port, which the old workers hold
+        with socket.socket() as taken:
+            taken.bind(address)
+            taken.listen()
+            conf["on_reload"](server)
+            with pytest.raises(SystemExit):
+                conf["_spread_connections"](server)  # a start checks it
