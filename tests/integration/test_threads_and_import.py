@@ -36,6 +36,33 @@ def test_thr001_save_a_run_to_a_thread_and_reopen_it(dash_duo, app):
     assert dash_duo.get_logs() == []
 
 
+def test_thr002_runs_ticked_in_the_threads_list_are_compared(dash_duo, app):
+    """The saved runs' rows (built as data, components/threads.py) work in the browser: two runs saved,
+    both ticked in the list, compared side by side."""
+    household = my_household()
+    for seed in (21, 22):
+        open_page(dash_duo, app, f"/monte-carlo?household={household.id}&paths=1000&seed={seed}")
+        dash_duo.wait_for_text_to_equal("#mc-seed", str(seed), timeout=30)
+        dash_duo.find_element("#" + pattern_id_css({"page": "mc", "type": "thread-title"})).send_keys(
+            f"Seed {seed}"
+        )
+        click(dash_duo, "#" + pattern_id_css({"page": "mc", "type": "thread-save"}))
+        dash_duo.wait_for_contains_text(
+            "#" + pattern_id_css({"page": "mc", "type": "thread-feedback"}), "Saved", timeout=20
+        )
+    dash_duo.driver.get(dash_duo.server_url + "/threads")
+    dash_duo.wait_for_contains_text("#threads-list", "Seed 22", timeout=20)
+    boxes = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#threads-list input[type=checkbox]")
+    assert len(boxes) == 2
+    for box in boxes:
+        box.click()
+    click(dash_duo, "#threads-compare")
+    dash_duo.wait_for_contains_text("#threads-comparison-area", "Comparison", timeout=20)
+    compared = dash_duo.find_element("#threads-comparison-area").text
+    assert "Monte Carlo #1" in compared and "Monte Carlo #2" in compared
+    assert dash_duo.get_logs() == []
+
+
 def test_imp001_import_bad_then_good_statement(dash_duo, app, tmp_path):
     household = my_household()
     open_page(dash_duo, app, f"/?household={household.id}")
