@@ -89,12 +89,17 @@ def _postgres_database(server: str) -> str:
     return postgres_database_url(server, name)
 
 
-@contextlib.contextmanager
-def gunicorn(
-    settings: Settings, workers: int = 2, threads: int = 4, app: str = "app:server", **env: str
-) -> Iterator[str]:
-    """gunicorn serving ``settings``' database in production mode (``app``: the WSGI app); yields its URL."""
-    port = free_port()
+def gunicorn_command(port: int, app: str = "app:server") -> list[str]:
+    """The production server's command line (gunicorn.conf.py) on 127.0.0.1:``port``."""
+    gunicorn = str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn")
+    return [gunicorn, "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", app]
+
+
+def gunicorn_environment(
+    settings: Settings, workers: int = 2, threads: int = 4, **env: str
+) -> dict[str, str]:
+    """Its environment: ``settings``' database and instance folder in production mode (no Redis unless
+    ``env`` names one)."""
     environment = {
         **os.environ,
         "DATABASE_URL": settings.database_url,
@@ -109,19 +114,21 @@ def gunicorn(
     }
     if "REDIS_URL" not in env:
         environment.pop("REDIS_URL", None)
+    return environment
+
+
+@contextlib.contextmanager
+def gunicorn(
+    settings: Settings, workers: int = 2, threads: int = 4, app: str = "app:server", **env: str
+) -> Iterator[str]:
+    """gunicorn serving ``settings``' database in production mode (``app``: the WSGI app); yields its URL."""
+    port = free_port()
     log_path = settings.instance_path / "gunicorn.log"
     with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would block the server
         process = subprocess.Popen(
-            [
-                str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"),
-                "--config",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                app,
-            ],
+            gunicorn_command(port, app),
             cwd=PROJECT_ROOT,
-            env=environment,
+            env=gunicorn_environment(settings, workers, threads, **env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -133,24 +133,10 @@ def test_gun002_each_worker_listens_on_its_own_socket(gunicorn, seeded_settings)
     parents = {int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in owners}
     assert len(parents) == 1 and parents.isdisjoint(owners)  # one master, holding no listener
 
-    environment = {
-        **os.environ,
-        "DATABASE_URL": seeded_settings.database_url,
-        "INSTANCE_PATH": str(seeded_settings.instance_path),
-        "SECRET_KEY": "benchmark-secret-key-0123456789",
-        "MERIDIAN_ENV": "production",
-    }
     second = subprocess.run(
-        [
-            str(serve.PROJECT_ROOT / ".venv/bin/gunicorn"),
-            "-c",
-            "gunicorn.conf.py",
-            "-b",
-            f"127.0.0.1:{port}",
-            "app:server",
-        ],
+        serve.gunicorn_command(port),
         cwd=serve.PROJECT_ROOT,
-        env=environment,
+        env=serve.gunicorn_environment(seeded_settings),
         capture_output=True,
         text=True,
         timeout=60,
