@@ -26,6 +26,7 @@ from callbacks import (
     telemetry,
     threads,
 )
+from components import ids
 from components.shell import create_appshell
 from dashboard.answers import answers
 from dashboard.factory import Ui
@@ -48,6 +49,7 @@ RUNS = {page.key: analysis.register_run(page) for page in ANALYSIS_PAGES if page
 # A run asked for again is answered with the response sent the first time (dashboard/answers.py).
 for _page in ANALYSIS_PAGES:
     answers.replayable(_page.frame.run, analysis.replay_basis(_page))
+answers.replayable(ids.OVERVIEW_TRANSACTIONS, overview.GRID_ANSWERS)  # a block of transactions, the same way
 THREADS = threads.register(ANALYSIS_PAGES)
 # Forms whose fields depend on a choice (a simulation's return model): only those that apply are shown.
 SIMULATION_FORMS = (monte_carlo.form.FORM, goals.SIM_FORM, retirement.form.FORM)

@@ -13,8 +13,17 @@ from components import ids
 from components.overview import account_options, goals_table, household_panel, households_table
 from components.statement_import import import_result
 from components.transactions import transactions_grid
+from dashboard.answers import Basis, Keyer, answers
+from dashboard.errors import InvalidInput
 from dashboard.forms.statement import decode_upload
-from dashboard.services.access import authorize_household, household_or_none, visible_households
+from dashboard.services.access import (
+    authorize_household,
+    household_or_none,
+    household_reads,
+    household_with,
+    parse_household_id,
+    visible_households,
+)
 from dashboard.services.households import account_ids, household_rows, snapshot
 from dashboard.services.imports import import_statement
 from dashboard.services.threads import household_threads
@@ -132,7 +141,40 @@ def transaction_rows(request, account, household_id):
     if request is None or household_id is None:
         raise PreventUpdate
     block = household_page(authorize_household(household_id), chosen_id(account), request)
+    answers.offer()  # a block shown: the same request is answered with these bytes (``GRID_ANSWERS``)
     return {"rowData": block.rows, "rowCount": block.total}
+
+
+def _grid_basis(body: dict) -> Basis | None:
+    """What a block of the transactions grid is made from (``transaction_rows``' request): the grid's
+    request, the account chosen and the household - if the user may see it - at the version of its data
+    (an import or an edit bumps it, and drops the blocks kept). None where the callback would refuse."""
+    try:  # any request at all comes here (the request check comes after a miss): junk is no block
+        request = body["inputs"][0]["value"]
+        account = body["state"][0]["value"]
+        household_id = body["state"][1]["value"]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    if not isinstance(request, dict) or household_id is None:
+        return None
+    try:
+        household, _ = household_with(household_id)
+    except Exception:  # noqa: BLE001 - refused, or unreadable: the callback says why
+        return None
+    parts = {"request": request, "account": account, "versions": household.data_version}
+    return Basis(household=household.id, parts=parts)
+
+
+def _grid_reads(body: dict, user_id: int) -> list:
+    try:
+        return household_reads(parse_household_id(body["state"][1]["value"]), user_id)
+    except (KeyError, IndexError, TypeError, InvalidInput):
+        return []
+
+
+# A block asked for again (an analyst scrolling back, sorting again) is answered with the bytes sent the
+# first time, before Dash is involved (dashboard/answers.py; registered with the runs' in callbacks/).
+GRID_ANSWERS = Keyer(_grid_basis, _grid_reads)
 
 
 @dash.callback(

@@ -4,6 +4,7 @@ HTTP as the browser asks: only for the same run on the same data, only to a user
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import gzip
 import json
 
@@ -316,3 +317,117 @@ def test_ans013_a_security_imported_is_offered_by_the_next_layout(app, monkeypat
     )
     after = _route(client, site, "/optimisation")
     assert len(drawn) == 2 and "NEWCO" in json.dumps(_json(after)["response"]["_pages_content"])
+
+
+# -- blocks of the Overview's transactions grid (callbacks/overview.py, GRID_ANSWERS) --------------------
+
+
+class Grid:
+    """Block requests of the Overview's transactions grid, as AG Grid's row model sends them."""
+
+    OUTPUT = "overview-transactions.getRowsResponse"
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+        self.site = DashSite(client.get("/_dash-dependencies").get_json())
+        routed = client.post(UPDATE, json=self.site.page_body("/")).get_json()
+        self.layout = Layout.of(
+            client.get("/_dash-layout").get_json(), routed["response"]["_pages_content"]["children"]
+        )
+
+    def body(self, household: int, account="all", **request) -> dict:
+        changed = {
+            "overview-transactions.getRowsRequest": {"startRow": 0, "endRow": 50, **request},
+            "overview-transactions-account.value": account,
+            "shell-household-select.value": household,
+        }
+        site = self.site
+        return site.body(site.callback(self.OUTPUT), self.layout, changed, ["overview-transactions.getRowsRequest"])
+
+    def post(self, body: dict, client=None):
+        headers = {"Content-Type": "application/json", "Accept-Encoding": "br, gzip"}
+        return (client or self.client).post(UPDATE, data=json.dumps(body), headers=headers)
+
+    def counts(self, operation: str) -> dict:
+        with self.app.server.app_context():
+            return cache_counts(operation)
+
+
+def _block(response) -> dict:
+    return _json(response)["response"]["overview-transactions"]["getRowsResponse"]
+
+
+def test_ans014_a_block_of_transactions_asked_again_is_answered_with_the_bytes_sent_before(app):
+    from sqlalchemy import func, select
+
+    from dashboard.data.models import Account, Transaction
+    from dashboard.extensions import db
+
+    grid = Grid(app, signed_client(app))
+    household = households()[0][0].id
+    with app.server.app_context(), db.session() as session:
+        accounts = session.scalars(select(Account.id).where(Account.household_id == household)).all()
+        mine = select(Transaction).where(Transaction.account_id.in_(accounts)).subquery()
+        total, latest = session.execute(select(func.count(), func.max(mine.c.date))).one()
+    first = grid.post(grid.body(household))
+    block = _block(first)
+    assert first.status_code == 200 and block["rowCount"] == total and len(block["rowData"]) == min(50, total)
+    answers, counted = grid.counts("answer"), grid.counts("grid")
+    again = grid.post(grid.body(household))
+    assert again.status_code == 200 and again.data == first.data
+    assert _moved(answers, grid.counts("answer"), "hits") == 1
+    assert grid.counts("grid") == counted  # the callback did not run: not even the count was looked up
+    # another block, order, account or household: answered for itself
+    others = [
+        grid.body(household, startRow=10, endRow=60),
+        grid.body(household, sortModel=[{"colId": "amount", "sort": "asc"}]),
+        grid.body(household, account=str(accounts[0])),
+        grid.body(households()[0][1].id),
+    ]
+    shown = [_block(grid.post(body)) for body in others]
+    assert shown[0]["rowData"][0] == block["rowData"][10]
+    amounts = [row["amount"] for row in shown[1]["rowData"]]
+    assert amounts == sorted(amounts) and shown[1]["rowData"] != block["rowData"]
+    assert shown[2]["rowCount"] < total and shown[3]["rowData"] != block["rowData"]
+    # an import (a new version of the household's data) is in the next block asked for
+    text = f"date,description,amount,transaction_id\n{latest + dt.timedelta(days=1)},A late refund,12.5,ans014\n"
+    with app.server.app_context():
+        from dashboard.services.imports import import_statement
+
+        result = import_statement(households()[0][0], accounts[0], "transactions", text, "late.csv")
+    assert result.ok, result.errors
+    answers = grid.counts("answer")
+    after = _block(grid.post(grid.body(household, sortModel=[{"colId": "date", "sort": "desc"}])))
+    newest = _block(grid.post(grid.body(household)))
+    assert newest["rowCount"] == total + 1 and after["rowData"][0]["description"] == "A late refund"
+    assert _moved(answers, grid.counts("answer"), "hits") == 0
+
+
+def test_ans015_a_block_is_answered_only_to_a_user_allowed_the_household_and_never_a_refusal(app):
+    theirs = households()[1]  # another analyst's household: the admin may see it, the analyst not
+    admin, analyst = Grid(app, signed_client(app, ADMIN)), Grid(app, signed_client(app))
+    body = admin.body(theirs.id)
+    computed = admin.post(body)
+    assert admin.post(copy.deepcopy(body)).data == computed.data  # kept, and answered again to the admin
+    refused = analyst.post(copy.deepcopy(body))  # the very same request from the analyst
+    answer = json.dumps(_json(refused))
+    assert refused.status_code == 200 and "is not one of your households" in answer
+    assert "rowData" not in answer
+    # an account of another household, named in a request for the analyst's own: refused, every time
+    mine = households()[0][0].id
+    foreign = analyst.body(mine, account=str(_accounts_of(app, theirs.id)[0]))
+    answers = analyst.counts("answer")
+    for _ in range(2):
+        shown = json.dumps(_json(analyst.post(copy.deepcopy(foreign))))
+        assert "not one of this household's accounts" in shown and "rowData" not in shown
+    assert _moved(answers, analyst.counts("answer"), "hits") == 0
+
+
+def _accounts_of(app, household: int) -> list[int]:
+    from sqlalchemy import select
+
+    from dashboard.data.models import Account
+    from dashboard.extensions import db
+
+    with app.server.app_context(), db.session() as session:
+        return list(session.scalars(select(Account.id).where(Account.household_id == household)))
