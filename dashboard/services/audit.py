@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from dashboard.data.models import AUDIT_ACTIONS, AuditEvent
 from dashboard.errors import AccessDenied, InvalidInput
@@ -74,8 +74,10 @@ def record(
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     user_id, who = _who(user)
-    session.add(
-        AuditEvent(
+    # a row inserted, not an object added: the record is never read back in the change's session, and
+    # the ORM's bookkeeping of a new object was most of what recording a household opened cost
+    session.execute(
+        insert(AuditEvent).values(
             at=_now(),
             user_id=user_id,
             user_email=(email or who)[:255],
