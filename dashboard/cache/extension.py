@@ -207,6 +207,15 @@ class AppCache:
             if lock is not None:
                 self._call("unlock", self._store.release, lock, default=None, operation=operation)
 
+    def put(self, operation: str, request: Mapping[str, Any], value, *, household=None, user=None) -> None:
+        """Keep ``value``, read by the caller with others in one go, as ``get_or_compute`` would have
+        kept it (no lock: what is kept is what the database said a moment ago, like a computed entry)."""
+        if value is None:
+            return
+        key = self.key(operation, request, household, user)
+        self._call("set", self._store.set, key, value, self.ttl(operation), default=None, operation=operation)
+        self._keep_locally(key, value, self._local_ttl(operation))
+
     def count(self, name: str, ttl: int, by: int = 1) -> int:
         """A counter shared by every worker, changed by ``by`` atomically (0: read it) and expiring ``ttl``
         seconds after it started: sign-in attempts, counted before the password is checked. With the

@@ -258,12 +258,41 @@ def household_or_none(raw) -> HouseholdRef | None:
 
 
 def visible_households() -> list[HouseholdRef]:
-    """The households the current user may see, by name."""
+    """The households the current user may see, by name.
+
+    Asked on every Overview and household choice, so not read from the database each time: which
+    households (their ids, in order) is kept per user in the session cache (``household``, dropped at
+    sign-out), and each one is its authorisation entry - what every callback on it reads, dropped with
+    its data, so its versions are never stale. Those not cached are read in one query and kept."""
     user = current_user()
-    # the columns of a HouseholdRef, not ORM objects: read on every Overview and household choice
+    ids = cache.get_or_compute(
+        "household",
+        {"visible": user.id, "admin": user.is_admin},
+        lambda: [household.id for household in _visible(user)],
+        user=user.id,
+    )
+    found = cache.lookup_many([authorisation(household_id, user.id) for household_id in ids])
+    missing = [household_id for household_id, ref in zip(ids, found, strict=True) if ref is None]
+    if missing:
+        read = {ref.id: ref for ref in _visible(user, missing)}
+        for ref in read.values():
+            operation, request, household, user_id = authorisation(ref.id, user.id)
+            cache.put(operation, request, ref, household=household, user=user_id)
+        found = [
+            read.get(household_id) if ref is None else ref
+            for household_id, ref in zip(ids, found, strict=True)
+        ]
+    return [ref for ref in found if ref is not None]
+
+
+def _visible(user: CurrentUser, among: list[int] | None = None) -> list[HouseholdRef]:
+    """The households ``user`` may see (of ``among``, when given), by name, from the database."""
+    # the columns of a HouseholdRef, not ORM objects
     query = select(*(getattr(Household, f.name) for f in fields(HouseholdRef)))
     query = query.order_by(Household.name, Household.id)
     if not user.is_admin:
         query = query.where(Household.analyst_id == user.id)
+    if among is not None:
+        query = query.where(Household.id.in_(among))
     with db.session() as session:
         return [HouseholdRef(**row._mapping) for row in session.execute(query)]

@@ -144,6 +144,53 @@ def test_fac006c_the_households_table_is_cached_and_follows_a_change(ctx):
     ]
 
 
+def _statements(app) -> list[str]:
+    """Each SQL statement the app's database runs from now on (until the test ends)."""
+    from sqlalchemy import event
+
+    engine, seen = db.engine, []
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_fac006d_the_households_a_user_sees_are_kept_and_follow_a_change(ctx, signed_in):
+    """Which households a user sees is kept per user; each one's versions are its authorisation entry's,
+    dropped when its data change, so a change is seen at once; sign-out forgets the list."""
+    from dashboard.services.access import HouseholdRef, visible_households
+
+    def from_the_database(email: str) -> list[HouseholdRef]:
+        with db.session() as session:
+            query = select(Household).order_by(Household.name, Household.id)
+            if email != "admin@meridian.example":
+                query = query.join(Household.analyst).where(Household.analyst.has(email=email))
+            rows = session.scalars(query).all()
+            return [
+                HouseholdRef(h.id, h.name, h.risk_profile, h.analyst_id, h.data_version, h.goals_version)
+                for h in rows
+            ]
+
+    mine = visible_households()
+    assert mine == from_the_database("analyst@meridian.example") and len(mine) > 1
+    statements = _statements(ctx)
+    assert visible_households() == mine and statements == []  # kept: no query
+    household_changed(mine[1].id)
+    goals_only = mine[0].id
+    household_changed(goals_only, goals_only=True)
+    statements.clear()
+    after = visible_households()
+    assert len(statements) == 1  # the two households changed, read again in one query
+    assert after == from_the_database("analyst@meridian.example")
+    assert after[1].data_version == mine[1].data_version + 1
+    assert after[0].goals_version == mine[0].goals_version + 1
+    with signed_in(ctx, "admin@meridian.example"):  # another user, another list: every household
+        everyone = visible_households()
+        assert everyone == from_the_database("admin@meridian.example") and len(everyone) > len(mine)
+    end_session(current_user())  # signed out: the list is read again
+    statements.clear()
+    again = visible_households()
+    assert len(statements) == 2 and again == after  # the list, then the households
+
+
 def test_fac007_session_and_thread_lookups_go_through_the_cache(ctx, signed_in):
     def in_a_request():
         with signed_in(ctx):  # a new request of the signed-in analyst
