@@ -342,7 +342,9 @@ class Grid:
             "shell-household-select.value": household,
         }
         site = self.site
-        return site.body(site.callback(self.OUTPUT), self.layout, changed, ["overview-transactions.getRowsRequest"])
+        return site.body(
+            site.callback(self.OUTPUT), self.layout, changed, ["overview-transactions.getRowsRequest"]
+        )
 
     def post(self, body: dict, client=None):
         headers = {"Content-Type": "application/json", "Accept-Encoding": "br, gzip"}
@@ -390,7 +392,9 @@ def test_ans014_a_block_of_transactions_asked_again_is_answered_with_the_bytes_s
     assert amounts == sorted(amounts) and shown[1]["rowData"] != block["rowData"]
     assert shown[2]["rowCount"] < total and shown[3]["rowData"] != block["rowData"]
     # an import (a new version of the household's data) is in the next block asked for
-    text = f"date,description,amount,transaction_id\n{latest + dt.timedelta(days=1)},A late refund,12.5,ans014\n"
+    text = (
+        f"date,description,amount,transaction_id\n{latest + dt.timedelta(days=1)},A late refund,12.5,ans014\n"
+    )
     with app.server.app_context():
         from dashboard.services.imports import import_statement
 
