@@ -2,8 +2,11 @@
 locks, counters, ping), so the facade above has one code path.
 
 - ``RedisStore`` (``REDIS_URL`` set): its own redis-py client (the settings' socket timeout, no retry on
-  a timeout: the breaker in ``dashboard/outage.py`` decides when to try again); values pickled; glob
-  deletion with ``SCAN`` (never ``KEYS``); locks are redis-py's.
+  a timeout: the breaker in ``dashboard/outage.py`` decides when to try again); values pickled; locks are
+  redis-py's. Each entry of a household or a user is also listed in that household's or user's *index*
+  (a set, written with the entry in one transaction), so deleting a household's or a user's entries reads
+  its index, not the whole key space; other globs (an operation everywhere) are deleted with ``SCAN``
+  (never ``KEYS``).
 - ``DiskStore`` (otherwise): ``diskcache`` in the instance folder, which every worker of the machine
   shares (SQLite underneath, so locks and deletion work across processes too).
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import pickle
+import re
 import uuid
 from pathlib import Path
 
@@ -24,6 +28,13 @@ def open_store(redis_url: str | None, timeout: float, folder: Path):
     if redis_url:
         return RedisStore(redis_url, timeout)
     return DiskStore(folder)
+
+
+# An entry's household and user in its key (``keys.make_key``: ``<operation>:e<engine>:m<market>:h<household
+# or ->:u<user or ->:<digest>``), and in a glob of ``keys.pattern`` (a number, a name without glob
+# characters, or ``*``).
+_SCOPES = re.compile(r"[^:]+:e[^:]*:m[^:]*:h([^:]+):u([^:]+):[0-9a-f]+")
+_SCOPE_GLOB = re.compile(r"(?:\*|[a-z_0-9]+):e\*:m\*:h(\*|\d+):u(\*|[^:*?\[\]]+):\*")
 
 
 class RedisStore:
@@ -55,16 +66,46 @@ class RedisStore:
         return [self._load(raw) for raw in self.client.mget([self.prefix + key for key in keys])]
 
     def set(self, key, value, ttl: int) -> None:
-        self.client.set(
-            self.prefix + key,
-            pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
-            ex=ttl if ttl > 0 else None,
-        )
+        name = self.prefix + key
+        raw = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        indexes = self._indexes(key)
+        if not indexes:
+            self.client.set(name, raw, ex=ttl if ttl > 0 else None)
+            return
+        # the entry and its listing together (MULTI): a deletion by index sees both or neither
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(name, raw, ex=ttl if ttl > 0 else None)
+            for index in indexes:
+                pipe.sadd(index, name)
+                if ttl > 0:  # an index lives as long as its longest-lived entry
+                    pipe.expire(index, ttl, nx=True)
+                    pipe.expire(index, ttl, gt=True)
+                else:
+                    pipe.persist(index)
+            pipe.execute()
 
     def remove(self, key: str) -> int:
         return int(self.client.unlink(self.prefix + key))
 
     def delete_matching(self, glob: str) -> int:
+        index = self._index_of(glob)
+        if index is None:
+            return self._scan_delete(glob)
+        matches = re.compile(fnmatch.translate(self.prefix + glob).encode()).match
+        listed = self.client.smembers(index)
+        gone = [name for name in listed if matches(name)]
+        if not gone:
+            return 0
+        deleted = 0
+        with self.client.pipeline(transaction=False) as pipe:
+            for start in range(0, len(gone), 500):
+                batch = gone[start : start + 500]
+                pipe.unlink(*batch)
+                pipe.srem(index, *batch)  # listed entries that expired meanwhile leave the index too
+            deleted = sum(pipe.execute()[0::2])
+        return deleted
+
+    def _scan_delete(self, glob: str) -> int:
         deleted = 0
         batch = []
         for name in self.client.scan_iter(match=self.prefix + glob, count=500):
@@ -75,6 +116,28 @@ class RedisStore:
         if batch:
             deleted += self.client.unlink(*batch)
         return deleted
+
+    def _indexes(self, key: str) -> list[str]:
+        """The indexes an entry is listed in: its household's and its user's (``keys.make_key``'s layout)."""
+        found = _SCOPES.fullmatch(key)
+        if found is None:
+            return []
+        household, user = found.groups()
+        indexes = [f"{self.prefix}index:h{household}"] if household != "-" else []
+        if user != "-":
+            indexes.append(f"{self.prefix}index:u{user}")
+        return indexes
+
+    def _index_of(self, glob: str) -> str | None:
+        """The index listing every entry ``glob`` (a ``keys.pattern``) can match, if it names a household
+        or a user; None for any other glob (deleted by ``SCAN``)."""
+        found = _SCOPE_GLOB.fullmatch(glob)
+        if found is None:
+            return None
+        household, user = found.groups()
+        if household != "*":
+            return f"{self.prefix}index:h{household}"
+        return f"{self.prefix}index:u{user}" if user != "*" else None
 
     def acquire(self, name: str, timeout: float):
         lock = self.client.lock(self.prefix + "lock:" + name, timeout=timeout, blocking=False)
