@@ -33,6 +33,9 @@ and was answered, and nothing else of the request reaches it; a miss goes on to 
 runs after flask-compress (an ``after_request`` hook registered before it: Flask calls them in
 reverse), so the bytes kept are the compressed ones.
 
+Blocks of the Overview's transactions grid are keyed the same way (``callbacks/overview.GRID_ANSWERS``:
+the grid's request, the account, the household and its data version), registered like a run button's.
+
 Page layouts are kept the same way, in each worker's memory (:class:`KeptLayouts`): Dash's pages router
 answers a request for an address with the page's layout, and a page's layout is a function of its address
 and of the catalogue of securities its forms offer (``pages/__init__.py``), so the response is kept under
