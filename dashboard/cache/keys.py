@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,3 +57,33 @@ def make_key(
 def pattern(operation: str | None = None, household: int | None = None, user: int | str | None = None) -> str:
     """A glob over keys, narrowed by any of operation, household and user."""
     return f"{operation or '*'}:e*:m*:h{household if household is not None else '*'}:u{user if user is not None else '*'}:*"
+
+
+# A glob of ``pattern``: each of operation, household and user named or ``*`` (a user named without glob
+# characters).
+_PATTERN = re.compile(r"(\*|[A-Za-z0-9_]+):e\*:m\*:h(\*|\d+):u(\*|[^:*?\[\]]+):\*")
+
+
+def scope(key: str) -> tuple[str, str, str] | None:
+    """The operation, household and user (``-`` for none) of a ``make_key`` key; None for another name."""
+    parts = key.split(":", 5)
+    if len(parts) != 6 or parts[3][:1] != "h" or parts[4][:1] != "u":
+        return None
+    return parts[0], parts[3][1:], parts[4][1:]
+
+
+def named_by(glob: str) -> tuple[str | None, str | None, str | None] | None:
+    """The operation, household and user a ``pattern`` glob names (None for each ``*``); None for a glob
+    of another shape (matched as a glob)."""
+    found = _PATTERN.fullmatch(glob)
+    if found is None:
+        return None
+    return tuple(None if part == "*" else part for part in found.groups())
+
+
+def in_scope(key: str, named: tuple[str | None, str | None, str | None]) -> bool:
+    """Whether ``key`` matches the glob that ``named_by`` read ``named`` from (without a regex per key)."""
+    found = scope(key)
+    return found is not None and all(
+        want is None or want == got for want, got in zip(named, found, strict=True)
+    )

@@ -4,13 +4,14 @@ how long (always, or only while the shared store is away)."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import threading
 import time
 from collections import OrderedDict
 from typing import Any
 
-from dashboard.cache.keys import MISS
+from dashboard.cache.keys import MISS, in_scope, named_by
 
 # Operations also kept in each worker's memory, with how long an entry may be served from there
 # (seconds). Only entries addressed by a household's versions qualify: a change bumps the version,
@@ -72,7 +73,11 @@ class LocalCache:
             self._items.pop(key, None)
 
     def drop_matching(self, glob: str) -> int:
-        matches = re.compile(fnmatch.translate(glob)).match  # compiled once, not looked up for each key
+        named = named_by(glob)
+        if named is not None:  # a household's, a user's, an operation's: compared by parts, not by a regex
+            matches = functools.partial(in_scope, named=named)
+        else:
+            matches = re.compile(fnmatch.translate(glob)).match
         with self._lock:
             gone = [k for k in self._items if matches(k)]
             for k in gone:

@@ -16,11 +16,10 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import pickle
-import re
 import uuid
 from pathlib import Path
 
-from dashboard.cache.keys import KEY_PREFIX, MISS
+from dashboard.cache.keys import KEY_PREFIX, MISS, in_scope, named_by, scope
 
 
 def open_store(redis_url: str | None, timeout: float, folder: Path):
@@ -28,13 +27,6 @@ def open_store(redis_url: str | None, timeout: float, folder: Path):
     if redis_url:
         return RedisStore(redis_url, timeout)
     return DiskStore(folder)
-
-
-# An entry's household and user in its key (``keys.make_key``: ``<operation>:e<engine>:m<market>:h<household
-# or ->:u<user or ->:<digest>``), and in a glob of ``keys.pattern`` (a number, a name without glob
-# characters, or ``*``).
-_SCOPES = re.compile(r"[^:]+:e[^:]*:m[^:]*:h([^:]+):u([^:]+):[0-9a-f]+")
-_SCOPE_GLOB = re.compile(r"(?:\*|[a-z_0-9]+):e\*:m\*:h(\*|\d+):u(\*|[^:*?\[\]]+):\*")
 
 
 class RedisStore:
@@ -88,22 +80,20 @@ class RedisStore:
         return int(self.client.unlink(self.prefix + key))
 
     def delete_matching(self, glob: str) -> int:
-        index = self._index_of(glob)
+        named = named_by(glob)
+        index = self._index_of(named)
         if index is None:
             return self._scan_delete(glob)
-        matches = re.compile(fnmatch.translate(self.prefix + glob).encode()).match
-        listed = self.client.smembers(index)
-        gone = [name for name in listed if matches(name)]
+        skip = len(self.prefix)
+        gone = [name for name in self.client.smembers(index) if in_scope(name.decode()[skip:], named)]
         if not gone:
             return 0
-        deleted = 0
         with self.client.pipeline(transaction=False) as pipe:
             for start in range(0, len(gone), 500):
                 batch = gone[start : start + 500]
                 pipe.unlink(*batch)
                 pipe.srem(index, *batch)  # listed entries that expired meanwhile leave the index too
-            deleted = sum(pipe.execute()[0::2])
-        return deleted
+            return sum(pipe.execute()[0::2])
 
     def _scan_delete(self, glob: str) -> int:
         deleted = 0
@@ -118,26 +108,25 @@ class RedisStore:
         return deleted
 
     def _indexes(self, key: str) -> list[str]:
-        """The indexes an entry is listed in: its household's and its user's (``keys.make_key``'s layout)."""
-        found = _SCOPES.fullmatch(key)
+        """The indexes an entry is listed in: its household's and its user's."""
+        found = scope(key)
         if found is None:
             return []
-        household, user = found.groups()
+        _, household, user = found
         indexes = [f"{self.prefix}index:h{household}"] if household != "-" else []
         if user != "-":
             indexes.append(f"{self.prefix}index:u{user}")
         return indexes
 
-    def _index_of(self, glob: str) -> str | None:
-        """The index listing every entry ``glob`` (a ``keys.pattern``) can match, if it names a household
-        or a user; None for any other glob (deleted by ``SCAN``)."""
-        found = _SCOPE_GLOB.fullmatch(glob)
-        if found is None:
+    def _index_of(self, named) -> str | None:
+        """The index listing every entry a glob can match (``named``: what ``keys.named_by`` read of it),
+        if it names a household or a user; None for any other glob (deleted by ``SCAN``)."""
+        if named is None:
             return None
-        household, user = found.groups()
-        if household != "*":
+        _, household, user = named
+        if household is not None:
             return f"{self.prefix}index:h{household}"
-        return f"{self.prefix}index:u{user}" if user != "*" else None
+        return f"{self.prefix}index:u{user}" if user is not None else None
 
     def acquire(self, name: str, timeout: float):
         lock = self.client.lock(self.prefix + "lock:" + name, timeout=timeout, blocking=False)

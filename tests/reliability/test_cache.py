@@ -501,3 +501,32 @@ def test_cache027_a_households_or_users_entries_are_dropped_from_its_index_not_a
     assert scans == []
     monkeypatch.undo()
     assert cache.invalidate(operation="risk") == 3000  # no household or user named: a scan
+
+
+def test_cache028_a_scope_is_matched_by_its_parts_as_the_glob_would_match():
+    """Invalidation compares a key's operation, household and user with those a glob names (no regex per
+    key, in the worker's own layer and over an index): the same keys as ``fnmatch`` with the glob."""
+    import fnmatch
+    import itertools
+
+    from dashboard.cache.keys import in_scope, named_by, pattern
+
+    keys = [
+        make_key(op, {"x": n}, household, user, market)
+        for op, household, user, market, n in itertools.product(
+            ("risk", "household", "session", "monte_carlo"), (None, 1, 12, 21), (None, 7, 71), (0, 3), (1, 2)
+        )
+    ]
+    others = ["lock:" + keys[0], "count:signin:x", "index:h1"]  # not entries: never in a scope
+    globs = [
+        pattern(op, household, user)
+        for op, household, user in itertools.product((None, "risk", "session"), (None, 1, 12), (None, 7))
+        if (op, household, user) != (None, None, None)
+    ] + [pattern()]
+    for glob in globs:
+        named = named_by(glob)
+        assert named is not None, glob
+        found = [k for k in keys if in_scope(k, named)]
+        assert found == [k for k in keys if fnmatch.fnmatchcase(k, glob)], glob
+        assert not any(in_scope(name, named) for name in others)
+    assert named_by("risk:*") is None and named_by("*:e*:m*:h1*:u*:*") is None  # other shapes: globs
