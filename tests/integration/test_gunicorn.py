@@ -74,7 +74,9 @@ def test_gun001_two_workers_counts_add_up(gunicorn):
     timed = stats["operations"][name]
     assert timed["count"] == n and timed["errors"] == 0
     assert 0 < timed["min"] <= timed["p50"] <= timed["p95"] <= timed["p99"] <= timed["max"]
-    assert stats["operations"]["db.query"]["count"] > n
+    # the database's timings reach the store too (how many: what the cache left to read - the households
+    # a user sees are kept, so not one query per Overview any more)
+    assert stats["operations"]["db.query"]["count"] >= 1 and stats["operations"]["db.query"]["errors"] == 0
     assert stats["counters"]["cache.session.hits"] + stats["counters"]["cache.session.misses"] >= n
     # Prometheus: both workers wrote samples, and the exposition sums them
     pids = {p.name.split("_")[-1] for p in Path(prometheus_dir).glob("histogram_*.db")}
