@@ -3,10 +3,11 @@ locks, counters, ping), so the facade above has one code path.
 
 - ``RedisStore`` (``REDIS_URL`` set): its own redis-py client (the settings' socket timeout, no retry on
   a timeout: the breaker in ``dashboard/outage.py`` decides when to try again); values pickled; locks are
-  redis-py's. Each entry of a household or a user is also listed in that household's or user's *index*
-  (a set, written with the entry in one transaction), so deleting a household's or a user's entries reads
-  its index, not the whole key space; other globs (an operation everywhere) are deleted with ``SCAN``
-  (never ``KEYS``).
+  redis-py's. Each entry of a household or a user is also listed in an *index* of its operation for that
+  household or user (a sorted set by expiry, written with the entry in one transaction), so dropping an
+  operation's entries of a household or a user - what the app invalidates - reads that index, not the
+  whole key space; other globs (an operation everywhere, every operation of a household) are deleted
+  with ``SCAN`` (never ``KEYS``). The expiries are the writers' clocks (hosts kept in time by NTP).
 - ``DiskStore`` (otherwise): ``diskcache`` in the instance folder, which every worker of the machine
   shares (SQLite underneath, so locks and deletion work across processes too).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import pickle
+import time
 import uuid
 from pathlib import Path
 
@@ -64,12 +66,16 @@ class RedisStore:
         if not indexes:
             self.client.set(name, raw, ex=ttl if ttl > 0 else None)
             return
-        # the entry and its listing together (MULTI): a deletion by index sees both or neither
+        # the entry and its listing together (MULTI): a deletion by index sees both or neither. An index
+        # is a sorted set scored by each entry's expiry: what expired is trimmed at every write, so an
+        # index holds about the entries alive, and it lives as long as its longest-lived entry.
+        now = time.time()
         with self.client.pipeline(transaction=True) as pipe:
             pipe.set(name, raw, ex=ttl if ttl > 0 else None)
             for index in indexes:
-                pipe.sadd(index, name)
-                if ttl > 0:  # an index lives as long as its longest-lived entry
+                pipe.zadd(index, {name: now + ttl if ttl > 0 else float("inf")})
+                pipe.zremrangebyscore(index, "-inf", now)
+                if ttl > 0:
                     pipe.expire(index, ttl, nx=True)
                     pipe.expire(index, ttl, gt=True)
                 else:
@@ -85,14 +91,15 @@ class RedisStore:
         if index is None:
             return self._scan_delete(glob)
         skip = len(self.prefix)
-        gone = [name for name in self.client.smembers(index) if in_scope(name.decode()[skip:], named)]
+        listed = self.client.zrange(index, 0, -1)
+        gone = [name for name in listed if in_scope(name.decode()[skip:], named)]
         if not gone:
             return 0
         with self.client.pipeline(transaction=False) as pipe:
             for start in range(0, len(gone), 500):
                 batch = gone[start : start + 500]
                 pipe.unlink(*batch)
-                pipe.srem(index, *batch)  # listed entries that expired meanwhile leave the index too
+                pipe.zrem(index, *batch)  # listed entries that expired meanwhile leave the index too
             return sum(pipe.execute()[0::2])
 
     def _scan_delete(self, glob: str) -> int:
@@ -108,25 +115,26 @@ class RedisStore:
         return deleted
 
     def _indexes(self, key: str) -> list[str]:
-        """The indexes an entry is listed in: its household's and its user's."""
+        """The indexes an entry is listed in: its operation's of its household and of its user."""
         found = scope(key)
         if found is None:
             return []
-        _, household, user = found
-        indexes = [f"{self.prefix}index:h{household}"] if household != "-" else []
+        operation, household, user = found
+        indexes = [f"{self.prefix}index:h{household}:{operation}"] if household != "-" else []
         if user != "-":
-            indexes.append(f"{self.prefix}index:u{user}")
+            indexes.append(f"{self.prefix}index:u{user}:{operation}")
         return indexes
 
     def _index_of(self, named) -> str | None:
-        """The index listing every entry a glob can match (``named``: what ``keys.named_by`` read of it),
-        if it names a household or a user; None for any other glob (deleted by ``SCAN``)."""
-        if named is None:
+        """The index listing every entry a glob can match (``named``: what ``keys.named_by`` read of it), if
+        it names an operation and a household or a user (what the app invalidates); None for any other
+        glob (deleted by ``SCAN``: every operation of a household, an operation everywhere)."""
+        if named is None or named[0] is None:
             return None
-        _, household, user = named
+        operation, household, user = named
         if household is not None:
-            return f"{self.prefix}index:h{household}"
-        return f"{self.prefix}index:u{user}" if user is not None else None
+            return f"{self.prefix}index:h{household}:{operation}"
+        return f"{self.prefix}index:u{user}:{operation}" if user is not None else None
 
     def acquire(self, name: str, timeout: float):
         lock = self.client.lock(self.prefix + "lock:" + name, timeout=timeout, blocking=False)

@@ -460,47 +460,54 @@ def test_cache026_read_ahead_gives_a_requests_next_reads_from_one_round_trip(
         assert cache.lookup_many([("household", {"h": 1}, 1, 5)]) == [None] and trips == ["get_many"]
 
 
-def test_cache027_a_households_or_users_entries_are_dropped_from_its_index_not_a_scan(
+def test_cache027_an_operations_entries_of_a_household_or_user_are_dropped_from_its_index_not_a_scan(
     settings, private_redis, monkeypatch
 ):
-    """Each entry of a household or a user is listed in its index (written with it in one transaction), so
-    dropping them reads that index whatever the size of the key space; an entry that expired leaves the
-    index when it is dropped; an index lives as long as its longest-lived entry; a glob naming neither (an
-    operation everywhere) is still deleted by SCAN."""
+    """Each entry of a household or a user is listed in the index of its operation there (written with it
+    in one transaction), so dropping them reads that index whatever the size of the key space; an index
+    holds the entries alive (what expired is trimmed at the next write, or leaves when dropped) and lives
+    as long as its longest-lived entry; a glob naming no household and no user, or no operation, is still
+    deleted by SCAN."""
     cache = facade(settings.replace(redis_url=private_redis.url))
     store, client = cache._store, cache._store.client
     for n in range(3000):  # a key space of other entries, which a scan would have to walk
         cache.get_or_compute("risk", {"n": n}, lambda: "result")
     cache.get_or_compute("snapshot", {"h": 1}, lambda: "household 1", household=1)
     cache.get_or_compute("household", {"h": 1}, lambda: "allowed", household=1, user=7)
-    cache.get_or_compute("thread", {"h": 1}, lambda: "short", household=1, ttl=1)
+    cache.get_or_compute("household", {"h": 1, "n": 2}, lambda: "short", household=1, user=8, ttl=1)
     cache.get_or_compute("snapshot", {"h": 2}, lambda: "household 2", household=2)
     cache.get_or_compute("session", {"u": 7}, lambda: "user 7", user=7)
     cache.get_or_compute("session", {"u": 8}, lambda: "user 8", user=8)
-    listed = {index.decode(): client.smembers(index) for index in client.keys(store.prefix + "index:*")}
-    assert {name.removeprefix(store.prefix) for name in listed} == {
-        "index:h1",
-        "index:h2",
-        "index:u7",
-        "index:u8",
+    prefix = store.prefix + "index:"
+    listed = {index.decode().removeprefix(prefix): client.zcard(index) for index in client.keys(prefix + "*")}
+    assert listed == {
+        "h1:snapshot": 1,
+        "h1:household": 2,
+        "h2:snapshot": 1,
+        "u7:household": 1,
+        "u7:session": 1,
+        "u8:household": 1,
+        "u8:session": 1,
     }
-    assert len(listed[store.prefix + "index:h1"]) == 3 and len(listed[store.prefix + "index:u7"]) == 2
     longest = max(cache.ttl("snapshot"), cache.ttl("household"))
-    assert longest - 5 <= client.ttl(store.prefix + "index:h1") <= longest  # not the short entry's 1 s
-    time.sleep(1.5)  # the thread entry expires; its name is still listed
+    assert longest - 5 <= client.ttl(prefix + "h1:household") <= longest  # not the short entry's 1 s
+    time.sleep(1.5)  # the short entry expires; it is still listed until the next write trims it
+    cache.get_or_compute("household", {"h": 1, "n": 3}, lambda: "allowed", household=1, user=9)
+    assert client.zcard(prefix + "h1:household") == 2  # the short one trimmed, the new one listed
 
     scans = []
     monkeypatch.setattr(client, "scan_iter", lambda *a, **k: scans.append(k) or iter(()))
     assert cache.invalidate(operation="snapshot", household=1) == 1
     assert cache.lookup("household", {"h": 1}, household=1, user=7) == "allowed"  # another operation
-    assert cache.invalidate(household=1) == 1  # the authorisation; the expired entry is not counted...
-    assert client.smembers(store.prefix + "index:h1") == set()  # ...but leaves the index
-    assert cache.invalidate(user=7) == 1  # the session entry (the authorisation went with household 1)
+    assert cache.invalidate(operation="household", household=1) == 2
+    assert not client.exists(prefix + "h1:household")  # emptied, so gone
+    assert cache.invalidate(operation="session", user=7) == 1
     assert cache.lookup("session", {"u": 8}, user=8) == "user 8"
     assert cache.lookup("snapshot", {"h": 2}, household=2) == "household 2"
     assert scans == []
     monkeypatch.undo()
     assert cache.invalidate(operation="risk") == 3000  # no household or user named: a scan
+    assert cache.invalidate(user=8) == 1  # every operation of a user: a scan (the household entry expired)
 
 
 def test_cache028_a_scope_is_matched_by_its_parts_as_the_glob_would_match():
