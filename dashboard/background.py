@@ -24,6 +24,11 @@ log = logging.getLogger("meridian.background")
 RESULT_EXPIRY_SECONDS = 60 * 60
 # Every Celery worker says it is alive this often, in a key that expires if it stops saying so.
 HEARTBEAT_KEY = "meridian:celery-worker:"
+# Every worker that beat in the last day, by hostname (a sorted set by its last beat): the web side reads
+# it and the workers' own keys, two round trips however large the store, where a SCAN for the keys
+# walked all of it. Who is alive is still decided by Redis: a worker's key expires.
+WORKERS_KEY = "meridian:celery-workers"
+WORKERS_KEPT_SECONDS = 24 * 60 * 60
 HEARTBEAT_SECONDS = 2.0
 HEARTBEAT_TTL = 15  # seconds: a worker silent this long (killed, hung, host gone) is taken for dead (a busy
 # machine can delay a heartbeat by seconds: a live worker must never be taken for dead)
@@ -236,14 +241,28 @@ def _job_manager(celery_manager):
 
 def live_workers(celery_app) -> dict[str, dict]:
     """The Celery workers whose heartbeat has not expired (read from the result backend's Redis)."""
-    client = celery_app.backend.client
-    found = {}
-    for name in client.scan_iter(match=HEARTBEAT_KEY + "*", count=100):
-        raw = client.get(name)
-        if raw:
-            key = name.decode() if isinstance(name, bytes) else name
-            found[key[len(HEARTBEAT_KEY) :]] = json.loads(raw)
-    return found
+    return live_workers_of(celery_app.backend.client)
+
+
+def live_workers_of(client) -> dict[str, dict]:
+    """Hostname -> what it said, of each worker in the directory whose heartbeat key is still there."""
+    names = [n.decode() if isinstance(n, bytes) else n for n in client.zrange(WORKERS_KEY, 0, -1)]
+    if not names:
+        return {}
+    said = client.mget([HEARTBEAT_KEY + name for name in names])
+    return {name: json.loads(raw) for name, raw in zip(names, said, strict=True) if raw}
+
+
+def beat_once(client, hostname: str, said: dict) -> None:
+    """One heartbeat of worker ``hostname``: its key (what it says, expiring after ``HEARTBEAT_TTL``) and
+    its name in the directory, together; names not heard of for a day leave the directory."""
+    now = time.time()
+    with client.pipeline(transaction=True) as pipe:
+        pipe.set(HEARTBEAT_KEY + hostname, json.dumps(said), ex=HEARTBEAT_TTL)
+        pipe.zadd(WORKERS_KEY, {hostname: now})
+        pipe.zremrangebyscore(WORKERS_KEY, "-inf", now - WORKERS_KEPT_SECONDS)
+        pipe.expire(WORKERS_KEY, WORKERS_KEPT_SECONDS)
+        pipe.execute()
 
 
 def start_heartbeat(celery_app, hostname: str, concurrency: int) -> threading.Event:
@@ -260,23 +279,14 @@ def start_heartbeat(celery_app, hostname: str, concurrency: int) -> threading.Ev
         while not stop.is_set():
             if breaker.available():
                 try:
-                    client.set(
-                        HEARTBEAT_KEY + hostname,
-                        json.dumps(
-                            {
-                                "pid": os.getpid(),
-                                "concurrency": concurrency,
-                                "started": started,
-                                "seen": time.time(),
-                            }
-                        ),
-                        ex=HEARTBEAT_TTL,
-                    )
+                    said = {"pid": os.getpid(), "concurrency": concurrency, "started": started}
+                    beat_once(client, hostname, {**said, "seen": time.time()})
                 except Exception as error:  # noqa: BLE001 - Redis away: said once, by the breaker
                     breaker.failed(error, "worker heartbeat")
             stop.wait(HEARTBEAT_SECONDS)
         with contextlib.suppress(Exception):
             client.delete(HEARTBEAT_KEY + hostname)
+            client.zrem(WORKERS_KEY, hostname)
 
     threading.Thread(target=beat, name="meridian-heartbeat", daemon=True).start()
     return stop

@@ -110,14 +110,14 @@ def wait_for_heartbeat(process, redis_url: str, log_path: Path, timeout: float =
     imports the app on a busy machine takes seconds, and a run asked for before would be refused."""
     import redis
 
-    from dashboard.background import HEARTBEAT_KEY
+    from dashboard.background import live_workers_of
 
     client = redis.Redis.from_url(redis_url, socket_timeout=2)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the Celery worker exited: {log_path.read_text()[-2000:]}")
-        if next(client.scan_iter(match=HEARTBEAT_KEY + "*", count=100), None) is not None:
+        if live_workers_of(client):
             return
         time.sleep(0.25)
     raise RuntimeError(f"no Celery worker heartbeat in {timeout:.0f} s: {log_path.read_text()[-2000:]}")

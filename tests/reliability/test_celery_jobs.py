@@ -102,12 +102,12 @@ def test_cj004_a_job_finishing_while_its_liveness_is_read_is_still_running(
     here by the backend's reads), the poll says it runs, and the next poll collects the result."""
     import json
 
-    from dashboard.background import HEARTBEAT_KEY
+    from dashboard.background import HEARTBEAT_KEY, WORKERS_KEY, beat_once
 
     manager = create_manager(flask.Flask(__name__), settings.replace(redis_url=redis_url))
     backend = manager.handle.backend
     client = backend.client
-    client.set(HEARTBEAT_KEY + "celery@racing", json.dumps({"pid": 1, "concurrency": 1}), ex=30)
+    beat_once(client, "celery@racing", {"pid": 1, "concurrency": 1})
     job, key = f"racing-job-{finished_after}", f"racing-key-{finished_after}"
     backend.store_result(job, {"pid": 1, "hostname": "celery@racing"}, "STARTED")
     task_key = backend.get_key_for_task(job)
@@ -135,3 +135,31 @@ def test_cj004_a_job_finishing_while_its_liveness_is_read_is_still_running(
         finish()
     assert manager.get_result(key, job) == ["the panel", None]  # the next poll has it
     client.delete(HEARTBEAT_KEY + "celery@racing")
+    client.zrem(WORKERS_KEY, "celery@racing")
+
+
+def test_cj005_who_is_alive_is_read_from_the_directory_and_the_keys_never_a_scan(redis_url, monkeypatch):
+    """The web side reads the workers' directory and their keys (two round trips however large the
+    store); a worker whose key expired (killed: no goodbye) is not alive though still listed."""
+    import time
+
+    import redis
+
+    from dashboard.background import HEARTBEAT_KEY, WORKERS_KEY, beat_once, live_workers_of
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete(WORKERS_KEY)
+    client.mset({f"meridian:other:{n}": "x" for n in range(2000)})  # a store with other keys in it
+    beat_once(client, "celery@one", {"pid": 1, "concurrency": 2})
+    beat_once(client, "celery@two", {"pid": 2, "concurrency": 1})
+    monkeypatch.setattr(client, "scan_iter", lambda *a, **k: pytest.fail("a scan of the whole store"))
+    assert live_workers_of(client) == {
+        "celery@one": {"pid": 1, "concurrency": 2},
+        "celery@two": {"pid": 2, "concurrency": 1},
+    }
+    client.pexpire(HEARTBEAT_KEY + "celery@two", 50)  # as if it stopped beating HEARTBEAT_TTL ago
+    time.sleep(0.2)
+    assert set(live_workers_of(client)) == {"celery@one"}
+    assert client.zscore(WORKERS_KEY, "celery@two") is not None  # listed, and not alive
+    client.delete(WORKERS_KEY, HEARTBEAT_KEY + "celery@one")
+    assert live_workers_of(client) == {}
