@@ -20,7 +20,6 @@ from dashboard.services.access import (
     authorize_household,
     household_or_none,
     household_reads,
-    household_with,
     parse_household_id,
     visible_households,
 )
@@ -158,7 +157,7 @@ def _grid_basis(body: dict) -> Basis | None:
     if not isinstance(request, dict) or household_id is None:
         return None
     try:
-        household, _ = household_with(household_id)
+        household = authorize_household(household_id)  # what the read ahead holds, if it was cached
     except Exception:  # noqa: BLE001 - refused, or unreadable: the callback says why
         return None
     parts = {"request": request, "account": account, "versions": household.data_version}
