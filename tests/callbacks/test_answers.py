@@ -362,13 +362,13 @@ def _block(response) -> dict:
 def test_ans014_a_block_of_transactions_asked_again_is_answered_with_the_bytes_sent_before(app):
     from sqlalchemy import func, select
 
-    from dashboard.data.models import Account, Transaction
+    from dashboard.data.models import Transaction
     from dashboard.extensions import db
 
     grid = Grid(app, signed_client(app))
     household = households()[0][0].id
+    accounts = _accounts_of(app, household)
     with app.server.app_context(), db.session() as session:
-        accounts = session.scalars(select(Account.id).where(Account.household_id == household)).all()
         mine = select(Transaction).where(Transaction.account_id.in_(accounts)).subquery()
         total, latest = session.execute(select(func.count(), func.max(mine.c.date))).one()
     first = grid.post(grid.body(household))
