@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from dashboard.cache.keys import MISS, in_scope, named_by
+from dashboard.cache.keys import MISS, in_scope, named_by, scope
 
 # Operations also kept in each worker's memory, with how long an entry may be served from there
 # (seconds). Only entries addressed by a household's versions qualify: a change bumps the version,
@@ -36,11 +36,15 @@ LOCAL_MAX_ENTRIES = 512
 
 
 class LocalCache:
-    """A small LRU of hot entries in one worker, each with its own expiry (values are shared: read-only)."""
+    """A small LRU of hot entries in one worker, each with its own expiry (values are shared: read-only).
+
+    The entries of each household and of each user are listed apart, so that dropping a household's or
+    a user's entries (every invalidation the app makes) looks at theirs, not at every entry kept."""
 
     def __init__(self, limit: int = LOCAL_MAX_ENTRIES):
         self.limit = limit
         self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._listed: dict[tuple[str, str], set[str]] = {}  # ("h", household) / ("u", user) -> keys
         self._lock = threading.Lock()
 
     def after_fork(self) -> None:
@@ -63,14 +67,18 @@ class LocalCache:
 
     def put(self, key: str, value, ttl: float) -> None:
         with self._lock:
+            if key not in self._items:
+                for owner in _owners(key):
+                    self._listed.setdefault(owner, set()).add(key)
             self._items[key] = (time.monotonic() + ttl, value)
             self._items.move_to_end(key)
             while len(self._items) > self.limit:
-                self._items.popitem(last=False)
+                self._forget(next(iter(self._items)))
 
     def drop(self, key: str) -> None:
         with self._lock:
-            self._items.pop(key, None)
+            if key in self._items:
+                self._forget(key)
 
     def drop_matching(self, glob: str) -> int:
         named = named_by(glob)
@@ -78,11 +86,42 @@ class LocalCache:
             matches = functools.partial(in_scope, named=named)
         else:
             matches = re.compile(fnmatch.translate(glob)).match
+        owner = _owner_named(named)
         with self._lock:
-            gone = [k for k in self._items if matches(k)]
+            among = self._items if owner is None else self._listed.get(owner, ())
+            gone = [k for k in among if matches(k)]
             for k in gone:
-                del self._items[k]
+                self._forget(k)
             return len(gone)
+
+    def _forget(self, key: str) -> None:
+        """Drop a kept entry and its listings (the lock held)."""
+        del self._items[key]
+        for owner in _owners(key):
+            listed = self._listed[owner]
+            listed.discard(key)
+            if not listed:
+                del self._listed[owner]
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _owners(key: str) -> list[tuple[str, str]]:
+    """The household and the user a key is listed under (none for a key of another shape)."""
+    found = scope(key)
+    if found is None:
+        return []
+    _, household, user = found
+    return [owner for owner in (("h", household), ("u", user)) if owner[1] != "-"]
+
+
+def _owner_named(named) -> tuple[str, str] | None:
+    """The listing holding every key a glob can match (``named``: what ``named_by`` read of it): its
+    household's, else its user's; None when it names neither (every kept entry is looked at)."""
+    if named is None:
+        return None
+    _, household, user = named
+    if household is not None:
+        return ("h", household)
+    return ("u", user) if user is not None else None

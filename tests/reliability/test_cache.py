@@ -537,3 +537,47 @@ def test_cache028_a_scope_is_matched_by_its_parts_as_the_glob_would_match():
         assert found == [k for k in keys if fnmatch.fnmatchcase(k, glob)], glob
         assert not any(in_scope(name, named) for name in others)
     assert named_by("risk:*") is None and named_by("*:e*:m*:h1*:u*:*") is None  # other shapes: globs
+
+
+def test_cache029_the_workers_layer_drops_a_scope_from_its_listing_the_keys_fnmatch_would():
+    """Each worker's own layer lists its entries by household and by user: a household's or a user's
+    invalidation looks at those alone and drops exactly what ``fnmatch`` with the glob matches; the
+    listings follow every way an entry leaves (dropped, replaced, pushed out by the LRU)."""
+    import fnmatch
+    import itertools
+
+    from dashboard.cache.keys import pattern
+    from dashboard.cache.local import LocalCache
+
+    keys = [
+        make_key(op, {"x": n}, household, user)
+        for op, household, user, n in itertools.product(
+            ("risk", "rendered", "session"), (None, 1, 12), (None, 7, 71), (1, 2)
+        )
+    ]
+    others = ["lock:" + keys[0], "count:signin:x"]  # other names: dropped only by a glob that matches them
+    globs = [
+        pattern(op, household, user)
+        for op, household, user in itertools.product((None, "risk", "rendered"), (None, 1, 12), (None, 7))
+        if (op, household, user) != (None, None, None)
+    ] + ["risk:*", "*:e*:m*:h1*:u*:*", "lock:*"]
+    for glob in globs:
+        local = LocalCache(limit=1000)
+        for name in keys + others:
+            local.put(name, name, ttl=60)
+        expected = {k for k in keys + others if fnmatch.fnmatchcase(k, glob)}
+        assert local.drop_matching(glob) == len(expected), glob
+        assert {k for k in keys + others if local.get(k) == k} == set(keys + others) - expected, glob
+        # the listings hold what is kept, nothing more
+        listed = set().union(*local._listed.values()) if local._listed else set()
+        assert listed == {k for k in keys if local.get(k) == k and (":h-:" not in k or ":u-:" not in k)}
+
+    local = LocalCache(limit=4)
+    household_1 = [make_key("rendered", {"x": n}, 1, None) for n in range(6)]
+    for name in household_1:
+        local.put(name, name, ttl=60)
+    local.put(household_1[-1], "again", ttl=60)  # replaced: listed once
+    assert local._listed == {("h", "1"): set(household_1[2:])}  # the two oldest pushed out, unlisted
+    local.drop(household_1[2])
+    assert local.drop_matching(pattern("rendered", 1)) == 3
+    assert local._listed == {} and len(local) == 0
