@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import dash
-from dash import ClientsideFunction, Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.analysis import chosen_id, error_alert, notice
 from callbacks.goals import SIM_FORM, evaluate
-from callbacks.rendered import remember
+from callbacks.rendered import placed, remember
 from components import ids
-from components.overview import account_options, goals_table, household_panel, households_table
+from components.overview import (
+    account_options,
+    goals_table,
+    household_panel,
+    households_table,
+    threads_list,
+)
 from components.statement_import import import_result
 from components.transactions import transactions_grid
 from dashboard.answers import Basis, Keyer, answers
@@ -29,6 +35,8 @@ from dashboard.services.threads import household_threads
 from dashboard.services.transactions import household_page
 
 ALL_ACCOUNTS = [{"label": "All accounts", "value": "all"}]
+# where the household panel, kept, has its threads list placed (kept apart: see render_overview)
+THREADS_SLOT = "overview-threads-slot"
 
 
 @dash.callback(
@@ -57,18 +65,30 @@ def render_overview(household_id, _version, shown_account, import_account):
         return notice(prompt), _households(rows, None), ALL_ACCOUNTS, "all", [], None, None
     snap = snapshot(household)
     threads = household_threads(household.id)
+    # the panel and its threads column are kept apart: a run saved to a thread draws the list again,
+    # not the panel's figures and tables
     panel = remember(
         "overview",
         {
-            # what the panel shows: the household's portfolio as the snapshot reads it, and its threads
-            # (its portfolio's version: the panel shows no goals, so a goal saved leaves it)
+            # what the panel shows: the household's portfolio as the snapshot reads it (its portfolio's
+            # version: the panel shows no goals, so a goal saved leaves it)
             "household": [household.id, household.name, household.risk_profile, household.data_version],
-            "threads": [[t.id, t.title, t.created_by, t.updated_at, t.runs] for t in threads],
             "links": dash.get_relative_path("/"),  # its links, under the app's address
+            "threads": THREADS_SLOT,
         },
         household.id,
-        lambda: household_panel(snap, threads),
+        lambda: household_panel(snap, html.Div(id=THREADS_SLOT)),
     )
+    listed = remember(
+        "overview:threads",
+        {
+            "household": household.id,
+            "threads": [[t.id, t.title, t.created_by, t.updated_at, t.runs] for t in threads],
+        },
+        household.id,
+        lambda: threads_list(threads),
+    )
+    panel = placed(panel, THREADS_SLOT, listed)
     accounts = [{"label": a.name, "value": str(a.id)} for a in snap.accounts]
     own = {a["value"] for a in accounts}
     same_household = ctx.triggered_id == ids.OVERVIEW_VERSION

@@ -63,3 +63,29 @@ def remember(page: str, scenario, household: int | None, build: Callable[[], Any
 def remembered(page: str, scenario, household: int | None):
     """What ``remember`` kept for ``page`` and ``scenario``, or None (nothing is built)."""
     return cache.lookup(OPERATION, _request(page, scenario), household=household)
+
+
+def placed(tree, slot: str, part):
+    """``tree`` (rendered as ``remember`` keeps it) with its component whose id is ``slot`` replaced by
+    ``part``: a panel kept apart from a part of it that changes more often. The dicts and lists along
+    the way are copied, the rest shared: what the cache keeps is never changed."""
+    found = _placed(tree, slot, part)
+    if found is None:
+        raise LookupError(f"no component {slot!r} in the rendered tree")
+    return found
+
+
+def _placed(node, slot: str, part):
+    if isinstance(node, list):
+        for i, child in enumerate(node):
+            found = _placed(child, slot, part)
+            if found is not None:
+                return [*node[:i], found, *node[i + 1 :]]
+        return None
+    if not isinstance(node, dict) or not isinstance(node.get("props"), dict):
+        return None
+    props = node["props"]
+    if props.get("id") == slot:
+        return part
+    found = _placed(props.get("children"), slot, part)
+    return None if found is None else {**node, "props": {**props, "children": found}}

@@ -230,7 +230,9 @@ def household_skeleton() -> html.Div:
     )
 
 
-def household_panel(snapshot, threads=()) -> html.Div:
+def household_panel(snapshot, threads) -> html.Div:
+    """The household's panel; ``threads``: what its threads column lists (``threads_list``, or a slot the
+    list is placed in later)."""
     if not snapshot.accounts:
         return dbc.Alert(f"{snapshot.name} has no accounts yet.", color="info")
     return html.Div(
@@ -277,7 +279,7 @@ def household_panel(snapshot, threads=()) -> html.Div:
                     dbc.Col(
                         [
                             html.H3("Analysis threads", className="h5"),
-                            threads_list(threads),
+                            threads,
                         ],
                         lg=6,
                     ),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from callbacks import overview as overview_cb
 from callbacks import shell as shell_cb
+from components import ids
 from dashboard.data.models import (
     Account,
     Goal,
@@ -164,9 +165,10 @@ def test_cb110_overview_without_a_household_fills_every_output(ctx):
     assert all(h.name in text_of(households_table) for h in mine)
 
 
-def test_cb110b_the_household_panel_is_drawn_once_per_content(ctx):
-    """The Overview's panel and households table are kept by what they show: asked again, looked up; a
-    thread saved or the household's data changed, drawn anew with it."""
+def test_cb110b_the_household_panel_is_drawn_once_per_content(ctx, monkeypatch):
+    """The Overview's panel, its threads list and the households table are kept by what they show: asked
+    again, looked up; a thread saved, the list alone drawn anew (placed in the panel kept); the
+    household's data changed, both drawn anew."""
     from dashboard.services.households import household_changed
     from dashboard.services.threads import create_thread
 
@@ -180,17 +182,41 @@ def test_cb110b_the_household_panel_is_drawn_once_per_content(ctx):
     assert other[1] != first[1] and mine[1].name in text_of(other[0])
     with db.session() as session:
         analyst = session.scalar(select(Household.analyst_id).where(Household.id == mine[0].id))
+    drawn = []  # what is drawn from here on: the panel, the threads list
+    for name in ("household_panel", "threads_list"):
+        real = getattr(overview_cb, name)
+        monkeypatch.setattr(
+            overview_cb, name, lambda *a, _real=real, _name=name: drawn.append(_name) or _real(*a)
+        )
     create_thread(mine[0].id, analyst, "Rebalancing for Q3")
     shown = triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
     assert "Rebalancing for Q3" in text_of(shown[0]) and "Rebalancing for Q3" not in text_of(first[0])
+    assert drawn == ["threads_list"]  # the list alone; the panel's figures and tables kept
+    # the same panel with the new list where the old one was: nothing else differs
+    assert _without(shown[0], ids.OVERVIEW_THREADS) == _without(first[0], ids.OVERVIEW_THREADS)
     computes = cache_counts().get("computes", 0)
     household_changed(mine[0].id, goals_only=True)  # a goal saved: the panel shows no goals
     triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
     assert cache_counts().get("computes", 0) == computes
     household_changed(mine[0].id)
     triggered("shell-household-select.value", overview_cb.render_overview, mine[0].id, 0, None, None)
-    # the panel is drawn again; the table's rows show what they showed (kept by their content)
-    assert cache_counts().get("computes", 0) == computes + 1
+    assert drawn == ["threads_list", "household_panel", "threads_list"]
+    # the panel and its list are drawn again (the household's rendered entries are dropped with its
+    # data); the table's rows show what they showed (kept by their content, of no one household)
+    assert cache_counts().get("computes", 0) == computes + 2
+
+
+def _without(tree, component_id: str):
+    """A rendered tree with the threads column's list (``component_id``, or the note saying there is none)
+    left out."""
+    if isinstance(tree, list):
+        return [_without(child, component_id) for child in tree]
+    if not isinstance(tree, dict) or "props" not in tree:
+        return tree
+    props = tree["props"]
+    if props.get("id") == component_id or "No analysis threads yet." in str(props.get("children")):
+        return None
+    return {**tree, "props": {**props, "children": _without(props.get("children"), component_id)}}
 
 
 def _nav_ids():
