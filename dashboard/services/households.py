@@ -122,20 +122,25 @@ def snapshot(household: HouseholdRef) -> HouseholdSnapshot:
     kept in each worker's memory (``cache.LOCAL_TTLS``).
     """
 
-    def read_portfolio():
-        with db.session() as session:
-            return _snapshot(session, household)
-
     def read_goals():
         with db.session() as session:
             return _goals(session, household)
 
     # in two entries: a goal edited re-reads the goals, not the accounts and positions
-    key = {"snapshot": household.id, "version": household.data_version}
-    found = cache.get_or_compute("snapshot", key, read_portfolio, household=household.id)
     key = {"goals": household.id, "version": household.goals_version}
     goals = cache.get_or_compute("snapshot", key, read_goals, household=household.id)
-    return replace(found, goals=goals)
+    return replace(_holdings(household), goals=goals)
+
+
+def _holdings(household: HouseholdRef) -> HouseholdSnapshot:
+    """The snapshot's accounts, positions and cash flow, without its goals (an entry of their own)."""
+
+    def read():
+        with db.session() as session:
+            return _snapshot(session, household)
+
+    key = {"snapshot": household.id, "version": household.data_version}
+    return cache.get_or_compute("snapshot", key, read, household=household.id)
 
 
 def _snapshot(session: Session, household: HouseholdRef) -> HouseholdSnapshot:
@@ -337,8 +342,9 @@ class Portfolio:
 
 
 def portfolio(household: HouseholdRef) -> Portfolio:
-    """The household's invested assets by security across accounts, largest first."""
-    return portfolio_of(snapshot(household))
+    """The household's invested assets by security across accounts, largest first (its goals not read:
+    a goal saved leaves every run on the portfolio as it was)."""
+    return portfolio_of(_holdings(household))
 
 
 def portfolio_of(snap: HouseholdSnapshot) -> Portfolio:

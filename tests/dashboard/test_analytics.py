@@ -92,7 +92,7 @@ def test_fac006b_a_goal_change_re_keys_what_reads_goals_and_keeps_the_portfolio_
     from callbacks.rendered import remember
     from dashboard.services.access import authorize_household
     from dashboard.services.goals import save_goal
-    from dashboard.services.households import snapshot
+    from dashboard.services.households import portfolio, snapshot
 
     with db.session() as session:
         household = session.scalars(select(Household).order_by(Household.id)).first()
@@ -109,10 +109,13 @@ def test_fac006b_a_goal_change_re_keys_what_reads_goals_and_keeps_the_portfolio_
         "current_amount": 0.0,
         "monthly_contribution": 250.0,
     }
+    held = portfolio(ref)
     save_goal(ref, None, values)
     fresh = authorize_household(household.id)  # who-may-see-it was dropped: the new versions
     assert (fresh.data_version, fresh.goals_version) == (ref.data_version, ref.goals_version + 1)
     before = cache_counts("snapshot")
+    # a run on the portfolio reads no goals: the goal saved costs it nothing
+    assert portfolio(fresh) == held and cache_counts("snapshot") == {**before, "hits": before["hits"] + 1}
     names = [g.name for g in snapshot(fresh).goals]  # never the old snapshot
     assert len(names) == len(goals_before) + 1 and "Sabbatical" in names
     # the goals read anew; the accounts and positions (keyed by the portfolio's version) not
