@@ -67,6 +67,23 @@ class MeridianDash(dash.Dash):
             flask.g.setdefault(LIVE_VIEW, True)
         return self.views[path]()
 
+    def _generate_scripts_html(self) -> str:
+        return self._index_part("scripts", super()._generate_scripts_html)
+
+    def _generate_css_dist_html(self) -> str:
+        return self._index_part("css", super()._generate_css_dist_html)
+
+    def _index_part(self, part: str, build: Callable[[], str]) -> str:
+        """The index's script or stylesheet tags, built once per worker: Dash builds them for every page
+        load (a file's fingerprint from its modification time, each bundle's package looked up), and
+        they change only with a deploy - or with the dev tools' hot reload, which rebuilds them each time."""
+        if self._dev_tools.hot_reload:
+            return build()
+        built = self.__dict__.setdefault("_index_parts", {})
+        if part not in built:
+            built[part] = build()
+        return built[part]
+
     def interpolate_index(self, **kwargs):
         beacon = self.config.requests_pathname_prefix + BEACON_PATH
         kwargs["scripts"] = index_scripts(kwargs.get("scripts", ""), beacon)

@@ -133,3 +133,30 @@ def test_layout004_pages_are_named_by_their_module_whoever_builds_the_app(make_a
     names = sorted(dash.page_registry)
     assert "pages.performance" in names and "pages.risk" in names
     assert all(name.startswith("pages.") for name in names), names
+
+
+def test_layout005_the_index_tags_are_built_once_per_worker_and_each_file_still_served(app, monkeypatch):
+    """The index's script and stylesheet tags (each bundle's fingerprinted address) are built on the first
+    page load and then given as they are; every address in them is served."""
+    import re
+
+    from dashboard.delivery import MeridianDash
+
+    assert isinstance(app, MeridianDash)
+    client = signed_client(app)
+    first = client.get("/").get_data(as_text=True)
+    built = []
+    real = dash.Dash._collect_and_register_resources
+    monkeypatch.setattr(
+        dash.Dash, "_collect_and_register_resources", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+    again = client.get("/risk").get_data(as_text=True)
+    assert built == []  # nothing looked up again
+    tags = lambda body: re.findall(r'<(?:script src|link rel="stylesheet" href)="([^"]+)"', body)  # noqa: E731
+    assert tags(again) == tags(first) and len(tags(first)) > 3
+    for src in tags(first):
+        if src.startswith("/"):
+            assert client.get(src).status_code == 200, src
+    monkeypatch.setitem(app._dev_tools, "hot_reload", True)  # assets reloaded: built each time
+    client.get("/")
+    assert built
