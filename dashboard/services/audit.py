@@ -75,20 +75,25 @@ def record(
         raise ValueError(f"unknown audit action {action!r}")
     user_id, who = _who(user)
     # a row inserted, not an object added: the record is never read back in the change's session, and
-    # the ORM's bookkeeping of a new object was most of what recording a household opened cost
+    # the ORM's bookkeeping of a new object was most of what recording a household opened cost. One
+    # statement for every record, its values as parameters: compiled and keyed once, not per record.
     session.execute(
-        insert(AuditEvent).values(
-            at=_now(),
-            user_id=user_id,
-            user_email=(email or who)[:255],
-            action=action,
-            household_id=household_id,
-            target=str(target)[:160],
-            detail=str(detail)[:500],
-            address=_address(),
-            outcome=outcome,
-        )
+        _INSERT,
+        {
+            "at": _now(),
+            "user_id": user_id,
+            "user_email": (email or who)[:255],
+            "action": action,
+            "household_id": household_id,
+            "target": str(target)[:160],
+            "detail": str(detail)[:500],
+            "address": _address(),
+            "outcome": outcome,
+        },
     )
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def log(action: str, **fields) -> None:
