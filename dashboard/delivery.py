@@ -31,6 +31,8 @@ from typing import Any
 import brotli
 import dash
 import flask
+from dash import _callback as dash_callback
+from dash.development.base_component import ComponentRegistry
 from flask_compress import Compress
 
 from dashboard.settings import PROJECT_ROOT
@@ -74,15 +76,26 @@ class MeridianDash(dash.Dash):
         return self._index_part("css", super()._generate_css_dist_html)
 
     def _index_part(self, part: str, build: Callable[[], str]) -> str:
-        """The index's script or stylesheet tags, built once per worker: Dash builds them for every page
-        load (a file's fingerprint from its modification time, each bundle's package looked up), and
-        they change only with a deploy - or with the dev tools' hot reload, which rebuilds them each time."""
+        """The index's script or stylesheet tags, built again only when what Dash builds them from
+        changes: Dash builds them for every page load (a file's fingerprint from its modification time,
+        each bundle's package looked up), and they change with a component package imported, a resource
+        or a clientside function registered (the pages' title function, on the first request) - or, with
+        the dev tools' hot reload, with any file, so then they are built each time."""
         if self._dev_tools.hot_reload:
             return build()
+        basis = (
+            len(ComponentRegistry.registry),
+            len(self.scripts._resources._resources),
+            len(self.css._resources._resources),
+            len(self._inline_scripts),
+            len(dash_callback.GLOBAL_INLINE_SCRIPTS),
+            self._dev_tools.props_check,
+            self._dev_tools.serve_dev_bundles,
+        )
         built = self.__dict__.setdefault("_index_parts", {})
-        if part not in built:
-            built[part] = build()
-        return built[part]
+        if part not in built or built[part][0] != basis:
+            built[part] = (basis, build())
+        return built[part][1]
 
     def interpolate_index(self, **kwargs):
         beacon = self.config.requests_pathname_prefix + BEACON_PATH

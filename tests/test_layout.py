@@ -157,6 +157,15 @@ def test_layout005_the_index_tags_are_built_once_per_worker_and_each_file_still_
     for src in tags(first):
         if src.startswith("/"):
             assert client.get(src).status_code == 200, src
+    # a clientside function registered since is in the next page's index (the pages' title function
+    # is registered on the first request, after the first index was built)
+    app.clientside_callback(
+        "function(v) { return 'layout005-' + v; }",
+        dash.Output("layout005-out", "children"),
+        dash.Input("layout005-in", "value"),
+    )
+    assert "layout005-" not in again and "layout005-" in client.get("/").get_data(as_text=True)
+    built.clear()
     monkeypatch.setitem(app._dev_tools, "hot_reload", True)  # assets reloaded: built each time
     client.get("/")
     assert built
