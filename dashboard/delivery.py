@@ -31,7 +31,6 @@ from typing import Any
 import brotli
 import dash
 import flask
-from dash import _callback as dash_callback
 from dash.development.base_component import ComponentRegistry
 from flask_compress import Compress
 
@@ -88,7 +87,7 @@ class MeridianDash(dash.Dash):
             len(self.scripts._resources._resources),
             len(self.css._resources._resources),
             len(self._inline_scripts),
-            len(dash_callback.GLOBAL_INLINE_SCRIPTS),
+            len(self.callback_map),  # a clientside function registered brings its script
             self._dev_tools.props_check,
             self._dev_tools.serve_dev_bundles,
         )
