@@ -68,11 +68,10 @@ def remembered(page: str, scenario, household: int | None):
 def placed(tree, slot: str, part):
     """``tree`` (rendered as ``remember`` keeps it) with its component whose id is ``slot`` replaced by
     ``part``: a panel kept apart from a part of it that changes more often. The dicts and lists along
-    the way are copied, the rest shared: what the cache keeps is never changed."""
+    the way are copied, the rest shared: what the cache keeps is never changed. A tree without the
+    slot (a panel that shows no such part, e.g. a household without accounts) is given as it is."""
     found = _placed(tree, slot, part)
-    if found is None:
-        raise LookupError(f"no component {slot!r} in the rendered tree")
-    return found
+    return tree if found is None else found
 
 
 def _placed(node, slot: str, part):

@@ -385,3 +385,31 @@ def test_cb116b_after_an_import_the_account_choices_stay(ctx):
     )
     *_, shown, import_options, import_value, result = out
     assert import_value == import_options[0]["value"] and shown == "all" and result is None
+
+
+def test_cb110c_a_household_without_accounts_is_told_so_and_the_list_placed_only_where_its_slot_is(ctx):
+    """The panel of a household with no accounts has no threads column: it is shown as it is (the list
+    has nowhere to go), not refused; ``placed`` copies only the way to the slot, never the kept tree."""
+    from callbacks.rendered import placed
+
+    mine, _ = households()
+    with db.session() as session:
+        analyst = session.scalar(select(Household.analyst_id).where(Household.id == mine[0].id))
+        empty = Household(name="Newly onboarded", analyst_id=analyst)
+        session.add(empty)
+        session.flush()
+        empty_id = empty.id
+    out = triggered("shell-household-select.value", overview_cb.render_overview, empty_id, 0, None, None)
+    assert "Newly onboarded has no accounts yet." in text_of(out[0])
+
+    kept = {
+        "type": "Div",
+        "namespace": "x",
+        "props": {"children": [{"props": {"id": "a"}}, {"props": {"id": "s"}}]},
+    }
+    snapshot_of_kept = json.dumps(kept)
+    got = placed(kept, "s", {"props": {"children": "list"}})
+    assert got["props"]["children"] == [{"props": {"id": "a"}}, {"props": {"children": "list"}}]
+    assert got["props"]["children"][0] is kept["props"]["children"][0]  # shared, not copied
+    assert json.dumps(kept) == snapshot_of_kept  # the kept tree unchanged
+    assert placed(kept, "nowhere", "list") is kept
