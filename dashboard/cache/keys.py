@@ -87,3 +87,24 @@ def in_scope(key: str, named: tuple[str | None, str | None, str | None]) -> bool
     return found is not None and all(
         want is None or want == got for want, got in zip(named, found, strict=True)
     )
+
+
+def owners(key: str) -> list[str]:
+    """Whose entry ``key`` is: ``h<household>`` and/or ``u<user>`` (none for a key of no household and no
+    user, or of another shape). Both the worker's layer and the Redis store list entries by these."""
+    found = scope(key)
+    if found is None:
+        return []
+    _, household, user = found
+    return [owner for owner, part in ((f"h{household}", household), (f"u{user}", user)) if part != "-"]
+
+
+def owner_named(named: tuple[str | None, str | None, str | None] | None) -> str | None:
+    """The owner whose listing holds every key a glob can match (``named``: what ``named_by`` read of it):
+    its household (``h<id>``), else its user (``u<id>``); None when it names neither."""
+    if named is None:
+        return None
+    _, household, user = named
+    if household is not None:
+        return f"h{household}"
+    return f"u{user}" if user is not None else None

@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from dashboard.cache.keys import MISS, in_scope, named_by, scope
+from dashboard.cache.keys import MISS, in_scope, named_by, owner_named, owners
 
 # Operations also kept in each worker's memory, with how long an entry may be served from there
 # (seconds). Only entries addressed by a household's versions qualify: a change bumps the version,
@@ -44,7 +44,7 @@ class LocalCache:
     def __init__(self, limit: int = LOCAL_MAX_ENTRIES):
         self.limit = limit
         self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-        self._listed: dict[tuple[str, str], set[str]] = {}  # ("h", household) / ("u", user) -> keys
+        self._listed: dict[str, set[str]] = {}  # owner ("h<household>" / "u<user>") -> its keys kept
         self._lock = threading.Lock()
 
     def after_fork(self) -> None:
@@ -68,7 +68,7 @@ class LocalCache:
     def put(self, key: str, value, ttl: float) -> None:
         with self._lock:
             if key not in self._items:
-                for owner in _owners(key):
+                for owner in owners(key):
                     self._listed.setdefault(owner, set()).add(key)
             self._items[key] = (time.monotonic() + ttl, value)
             self._items.move_to_end(key)
@@ -86,7 +86,7 @@ class LocalCache:
             matches = functools.partial(in_scope, named=named)
         else:
             matches = re.compile(fnmatch.translate(glob)).match
-        owner = _owner_named(named)
+        owner = owner_named(named)
         with self._lock:
             among = self._items if owner is None else self._listed.get(owner, ())
             gone = [k for k in among if matches(k)]
@@ -97,7 +97,7 @@ class LocalCache:
     def _forget(self, key: str) -> None:
         """Drop a kept entry and its listings (the lock held)."""
         del self._items[key]
-        for owner in _owners(key):
+        for owner in owners(key):
             listed = self._listed[owner]
             listed.discard(key)
             if not listed:
@@ -105,23 +105,3 @@ class LocalCache:
 
     def __len__(self) -> int:
         return len(self._items)
-
-
-def _owners(key: str) -> list[tuple[str, str]]:
-    """The household and the user a key is listed under (none for a key of another shape)."""
-    found = scope(key)
-    if found is None:
-        return []
-    _, household, user = found
-    return [owner for owner in (("h", household), ("u", user)) if owner[1] != "-"]
-
-
-def _owner_named(named) -> tuple[str, str] | None:
-    """The listing holding every key a glob can match (``named``: what ``named_by`` read of it): its
-    household's, else its user's; None when it names neither (every kept entry is looked at)."""
-    if named is None:
-        return None
-    _, household, user = named
-    if household is not None:
-        return ("h", household)
-    return ("u", user) if user is not None else None

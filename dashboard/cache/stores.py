@@ -21,7 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
-from dashboard.cache.keys import KEY_PREFIX, MISS, in_scope, named_by, scope
+from dashboard.cache.keys import KEY_PREFIX, MISS, in_scope, named_by, owner_named, owners
 
 
 def open_store(redis_url: str | None, timeout: float, folder: Path):
@@ -116,25 +116,16 @@ class RedisStore:
 
     def _indexes(self, key: str) -> list[str]:
         """The indexes an entry is listed in: its operation's of its household and of its user."""
-        found = scope(key)
-        if found is None:
-            return []
-        operation, household, user = found
-        indexes = [f"{self.prefix}index:h{household}:{operation}"] if household != "-" else []
-        if user != "-":
-            indexes.append(f"{self.prefix}index:u{user}:{operation}")
-        return indexes
+        return [f"{self.prefix}index:{owner}:{key.split(':', 1)[0]}" for owner in owners(key)]
 
     def _index_of(self, named) -> str | None:
         """The index listing every entry a glob can match (``named``: what ``keys.named_by`` read of it), if
         it names an operation and a household or a user (what the app invalidates); None for any other
         glob (deleted by ``SCAN``: every operation of a household, an operation everywhere)."""
-        if named is None or named[0] is None:
+        owner = owner_named(named)
+        if owner is None or named[0] is None:
             return None
-        operation, household, user = named
-        if household is not None:
-            return f"{self.prefix}index:h{household}:{operation}"
-        return f"{self.prefix}index:u{user}:{operation}" if user is not None else None
+        return f"{self.prefix}index:{owner}:{named[0]}"
 
     def acquire(self, name: str, timeout: float):
         lock = self.client.lock(self.prefix + "lock:" + name, timeout=timeout, blocking=False)

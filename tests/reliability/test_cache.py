@@ -577,7 +577,7 @@ def test_cache029_the_workers_layer_drops_a_scope_from_its_listing_the_keys_fnma
     for name in household_1:
         local.put(name, name, ttl=60)
     local.put(household_1[-1], "again", ttl=60)  # replaced: listed once
-    assert local._listed == {("h", "1"): set(household_1[2:])}  # the two oldest pushed out, unlisted
+    assert local._listed == {"h1": set(household_1[2:])}  # the two oldest pushed out, unlisted
     local.drop(household_1[2])
     assert local.drop_matching(pattern("rendered", 1)) == 3
     assert local._listed == {} and len(local) == 0
