@@ -74,7 +74,6 @@ def render_overview(household_id, _version, shown_account, import_account):
             # version: the panel shows no goals, so a goal saved leaves it)
             "household": [household.id, household.name, household.risk_profile, household.data_version],
             "links": dash.get_relative_path("/"),  # its links, under the app's address
-            "threads": THREADS_SLOT,
         },
         household.id,
         lambda: household_panel(snap, html.Div(id=THREADS_SLOT)),

@@ -22,7 +22,7 @@ from dashboard.extensions import cache
 
 # The shape of what the pages render: part of every key, raised when a page's rendered output changes
 # shape (a panel kept by an older release is then never read back into the new code).
-RENDER_VERSION = 2
+RENDER_VERSION = 3  # 3: the Overview's panel holds a slot its threads list is placed in
 OPERATION = "rendered"
 
 
