@@ -34,6 +34,7 @@ spending never falls below ``spending_floor``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -44,6 +45,7 @@ from engine.validation import number as _number
 from engine.validation import whole as _count
 
 STRATEGIES = ("constant_real", "constant_percentage", "guardrails", "vpw")
+SOLVABLE = ("constant_real", "guardrails")  # the strategies that spend a chosen amount
 MAX_RETIREMENT_PATHS = 100_000
 
 
@@ -153,9 +155,12 @@ class _Scenario:
             done += n
         self.gross *= (1.0 - plan.annual_fee) ** (1.0 / 12)
 
-    def run(self, plan: RetirementPlan):
-        """Real wealth (Y+1, P) at each plan-year start, real spending (Y, P), success (P,), depleted month."""
-        gross = self.gross
+    def run(self, plan: RetirementPlan, columns: np.ndarray | None = None):
+        """Real wealth (Y+1, P) at each plan-year start, real spending (Y, P), success (P,), depleted month.
+
+        ``columns``: only those paths (every step is per path, so each comes out as in a run of all).
+        """
+        gross = self.gross if columns is None else self.gross[:, columns]
         months, paths = gross.shape
         years = plan.months // 12
         monthly_inflation = (1.0 + plan.inflation) ** (1.0 / 12)
@@ -285,8 +290,31 @@ def simulate_retirement(
     """Success rate and real wealth and spending percentiles of ``plan``."""
     plan = plan.validate()
     paths = _count(paths, "The number of paths", 1, MAX_RETIREMENT_PATHS)
-    scenario = _Scenario(model, plan, paths, seed)
+    return _simulated(_Scenario(model, plan, paths, seed), plan, paths, seed, model)
+
+
+def _simulated(scenario: _Scenario, plan: RetirementPlan, paths: int, seed: int, model: ReturnModel):
     return _summarise(plan, paths, int(seed), scenario.run(plan), model.describe())
+
+
+def simulate_and_solve(
+    model: ReturnModel, plan: RetirementPlan, target_success: float, paths: int = 10_000, seed: int = 0
+) -> tuple[RetirementResult, SpendingSolution]:
+    """:func:`simulate_retirement` and :func:`solve_spending` of the same plan, paths drawn once for both
+    (the same figures as the two calls)."""
+    _solvable(plan)
+    plan = plan.validate()
+    paths = _count(paths, "The number of paths", 100, MAX_RETIREMENT_PATHS)
+    scenario = _Scenario(model, plan, paths, seed)
+    return _simulated(scenario, plan, paths, seed, model), _solve(scenario, plan, target_success)
+
+
+def _solvable(plan: RetirementPlan) -> None:
+    if plan.strategy not in SOLVABLE:
+        raise InvalidInputError(
+            "Under constant-percentage and VPW withdrawals spending follows the portfolio; "
+            "solve for spending with the constant real amount or guardrails strategy."
+        )
 
 
 def solve_spending(
@@ -303,18 +331,21 @@ def solve_spending(
     (common random numbers), to ``tolerance`` dollars a year. Applies to the
     strategies that spend a chosen amount (constant_real, guardrails).
     """
-    if plan.strategy not in ("constant_real", "guardrails"):
-        raise InvalidInputError(
-            "Under constant-percentage and VPW withdrawals spending follows the portfolio; "
-            "solve for spending with the constant real amount or guardrails strategy."
-        )
-    target = _number(target_success, "The target success rate", 0.01, 0.999)
+    _solvable(plan)
     plan = replace(plan, annual_spending=plan.annual_spending or 1.0).validate()
     paths = _count(paths, "The number of paths", 100, MAX_RETIREMENT_PATHS)
-    scenario = _Scenario(model, plan, paths, seed)
+    return _solve(_Scenario(model, plan, paths, seed), plan, target_success, tolerance)
 
-    def success(spending: float) -> float:
-        return float(scenario.run(replace(plan, annual_spending=spending))[2].mean())
+
+def _solve(scenario: _Scenario, plan: RetirementPlan, target_success, tolerance: float = 1.0):
+    target = _number(target_success, "The target success rate", 0.01, 0.999)
+    plan = replace(plan, annual_spending=plan.annual_spending or 1.0).validate()
+    if plan.strategy == "constant_real" and plan.spending_floor == 0:
+        success = _Trials(scenario, plan).success
+    else:
+
+        def success(spending: float) -> float:
+            return float(scenario.run(replace(plan, annual_spending=spending))[2].mean())
 
     low, high = 0.0, max(plan.savings, 1.0) * 0.05 + plan.annual_pension + plan.monthly_contribution * 12
     while success(high) >= target and high < 1e10:
@@ -328,3 +359,99 @@ def solve_spending(
         else:
             high = middle
     return SpendingSolution(plan.strategy, target, low, success(low))
+
+
+class _Trials:
+    """The solve's trials under a constant real spending and no floor: each runs only the paths no earlier
+    trial decided, and only the steps that decide them.
+
+    There a path that lasts at some spending lasts at every lower one, and one that runs out runs out
+    at every higher one: a higher spending withdraws no less each month (``max(s - pension, 0)`` times
+    the price level), so the path's wealth after each month is no greater, in floating point too (each
+    step - subtraction, maximum, product by a non-negative number - is monotone, and so is rounding); a
+    path runs out when its wealth falls below the threshold while it pays, and a higher spending pays
+    whenever a lower one does. Success is then "not run out" (no floor to break). So each path keeps
+    the highest spending it was seen to last at and the lowest it was seen to run out at, and a trial
+    between the two runs it. A trial repeats :meth:`_Scenario.run`'s arithmetic for a path while it
+    lasts (the same operations on the same numbers: the same outcome as in a run of all paths), less
+    what cannot change the outcome: the months before retirement are the same at every spending (run
+    once); what a path's wealth does after it ran out; the bookkeeping of wealth and spending.
+    """
+
+    def __init__(self, scenario: _Scenario, plan: RetirementPlan):
+        self.gross, self.plan = scenario.gross, plan
+        paths = self.gross.shape[1]
+        self.lasts = np.full(paths, -np.inf)  # the highest spending seen to last
+        self.fails = np.full(paths, np.inf)  # the lowest spending seen to run out
+        self.monthly_inflation = (1.0 + plan.inflation) ** (1.0 / 12)
+        self.start = plan.retirement_month
+        wealth, price = np.full(paths, float(plan.savings)), 1.0
+        for t in range(self.start):  # saving, as in _Scenario.run
+            wealth *= self.gross[t]
+            price *= self.monthly_inflation
+            wealth += plan.monthly_contribution * price
+        self.retired = wealth, price  # wealth and price level at retirement
+
+    def success(self, spending: float) -> float:
+        undecided = np.flatnonzero((self.lasts < spending) & (spending < self.fails))
+        if undecided.size:
+            lasted = self._lasting(spending, undecided)
+            self.lasts[undecided[lasted]] = spending
+            self.fails[undecided[~lasted]] = spending
+        return float((spending <= self.lasts).mean())
+
+    def _lasting(self, spending: float, columns: np.ndarray) -> np.ndarray:
+        """Whether each path of ``columns`` lasts at ``spending`` (never below the threshold while paying).
+
+        The same operations as :meth:`_Scenario.run` on the same numbers while a path lasts, so the same
+        outcome: while it pays, a lasting path's wealth stays above the threshold, which is positive, so
+        taking no less than nothing (``maximum(wealth, 0)``) changes nothing then; a few paths go number
+        by number (Python's floats are the same IEEE doubles).
+        """
+        plan = self.plan
+        pension_age = plan.pension_start_age if plan.pension_start_age is not None else plan.retirement_age
+        withdrawals, thresholds = [], []  # each month of retirement: what is taken, the threshold (or -inf)
+        price = self.retired[1]
+        for t in range(self.start, plan.months):
+            if t % 12 == 0:
+                pension = plan.annual_pension if plan.current_age + t // 12 >= pension_age else 0.0
+                withdrawal = max(spending - pension, 0.0) * price / 12
+            price *= self.monthly_inflation
+            withdrawals.append(withdrawal)
+            thresholds.append(DEPLETED_BELOW * price if withdrawal > 0 else -math.inf)
+        wealth = self.retired[0][columns]
+        gross = self.gross[self.start :, columns]
+        if len(columns) <= FEW_PATHS:
+            return np.array(
+                [_lasts(w, g, withdrawals, thresholds) for w, g in zip(wealth.tolist(), gross.T, strict=True)]
+            )
+        gone = np.zeros(len(columns), dtype=bool)
+        year = np.empty((12, len(columns)))  # wealth after each month of a year (checked a year at a time)
+        for i, taken in enumerate(withdrawals):
+            month = year[i % 12]
+            np.multiply(wealth, gross[i], out=month)
+            if taken > 0:
+                month -= taken
+            else:  # as in _Scenario.run: nothing taken, and a wealth that went below zero is zero
+                np.maximum(month, 0.0, out=month)
+            wealth = month
+            if i % 12 == 11 or i == len(withdrawals) - 1:
+                done = i % 12 + 1
+                gone |= (year[:done] < np.array(thresholds[i + 1 - done : i + 1])[:, None]).any(axis=0)
+        return ~gone
+
+
+FEW_PATHS = 8  # below this many, a trial goes path by path in Python (less overhead than numpy's)
+
+
+def _lasts(wealth: float, gross: np.ndarray, withdrawals: list, thresholds: list) -> bool:
+    """One path of :meth:`_Trials._lasting`."""
+    for g, taken, threshold in zip(gross.tolist(), withdrawals, thresholds, strict=True):
+        wealth *= g
+        if taken > 0:
+            wealth -= taken
+            if wealth < threshold:
+                return False
+        elif wealth < 0.0:
+            wealth = 0.0
+    return True

@@ -6,9 +6,7 @@ from dashboard.analytics.requests import RetirementRequest
 from dashboard.analytics.simulation import return_model
 from dashboard.extensions import cache
 from dashboard.metrics.store import track_performance
-from engine.retirement import RetirementPlan, simulate_retirement, solve_spending
-
-SOLVABLE = ("constant_real", "guardrails")
+from engine.retirement import SOLVABLE, RetirementPlan, simulate_and_solve, simulate_retirement
 
 
 @track_performance("facade.retirement")
@@ -19,11 +17,9 @@ def retirement(request: RetirementRequest, household: int | None = None, refresh
 
     def compute():
         engine_model = return_model(model)
-        result = simulate_retirement(engine_model, plan, model.paths, model.seed)
-        solution = None
-        if request.solve_success is not None and plan.strategy in SOLVABLE:
-            solution = solve_spending(engine_model, plan, request.solve_success, model.paths, model.seed)
-        return result, solution
+        if request.solve_success is not None and plan.strategy in SOLVABLE:  # one draw of the paths for both
+            return simulate_and_solve(engine_model, plan, request.solve_success, model.paths, model.seed)
+        return simulate_retirement(engine_model, plan, model.paths, model.seed), None
 
     key = {
         "kind": "retirement",
