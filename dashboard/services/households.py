@@ -359,13 +359,11 @@ def portfolio_of(snap: HouseholdSnapshot) -> Portfolio:
 
 
 def account_ids(household: HouseholdRef, account) -> list[int]:
-    """The household's account ids (``account`` None or "all"), or the one chosen; InvalidInput if not its own."""
-    with db.session() as session:
-        owned = list(
-            session.scalars(
-                select(Account.id).where(Account.household_id == household.id).order_by(Account.id)
-            )
-        )
+    """The household's account ids (``account`` None or "all"), or the one chosen; InvalidInput if not its own.
+
+    Read from the household's snapshot (kept per data version, in each worker too: every grid block asks).
+    """
+    owned = [a.id for a in _holdings(household).accounts]
     if account in (None, "all"):
         return owned
     if isinstance(account, bool) or account not in owned:

@@ -470,6 +470,46 @@ def test_cb010b_a_block_asked_again_reads_the_rows_as_they_are_now(ctx):
     assert [r["id"] for r in after["rowData"][1:]] == [r["id"] for r in before["rowData"][:-1]]
 
 
+def test_cb010c_a_block_reads_the_households_accounts_once_per_version(ctx):
+    """Which accounts are the household's (what a block may show) comes from its snapshot, kept per data
+    version: a block asked again runs its rows' statement alone; an account added (the household's data
+    changed) is the household's in the next block, and another household's account is refused."""
+    from sqlalchemy import event
+
+    from dashboard.services.households import household_changed
+
+    household, theirs = households()[0][0], households()[1]
+    request = {"startRow": 0, "endRow": 50}
+    overview_cb.transaction_rows(dict(request), "all", household.id)
+    statements: list[str] = []
+    listen = (db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    event.listen(*listen)
+    try:
+        overview_cb.transaction_rows(dict(request), "all", household.id)
+        assert len(statements) == 1 and "accounts.id AS" not in statements[0]  # the rows alone
+        with db.session() as session:
+            added = Account(
+                household_id=household.id,
+                name="Opened today",
+                account_type="checking",
+                institution="Test Bank",
+                cash_balance=0.0,
+            )
+            session.add(added)
+            session.commit()
+            added_id = added.id
+            foreign = session.scalars(select(Account.id).where(Account.household_id == theirs.id)).first()
+        household_changed(household.id)
+        assert overview_cb.transaction_rows(dict(request), added_id, household.id) == {
+            "rowData": [],
+            "rowCount": 0,
+        }
+    finally:
+        event.remove(*listen)
+    with pytest.raises(InvalidInput):
+        overview_cb.transaction_rows(dict(request), foreign, household.id)
+
+
 def test_cb011_percent_fields_round_trip_through_the_url():
     field = MC_FORM.by_name["inflation"]
     clean, _ = validate([field], {"inflation": 2.5})
