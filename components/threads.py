@@ -51,12 +51,15 @@ FORMATS = {
 }
 
 
-def headline(run, info: PageInfo) -> list[tuple[str, str]]:
-    """(label, formatted value) of a run's figures, headline figures first, in the page's order."""
+def headline(run, info: PageInfo, limit: int | None = None) -> list[tuple[str, str]]:
+    """(label, formatted value) of a run's figures, headline figures first, in the page's order (the first
+    ``limit`` of them: the rest are not formatted)."""
     out, seen = [], set()
     for key, label, kind in info.figures:
         keys = [k for k in run.summary if k not in seen] if key == "*" else [key]
         for k in keys:
+            if len(out) == limit:
+                return out
             value = run.summary.get(k)
             if k in seen or value is None:
                 continue
@@ -66,7 +69,11 @@ def headline(run, info: PageInfo) -> list[tuple[str, str]]:
             except (TypeError, ValueError, AttributeError):
                 text = describe(value)
             out.append((label or k, text))
-    out += [(k.replace("_", " ").capitalize(), describe(v)) for k, v in run.summary.items() if k not in seen]
+    for k, v in run.summary.items():
+        if len(out) == limit:
+            break
+        if k not in seen:
+            out.append((k.replace("_", " ").capitalize(), describe(v)))
     return out
 
 
@@ -167,7 +174,7 @@ def threads_view(threads, pages: PageNames, household_id: int) -> html.Div:
                         html.Td,
                         "; ".join(
                             f"{label}: {value}"
-                            for label, value in headline(run, pages.get(run.page, UNKNOWN))[:4]
+                            for label, value in headline(run, pages.get(run.page, UNKNOWN), limit=4)
                         ),
                         className="small",
                     ),

@@ -197,3 +197,31 @@ def test_cb131_threads_show_each_pages_headline_figures_labelled_as_on_the_page(
     table = text_of(comparison([run, other], names))
     assert "Probability of success 28.4% 50.0%" in table and "0.2836" not in table
     assert "Inflation 2.5 % 2.5 %" in table and "probability_of_success" not in table
+
+
+def test_cb131b_a_listed_runs_first_figures_are_its_headline_cut_short(ctx):
+    """The threads list shows a run's first four figures: formatted alone, they are the first four of the
+    run's whole headline, for every page and however many figures the run has."""
+    from types import SimpleNamespace
+
+    from components.threads import headline
+
+    names = callbacks.THREADS.names
+    summary = {
+        "probability_of_success": 0.2836,
+        "median_ending_wealth": 1234567.8,
+        "objective": "max_sharpe",
+        "sharpe": 1.234,
+        "volatility": 0.151,
+        "success_rate": 0.9,
+        "paths": 10000,
+        "note_of_the_engine": "kept",
+        "empty": None,
+    }
+    assert {"mc", "opt", "risk", "ret"} <= set(names)
+    for page in names:
+        for size in range(len(summary) + 1):
+            run = SimpleNamespace(summary=dict(list(summary.items())[:size]))
+            whole = headline(run, names[page])
+            for limit in range(len(whole) + 2):
+                assert headline(run, names[page], limit=limit) == whole[:limit], (page, size, limit)
