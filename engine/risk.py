@@ -226,11 +226,14 @@ def risk_report(
     mc_paths: int = 100_000,
     seed: int = 0,
     stress_prices: pd.DataFrame | None = None,
+    stressed: tuple[StressResult, ...] | None = None,
 ) -> RiskReport:
     """Risk of ``weights`` over ``prices`` (T, N); beta and stress against ``benchmark`` (SPY).
 
     ``stress_prices`` (default: ``prices``) is the full history used to
-    replay the stress windows, which may start before the analysis window.
+    replay the stress windows, which may start before the analysis window;
+    ``stressed``: those windows already replayed (``stress_tests`` of these
+    weights), which depend on neither the seed nor the window nor the rate.
     """
     if not -0.5 <= float(risk_free_rate) <= 0.5:
         raise InvalidInputError("The risk-free rate must be a fraction between -0.5 and 0.5.")
@@ -250,7 +253,11 @@ def risk_report(
     beta, beta_observations, beta_note = _beta(r, benchmark, frame.index)
     drawdown = drawdown_series(r)
     table = var_table(r.to_numpy(), asset_returns=daily.to_numpy(), weights=w, paths=mc_paths, seed=seed)
-    stress = stress_tests(stress_prices if stress_prices is not None else prices, w, benchmark)
+    stress = (
+        stress_tests(stress_prices if stress_prices is not None else prices, w, benchmark)
+        if stressed is None
+        else tuple(stressed)
+    )
     return RiskReport(
         tickers=tuple(map(str, frame.columns)),
         weights=tuple(map(float, w)),

@@ -1,5 +1,6 @@
 """The engine facade: results equal to the engine's, caching, invalidation on change."""
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -43,6 +44,42 @@ def test_fac002_prices_come_from_the_database_not_a_repr(ctx):
     prices = load_prices(["AAPL", "SPY"], "2015-01-01", "2015-12-31")
     assert list(prices.columns) == ["AAPL", "SPY"] and len(prices) == 252
     assert prices.index[0].isoformat().startswith("2015-01-02")
+
+
+def test_fac002b_risk_runs_of_the_same_holdings_replay_the_stress_windows_once(ctx, monkeypatch):
+    """The stress windows depend on neither the seed, the window nor the rate: runs of the same holdings
+    with other seeds (most scenarios asked) reuse them, and each report equals the engine's whole report
+    computed directly; other holdings replay their own."""
+    import engine.risk
+    from dashboard.analytics import risk as risk_facade
+    from dashboard.analytics.requests import HoldingsWindow, RiskRequest
+
+    replayed = []
+    stress_tests = engine.risk.stress_tests
+    monkeypatch.setattr(
+        risk_facade, "stress_tests", lambda *args: replayed.append(args[1]) or stress_tests(*args)
+    )
+    window = HoldingsWindow(("AAPL", "XOM", "JPM"), (0.5, 0.3, 0.2), "2014-01-02")
+    spy = load_prices(["SPY"])["SPY"]
+    for seed, rate in ((1, 0.0), (2, 0.0), (3, 0.02)):
+        report = risk_facade.risk(RiskRequest(window, rate, 2000, seed))
+        direct = engine.risk.risk_report(  # the whole report at once, from the same prices
+            load_prices(list(window.tickers), "2014-01-02"),
+            list(window.weights),
+            spy,
+            rate,
+            2000,
+            seed,
+            stress_prices=load_prices(list(window.tickers)),
+        )
+        for name in (
+            f.name for f in dataclasses.fields(direct)
+        ):  # every figure, the arrays element by element
+            np.testing.assert_equal(getattr(report, name), getattr(direct, name), err_msg=name)
+    assert len(replayed) == 1 and report.stress[0].start < dt.date(2014, 1, 2)  # from the whole history
+    other = HoldingsWindow(("AAPL", "XOM", "JPM"), (0.2, 0.3, 0.5), "2014-01-02")
+    assert risk_facade.risk(RiskRequest(other, 0.0, 2000, 1)).stress != report.stress
+    assert len(replayed) == 2
 
 
 def test_fac005_simulate_through_the_facade(ctx):
