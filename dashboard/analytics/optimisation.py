@@ -67,7 +67,7 @@ def shown_statistics(request: OptimisationRequest, refresh: bool = False):
     request's estimate, or with Black-Litterman its posterior (the market-implied prior moved by the
     views), the returns the optimal portfolio was chosen on, so it is measured like the rest."""
     stats = statistics(request, refresh)
-    if request.objective != "black_litterman":
+    if not _posterior(request):
         return stats
 
     def compute():
@@ -132,9 +132,21 @@ def frontier(request: OptimisationRequest, points: int = 50, refresh: bool = Fal
             sectors=_sector_limits(request),
         )
 
-    # basis 2: with Black-Litterman, drawn on the posterior (not the prior estimate)
-    key = {"kind": "frontier", "points": points, "basis": 2, **request.key()}
+    # basis 2: with Black-Litterman, drawn on the posterior (not the prior estimate); 3: keyed by what
+    # it is drawn from alone
+    drawn = {k: v for k, v in request.key().items() if k not in NOT_DRAWN}
+    key = {"kind": "frontier", "points": points, "basis": 3, **drawn, "posterior": _posterior(request)}
     return cache.get_or_compute("optimisation", key, compute, refresh=refresh)
+
+
+# What the frontier does not depend on: which portfolio on (or off) it the run chose. It is drawn from
+# the statistics (the posterior's with Black-Litterman: its views), the rate and the constraints, so
+# runs of the same universe with other objectives (minimum volatility, a target, HRP) share it.
+NOT_DRAWN = ("objective", "target_volatility", "target_return", "risk_aversion", "bl_objective")
+
+
+def _posterior(request: OptimisationRequest) -> bool:
+    return request.objective == "black_litterman"
 
 
 def performance(request: OptimisationRequest, weights: dict[str, float]) -> tuple[float, float, float]:

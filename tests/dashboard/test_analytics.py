@@ -40,6 +40,47 @@ def test_fac001_optimise_equals_the_engine_and_is_cached(ctx):
     assert cache.counters.snapshot()["optimisation"]["hits"] == before + 1
 
 
+def test_fac001b_runs_of_one_universe_with_other_objectives_share_its_frontier(ctx, monkeypatch):
+    """The frontier is drawn from the statistics, the rate and the constraints, not from the portfolio a
+    run chose: minimum volatility, a volatility target and HRP runs of the same universe draw it once
+    (and it is the engine's frontier of those statistics); another constraint, rate or Black-Litterman
+    (drawn on the posterior) draw their own."""
+    import dataclasses as dc
+
+    from dashboard.analytics import optimisation as facade
+    from engine.frontier import efficient_frontier
+
+    drawn = []
+    monkeypatch.setattr(
+        facade,
+        "efficient_frontier",
+        lambda stats, *a, **k: drawn.append(1) or efficient_frontier(stats, *a, **k),
+    )
+    base = OptimisationRequest(tickers=tuple(TICKERS), start="2012-01-01")
+    shared = [
+        base,
+        dc.replace(base, objective="min_volatility"),
+        dc.replace(base, objective="efficient_risk", target_volatility=0.2),
+        dc.replace(base, objective="hrp", risk_aversion=2.0),
+    ]
+    first = facade.frontier(base)
+    direct = efficient_frontier(facade.statistics(base), 50, risk_free_rate=0.0, bounds=(0.0, 1.0))
+    np.testing.assert_array_equal(first.returns, direct.returns)
+    np.testing.assert_array_equal(first.volatilities, direct.volatilities)
+    for request in shared[1:]:
+        again = facade.frontier(request)
+        np.testing.assert_array_equal(again.returns, first.returns)
+    assert len(drawn) == 1
+    views = ((TICKERS[0], 0.12, 0.5, None),)
+    for request in (
+        dc.replace(base, max_weight=0.3),
+        dc.replace(base, risk_free_rate=0.02),
+        dc.replace(base, objective="black_litterman", views=views),
+    ):
+        facade.frontier(request)
+    assert len(drawn) == 4
+
+
 def test_fac002_prices_come_from_the_database_not_a_repr(ctx):
     prices = load_prices(["AAPL", "SPY"], "2015-01-01", "2015-12-31")
     assert list(prices.columns) == ["AAPL", "SPY"] and len(prices) == 252
