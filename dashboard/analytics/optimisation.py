@@ -160,9 +160,15 @@ def performance(request: OptimisationRequest, weights: dict[str, float]) -> tupl
 
 
 def latest_closes(request: OptimisationRequest) -> dict[str, float]:
-    """The last close of each asset in the request's window."""
-    last = load_prices(request.tickers, request.start, request.end).ffill().iloc[-1]
-    return {t: float(v) for t, v in last.items()}
+    """The last close of each asset in the request's window (kept on their own: every run and frontier
+    point prices its allocation with them, and the window's whole history is much larger to read)."""
+
+    def read():
+        last = load_prices(request.tickers, request.start, request.end).ffill().iloc[-1]
+        return {t: float(v) for t, v in last.items()}
+
+    key = {"latest": list(request.tickers), "start": request.start, "end": request.end}
+    return cache.get_or_compute("market_data", key, read)
 
 
 def allocate(request: OptimisationRequest, weights: dict[str, float], cash: float):

@@ -81,6 +81,25 @@ def test_fac001b_runs_of_one_universe_with_other_objectives_share_its_frontier(c
     assert len(drawn) == 4
 
 
+def test_fac001c_latest_closes_are_the_windows_last_and_kept_on_their_own(ctx, monkeypatch):
+    """What an allocation is priced at: each asset's last close in the window (carried forward over a
+    day it did not trade), read once; another window reads its own."""
+    from dashboard.analytics import optimisation as facade
+
+    request = OptimisationRequest(tickers=("AAPL", "XOM", "SPY"), start="2012-01-01", end="2015-06-30")
+    prices = load_prices(request.tickers, request.start, request.end)
+    expected = {t: float(prices[t].dropna().iloc[-1]) for t in request.tickers}
+    read = []
+    monkeypatch.setattr(facade, "load_prices", lambda *a, **k: read.append(a) or load_prices(*a, **k))
+    assert facade.latest_closes(request) == expected
+    assert facade.latest_closes(request) == expected and len(read) == 1
+    earlier = OptimisationRequest(tickers=request.tickers, start="2012-01-01", end="2013-06-28")
+    assert facade.latest_closes(earlier)["AAPL"] == float(
+        load_prices(["AAPL"], "2012-01-01", "2013-06-28")["AAPL"].iloc[-1]
+    )
+    assert len(read) == 2
+
+
 def test_fac002_prices_come_from_the_database_not_a_repr(ctx):
     prices = load_prices(["AAPL", "SPY"], "2015-01-01", "2015-12-31")
     assert list(prices.columns) == ["AAPL", "SPY"] and len(prices) == 252
