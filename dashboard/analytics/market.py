@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
@@ -29,13 +30,30 @@ def load_prices(
     request = {"dataset": DATASET_ID, "tickers": tickers, "start": start, "end": end, "format": FORMAT}
 
     def read():
-        frame = read_prices(tickers, start, end)
+        frame = history(tickers, refresh)
+        if start is not None or end is not None:  # inclusive, as the database reads them
+            frame = frame.loc[_day(start) : _day(end)]
         missing = [t for t in tickers if t not in frame.columns or frame[t].isna().all()]
         if missing:
             raise InvalidInput(f"No prices for {', '.join(missing)} in the chosen dates.")
         return frame.loc[: min(frame[t].last_valid_index() for t in tickers)]
 
     return cache.get_or_compute("market_data", request, read, refresh=refresh)
+
+
+def _day(iso: str | None) -> pd.Timestamp | None:
+    return None if iso is None else pd.Timestamp(dt.date.fromisoformat(iso))
+
+
+def history(tickers: Sequence[str], refresh: bool = False) -> pd.DataFrame:
+    """Every close of ``tickers`` the database holds (cached): each window of them is cut from it, not
+    read again (the same frame as the window read from the database: the dates where any of them
+    traded, inclusive bounds)."""
+    tickers = list(tickers)
+    request = {"dataset": DATASET_ID, "history": tickers, "format": FORMAT}
+    return cache.get_or_compute(
+        "market_data", request, lambda: read_prices(tickers, None, None), refresh=refresh
+    )
 
 
 def market_caps(tickers: Sequence[str], prices: pd.DataFrame) -> dict[str, float]:

@@ -142,6 +142,42 @@ def test_fac002b_risk_runs_of_the_same_holdings_replay_the_stress_windows_once(c
     assert len(replayed) == 2
 
 
+def test_fac002c_a_window_of_prices_is_cut_from_the_history_read_once(ctx, monkeypatch):
+    """Each window of some tickers' prices is cut from their whole history, read from the database once:
+    the very frame a read of that window from the database gives (its dates, columns, values), for open
+    and closed windows, bounds on days without trading, and windows some tickers do not reach."""
+    import pandas as pd
+
+    from dashboard.analytics import market
+    from dashboard.errors import InvalidInput
+    from dashboard.services import prices
+
+    tickers = ["AAPL", "SPY", "GOOG"]
+    reads = []
+    monkeypatch.setattr(market, "read_prices", lambda *a: reads.append(a) or prices.read_prices(*a))
+    windows = [
+        (None, None),
+        ("2015-01-01", None),  # a holiday
+        (None, "2016-06-30"),
+        ("2012-01-07", "2012-03-04"),  # a weekend at each end
+        ("2015-01-02", "2015-01-02"),
+        ("2001-01-02", "2003-12-31"),  # before GOOG's history: refused
+    ]
+    refusals = 0
+    for start, end in windows:
+        direct = prices.read_prices(tickers, start, end)  # the window as the database reads it
+        try:
+            frame = market.load_prices(tickers, start, end)
+        except InvalidInput as refused:
+            assert direct.get("GOOG") is None or direct["GOOG"].isna().all(), (start, end)
+            assert "No prices for GOOG" in str(refused)
+            refusals += 1
+            continue
+        last = min(direct[t].last_valid_index() for t in tickers)
+        pd.testing.assert_frame_equal(frame, direct.loc[:last], check_freq=False)
+    assert refusals == 1 and reads == [(tickers, None, None)]  # the history, read once
+
+
 def test_fac005_simulate_through_the_facade(ctx):
     request = SimulationRequest(
         model="parametric",
