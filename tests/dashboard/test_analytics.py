@@ -221,6 +221,25 @@ def test_fac006_a_household_change_drops_what_read_its_data_and_keeps_content_ad
     assert snapshot(fresh) == before and portfolio(fresh).tickers  # re-read under the new version
 
 
+def test_fac006a_a_change_bumps_its_households_version_alone(ctx):
+    """A data change bumps the household's data version, a goal change its goals version, by one each
+    time; no other household's versions move."""
+
+    def versions():
+        with db.session() as session:
+            return {h.id: (h.data_version, h.goals_version) for h in session.scalars(select(Household))}
+
+    before = versions()
+    one, other = sorted(before)[:2]
+    household_changed(one)
+    household_changed(one, goals_only=True)
+    household_changed(one, goals_only=True)
+    after = versions()
+    assert after[one] == (before[one][0] + 1, before[one][1] + 2)
+    assert {h: v for h, v in after.items() if h != one} == {h: v for h, v in before.items() if h != one}
+    assert after[other] == before[other]
+
+
 def test_fac006b_a_goal_change_re_keys_what_reads_goals_and_keeps_the_portfolio_panels(ctx):
     from callbacks.rendered import remember
     from dashboard.services.access import authorize_household
