@@ -35,16 +35,23 @@ OUTAGE_LOCAL_TTLS = {
 LOCAL_MAX_ENTRIES = 512
 
 
+def _operation(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
 class LocalCache:
     """A small LRU of hot entries in one worker, each with its own expiry (values are shared: read-only).
 
     The entries of each household and of each user are listed apart, so that dropping a household's or
-    a user's entries (every invalidation the app makes) looks at theirs, not at every entry kept."""
+    a user's entries (every invalidation the app makes) looks at theirs, not at every entry kept; and
+    each operation's entries are counted, so that dropping an operation none of whose entries is kept
+    here (who may see a household, after every goal saved) looks at none."""
 
     def __init__(self, limit: int = LOCAL_MAX_ENTRIES):
         self.limit = limit
         self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._listed: dict[str, set[str]] = {}  # owner ("h<household>" / "u<user>") -> its keys kept
+        self._kept: dict[str, int] = {}  # operation (a key's first part) -> how many of its entries are kept
         self._lock = threading.Lock()
 
     def after_fork(self) -> None:
@@ -70,6 +77,8 @@ class LocalCache:
             if key not in self._items:
                 for owner in owners(key):
                     self._listed.setdefault(owner, set()).add(key)
+                operation = _operation(key)
+                self._kept[operation] = self._kept.get(operation, 0) + 1
             self._items[key] = (time.monotonic() + ttl, value)
             self._items.move_to_end(key)
             while len(self._items) > self.limit:
@@ -88,6 +97,8 @@ class LocalCache:
             matches = re.compile(fnmatch.translate(glob)).match
         owner = owner_named(named)
         with self._lock:
+            if named is not None and named[0] is not None and named[0] not in self._kept:
+                return 0
             among = self._items if owner is None else self._listed.get(owner, ())
             gone = [k for k in among if matches(k)]
             for k in gone:
@@ -102,6 +113,10 @@ class LocalCache:
             listed.discard(key)
             if not listed:
                 del self._listed[owner]
+        operation = _operation(key)
+        self._kept[operation] -= 1
+        if not self._kept[operation]:
+            del self._kept[operation]
 
     def __len__(self) -> int:
         return len(self._items)

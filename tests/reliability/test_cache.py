@@ -540,9 +540,11 @@ def test_cache028_a_scope_is_matched_by_its_parts_as_the_glob_would_match():
 
 
 def test_cache029_the_workers_layer_drops_a_scope_from_its_listing_the_keys_fnmatch_would():
-    """Each worker's own layer lists its entries by household and by user: a household's or a user's
-    invalidation looks at those alone and drops exactly what ``fnmatch`` with the glob matches; the
-    listings follow every way an entry leaves (dropped, replaced, pushed out by the LRU)."""
+    """Each worker's own layer lists its entries by household and by user, and counts them by operation:
+    a household's or a user's invalidation looks at those alone (at none for an operation none of whose
+    entries is kept) and drops exactly what ``fnmatch`` with the glob matches; the listings and counts
+    follow every way an entry leaves (dropped, replaced, pushed out by the LRU)."""
+    import collections
     import fnmatch
     import itertools
 
@@ -558,7 +560,9 @@ def test_cache029_the_workers_layer_drops_a_scope_from_its_listing_the_keys_fnma
     others = ["lock:" + keys[0], "count:signin:x"]  # other names: dropped only by a glob that matches them
     globs = [
         pattern(op, household, user)
-        for op, household, user in itertools.product((None, "risk", "rendered"), (None, 1, 12), (None, 7))
+        for op, household, user in itertools.product(
+            (None, "risk", "rendered", "household"), (None, 1, 12), (None, 7)
+        )
         if (op, household, user) != (None, None, None)
     ] + ["risk:*", "*:e*:m*:h1*:u*:*", "lock:*"]
     for glob in globs:
@@ -571,6 +575,8 @@ def test_cache029_the_workers_layer_drops_a_scope_from_its_listing_the_keys_fnma
         # the listings hold what is kept, nothing more
         listed = set().union(*local._listed.values()) if local._listed else set()
         assert listed == {k for k in keys if local.get(k) == k and (":h-:" not in k or ":u-:" not in k)}
+        kept = collections.Counter(k.split(":")[0] for k in keys + others if local.get(k) == k)
+        assert local._kept == dict(kept), glob
 
     local = LocalCache(limit=4)
     household_1 = [make_key("rendered", {"x": n}, 1, None) for n in range(6)]
@@ -580,4 +586,4 @@ def test_cache029_the_workers_layer_drops_a_scope_from_its_listing_the_keys_fnma
     assert local._listed == {"h1": set(household_1[2:])}  # the two oldest pushed out, unlisted
     local.drop(household_1[2])
     assert local.drop_matching(pattern("rendered", 1)) == 3
-    assert local._listed == {} and len(local) == 0
+    assert local._listed == {} and local._kept == {} and len(local) == 0
