@@ -155,12 +155,9 @@ class _Scenario:
             done += n
         self.gross *= (1.0 - plan.annual_fee) ** (1.0 / 12)
 
-    def run(self, plan: RetirementPlan, columns: np.ndarray | None = None):
-        """Real wealth (Y+1, P) at each plan-year start, real spending (Y, P), success (P,), depleted month.
-
-        ``columns``: only those paths (every step is per path, so each comes out as in a run of all).
-        """
-        gross = self.gross if columns is None else self.gross[:, columns]
+    def run(self, plan: RetirementPlan):
+        """Real wealth (Y+1, P) at each plan-year start, real spending (Y, P), success (P,), depleted month."""
+        gross = self.gross
         months, paths = gross.shape
         years = plan.months // 12
         monthly_inflation = (1.0 + plan.inflation) ** (1.0 / 12)
