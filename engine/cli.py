@@ -221,7 +221,7 @@ def run_risk(args):
 
 def run_retirement(args):
     from engine.montecarlo import ReturnModel
-    from engine.retirement import RetirementPlan, simulate_retirement, solve_spending
+    from engine.retirement import RetirementPlan, simulate_and_solve, simulate_retirement
 
     model = ReturnModel.gbm(args.mu, args.sigma)
     plan = RetirementPlan(
@@ -240,11 +240,10 @@ def run_retirement(args):
         vpw_real_return=args.vpw_real_return,
         spending_floor=args.spending_floor,
     )
-    out = simulate_retirement(model, plan, args.paths, args.seed).as_dict()
-    if args.solve_success is not None:
-        solution = solve_spending(model, plan, args.solve_success, args.paths, args.seed)
-        out["solved_spending"] = solution.__dict__
-    return out
+    if args.solve_success is None:
+        return simulate_retirement(model, plan, args.paths, args.seed).as_dict()
+    result, solution = simulate_and_solve(model, plan, args.solve_success, args.paths, args.seed)
+    return {**result.as_dict(), "solved_spending": solution.__dict__}
 
 
 def run_backtest(args):
