@@ -89,6 +89,11 @@ def in_scope(key: str, named: tuple[str | None, str | None, str | None]) -> bool
     )
 
 
+def operation(key: str) -> str:
+    """A key's operation: its first part (every ``make_key`` key starts with it)."""
+    return key.split(":", 1)[0]
+
+
 def owners(key: str) -> list[str]:
     """Whose entry ``key`` is: ``h<household>`` and/or ``u<user>`` (none for a key of no household and no
     user, or of another shape). Both the worker's layer and the Redis store list entries by these."""

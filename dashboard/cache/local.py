@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from dashboard.cache.keys import MISS, in_scope, named_by, owner_named, owners
+from dashboard.cache.keys import MISS, in_scope, named_by, operation, owner_named, owners
 
 # Operations also kept in each worker's memory, with how long an entry may be served from there
 # (seconds). Only entries addressed by a household's versions qualify: a change bumps the version,
@@ -33,10 +33,6 @@ OUTAGE_LOCAL_TTLS = {
     "tax": 120.0,
 }
 LOCAL_MAX_ENTRIES = 512
-
-
-def _operation(key: str) -> str:
-    return key.split(":", 1)[0]
 
 
 class LocalCache:
@@ -77,8 +73,8 @@ class LocalCache:
             if key not in self._items:
                 for owner in owners(key):
                     self._listed.setdefault(owner, set()).add(key)
-                operation = _operation(key)
-                self._kept[operation] = self._kept.get(operation, 0) + 1
+                kind = operation(key)
+                self._kept[kind] = self._kept.get(kind, 0) + 1
             self._items[key] = (time.monotonic() + ttl, value)
             self._items.move_to_end(key)
             while len(self._items) > self.limit:
@@ -113,10 +109,10 @@ class LocalCache:
             listed.discard(key)
             if not listed:
                 del self._listed[owner]
-        operation = _operation(key)
-        self._kept[operation] -= 1
-        if not self._kept[operation]:
-            del self._kept[operation]
+        kind = operation(key)
+        self._kept[kind] -= 1
+        if not self._kept[kind]:
+            del self._kept[kind]
 
     def __len__(self) -> int:
         return len(self._items)

@@ -21,7 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
-from dashboard.cache.keys import KEY_PREFIX, MISS, in_scope, named_by, owner_named, owners
+from dashboard.cache.keys import KEY_PREFIX, MISS, in_scope, named_by, operation, owner_named, owners
 
 
 def open_store(redis_url: str | None, timeout: float, folder: Path):
@@ -116,7 +116,7 @@ class RedisStore:
 
     def _indexes(self, key: str) -> list[str]:
         """The indexes an entry is listed in: its operation's of its household and of its user."""
-        return [f"{self.prefix}index:{owner}:{key.split(':', 1)[0]}" for owner in owners(key)]
+        return [f"{self.prefix}index:{owner}:{operation(key)}" for owner in owners(key)]
 
     def _index_of(self, named) -> str | None:
         """The index listing every entry a glob can match (``named``: what ``keys.named_by`` read of it), if
