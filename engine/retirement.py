@@ -438,7 +438,7 @@ class _Trials:
         return ~gone
 
 
-FEW_PATHS = 8  # below this many, a trial goes path by path in Python (less overhead than numpy's)
+FEW_PATHS = 8  # at most this many, a trial goes path by path in Python (less overhead than numpy's)
 
 
 def _lasts(wealth: float, gross: np.ndarray, withdrawals: list, thresholds: list) -> bool:
