@@ -1,14 +1,18 @@
-"""Overhead of timing a call (decorator + store + Prometheus), amortised with the flushes to Redis."""
+"""Overhead of timing a call (decorator + store + Prometheus), amortised with the flushes to Redis; and a
+summary over a window (the stats API's work) read afresh against read again with its closed minutes kept."""
 
 from __future__ import annotations
 
 import time
 
+from benchmarks.common import median_ms, timings
 from harness.tables import table
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 CALLS = 200_000
 NAMES = 20
+# the summaries: operations, each with timings in every minute of the last hour
+SUMMARY_NAMES = 60
 
 
 def run() -> None:
@@ -53,5 +57,43 @@ def run() -> None:
     table(
         f"Metrics overhead per timed call, amortised over {CALLS:,} calls incl. flushes",
         ["what", "µs", "target"],
+        rows,
+    )
+    summaries()
+
+
+def summaries() -> None:
+    """A window's summary of SUMMARY_NAMES operations: every bucket read (the first summary in a worker, or
+    after a late flush), against the summary again (only the open minutes read: docs/performance.md)."""
+    from dashboard.metrics.sketch import Sketch
+    from dashboard.metrics.store import MetricsStore, RedisBackend
+
+    store = MetricsStore()
+    store.backend = RedisBackend(REDIS_URL, 1.0, prefix="bench:summaries:")
+    store.backend.clear()
+    minute = int(time.time() // 60)
+    batch = {}
+    for i in range(SUMMARY_NAMES):
+        name = f"callback.bench-{i}.children"
+        store.backend.register(name, False)
+        for m in range(minute - 59, minute + 1):
+            sketch = batch[name, m] = Sketch()
+            for value in range(1, 31):
+                sketch.add(float(value * (i + 1)), False, False)
+    store.backend.write(batch, {})
+    rows = []
+    for window in ("5m", "15m", "60m"):
+
+        def afresh(window=window):
+            store.backend._closed.clear()  # as a worker that kept nothing yet
+            store.stats(window)
+
+        first = median_ms(timings(afresh, 7))
+        again = median_ms(timings(lambda window=window: store.stats(window), 7))
+        rows.append([window, first, again, f"{first / again:.1f}x"])
+    store.backend.clear()
+    table(
+        f"Summary of {SUMMARY_NAMES} operations over a window (Redis; the stats API's work)",
+        ["window", "every bucket read, ms", "closed minutes kept, ms", "ratio"],
         rows,
     )

@@ -27,6 +27,8 @@ import os
 import re
 import threading
 import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from contextlib import ContextDecorator
 
@@ -55,6 +57,26 @@ HOUR_TTL = 25 * 60 * 60
 def bucket_keys(minute: int) -> list[tuple[str, int | None]]:
     """The buckets one minute's timings go to, with their lifetimes: its minute, its hour, since reset."""
     return [(str(minute), MINUTE_TTL), (f"h{minute // 60}", HOUR_TTL), ("all", None)]
+
+
+# A bucket whose last minute ended more than CLOSED_MINUTES minutes ago is written to again only by a late
+# flush: a batch with a minute more than LATE_MINUTES before the flush's own (a worker's timings kept
+# through a Redis outage, or a flush held up that long). Such a flush marks the store afresh after its
+# writes, so the Redis backend keeps each worker's merges of closed buckets by the mark it read before
+# them (at most KEPT_MERGES): a window's past minutes are read once, not on every summary. The minute
+# between LATE_MINUTES and CLOSED_MINUTES leaves a flush in flight, and clocks of different hosts, a
+# minute's slack.
+LATE_MINUTES = 1
+CLOSED_MINUTES = 2
+KEPT_MERGES = 16
+
+
+def closed_bucket(suffix: str, minute: int) -> bool:
+    """Whether the bucket ``suffix`` (a minute, ``h<hour>`` or ``all``) is closed at ``minute``."""
+    if suffix == "all":
+        return False
+    last = int(suffix[1:]) * 60 + 59 if suffix.startswith("h") else int(suffix)
+    return last < minute - CLOSED_MINUTES
 
 
 def window_buckets(window: str, now: float | None = None) -> list[str] | None:
@@ -232,6 +254,11 @@ class RedisBackend:
         self.prefix = prefix
         self._merge = self.client.register_script(_MERGE_LUA)
         self._register = self.client.register_script(_REGISTER_LUA)
+        self.clock = time.time  # the minute a flush or a read is in (tests move it)
+        self._mark = f"{prefix}late-mark"
+        # (names, closed buckets, mark) -> each name's closed buckets merged, least recently read first
+        self._closed: OrderedDict[tuple, dict[str, Sketch]] = OrderedDict()
+        self._closed_lock = threading.Lock()
 
     @_guarded
     def write(self, batch, counters) -> None:
@@ -243,18 +270,37 @@ class RedisBackend:
                 self._merge(keys=[f"{self.prefix}op:{name}:{suffix}"], args=[ttl or 0, *args], client=pipe)
         for name, n in counters.items():
             pipe.hincrby(f"{self.prefix}counters", name, n)
+        now = int(self.clock() // 60)
+        if any(minute < now - LATE_MINUTES for _name, minute in batch):
+            pipe.set(self._mark, uuid.uuid4().hex)  # after the merges: a reader that sees it sees them
         pipe.execute()
 
     @_guarded
     def read(self, names, buckets):
+        """Each name's buckets merged: the open ones read now, the closed ones (``closed_bucket``) from this
+        worker's merges of them under the store's mark, read before them, or read and kept."""
         names = list(names)
         suffixes = ["all"] if buckets is None else buckets
+        minute = int(self.clock() // 60)
+        closed = tuple(s for s in suffixes if closed_bucket(s, minute))
         pipe = self.client.pipeline(transaction=False)
+        pipe.get(self._mark)
+        out = self._merged(pipe, names, [s for s in suffixes if s not in closed])
+        if closed:
+            for name, sketch in self._closed_merges(names, closed, mark=out.pop(None)).items():
+                out[name].merge(sketch)
+        out.pop(None, None)
+        return out
+
+    def _merged(self, pipe, names: list[str], suffixes) -> dict:
+        """``pipe`` (with whatever it was given before) and each name's ``suffixes`` read and merged, by
+        name; the answer of ``pipe``'s first command under None."""
         for name in names:
             for suffix in suffixes:
                 pipe.hgetall(f"{self.prefix}op:{name}:{suffix}")
-        results = iter(pipe.execute())
-        out = {}
+        first, *rest = pipe.execute()
+        results = iter(rest)
+        out: dict = {None: first}
         for name in names:
             merged = Sketch()
             for _ in suffixes:
@@ -263,6 +309,29 @@ class RedisBackend:
                     merged.merge(Sketch.from_fields(fields))
             out[name] = merged
         return out
+
+    def _closed_merges(self, names: list[str], closed: tuple[str, ...], mark) -> dict[str, Sketch]:
+        """Each name's closed buckets merged (not to be changed: kept), as of ``mark``."""
+        if mark is None:  # never marked (a new or emptied Redis): marked now, by whichever reader is first
+            pipe = self.client.pipeline(transaction=False)
+            pipe.set(self._mark, uuid.uuid4().hex, nx=True)
+            pipe.get(self._mark)
+            mark = pipe.execute()[1]
+        key = (tuple(names), closed, mark)
+        with self._closed_lock:
+            found = self._closed.get(key)
+            if found is not None:
+                self._closed.move_to_end(key)
+                return found
+        pipe = self.client.pipeline(transaction=False)
+        pipe.get(self._mark)
+        merges = self._merged(pipe, names, closed)
+        if merges.pop(None) == mark:  # kept unless marked meanwhile (then they may hold a late write's part)
+            with self._closed_lock:
+                self._closed[key] = merges
+                while len(self._closed) > KEPT_MERGES:
+                    self._closed.popitem(last=False)
+        return merges
 
     @_guarded
     def read_each(self, name: str, buckets: list[str]) -> list[Sketch]:
@@ -296,6 +365,7 @@ class RedisBackend:
                 batch = []
         if batch:
             self.client.unlink(*batch)
+        self.client.set(self._mark, uuid.uuid4().hex)  # every worker's merges of closed buckets are old
 
     @_guarded
     def ping(self) -> bool:

@@ -345,3 +345,99 @@ def test_met013_prometheus_exposition(client):
     metrics.record("callback.prom.children", 3.0)
     body = client.get("/metrics").get_data(as_text=True)
     assert 'meridian_operation_duration_seconds_count{operation="callback.prom.children"}' in body
+
+
+class _CountingPipeline:
+    """A Redis pipeline that counts the buckets it is asked to read (``hgetall``)."""
+
+    def __init__(self, pipe, counts: list[int]):
+        self._pipe, self._counts = pipe, counts
+
+    def hgetall(self, key):
+        self._counts[0] += 1
+        return self._pipe.hgetall(key)
+
+    def __getattr__(self, name):
+        return getattr(self._pipe, name)
+
+
+def _summaries(sketches: dict) -> dict:
+    """Each name's summary, its mean rounded (merged in another order, a float sum may differ in its last
+    bit); every other figure exact."""
+    return {
+        name: {**s.summary(), "mean": None if not s.count else round(s.summary()["mean"], 9)}
+        for name, s in sketches.items()
+    }
+
+
+def test_met014_a_windows_closed_minutes_are_read_once_per_worker_until_a_late_flush_marks_them(
+    redis_url, tmp_path
+):
+    """The Redis backend keeps its merges of buckets closed (their last minute more than CLOSED_MINUTES
+    ago), by the store's mark: every read equals the memory backend's read of the same writes (the
+    reference), and reads every bucket only when the window moved, a late flush (a batch's minute more
+    than LATE_MINUTES old) or a reset marked the store, or Redis lost the mark (emptied)."""
+    from dashboard.metrics.store import CLOSED_MINUTES, LATE_MINUTES, window_buckets
+
+    now = [29_000_000]  # minutes
+    prefix = f"test:{tmp_path.name}:"
+    workers = [RedisBackend(redis_url, 0.5, prefix=prefix) for _ in range(2)]
+    for backend in workers:
+        backend.clock = lambda: now[0] * 60 + 30
+    workers[0].clear()
+    reference = MemoryBackend()
+    rng = np.random.default_rng(14)
+    names = ["callback.a.children", "callback.b.figure"]
+
+    def write(minutes, by=1):
+        batch = {}
+        for name in names:
+            for minute in minutes:
+                sketch = Sketch()
+                for value in rng.lognormal(3, 1, size=int(rng.integers(1, 20))):
+                    sketch.add(float(value), error=bool(rng.random() < 0.1), slow=bool(value > 60))
+                batch[name, minute] = sketch
+        workers[by].write(batch, {})
+        reference.write(batch, {})
+
+    reads = [0]
+    original = workers[0].client.pipeline
+    workers[0].client.pipeline = lambda **kw: _CountingPipeline(original(**kw), reads)
+
+    def read(window="15m"):
+        """workers[0]'s read of ``window`` (checked against the reference's), and how many buckets it read."""
+        reads[0] = 0
+        buckets = window_buckets(window, now=now[0] * 60 + 30)
+        found = workers[0].read(names, buckets)
+        assert _summaries(found) == _summaries(reference.read(names, buckets))
+        assert all(found[name].count for name in names)
+        return reads[0]
+
+    write(range(now[0] - 20, now[0] + 1))
+    open_minutes = CLOSED_MINUTES + 1  # this minute and the CLOSED_MINUTES before it
+    assert read() == 15 * len(names)  # every bucket, the first time
+    assert read() == open_minutes * len(names)  # then the open ones only
+    assert read("60m") == 60 * len(names) and read("60m") == open_minutes * len(names)
+    assert read("24h") == 24 * len(names) and read("24h") == 1 * len(names)  # this hour's bucket open
+
+    write([now[0], now[0] - LATE_MINUTES])  # on time (this minute, the one before): no mark
+    assert read() == open_minutes * len(names)
+    write([now[0] - LATE_MINUTES - 5], by=1)  # late (another worker's, after an outage): marked
+    assert read() == 15 * len(names)
+    assert read() == open_minutes * len(names)
+
+    now[0] += 1  # the window moved: its closed buckets are others
+    assert read() == 15 * len(names)
+    assert read() == open_minutes * len(names)
+
+    # Redis emptied (restarted without its data): nothing is served from before
+    for key in workers[1].client.scan_iter(match=f"{prefix}*"):
+        workers[1].client.unlink(key)
+    reference = MemoryBackend()
+    write([now[0] - 9, now[0]])
+    assert read() == 15 * len(names)
+
+    workers[1].clear()  # a reset (another worker's)
+    reference = MemoryBackend()
+    write([now[0] - 3, now[0]])
+    assert read() == 15 * len(names)
