@@ -40,14 +40,14 @@ class PasswordChecks:
     """Password checks off the callbacks' CPU. A check is scrypt (N=2^15, r=8: ~70 ms of a core, its cost
     kept): a burst of 20 sign-ins a second would take most of two cores and every request thread. So each
     process checks one password at a time, in a thread the OS runs below the request threads (nice +5,
-    about a third of their weight: a burst takes mostly the CPU the callbacks leave; at +10, a tenth, the
-    checks all but stopped while the callbacks kept both cores busy - 20 sign-ins into a saturated server
-    took up to 21-26 s, 8-9 s at +5, while the callbacks during a burst of 20 a second were no slower,
-    docs/performance.md; at 0 they were, p95 19 ms against 8-10), and at most ``waiting`` sign-ins wait for it (gunicorn's
-    worker sets it so that sign-ins hold at most half its request threads); one more waits up to
-    ``admission`` seconds (asleep: no CPU) for its turn, then is told to try again in a moment
-    (``SignInsBusy``), and any beyond that is told so at once: a sign-in waiting for its turn holds a
-    request thread, and the callbacks need the others. ``hashlib.scrypt`` releases the GIL, so the
+    about a third of their weight: a burst takes mostly the CPU the callbacks leave. At +10, a tenth, the
+    checks all but stopped while the callbacks kept both cores busy: 20 sign-ins into a saturated server
+    took p95 17-26 s against 8-9 s at +5, and the callbacks during a burst of 20 a second were no faster;
+    at 0 they were slower, p95 19 ms against 8-10: docs/performance.md), and at most ``waiting`` sign-ins
+    wait for it (gunicorn's worker sets it so that sign-ins hold at most half its request threads); one
+    more waits up to ``admission`` seconds (asleep: no CPU) for its turn, then is told to try again in a
+    moment (``SignInsBusy``), and any beyond that is told so at once: a sign-in waiting for its turn holds
+    a request thread, and the callbacks need the others. ``hashlib.scrypt`` releases the GIL, so the
     process's other threads run meanwhile."""
 
     NICE = 5
