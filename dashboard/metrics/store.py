@@ -283,24 +283,23 @@ class RedisBackend:
         suffixes = ["all"] if buckets is None else buckets
         minute = int(self.clock() // 60)
         closed = tuple(s for s in suffixes if closed_bucket(s, minute))
-        pipe = self.client.pipeline(transaction=False)
-        pipe.get(self._mark)
-        out = self._merged(pipe, names, [s for s in suffixes if s not in closed])
+        mark, out = self._marked_merges(names, [s for s in suffixes if s not in closed])
         if closed:
-            for name, sketch in self._closed_merges(names, closed, mark=out.pop(None)).items():
+            for name, sketch in self._closed_merges(names, closed, mark).items():
                 out[name].merge(sketch)
-        out.pop(None, None)
         return out
 
-    def _merged(self, pipe, names: list[str], suffixes) -> dict:
-        """``pipe`` (with whatever it was given before) and each name's ``suffixes`` read and merged, by
-        name; the answer of ``pipe``'s first command under None."""
+    def _marked_merges(self, names: list[str], suffixes) -> tuple[bytes | None, dict[str, Sketch]]:
+        """The store's mark, then each name's ``suffixes`` merged, by name: one pipeline, the mark read
+        first."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.get(self._mark)
         for name in names:
             for suffix in suffixes:
                 pipe.hgetall(f"{self.prefix}op:{name}:{suffix}")
-        first, *rest = pipe.execute()
+        mark, *rest = pipe.execute()
         results = iter(rest)
-        out: dict = {None: first}
+        out = {}
         for name in names:
             merged = Sketch()
             for _ in suffixes:
@@ -308,7 +307,7 @@ class RedisBackend:
                 if fields:
                     merged.merge(Sketch.from_fields(fields))
             out[name] = merged
-        return out
+        return mark, out
 
     def _closed_merges(self, names: list[str], closed: tuple[str, ...], mark) -> dict[str, Sketch]:
         """Each name's closed buckets merged (not to be changed: kept), as of ``mark``."""
@@ -323,10 +322,8 @@ class RedisBackend:
             if found is not None:
                 self._closed.move_to_end(key)
                 return found
-        pipe = self.client.pipeline(transaction=False)
-        pipe.get(self._mark)
-        merges = self._merged(pipe, names, closed)
-        if merges.pop(None) == mark:  # kept unless marked meanwhile (then they may hold a late write's part)
+        now, merges = self._marked_merges(names, closed)
+        if now == mark:  # kept unless marked meanwhile (then they may hold a late write's part)
             with self._closed_lock:
                 self._closed[key] = merges
                 while len(self._closed) > KEPT_MERGES:

@@ -92,41 +92,14 @@ def test_eng003_simulate_frontier_risk_retirement_as_json():
         "cornish_fisher",
         "monte_carlo",
     }
-    retirement = json.loads(
-        run(
-            "retirement",
-            "--current-age",
-            "60",
-            "--retirement-age",
-            "65",
-            "--savings",
-            "800000",
-            "--spending",
-            "40000",
-            "--paths",
-            "1000",
-        ).stdout
-    )
+    plan_args = ("--current-age", "60", "--retirement-age", "65", "--savings", "800000", "--paths", "1000")
+    retirement = json.loads(run("retirement", *plan_args, "--spending", "40000").stdout)
     assert 0 <= retirement["success_rate"] <= 1
     # with the solve-for: the plan's figures and the solved spending of the engine's two calls
     from engine.montecarlo import ReturnModel
     from engine.retirement import RetirementPlan, simulate_retirement, solve_spending
 
-    solved = json.loads(
-        run(
-            "retirement",
-            "--current-age",
-            "60",
-            "--retirement-age",
-            "65",
-            "--savings",
-            "800000",
-            "--paths",
-            "1000",
-            "--solve-success",
-            "0.9",
-        ).stdout
-    )
+    solved = json.loads(run("retirement", *plan_args, "--solve-success", "0.9").stdout)
     plan = RetirementPlan(60, 65, 95, 800_000.0, inflation=0.02)
     alone = simulate_retirement(ReturnModel.gbm(0.06, 0.12), plan, 1000, 0)
     assert solved["success_rate"] == alone.success_rate
